@@ -1,0 +1,72 @@
+/**
+ * The closed set of exception codes (spec/domain.md §2) and their classes.
+ * The order here is the order in which exceptions are reported.
+ */
+export const EXCEPTION_CODES = [
+  'UNREADABLE',
+  'TOTALS_INCONSISTENT',
+  'DATE_INVALID',
+  'CURRENCY_UNCLEAR',
+  'LOW_CONFIDENCE',
+  'VENDOR_UNKNOWN',
+  'NO_PO',
+  'PO_VENDOR_MISMATCH',
+  'PO_CLOSED',
+  'CURRENCY_MISMATCH',
+  'BILL_PREDATES_PO',
+  'UNMATCHED_LINE',
+  'PRICE_VARIANCE',
+  'QUANTITY_VARIANCE',
+  'DUPLICATE',
+  'VENDOR_BLOCKED',
+  'CAP_EXCEEDED',
+  'BANK_DETAILS_CHANGED',
+] as const;
+
+export type ExceptionCode = (typeof EXCEPTION_CODES)[number];
+
+export type ExceptionClass = 'reading' | 'variance' | 'deny';
+
+const CLASS: Record<ExceptionCode, ExceptionClass> = {
+  UNREADABLE: 'reading',
+  TOTALS_INCONSISTENT: 'reading',
+  DATE_INVALID: 'reading',
+  CURRENCY_UNCLEAR: 'reading',
+  LOW_CONFIDENCE: 'reading',
+  VENDOR_UNKNOWN: 'variance',
+  NO_PO: 'variance',
+  PO_VENDOR_MISMATCH: 'variance',
+  PO_CLOSED: 'variance',
+  CURRENCY_MISMATCH: 'variance',
+  BILL_PREDATES_PO: 'variance',
+  UNMATCHED_LINE: 'variance',
+  PRICE_VARIANCE: 'variance',
+  QUANTITY_VARIANCE: 'variance',
+  DUPLICATE: 'deny',
+  VENDOR_BLOCKED: 'deny',
+  CAP_EXCEEDED: 'deny',
+  BANK_DETAILS_CHANGED: 'deny',
+};
+
+export function exceptionClass(code: ExceptionCode): ExceptionClass {
+  return CLASS[code];
+}
+
+/** One finding on a bill: the code, the bill line it concerns (or null), and a sentence with the numbers. */
+export interface BillException {
+  readonly code: ExceptionCode;
+  readonly line: string | null;
+  readonly message: string;
+}
+
+export function exception(code: ExceptionCode, message: string, line: string | null = null): BillException {
+  return { code, line, message };
+}
+
+/** Sorts by the closed set's order, then by line, so that output is stable. */
+export function sortExceptions(list: readonly BillException[]): BillException[] {
+  const rank = (c: ExceptionCode) => EXCEPTION_CODES.indexOf(c);
+  return [...list].sort(
+    (a, b) => rank(a.code) - rank(b.code) || (a.line ?? '').localeCompare(b.line ?? '', 'en', { numeric: true }),
+  );
+}
