@@ -1,0 +1,10 @@
+/**
+ * `bm` — the bill matcher's command line (spec/formats.md, "the command-line contract").
+ * Usage errors exit 2; a FILE that cannot be read exits 1 (after the others were processed).
+ */
+import { main } from '../lambdas/cli/main.ts';
+
+process.exitCode = await main(process.argv.slice(2), {
+  stdout: (s) => process.stdout.write(s),
+  stderr: (s) => process.stderr.write(s),
+});

@@ -1,0 +1,293 @@
+/**
+ * The BillStore on DynamoDB: the same code for AWS and for DynamoDB Local (only the client's
+ * endpoint differs). Every decision is one `TransactWriteItems`: the bill, its audit rows,
+ * the duplicate and document claims, PO-line reservations and vendor spend, each conditional
+ * on the version the decision read. A lost race is a `ConflictError`; nothing is half-written.
+ */
+import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
+import { DynamoDBClient, TransactionCanceledException, type ConsumedCapacity } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type { MasterData, Policy, PurchaseOrder, Vendor } from '../../core/master.ts';
+import { Decimal } from '../../core/money.ts';
+import { normalizeId, normalizePoRef } from '../../core/normalize.ts';
+import {
+  ConflictError,
+  type AuditRecord,
+  type BillRecord,
+  type BillStore,
+  type DecisionCommit,
+  type DuplicateEntry,
+  type Versioned,
+} from '../../core/ports/store.ts';
+import { vendorNameKeys } from '../../core/resolve.ts';
+import { BILL_STATES, type BillState } from '../../core/route.ts';
+import { decimalMapFromJson, decimalMapToJson, policyFromJson, poFromJson, vendorFromJson } from './codec.ts';
+import { BILLS_TABLE } from './table.ts';
+
+type Item = Record<string, unknown>;
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** Capacity units consumed, summed by operation, when `trackCapacity` is on. */
+export interface CapacityMeter {
+  read: number;
+  write: number;
+}
+
+export interface DynamoBillStoreOptions {
+  readonly tableName: string;
+  readonly client?: DynamoDBClient;
+  /** Ask DynamoDB for consumed capacity and add it up here (benchmarks). */
+  readonly capacity?: CapacityMeter;
+}
+
+const T = BILLS_TABLE;
+const key = (pk: string, sk: string) => ({ [T.partitionKey]: pk, [T.sortKey]: sk });
+
+export class DynamoBillStore implements BillStore {
+  readonly tableName: string;
+  private readonly doc: DynamoDBDocumentClient;
+  private readonly capacity: CapacityMeter | undefined;
+
+  constructor(options: DynamoBillStoreOptions) {
+    this.tableName = options.tableName;
+    this.doc = DynamoDBDocumentClient.from(options.client ?? new DynamoDBClient({}), {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    this.capacity = options.capacity;
+  }
+
+  private get rcc() {
+    return this.capacity ? ({ ReturnConsumedCapacity: 'TOTAL' } as const) : {};
+  }
+
+  private meter(c: ConsumedCapacity | ConsumedCapacity[] | undefined, kind: 'read' | 'write'): void {
+    if (!this.capacity || !c) return;
+    for (const x of Array.isArray(c) ? c : [c]) this.capacity[kind] += x.CapacityUnits ?? 0;
+  }
+
+  private async get(pk: string, sk: string, consistent = false): Promise<Item | undefined> {
+    const r = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: key(pk, sk), ConsistentRead: consistent, ...this.rcc }));
+    this.meter(r.ConsumedCapacity, 'read');
+    return r.Item;
+  }
+
+  private async query(pk: string, opts: { index?: boolean; skPrefix?: string } = {}): Promise<Item[]> {
+    const out: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    const pkName = opts.index ? T.gsi1.partitionKey : T.partitionKey;
+    do {
+      const r = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          ...(opts.index ? { IndexName: T.gsi1.indexName } : {}),
+          KeyConditionExpression: opts.skPrefix ? '#pk = :pk AND begins_with(#sk, :sk)' : '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': pkName, ...(opts.skPrefix ? { '#sk': T.sortKey } : {}) },
+          ExpressionAttributeValues: { ':pk': pk, ...(opts.skPrefix ? { ':sk': opts.skPrefix } : {}) },
+          ExclusiveStartKey: start,
+          ...this.rcc,
+        }),
+      );
+      this.meter(r.ConsumedCapacity, 'read');
+      out.push(...(r.Items ?? []));
+      start = r.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  // --- master data ------------------------------------------------------------------------
+
+  async importMaster(master: MasterData): Promise<void> {
+    const items: Item[] = [{ ...key('POLICY', 'POLICY'), data: JSON.stringify(master.policy) }];
+    for (const v of master.vendors) {
+      const data = JSON.stringify(v);
+      items.push({ ...key(`VENDOR#${v.vendor_id}`, 'VENDOR'), data });
+      if (normalizeId(v.tax_id)) items.push({ ...key(`VTAX#${normalizeId(v.tax_id)}`, `VENDOR#${v.vendor_id}`), data });
+      for (const n of vendorNameKeys(v)) items.push({ ...key(`VNAME#${n}`, `VENDOR#${v.vendor_id}`), data });
+    }
+    for (const po of master.purchaseOrders) {
+      items.push({
+        ...key(`PO#${normalizePoRef(po.po_number)}`, 'PO'),
+        data: JSON.stringify(po),
+        ...(po.status === 'open' ? { [T.gsi1.partitionKey]: `OPENPO#${po.vendor_id}`, [T.gsi1.sortKey]: po.po_number } : {}),
+      });
+    }
+    for (let i = 0; i < items.length; i += 25) {
+      let batch: Item[] = items.slice(i, i + 25);
+      for (let attempt = 0; batch.length > 0; attempt++) {
+        const r = await this.doc.send(
+          new BatchWriteCommand({ RequestItems: { [this.tableName]: batch.map((Item) => ({ PutRequest: { Item } })) }, ...this.rcc }),
+        );
+        this.meter(r.ConsumedCapacity, 'write');
+        batch = (r.UnprocessedItems?.[this.tableName] ?? []).map((w) => w.PutRequest!.Item as Item);
+        if (batch.length > 0) await new Promise((res) => setTimeout(res, Math.min(1000, 20 * 2 ** attempt)));
+      }
+    }
+  }
+
+  async policy(): Promise<Policy> {
+    const item = await this.get('POLICY', 'POLICY');
+    if (!item) throw new Error('no policy imported: run `bm import DIR` with a policy.json first');
+    return policyFromJson(JSON.parse(item.data as string));
+  }
+
+  async vendorsByTaxId(normalizedTaxId: string): Promise<Vendor[]> {
+    return (await this.query(`VTAX#${normalizedTaxId}`)).map((i) => vendorFromJson(JSON.parse(i.data as string)));
+  }
+
+  async vendorsByName(normalizedName: string): Promise<Vendor[]> {
+    return (await this.query(`VNAME#${normalizedName}`)).map((i) => vendorFromJson(JSON.parse(i.data as string)));
+  }
+
+  async vendor(vendorId: string): Promise<Vendor | null> {
+    const item = await this.get(`VENDOR#${vendorId}`, 'VENDOR');
+    return item ? vendorFromJson(JSON.parse(item.data as string)) : null;
+  }
+
+  async purchaseOrder(normalizedRef: string): Promise<PurchaseOrder | null> {
+    const item = await this.get(`PO#${normalizedRef}`, 'PO');
+    return item ? poFromJson(JSON.parse(item.data as string)) : null;
+  }
+
+  async openPurchaseOrders(vendorId: string): Promise<PurchaseOrder[]> {
+    return (await this.query(`OPENPO#${vendorId}`, { index: true })).map((i) => poFromJson(JSON.parse(i.data as string)));
+  }
+
+  // --- ledger -----------------------------------------------------------------------------
+
+  async billedQuantities(poNumber: string): Promise<Versioned<ReadonlyMap<string, Decimal>>> {
+    const item = await this.get(`PO#${normalizePoRef(poNumber)}`, 'BILLED', true);
+    return { value: decimalMapFromJson(item ? JSON.parse(item.lines as string) : {}), version: (item?.version as number) ?? 0 };
+  }
+
+  async vendorSpend(vendorId: string): Promise<Versioned<Decimal>> {
+    const item = await this.get(`VENDOR#${vendorId}`, 'SPEND', true);
+    return { value: item ? Decimal.parse(item.amount as string) : Decimal.ZERO, version: (item?.version as number) ?? 0 };
+  }
+
+  async duplicateClaim(k: string): Promise<Versioned<readonly DuplicateEntry[]>> {
+    const item = await this.get(`DUP#${k}`, 'DUP', true);
+    return { value: item ? (JSON.parse(item.entries as string) as DuplicateEntry[]) : [], version: (item?.version as number) ?? 0 };
+  }
+
+  async documentClaim(k: string): Promise<string | null> {
+    const item = await this.get(`DOC#${k}`, 'DOC', true);
+    return (item?.bill_id as string) ?? null;
+  }
+
+  // --- bills ------------------------------------------------------------------------------
+
+  async commitDecision(c: DecisionCommit): Promise<void> {
+    const items: TransactItem[] = [];
+    const b = c.bill;
+    items.push({ Put: { TableName: this.tableName, Item: billItem(b), ConditionExpression: 'attribute_not_exists(pk)' } });
+    c.audit.forEach((a, i) => {
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: auditItem({ ...a, bill_id: b.bill_id, seq: i + 1 }, b.version),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      });
+    });
+    if (c.duplicateClaim) {
+      const { key: k, version, entry } = c.duplicateClaim;
+      const current = version === 0 ? [] : (await this.duplicateClaim(k)).value;
+      items.push(versionedPut(this.tableName, `DUP#${k}`, 'DUP', version, { entries: JSON.stringify([...current, entry]) }));
+    }
+    if (c.documentClaim) {
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: { ...key(`DOC#${c.documentClaim}`, 'DOC'), bill_id: b.bill_id },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      });
+    }
+    for (const r of c.reservations) {
+      const next = new Map(r.previous);
+      for (const [line, q] of r.add) next.set(line, (next.get(line) ?? Decimal.ZERO).add(q));
+      items.push(versionedPut(this.tableName, `PO#${normalizePoRef(r.po_number)}`, 'BILLED', r.version, { lines: JSON.stringify(decimalMapToJson(next)) }));
+    }
+    if (c.spend) {
+      items.push(
+        versionedPut(this.tableName, `VENDOR#${c.spend.vendor_id}`, 'SPEND', c.spend.version, { amount: c.spend.previous.add(c.spend.add).toString() }),
+      );
+    }
+    await this.transact(items);
+  }
+
+  private async transact(items: TransactItem[]): Promise<void> {
+    try {
+      const r = await this.doc.send(new TransactWriteCommand({ TransactItems: items, ...this.rcc }));
+      this.meter(r.ConsumedCapacity, 'write');
+    } catch (err) {
+      if (err instanceof TransactionCanceledException) {
+        const codes = (err.CancellationReasons ?? []).map((x) => x.Code ?? 'None');
+        if (codes.some((code) => code === 'ConditionalCheckFailed' || code === 'TransactionConflict')) {
+          throw new ConflictError(`transaction cancelled: ${codes.join(', ')}`, { cause: err });
+        }
+      }
+      throw err;
+    }
+  }
+
+  async getBill(billId: string): Promise<BillRecord | null> {
+    const item = await this.get(`BILL#${billId}`, 'BILL', true);
+    return item ? billFromItem(item) : null;
+  }
+
+  async listBills(options: { state?: BillState; limit?: number } = {}): Promise<BillRecord[]> {
+    const states = options.state ? [options.state] : BILL_STATES;
+    const all: BillRecord[] = [];
+    for (const s of states) all.push(...(await this.query(`STATE#${s}`, { index: true })).map(billFromItem));
+    all.sort((a, b) => (a.created_at + a.bill_id).localeCompare(b.created_at + b.bill_id));
+    return options.limit ? all.slice(-options.limit) : all;
+  }
+
+  async audit(billId: string): Promise<AuditRecord[]> {
+    return (await this.query(`BILL#${billId}`, { skPrefix: 'AUDIT#' })).map((i) => JSON.parse(i.data as string) as AuditRecord);
+  }
+}
+
+function versionedPut(tableName: string, pk: string, sk: string, version: number, attrs: Item): TransactItem {
+  return {
+    Put: {
+      TableName: tableName,
+      Item: { ...key(pk, sk), ...attrs, version: version + 1 },
+      ConditionExpression: version === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
+      ...(version === 0 ? {} : { ExpressionAttributeValues: { ':v': version } }),
+    },
+  };
+}
+
+/** The bill item: keys and state in the clear (for conditions and the state index), the rest compressed. */
+export function billItem(b: BillRecord): Item {
+  return {
+    ...key(`BILL#${b.bill_id}`, 'BILL'),
+    [T.gsi1.partitionKey]: `STATE#${b.state}`,
+    [T.gsi1.sortKey]: `${b.updated_at}#${b.bill_id}`,
+    state: b.state,
+    version: b.version,
+    detail: brotliCompressSync(Buffer.from(JSON.stringify(b))),
+  };
+}
+
+export function billFromItem(item: Item): BillRecord {
+  const detail = item.detail as Uint8Array;
+  const record = JSON.parse(brotliDecompressSync(detail).toString('utf8')) as BillRecord;
+  return { ...record, state: item.state as BillState, version: item.version as number };
+}
+
+function auditItem(a: AuditRecord, billVersion: number): Item {
+  return {
+    ...key(`BILL#${a.bill_id}`, `AUDIT#${String(billVersion).padStart(6, '0')}#${String(a.seq).padStart(3, '0')}`),
+    data: JSON.stringify(a),
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * The one definition of the bills table, used by the CDK stack (lib/) and by the local
+ * stack (CreateTable on DynamoDB Local). Single-table design; access patterns:
+ *
+ * | pattern                                  | key                                             |
+ * |------------------------------------------|-------------------------------------------------|
+ * | policy                                   | pk `POLICY`, sk `POLICY`                        |
+ * | vendor by id / its spend                 | pk `VENDOR#<id>`, sk `VENDOR` / `SPEND`         |
+ * | vendors by tax id, by normalized name    | pk `VTAX#<id>` / `VNAME#<name>`, sk `VENDOR#<id>` |
+ * | PO by normalized reference / its billed  | pk `PO#<ref>`, sk `PO` / `BILLED`               |
+ * | a vendor's open POs                      | gsi1 pk `OPENPO#<vendor>`                       |
+ * | bill, its audit trail (in order)         | pk `BILL#<id>`, sk `BILL` / `AUDIT#<ver>#<i>`   |
+ * | bills by state, newest last              | gsi1 pk `STATE#<state>`, sk `<updated>#<id>`    |
+ * | duplicate claim (vendor, type, number)   | pk `DUP#<key>`, sk `DUP`                        |
+ * | document claim (bytes hash, part)        | pk `DOC#<hash>#<part>`, sk `DOC`                |
+ * | spent approval-link nonce (TTL)          | pk `NONCE#<nonce>`, sk `NONCE`                  |
+ */
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
+export const BILLS_TABLE = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  gsi1: { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+  ttlAttribute: 'expires_at',
+} as const;
+
+/** CreateTable input for DynamoDB Local (on-demand, same keys and index as the cloud). */
+export function createBillsTableInput(tableName: string): CreateTableCommandInput {
+  const t = BILLS_TABLE;
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: t.partitionKey, AttributeType: 'S' },
+      { AttributeName: t.sortKey, AttributeType: 'S' },
+      { AttributeName: t.gsi1.partitionKey, AttributeType: 'S' },
+      { AttributeName: t.gsi1.sortKey, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: t.partitionKey, KeyType: 'HASH' },
+      { AttributeName: t.sortKey, KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: t.gsi1.indexName,
+        KeySchema: [
+          { AttributeName: t.gsi1.partitionKey, KeyType: 'HASH' },
+          { AttributeName: t.gsi1.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
+  };
+}

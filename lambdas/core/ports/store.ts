@@ -1,0 +1,126 @@
+/**
+ * What the decision core needs from storage. The DynamoDB adapter implements it for the
+ * cloud and, pointed at DynamoDB Local, for the laptop; the core never sees a table.
+ */
+import type { CanonicalBill } from '../bill.ts';
+import type { BillException } from '../exceptions.ts';
+import type { MasterData, Policy, PurchaseOrder, Vendor } from '../master.ts';
+import type { Decimal } from '../money.ts';
+import type { LineMatch } from '../match.ts';
+import type { BillState } from '../route.ts';
+
+/** A value read together with the version it had; version 0 means "no item yet". */
+export interface Versioned<T> {
+  readonly value: T;
+  readonly version: number;
+}
+
+/** An earlier bill holding a duplicate claim on (vendor, document type, normalized number). */
+export interface DuplicateEntry {
+  readonly bill_id: string;
+  readonly issue_date: string;
+}
+
+/** Reads the decision needs, each cheap and keyed. */
+export interface DecisionReads {
+  policy(): Promise<Policy>;
+  vendorsByTaxId(normalizedTaxId: string): Promise<Vendor[]>;
+  vendorsByName(normalizedName: string): Promise<Vendor[]>;
+  /** By normalized reference (upper case, no spaces). */
+  purchaseOrder(normalizedRef: string): Promise<PurchaseOrder | null>;
+  openPurchaseOrders(vendorId: string): Promise<PurchaseOrder[]>;
+  /** Quantity already billed per PO line number, by earlier bills that still count. */
+  billedQuantities(poNumber: string): Promise<Versioned<ReadonlyMap<string, Decimal>>>;
+  /** What the pipeline has added to the vendor's spend (ready for payment − approved credits). */
+  vendorSpend(vendorId: string): Promise<Versioned<Decimal>>;
+  duplicateClaim(key: string): Promise<Versioned<readonly DuplicateEntry[]>>;
+  /** The bill that first came from these document bytes and part, if any. */
+  documentClaim(key: string): Promise<string | null>;
+}
+
+/** One row of the audit trail. */
+export interface AuditRecord {
+  readonly bill_id: string;
+  readonly at: string;
+  readonly seq: number;
+  readonly actor: string;
+  readonly action: string;
+  readonly from_state: BillState | null;
+  readonly to_state: BillState | null;
+  readonly message: string;
+  readonly codes?: readonly string[];
+}
+
+/** Where a bill came from. */
+export interface BillSource {
+  readonly input: string;
+  readonly part: number;
+  readonly format: string;
+  readonly document_hash: string;
+  /** Who submitted it (email sender, uploader); never its approver. */
+  readonly submitter: string | null;
+  readonly origin?: string | null;
+  readonly email?: Readonly<Record<string, unknown>> | null;
+}
+
+/** The stored bill: summary fields for lists and queries, detail for people. */
+export interface BillRecord {
+  readonly bill_id: string;
+  readonly version: number;
+  readonly state: BillState;
+  readonly created_at: string;
+  readonly updated_at: string;
+  readonly source: BillSource;
+  readonly document_type: 'invoice' | 'credit_note';
+  readonly invoice_number: string | null;
+  readonly issue_date: string | null;
+  readonly currency: string | null;
+  readonly total: string | null;
+  readonly supplier_name: string | null;
+  readonly vendor_id: string | null;
+  readonly po_number: string | null;
+  readonly po_inferred: boolean;
+  readonly exceptions: readonly BillException[];
+  readonly approvers: readonly string[];
+  readonly notify_at: string | null;
+  /** Quantities this bill holds on PO lines: po_number → line_no → quantity. */
+  readonly reservations: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Amount this bill added to its vendor's spend (string decimal), if any. */
+  readonly spend: string | null;
+  readonly duplicate_key: string | null;
+  readonly document_key: string | null;
+  readonly canonical: CanonicalBill | null;
+  readonly match: readonly LineMatch[];
+}
+
+/** Everything one decision writes, with the versions it was decided on. */
+export interface DecisionCommit {
+  readonly bill: BillRecord;
+  readonly audit: readonly Omit<AuditRecord, 'bill_id' | 'seq'>[];
+  /** Add the bill to this duplicate claim, expecting this version. */
+  readonly duplicateClaim: { readonly key: string; readonly version: number; readonly entry: DuplicateEntry } | null;
+  /** Claim these document bytes for the bill (only when unclaimed). */
+  readonly documentClaim: string | null;
+  /** Add quantities to PO lines, expecting these versions. */
+  readonly reservations: readonly {
+    readonly po_number: string;
+    readonly version: number;
+    readonly previous: ReadonlyMap<string, Decimal>;
+    readonly add: ReadonlyMap<string, Decimal>;
+  }[];
+  /** Add to the vendor's spend, expecting this version. */
+  readonly spend: { readonly vendor_id: string; readonly version: number; readonly previous: Decimal; readonly add: Decimal } | null;
+}
+
+/** A write lost a race: something it was decided on changed. Decide again. */
+export class ConflictError extends Error {
+  override readonly name = 'ConflictError';
+}
+
+export interface BillStore extends DecisionReads {
+  importMaster(master: MasterData): Promise<void>;
+  commitDecision(commit: DecisionCommit): Promise<void>;
+  getBill(billId: string): Promise<BillRecord | null>;
+  listBills(options?: { state?: BillState; limit?: number }): Promise<BillRecord[]>;
+  audit(billId: string): Promise<AuditRecord[]>;
+}
