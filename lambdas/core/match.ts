@@ -1,7 +1,7 @@
 /** Line matching and the three-way / two-way checks (spec/domain.md §4). */
 import { exception, type BillException } from './exceptions.ts';
 import type { PoLine, PurchaseOrder, Tolerances } from './master.ts';
-import { Decimal, oneMinorUnit } from './money.ts';
+import { Decimal, minorUnit, oneMinorUnit } from './money.ts';
 import { jaccard, normalizeItemCode, tokens } from './normalize.ts';
 import type { Bill, BillLine } from './validate.ts';
 
@@ -74,6 +74,12 @@ export function findPoLine(
 
 const stripZeros = (s: string) => s.trim().replace(/^0+(?=\d)/, '');
 
+/** A price with at least the currency's minor digits, more where it has them: `10.40`, `58.6806`. */
+function price(d: Decimal, currency: string): string {
+  const n = d.normalized();
+  return n.toFixed(Math.max(n.scale, minorUnit(currency)));
+}
+
 const pct = (p: Decimal) => Decimal.ONE.add(p.div(Decimal.HUNDRED, p.scale + 2));
 
 /**
@@ -112,7 +118,7 @@ export function matchLines(
       found.push(
         exception(
           'PRICE_VARIANCE',
-          `line ${line.line_id}: unit price ${unit} > PO ${p.unit_price} + ${tol.price_tolerance_pct}% (${limit})`,
+          `line ${line.line_id}: unit price ${price(unit, bill.currency)} > PO ${price(p.unit_price, bill.currency)} + ${tol.price_tolerance_pct}% (${price(limit, bill.currency)})`,
           line.line_id,
         ),
       );

@@ -1,0 +1,62 @@
+/**
+ * The public scenario world through `bm run --json`: every bill gets the state and the
+ * exception codes of `expected.jsonl`, in one run on a fresh local stack.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../lambdas/cli/main.ts';
+
+const WORLD = join(import.meta.dirname, '../fixtures/worlds/public');
+
+interface Expected {
+  seq: number;
+  case: string;
+  json: string;
+  ubl: string | null;
+  vendor_id: string | null;
+  po_number: string | null;
+  po_inferred: boolean;
+  approvers: string[] | null;
+  expect: { codes: string[]; state: string };
+}
+
+const expected: Expected[] = readFileSync(join(WORLD, 'expected.jsonl'), 'utf8')
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l));
+
+async function run(args: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(args, { stdout: (s) => (out += s), stderr: (s) => (err += s) });
+  return { code, err, rows: out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) };
+}
+
+describe('public world, bills-json', () => {
+  let result: Awaited<ReturnType<typeof run>>;
+  beforeAll(async () => {
+    result = await run(['run', '--master', join(WORLD, 'master'), '--now', '2026-03-03T10:00:00+01:00', '--json', ...expected.map((e) => join(WORLD, e.json))]);
+  }, 120_000);
+
+  it('processes every file and exits 0', () => {
+    expect(result.code).toBe(0);
+    expect(result.rows).toHaveLength(expected.length);
+  });
+
+  it.each(expected.map((e, i) => ({ ...e, i })))('$seq $case', (e) => {
+    const row = result.rows[e.i];
+    expect({ state: row.state, codes: row.exceptions.map((x: { code: string }) => x.code).sort() }).toEqual({
+      state: e.expect.state,
+      codes: [...e.expect.codes].sort(),
+    });
+    if (row.state !== 'needs_review') {
+      expect(row.vendor_id).toBe(e.vendor_id);
+      if (e.po_number !== '*') expect(row.po_number).toBe(e.po_number);
+      expect(row.po_inferred).toBe(e.po_inferred);
+      if (e.approvers) expect(row.approvers).toEqual(e.approvers);
+    } else {
+      expect([row.vendor_id, row.po_number]).toEqual([null, null]);
+    }
+  });
+});
