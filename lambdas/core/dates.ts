@@ -9,7 +9,8 @@ export function isRealDate(text: string | null | undefined): text is string {
   if (!m) return false;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
   if (mo < 1 || mo > 12 || d < 1) return false;
-  const days = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const days = mo === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(mo) ? 30 : 31;
   return d <= days;
 }
 
@@ -62,8 +63,21 @@ export function isTimeZone(tz: string): boolean {
 
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
+// Intl formatting is slow (microseconds a call) and the same instant is asked for often.
+const recent = new Map<string, LocalTime>();
+
 /** The wall-clock time in `timeZone` at the instant `epochMs`. */
 export function localTime(epochMs: number, timeZone: string): LocalTime {
+  const k = `${Math.floor(epochMs / 1000)}|${timeZone}`;
+  const hit = recent.get(k);
+  if (hit) return hit;
+  const t = computeLocalTime(epochMs, timeZone);
+  if (recent.size > 256) recent.clear();
+  recent.set(k, t);
+  return t;
+}
+
+function computeLocalTime(epochMs: number, timeZone: string): LocalTime {
   const parts: Record<string, string> = {};
   for (const p of formatter(timeZone).formatToParts(new Date(epochMs))) parts[p.type] = p.value;
   return {

@@ -68,14 +68,13 @@ export function decideUnreadable(
     commit: {
       bill: record,
       audit: [
-        { at, actor: 'system', action: 'received', from_state: null, to_state: null, message: describeSource(source) },
         {
           at,
           actor: 'system',
           action: 'decided',
           from_state: null,
           to_state: 'needs_review',
-          message: `needs review: ${record.exceptions.map((e) => e.message).join('; ')}`,
+          message: `${describeSource(source)} — needs review: ${record.exceptions.map((e) => e.message).join('; ')}`,
           codes: record.exceptions.map((e) => e.code),
         },
       ],
@@ -225,15 +224,15 @@ export async function decide(
     touchless,
     commit: {
       bill: record,
+      // One audit row per state change: how the bill came in, and what was decided.
       audit: [
-        { at, actor: 'system', action: 'received', from_state: null, to_state: null, message: describeSource(source) },
         {
           at,
           actor: 'system',
           action: touchless ? 'approved_touchless' : 'decided',
           from_state: null,
           to_state: state,
-          message: decisionMessage(state, touchless, exceptions, bill, vendor, po, poInferred, policy, approvers),
+          message: `${describeSource(source)} — ${decisionMessage(state, touchless, exceptions, bill, vendor, po, poInferred, policy, approvers)}`,
           codes: exceptions.map((e) => e.code),
         },
       ],

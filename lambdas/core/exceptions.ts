@@ -64,9 +64,10 @@ export function exception(code: ExceptionCode, message: string, line: string | n
 }
 
 /** Sorts by the closed set's order, then by line, so that output is stable. */
+const RANK = new Map<ExceptionCode, number>(EXCEPTION_CODES.map((c, i) => [c, i]));
+const LINE_ORDER = new Intl.Collator('en', { numeric: true });
+
 export function sortExceptions(list: readonly BillException[]): BillException[] {
-  const rank = (c: ExceptionCode) => EXCEPTION_CODES.indexOf(c);
-  return [...list].sort(
-    (a, b) => rank(a.code) - rank(b.code) || (a.line ?? '').localeCompare(b.line ?? '', 'en', { numeric: true }),
-  );
+  if (list.length < 2) return [...list];
+  return [...list].sort((a, b) => RANK.get(a.code)! - RANK.get(b.code)! || LINE_ORDER.compare(a.line ?? '', b.line ?? ''));
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 let last = 0;
 let counter = 0;
@@ -13,5 +13,5 @@ export function newBillId(nowMs: number = Date.now()): string {
     last = nowMs;
     counter = 0;
   }
-  return `b${nowMs.toString(36).padStart(9, '0')}${counter.toString(36).padStart(3, '0')}${randomBytes(5).toString('hex').slice(0, 8)}`;
+  return `b${nowMs.toString(36).padStart(9, '0')}${counter.toString(36).padStart(3, '0')}${randomUUID().slice(0, 8)}`;
 }

@@ -36,7 +36,7 @@ export class Decimal {
       if (Math.abs(exp) > 40) return null;
       const units = BigInt((m[2] ?? '0') + frac) * (m[1] === '-' ? -1n : 1n);
       const scale = frac.length - exp;
-      return scale >= 0 ? new Decimal(units, scale) : new Decimal(units * 10n ** BigInt(-scale), 0);
+      return scale >= 0 ? new Decimal(units, scale) : new Decimal(units * pow10(-scale), 0);
     }
     return null;
   }
@@ -67,7 +67,7 @@ export class Decimal {
   }
 
   private rescaled(scale: number): bigint {
-    return scale >= this.scale ? this.units * 10n ** BigInt(scale - this.scale) : this.units;
+    return scale >= this.scale ? this.units * pow10(scale - this.scale) : this.units;
   }
 
   add(o: Decimal): Decimal {
@@ -96,8 +96,8 @@ export class Decimal {
   div(o: Decimal, scale: number): Decimal {
     if (o.units === 0n) throw new RangeError('division by zero');
     // this/o = (tu / 10^ts) / (ou / 10^os) ; want q = round(this/o * 10^scale)
-    let num = this.units * 10n ** BigInt(scale + o.scale);
-    let den = o.units * 10n ** BigInt(this.scale);
+    let num = this.units * pow10(scale + o.scale);
+    let den = o.units * pow10(this.scale);
     if (den < 0n) {
       den = -den;
       num = -num;
@@ -108,7 +108,7 @@ export class Decimal {
   /** Rounds half away from zero to `scale` digits (never raises the scale's precision). */
   round(scale: number): Decimal {
     if (scale >= this.scale) return new Decimal(this.rescaled(scale), scale);
-    return new Decimal(roundHalfUpDiv(this.units, 10n ** BigInt(this.scale - scale)), scale);
+    return new Decimal(roundHalfUpDiv(this.units, pow10(this.scale - scale)), scale);
   }
 
   cmp(o: Decimal): -1 | 0 | 1 {
@@ -168,6 +168,13 @@ export class Decimal {
   toJSON(): string {
     return this.toString();
   }
+}
+
+const POW10: bigint[] = Array.from({ length: 80 }, (_, i) => 10n ** BigInt(i));
+
+/** 10^n as a bigint, from a table for the usual sizes (BigInt exponentiation is slow). */
+function pow10(n: number): bigint {
+  return POW10[n] ?? 10n ** BigInt(n);
 }
 
 function roundHalfUpDiv(num: bigint, den: bigint): bigint {

@@ -12,6 +12,19 @@ const LEGAL_FORMS = new Set([
  */
 export function normalizeName(name: string | null | undefined): string {
   if (!name) return '';
+  let out = nameCache.get(name);
+  if (out === undefined) {
+    out = computeNormalizedName(name);
+    if (nameCache.size >= 50_000) nameCache.clear();
+    nameCache.set(name, out);
+  }
+  return out;
+}
+
+// The same few thousand vendor names come back on every bill.
+const nameCache = new Map<string, string>();
+
+function computeNormalizedName(name: string): string {
   const cleaned = name
     .normalize('NFKC')
     .toLowerCase()

@@ -119,8 +119,8 @@ describe('transactions', () => {
     const { store, submit } = await world();
     const r = await submit(bill());
     const audit = await store.audit(r.bill_id);
-    expect(audit.map((a) => a.action)).toEqual(['received', 'approved_touchless']);
-    expect(audit[1]!.message).toContain('touchless');
+    expect(audit.map((a) => [a.action, a.from_state, a.to_state])).toEqual([['approved_touchless', null, 'ready_for_payment']]);
+    expect(audit[0]!.message).toContain('touchless');
     expect((await store.getBill(r.bill_id))?.state).toBe('ready_for_payment');
   });
 });

@@ -1,0 +1,110 @@
+/**
+ * An in-process BillStore with the same versioned, all-or-nothing commit semantics as the
+ * DynamoDB store. For measuring the decision core alone (`npm run bench`) and for fast unit
+ * tests; the product itself always runs on DynamoDB (DynamoDB Local on a laptop).
+ */
+import type { MasterData, Policy, PurchaseOrder, Vendor } from '../../core/master.ts';
+import { Decimal } from '../../core/money.ts';
+import { normalizeId, normalizePoRef } from '../../core/normalize.ts';
+import {
+  ConflictError,
+  type AuditRecord,
+  type BillRecord,
+  type BillStore,
+  type DecisionCommit,
+  type DuplicateEntry,
+  type Versioned,
+} from '../../core/ports/store.ts';
+import { vendorNameKeys } from '../../core/resolve.ts';
+import type { BillState } from '../../core/route.ts';
+
+export class MemoryBillStore implements BillStore {
+  private pol: Policy | null = null;
+  private readonly byTax = new Map<string, Vendor[]>();
+  private readonly byName = new Map<string, Vendor[]>();
+  private readonly pos = new Map<string, PurchaseOrder>();
+  private readonly openByVendor = new Map<string, PurchaseOrder[]>();
+  private readonly billed = new Map<string, Versioned<ReadonlyMap<string, Decimal>>>();
+  private readonly spend = new Map<string, Versioned<Decimal>>();
+  private readonly dups = new Map<string, Versioned<readonly DuplicateEntry[]>>();
+  private readonly docs = new Map<string, string>();
+  private readonly bills = new Map<string, BillRecord>();
+  private readonly audits = new Map<string, AuditRecord[]>();
+
+  async importMaster(m: MasterData): Promise<void> {
+    this.pol = m.policy;
+    const push = <T>(map: Map<string, T[]>, k: string, v: T) => map.set(k, [...(map.get(k) ?? []), v]);
+    for (const v of m.vendors) {
+      if (normalizeId(v.tax_id)) push(this.byTax, normalizeId(v.tax_id), v);
+      for (const n of vendorNameKeys(v)) push(this.byName, n, v);
+    }
+    for (const po of m.purchaseOrders) {
+      this.pos.set(normalizePoRef(po.po_number), po);
+      if (po.status === 'open') push(this.openByVendor, po.vendor_id, po);
+    }
+  }
+
+  async policy(): Promise<Policy> {
+    if (!this.pol) throw new Error('no policy imported');
+    return this.pol;
+  }
+  async vendorsByTaxId(t: string): Promise<Vendor[]> {
+    return this.byTax.get(t) ?? [];
+  }
+  async vendorsByName(n: string): Promise<Vendor[]> {
+    return this.byName.get(n) ?? [];
+  }
+  async purchaseOrder(ref: string): Promise<PurchaseOrder | null> {
+    return this.pos.get(ref) ?? null;
+  }
+  async openPurchaseOrders(vendorId: string): Promise<PurchaseOrder[]> {
+    return this.openByVendor.get(vendorId) ?? [];
+  }
+  async billedQuantities(po: string): Promise<Versioned<ReadonlyMap<string, Decimal>>> {
+    return this.billed.get(normalizePoRef(po)) ?? { value: new Map(), version: 0 };
+  }
+  async vendorSpend(vendorId: string): Promise<Versioned<Decimal>> {
+    return this.spend.get(vendorId) ?? { value: Decimal.ZERO, version: 0 };
+  }
+  async duplicateClaim(key: string): Promise<Versioned<readonly DuplicateEntry[]>> {
+    return this.dups.get(key) ?? { value: [], version: 0 };
+  }
+  async documentClaim(key: string): Promise<string | null> {
+    return this.docs.get(key) ?? null;
+  }
+
+  async commitDecision(c: DecisionCommit): Promise<void> {
+    // Check every condition first, then apply: all or nothing.
+    const version = <T>(m: Map<string, Versioned<T>>, k: string) => m.get(k)?.version ?? 0;
+    if (this.bills.has(c.bill.bill_id)) throw new ConflictError('bill exists');
+    if (c.duplicateClaim && version(this.dups, c.duplicateClaim.key) !== c.duplicateClaim.version) throw new ConflictError('duplicate claim changed');
+    if (c.documentClaim && this.docs.has(c.documentClaim)) throw new ConflictError('document claimed');
+    for (const r of c.reservations) if (version(this.billed, normalizePoRef(r.po_number)) !== r.version) throw new ConflictError('reservations changed');
+    if (c.spend && version(this.spend, c.spend.vendor_id) !== c.spend.version) throw new ConflictError('spend changed');
+
+    this.bills.set(c.bill.bill_id, c.bill);
+    this.audits.set(c.bill.bill_id, c.audit.map((a, i) => ({ ...a, bill_id: c.bill.bill_id, seq: i + 1 })));
+    if (c.duplicateClaim) {
+      const d = c.duplicateClaim;
+      this.dups.set(d.key, { value: [...(this.dups.get(d.key)?.value ?? []), d.entry], version: d.version + 1 });
+    }
+    if (c.documentClaim) this.docs.set(c.documentClaim, c.bill.bill_id);
+    for (const r of c.reservations) {
+      const next = new Map(r.previous);
+      for (const [line, q] of r.add) next.set(line, (next.get(line) ?? Decimal.ZERO).add(q));
+      this.billed.set(normalizePoRef(r.po_number), { value: next, version: r.version + 1 });
+    }
+    if (c.spend) this.spend.set(c.spend.vendor_id, { value: c.spend.previous.add(c.spend.add), version: c.spend.version + 1 });
+  }
+
+  async getBill(id: string): Promise<BillRecord | null> {
+    return this.bills.get(id) ?? null;
+  }
+  async listBills(options: { state?: BillState; limit?: number } = {}): Promise<BillRecord[]> {
+    const all = [...this.bills.values()].filter((b) => !options.state || b.state === options.state);
+    return options.limit ? all.slice(-options.limit) : all;
+  }
+  async audit(id: string): Promise<AuditRecord[]> {
+    return this.audits.get(id) ?? [];
+  }
+}
