@@ -47,7 +47,7 @@ export function duplicateKey(bill: Bill, vendor: Vendor | null): string | null {
 }
 
 export function documentKey(source: BillSource): string {
-  return `${source.document_hash}#${source.part}`;
+  return `${source.document_hash}#${source.document_part ?? source.part}`;
 }
 
 /** A bill that failed the reading checks: `needs_review`, nothing resolved, nothing reserved. */

@@ -32,6 +32,7 @@ export async function processDocument(doc: SubmittedDocument, deps: ProcessDeps)
             part: r.part,
             format: r.format,
             document_hash: r.documentHash,
+            document_part: r.documentPart ?? null,
             submitter,
             origin: r.origin ?? null,
             email: r.email ? { ...r.email } : null,

@@ -1,23 +1,69 @@
 /**
- * Reads any supported document into canonical bills. Detection is by content; the file
- * name is a hint only. Every refusal is an `UNREADABLE` result, never a throw.
+ * Reads any supported document into canonical bills. Detection is by content (see
+ * `detect.ts`); the file name is a hint only. Every refusal is an `UNREADABLE` result whose
+ * message names the file, never a throw. Every bill read is then sign-normalised.
+ *
+ * 1. Detect the format from the bytes.
+ * 2. Hand the bytes to that reader (an email or a zip hands each attachment back to here).
+ * 3. Turn anything unexpected into an UNREADABLE result for this file.
+ * 4. Read a negative invoice as a credit note (`normalizeSign`).
  */
-import { exception } from '../core/exceptions.ts';
-import { looksLikeJson, readBillJson } from './bill-json.ts';
-import { sha256Hex } from './hash.ts';
+import { readBillJson } from './bill-json.ts';
+import { unreadable } from './canonical.ts';
+import { readCsvBill } from './csv-bill.ts';
+import { detectFormat } from './detect.ts';
+import { readInvoiceXml } from './einvoice.ts';
+import { readEmail } from './email.ts';
+import { inspectFacturx } from './facturx.ts';
+import { normalizeSign } from './normalize.ts';
 import type { ReadInput, ReadResult } from './types.ts';
+import { readX12 } from './x12.ts';
+import { readZip } from './zip.ts';
 
 export type { ReadInput, ReadResult } from './types.ts';
 
+/** Reads one document into one result per bill found (at least one result, never a throw). */
 export async function readDocument(input: ReadInput): Promise<ReadResult[]> {
-  if (looksLikeJson(input.bytes)) return readBillJson(input);
-  return [
-    {
-      part: 0,
-      format: 'unknown',
-      bill: null,
-      documentHash: sha256Hex(input.bytes),
-      exceptions: [exception('UNREADABLE', `${input.filename}: not a bill format this product reads`)],
-    },
-  ];
+  let results: ReadResult[];
+  try {
+    results = await dispatch(input);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    results = [unreadable('unknown', input.filename, `the reader failed unexpectedly (${why})`, input.bytes)];
+  }
+  if (results.length === 0) results = [unreadable('unknown', input.filename, 'no bill found', input.bytes)];
+  return results.map((r) => (r.bill ? { ...r, bill: normalizeSign(r.bill) } : r));
+}
+
+async function dispatch(input: ReadInput): Promise<ReadResult[]> {
+  const detected = detectFormat(input.bytes);
+  switch (detected.kind) {
+    case 'json':
+      return readBillJson(input);
+    case 'pdf':
+      return readPdf(input);
+    case 'xml':
+      return [readInvoiceXml(input.bytes, input.filename)];
+    case 'x12':
+      return readX12(input);
+    case 'email':
+      return readEmail(input, readDocument);
+    case 'zip':
+      return readZip(input, readDocument);
+    case 'csv':
+      return readCsvBill(input);
+    case 'unknown':
+      return [unreadable('unknown', input.filename, `not a bill format this product reads (detected: ${detected.description})`, input.bytes)];
+  }
+}
+
+/**
+ * A PDF: the embedded invoice XML (Factur-X, ZUGFeRD, XRechnung) when there is one. The
+ * seam for the text-layer reader: a PDF without invoice XML is refused here for now.
+ */
+async function readPdf(input: ReadInput): Promise<ReadResult[]> {
+  const inspected = await inspectFacturx(input);
+  if (inspected.results) return inspected.results;
+  const carried = inspected.attachments.length > 0 ? `; attachments: ${inspected.attachments.join(', ')}` : '';
+  return [unreadable('pdf', input.filename, `no embedded invoice XML (a PDF without a text-layer reader yet${carried})`, input.bytes)];
 }

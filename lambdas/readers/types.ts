@@ -22,6 +22,12 @@ export interface ReadResult {
    * attachment inside an email. With `part`, the key of byte-identical duplicate detection.
    */
   readonly documentHash: string;
+  /**
+   * The part number within the bytes `documentHash` identifies (an attachment's own part), where
+   * it differs from `part` (numbered across the whole email). Byte-identical duplicates compare
+   * (documentHash, documentPart ?? part), so the same attachment in another email is found.
+   */
+  readonly documentPart?: number;
   /** Where the bill came from inside the input (`attachment invoice.xml`, `ST 0002`), for people. */
   readonly origin?: string;
   /** Email facts, when the bill arrived by email. */

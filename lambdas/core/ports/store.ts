@@ -57,6 +57,8 @@ export interface BillSource {
   readonly part: number;
   readonly format: string;
   readonly document_hash: string;
+  /** The part within the hashed bytes, where it differs from `part` (attachments of an email). */
+  readonly document_part?: number | null;
   /** Who submitted it (email sender, uploader); never its approver. */
   readonly submitter: string | null;
   readonly origin?: string | null;
