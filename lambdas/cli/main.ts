@@ -3,8 +3,13 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { MasterDataError } from '../core/master.ts';
 import { outcomeRow, type OutcomeRow } from '../core/output.ts';
-import { processDocument } from '../core/process-document.ts';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FolderDocumentStore } from '../adapters/local/folder-documents.ts';
 import { startLocalDatabase } from '../adapters/local/local-stack.ts';
+import { LocalWorkflow } from '../adapters/local/local-workflow.ts';
 import { loadMasterFolder } from '../adapters/local/master-folder.ts';
 import { readDocument } from '../readers/index.ts';
 
@@ -19,7 +24,8 @@ export class UsageError extends Error {
 
 const USAGE = `bm — bill matcher
 
-  bm run --master DIR [--now ISO-8601] [--json] FILE...   decide bills on a fresh local stack
+  bm run --master DIR [--now ISO-8601] [--json] [--trace] FILE...
+                                                          decide bills on a fresh local stack
   bm read [--json] FILE...                                read bills only, touching no store
   bm help                                                 this text
 
@@ -94,6 +100,7 @@ async function runCommand(args: string[], io: Io): Promise<number> {
     master: { type: 'string' },
     now: { type: 'string' },
     json: { type: 'boolean', default: false },
+    trace: { type: 'boolean', default: false },
   });
   if (!values.master) throw new UsageError('run needs --master DIR');
   if (positionals.length === 0) throw new UsageError('run needs at least one FILE');
@@ -102,30 +109,37 @@ async function runCommand(args: string[], io: Io): Promise<number> {
   const inputs = await readInputs(positionals, io);
 
   const db = await startLocalDatabase();
+  const docDir = await mkdtemp(join(tmpdir(), 'bm-run-'));
   let unreadableFiles = 0;
   const rows: OutcomeRow[] = [];
   try {
     await db.store.importMaster(master);
-    const deps = { store: db.store, now: () => fixedNow ?? Date.now() };
+    const now = () => fixedNow ?? Date.now();
+    const documents = new FolderDocumentStore(docDir);
+    const workflow = new LocalWorkflow({ store: db.store, documents, now });
     let done = 0;
     for (const input of inputs) {
       if (!input.bytes) {
         unreadableFiles++;
         continue;
       }
-      const records = await processDocument({ bytes: input.bytes, input: input.path, submitter: null }, deps);
-      for (const r of records) {
-        const row = outcomeRow(r);
-        rows.push(row);
-        if (values.json) io.stdout(JSON.stringify(row) + '\n');
-      }
+      // Each FILE is one submission, as if it had arrived by mail: stored, then one execution.
+      const id = `run-${randomUUID()}`;
+      await documents.put(`incoming/${id}`, input.bytes);
+      const result = await workflow.run({ id, document_key: `incoming/${id}`, name: input.path, submitter: null, received_at: new Date(now()).toISOString() });
+      result.bills.forEach((row, i) => {
+        const out: OutcomeRow = values.trace ? { ...row, trace: result.traces[i] ?? result.traces[0] ?? [] } : row;
+        rows.push(out);
+        if (values.json) io.stdout(JSON.stringify(out) + '\n');
+      });
       done++;
-      if (inputs.length > 5 && !values.json && done % 10 === 0) io.stderr(`… ${done}/${inputs.length} files\n`);
+      if (inputs.length > 10 && done % 25 === 0) io.stderr(`bm: ${done}/${inputs.length} files\n`);
     }
   } finally {
     await db.stop();
+    await rm(docDir, { recursive: true, force: true });
   }
-  if (!values.json) io.stdout(formatTable(rows));
+  if (!values.json) io.stdout(formatTable(rows, values.trace === true));
   return unreadableFiles > 0 ? 1 : 0;
 }
 
@@ -147,8 +161,8 @@ async function readCommand(args: string[], io: Io): Promise<number> {
 }
 
 /** A plain table of outcomes for people. */
-export function formatTable(rows: readonly OutcomeRow[]): string {
-  const head = ['input', 'part', 'vendor', 'invoice', 'PO', 'total', 'state', 'exceptions'];
+export function formatTable(rows: readonly OutcomeRow[], withTrace = false): string {
+  const head = ['input', 'part', 'vendor', 'invoice', 'PO', 'total', 'state', 'exceptions', ...(withTrace ? ['trace'] : [])];
   const body = rows.map((r) => [
     r.input,
     String(r.part),
@@ -158,6 +172,7 @@ export function formatTable(rows: readonly OutcomeRow[]): string {
     r.total ? `${r.total} ${r.currency ?? ''}`.trim() : '—',
     r.state,
     r.exceptions.map((e) => e.code).join(', ') || '—',
+    ...(withTrace ? [(r.trace ?? []).join(' > ')] : []),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n';

@@ -265,6 +265,20 @@ export class DynamoBillStore implements BillStore {
     }
   }
 
+  /**
+   * Claims a workflow execution name (local stack only: Step Functions enforces unique names
+   * itself). False when the name was claimed before.
+   */
+  async claimExecutionName(name: string, at: string): Promise<boolean> {
+    try {
+      await this.transact([{ Put: { TableName: this.tableName, Item: { ...key(`EXEC#${name}`, 'EXEC'), at }, ConditionExpression: 'attribute_not_exists(pk)' } }]);
+      return true;
+    } catch (err) {
+      if (err instanceof ConflictError) return false;
+      throw err;
+    }
+  }
+
   async getBill(billId: string): Promise<BillRecord | null> {
     const item = await this.get(`BILL#${billId}`, 'BILL', true);
     return item ? billFromItem(item) : null;

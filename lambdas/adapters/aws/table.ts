@@ -14,6 +14,7 @@
  * | duplicate claim (vendor, type, number)   | pk `DUP#<key>`, sk `DUP`                        |
  * | document claim (bytes hash, part)        | pk `DOC#<hash>#<part>`, sk `DOC`                |
  * | spent approval-link nonce (TTL)          | pk `NONCE#<nonce>`, sk `NONCE`                  |
+ * | local workflow execution name            | pk `EXEC#<name>`, sk `EXEC`                     |
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 

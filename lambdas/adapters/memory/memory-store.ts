@@ -97,6 +97,13 @@ export class MemoryBillStore implements BillStore {
     if (c.spend) this.spend.set(c.spend.vendor_id, { value: c.spend.previous.add(c.spend.add), version: c.spend.version + 1 });
   }
 
+  private readonly executions = new Set<string>();
+  async claimExecutionName(name: string): Promise<boolean> {
+    if (this.executions.has(name)) return false;
+    this.executions.add(name);
+    return true;
+  }
+
   async getBill(id: string): Promise<BillRecord | null> {
     return this.bills.get(id) ?? null;
   }

@@ -1,0 +1,29 @@
+/** DocumentStore on a local folder: the laptop's stand-in for the S3 document bucket. */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, normalize, sep } from 'node:path';
+import type { DocumentStore } from '../../core/ports/documents.ts';
+
+export class FolderDocumentStore implements DocumentStore {
+  constructor(private readonly root: string) {}
+
+  private path(key: string): string {
+    const p = normalize(join(this.root, key));
+    if (!p.startsWith(normalize(this.root) + sep)) throw new RangeError(`document key escapes the store: ${key}`);
+    return p;
+  }
+
+  async put(key: string, bytes: Uint8Array): Promise<void> {
+    const p = this.path(key);
+    await mkdir(dirname(p), { recursive: true });
+    await writeFile(p, bytes);
+  }
+
+  async get(key: string): Promise<Uint8Array | null> {
+    try {
+      return new Uint8Array(await readFile(this.path(key)));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+}

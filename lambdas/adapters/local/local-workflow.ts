@@ -1,0 +1,165 @@
+/**
+ * The workflow on a laptop: the same `state-machines/process-document.asl.json` the CDK stack
+ * deploys, run by an ASL interpreter (aws-local-stepfunctions), with every Task bound to the
+ * same handler code the Lambda functions run. Execution names are claimed in DynamoDB, as Step
+ * Functions refuses a second start with the same name, so a document delivered twice runs once.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { StateMachine } from 'aws-local-stepfunctions';
+import type { OutcomeRow } from '../../core/output.ts';
+import type { DocumentStore } from '../../core/ports/documents.ts';
+import type { BillStore } from '../../core/ports/store.ts';
+import type { Submission } from '../../core/submission.ts';
+import { makeHandler as makeDecideBill } from '../../decide-bill/handler.ts';
+import { makeHandler as makeExtract } from '../../extract/handler.ts';
+import { makeHandler as makeReadDocument } from '../../read-document/handler.ts';
+import { makeHandler as makeRecordFailure } from '../../record-failure/handler.ts';
+
+/** Where the state machine definition lives (one file, used by the cloud and the local stack). */
+export const WORKFLOW_DEFINITION = join(import.meta.dirname, '../../../state-machines/process-document.asl.json');
+
+/** The placeholders of the definition, each bound to a function. */
+export const WORKFLOW_FUNCTIONS = {
+  ReadDocumentFunctionArn: 'read-document',
+  ExtractFunctionArn: 'extract',
+  DecideBillFunctionArn: 'decide-bill',
+  RecordFailureFunctionArn: 'record-failure',
+} as const;
+export type WorkflowFunction = (typeof WORKFLOW_FUNCTIONS)[keyof typeof WORKFLOW_FUNCTIONS];
+
+/** The definition with `${Placeholders}` replaced. Throws when one is left unbound. */
+export function workflowDefinition(substitutions: Record<string, string>): Record<string, unknown> {
+  const text = readFileSync(WORKFLOW_DEFINITION, 'utf8').replace(/\$\{(\w+)\}/g, (_m, name: string) => {
+    const v = substitutions[name];
+    if (v === undefined) throw new Error(`state machine placeholder \${${name}} is not bound`);
+    return v;
+  });
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+type Handler = (input: unknown) => Promise<unknown>;
+
+/** The part of the interpreter's event log the traces need. */
+interface EventLog {
+  readonly type: string;
+  readonly state?: { readonly name: string };
+  readonly index?: number;
+}
+
+export interface LocalWorkflowDeps {
+  readonly store: BillStore & { claimExecutionName(name: string, at: string): Promise<boolean> };
+  readonly documents: DocumentStore;
+  readonly now: () => number;
+  /** Replace a function's code (tests inject failures here). */
+  readonly override?: Partial<Record<WorkflowFunction, Handler>>;
+}
+
+export interface ExecutionResult {
+  readonly name: string;
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly bills: OutcomeRow[];
+  /** The states each bill passed through, in order, by part index. */
+  readonly traces: string[][];
+  readonly error?: { readonly name: string; readonly message: string };
+}
+
+export class ExecutionAlreadyExists extends Error {
+  override readonly name = 'ExecutionAlreadyExists';
+}
+
+const TASK_STATE_FUNCTION: Record<string, WorkflowFunction> = {
+  ReadDocument: 'read-document',
+  ExtractScannedParts: 'extract',
+  DecideBill: 'decide-bill',
+  RecordBillFailure: 'record-failure',
+  RecordDocumentFailure: 'record-failure',
+};
+
+export class LocalWorkflow {
+  private readonly machine: StateMachine;
+  private readonly handlers: Record<WorkflowFunction, Handler>;
+
+  constructor(private readonly deps: LocalWorkflowDeps) {
+    const arns = Object.fromEntries(
+      Object.entries(WORKFLOW_FUNCTIONS).map(([k, fn]) => [k, `arn:aws:lambda:local-1:000000000000:function:bm-${fn}`]),
+    );
+    this.machine = new StateMachine(workflowDefinition(arns) as never, { validationOptions: { checkPaths: true, checkArn: true } });
+    const decideDeps = { store: deps.store, now: deps.now };
+    this.handlers = {
+      'read-document': makeReadDocument({ documents: deps.documents }),
+      extract: makeExtract(),
+      'decide-bill': makeDecideBill(decideDeps),
+      'record-failure': makeRecordFailure(decideDeps),
+      ...deps.override,
+    };
+  }
+
+  /**
+   * Starts and awaits one execution for a submission. The execution name is the submission id:
+   * a second start with the same name throws `ExecutionAlreadyExists`, as Step Functions does.
+   */
+  async run(submission: Submission): Promise<ExecutionResult> {
+    const name = executionName(submission.id);
+    if (!(await this.deps.store.claimExecutionName(name, new Date(this.deps.now()).toISOString()))) {
+      throw new ExecutionAlreadyExists(`execution ${name} already exists`);
+    }
+    const taskResourceLocalHandlers = Object.fromEntries(
+      Object.entries(TASK_STATE_FUNCTION).map(([state, fn]) => [state, (input: unknown) => this.handlers[fn](input) as Promise<never>]),
+    );
+    // Retries wait milliseconds, not seconds, on a laptop; the policy (which errors, how often) is the definition's.
+    const retryIntervalOverrides = Object.fromEntries(Object.keys(TASK_STATE_FUNCTION).map((s) => [s, 10]));
+    const execution = this.machine.run({ submission } as never, {
+      overrides: { taskResourceLocalHandlers, retryIntervalOverrides },
+      context: { Execution: { Id: `local:${name}`, Name: name, Input: { submission }, StartTime: new Date(this.deps.now()).toISOString() } } as never,
+    });
+    const events: EventLog[] = [];
+    const collecting = (async () => {
+      for await (const e of execution.eventLogs) events.push(e as EventLog);
+    })();
+    let output: unknown;
+    let error: ExecutionResult['error'];
+    try {
+      output = await execution.result;
+    } catch (err) {
+      error = { name: (err as Error).name, message: (err as Error).message };
+    }
+    await collecting.catch(() => undefined);
+    return {
+      name,
+      status: error ? 'FAILED' : 'SUCCEEDED',
+      bills: error ? await this.failedBills(submission) : ((output as OutcomeRow[]) ?? []),
+      traces: traces(events),
+      ...(error ? { error } : {}),
+    };
+  }
+
+  /** After a failed execution, the bill recorded for it (RecordDocumentFailure wrote it). */
+  private async failedBills(submission: Submission): Promise<OutcomeRow[]> {
+    const { billIdFor } = await import('../../core/submission.ts');
+    const { outcomeRow } = await import('../../core/output.ts');
+    const b = await this.deps.store.getBill(billIdFor(submission, 0));
+    return b ? [outcomeRow(b)] : [];
+  }
+}
+
+/** Step Functions execution names: 1–80 characters of [A-Za-z0-9-_]. */
+export function executionName(submissionId: string): string {
+  const clean = submissionId.replace(/[^A-Za-z0-9_-]/g, '-');
+  return clean.length <= 80 ? clean : `${clean.slice(0, 47)}-${hash32(submissionId)}`;
+}
+
+function hash32(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0').repeat(4);
+}
+
+/** Per bill (Map iteration index): the top-level states and that iteration's states, in order. */
+function traces(events: readonly EventLog[]): string[][] {
+  const entered = events.filter((e): e is EventLog & { state: { name: string } } => e.type === 'StateEntered' && e.state !== undefined);
+  const indexes = [...new Set(entered.map((e) => e.index).filter((i): i is number => i !== undefined))].sort((a, b) => a - b);
+  const top = (e: (typeof entered)[number]) => e.index === undefined;
+  if (indexes.length === 0) return [entered.filter(top).map((e) => e.state.name)];
+  return indexes.map((i) => entered.filter((e) => top(e) || e.index === i).map((e) => e.state.name));
+}

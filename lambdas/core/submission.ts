@@ -1,0 +1,174 @@
+/**
+ * The workflow's use cases, one per task of `state-machines/process-document.asl.json`:
+ * read a submitted document, decide one bill of it, record a failure. Each is idempotent, so
+ * that a retried task or a redelivered message never makes a second bill.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { CanonicalBill } from './bill.ts';
+import { decideUnreadable } from './decide.ts';
+import { exception, type BillException } from './exceptions.ts';
+import { outcomeRow, type OutcomeRow } from './output.ts';
+import type { DocumentStore } from './ports/documents.ts';
+import { ConflictError, type BillStore } from './ports/store.ts';
+import { processBill } from './process-bill.ts';
+import { readDocument } from '../readers/index.ts';
+
+/** One submission: a document as it arrived, identified for idempotency. */
+export const submissionSchema = z.object({
+  /** Stable id of the arrival (SES message id, S3 object key + ETag, upload id): one execution per id. */
+  id: z.string().min(1),
+  document_key: z.string().min(1),
+  /** The name shown in results: the file name or path as given. */
+  name: z.string().min(1),
+  submitter: z.string().nullable().default(null),
+  received_at: z.string().datetime({ offset: true }),
+});
+export type Submission = z.infer<typeof submissionSchema>;
+
+const exceptionSchema = z.object({ code: z.string(), line: z.string().nullable(), message: z.string() });
+
+export const partSchema = z.object({
+  part: z.number().int().min(0),
+  format: z.string(),
+  bill: z.record(z.string(), z.unknown()).nullable(),
+  exceptions: z.array(exceptionSchema),
+  document_hash: z.string(),
+  document_part: z.number().int().min(0).nullable().default(null),
+  origin: z.string().nullable().default(null),
+  email: z.record(z.string(), z.unknown()).nullable().default(null),
+  /** Set by the reader when the part needs OCR or a model (scans, PDFs without an e-invoice). */
+  needs_extraction: z.boolean().default(false),
+});
+export type Part = z.infer<typeof partSchema>;
+
+export interface ReadOutcome {
+  readonly parts: Part[];
+  readonly needs_extraction: boolean;
+}
+
+/** Thrown when the submitted document is not in the document store. */
+export class DocumentMissingError extends Error {
+  override readonly name = 'DocumentMissingError';
+}
+
+/**
+ * Bill ids are derived from the submission and the part, so that a retry finds the bill it
+ * already made: time-ordered by arrival, then a hash of (submission, part).
+ */
+export function billIdFor(submission: Pick<Submission, 'id' | 'received_at'>, part: number): string {
+  const ms = Date.parse(submission.received_at);
+  const h = createHash('sha256').update(`${submission.id}#${part}`).digest('hex').slice(0, 12);
+  return `b${ms.toString(36).padStart(9, '0')}${h}`;
+}
+
+/** Task ReadDocument. */
+export async function readSubmission(submission: Submission, deps: { documents: DocumentStore }): Promise<ReadOutcome> {
+  const bytes = await deps.documents.get(submission.document_key);
+  if (!bytes) throw new DocumentMissingError(`document ${submission.document_key} is not in the document store`);
+  const results = await readDocument({ bytes, filename: submission.name });
+  const parts: Part[] = results.map((r) => ({
+    part: r.part,
+    format: r.format,
+    bill: (r.bill as Record<string, unknown> | null) ?? null,
+    exceptions: r.exceptions.map((e) => ({ ...e })),
+    document_hash: r.documentHash,
+    document_part: r.documentPart ?? null,
+    origin: r.origin ?? null,
+    email: r.email ? { ...r.email } : null,
+    needs_extraction: false,
+  }));
+  return { parts, needs_extraction: parts.some((p) => p.needs_extraction) };
+}
+
+export interface DecideDeps {
+  readonly store: BillStore;
+  readonly now: () => number;
+}
+
+function sourceOf(submission: Submission, part: Part) {
+  return {
+    input: submission.name,
+    part: part.part,
+    format: part.format,
+    document_hash: part.document_hash,
+    document_part: part.document_part,
+    submitter: submission.submitter ?? (typeof part.email?.from === 'string' ? part.email.from : null),
+    origin: part.origin,
+    email: part.email,
+  };
+}
+
+/** Task DecideBill: one bill decided and recorded, or the bill already recorded for this part. */
+export async function decideSubmittedBill(input: { submission: Submission; part: Part }, deps: DecideDeps): Promise<OutcomeRow> {
+  const billId = billIdFor(input.submission, input.part.part);
+  const existing = await deps.store.getBill(billId);
+  if (existing) return outcomeRow(existing);
+  try {
+    const record = await processBill(
+      {
+        billId,
+        canonical: input.part.bill as CanonicalBill | null,
+        readingExceptions: input.part.exceptions as BillException[],
+        source: sourceOf(input.submission, input.part),
+      },
+      deps,
+    );
+    return outcomeRow(record);
+  } catch (err) {
+    // A retry racing its own earlier attempt: the bill is there now.
+    const now = await deps.store.getBill(billId);
+    if (now) return outcomeRow(now);
+    throw err;
+  }
+}
+
+export interface FailureInput {
+  readonly submission: Submission;
+  readonly part?: Part;
+  readonly error: { readonly Error?: string; readonly Cause?: string };
+}
+
+/** Task RecordFailure: the bill (or the whole document) goes to needs_review with the reason. */
+export async function recordFailure(input: FailureInput, deps: DecideDeps): Promise<OutcomeRow> {
+  const part: Part = input.part ?? {
+    part: 0,
+    format: 'unknown',
+    bill: null,
+    exceptions: [],
+    document_hash: `failed:${input.submission.id}`,
+    document_part: null,
+    origin: null,
+    email: null,
+    needs_extraction: false,
+  };
+  const billId = billIdFor(input.submission, part.part);
+  const existing = await deps.store.getBill(billId);
+  if (existing) return outcomeRow(existing);
+  const reason = `${input.submission.name}: processing failed after retries: ${input.error.Error ?? 'Error'}${input.error.Cause ? `: ${summariseCause(input.error.Cause)}` : ''}`;
+  const decided = decideUnreadable(
+    part.bill as CanonicalBill | null,
+    [exception('UNREADABLE', reason)],
+    sourceOf(input.submission, part),
+    { billId, nowMs: deps.now() },
+    true,
+  );
+  try {
+    await deps.store.commitDecision(decided.commit);
+  } catch (err) {
+    if (!(err instanceof ConflictError)) throw err;
+  }
+  const recorded = await deps.store.getBill(billId);
+  return outcomeRow(recorded ?? decided.commit.bill);
+}
+
+/** Step Functions passes the Lambda error as JSON text in Cause: keep its message, short. */
+function summariseCause(cause: string): string {
+  try {
+    const j = JSON.parse(cause) as { errorMessage?: string };
+    if (j.errorMessage) return j.errorMessage.slice(0, 500);
+  } catch {
+    // not JSON: use as is
+  }
+  return cause.slice(0, 500);
+}

@@ -1,0 +1,15 @@
+/** Task ReadDocument: the stored document → its parts (canonical bills or reasons). */
+import { z } from 'zod';
+import type { DocumentStore } from '../core/ports/documents.ts';
+import { readSubmission, submissionSchema, type ReadOutcome } from '../core/submission.ts';
+import { awsDeps } from '../adapters/aws/deps.ts';
+import { task } from '../shared/errors.ts';
+
+export const readDocumentEvent = z.object({ submission: submissionSchema });
+
+export function makeHandler(deps: { documents: DocumentStore }) {
+  return task(async (event: unknown): Promise<ReadOutcome> => readSubmission(readDocumentEvent.parse(event).submission, deps));
+}
+
+let real: ReturnType<typeof makeHandler> | undefined;
+export const handler = (event: unknown) => (real ??= makeHandler(awsDeps()))(event);
