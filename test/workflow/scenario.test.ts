@@ -40,7 +40,7 @@ describe.each([
 ])('public world, $set', ({ bills, file }) => {
   let result: Awaited<ReturnType<typeof run>>;
   beforeAll(async () => {
-    result = await run(['run', '--master', join(WORLD, 'master'), '--now', '2026-03-03T10:00:00+01:00', '--json', ...bills.map((e) => join(WORLD, file(e)))]);
+    result = await run(['run', '--master', join(WORLD, 'master'), '--now', '2026-03-03T10:00:00+01:00', '--json', '--trace', ...bills.map((e) => join(WORLD, file(e)))]);
   }, 120_000);
 
   it('processes every file and exits 0', () => {
@@ -50,6 +50,8 @@ describe.each([
 
   it.each(bills.map((e, i) => ({ ...e, i })))('$seq $case', (e) => {
     const row = result.rows[e.i];
+    // Every bill went through the state machine, as the interpreter executed it.
+    expect(row.trace).toEqual(['ReadDocument', 'NeedsExtraction', 'DecideEachBill', 'DecideBill', 'Done']);
     expect({ state: row.state, codes: row.exceptions.map((x: { code: string }) => x.code).sort() }).toEqual({
       state: e.expect.state,
       codes: [...e.expect.codes].sort(),
