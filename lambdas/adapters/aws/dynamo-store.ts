@@ -24,7 +24,9 @@ import {
   type BillStore,
   type DecisionCommit,
   type DuplicateEntry,
+  type TransitionCommit,
   type Versioned,
+  NonceSpentError,
 } from '../../core/ports/store.ts';
 import { vendorNameKeys } from '../../core/resolve.ts';
 import { BILL_STATES, type BillState } from '../../core/route.ts';
@@ -240,6 +242,63 @@ export class DynamoBillStore implements BillStore {
       );
     }
     await this.transact(items);
+  }
+
+  async commitTransition(c: TransitionCommit): Promise<void> {
+    const items: TransactItem[] = [];
+    const b = c.bill;
+    items.push({
+      Put: {
+        TableName: this.tableName,
+        Item: billItem(b),
+        ConditionExpression: 'version = :v',
+        ExpressionAttributeValues: { ':v': c.expectedVersion },
+      },
+    });
+    c.audit.forEach((a, i) => {
+      items.push({
+        Put: { TableName: this.tableName, Item: auditItem({ ...a, bill_id: b.bill_id, seq: i + 1 }, b.version), ConditionExpression: 'attribute_not_exists(pk)' },
+      });
+    });
+    if (c.nonce) {
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: { ...key(`NONCE#${c.nonce.value}`, 'NONCE'), bill_id: b.bill_id, [T.ttlAttribute]: c.nonce.expiresAtSeconds },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      });
+    }
+    if (c.spend) {
+      items.push(versionedPut(this.tableName, `VENDOR#${c.spend.vendor_id}`, 'SPEND', c.spend.version, { amount: c.spend.previous.add(c.spend.add).toString() }));
+    }
+    for (const r of c.releases) {
+      const next = new Map(r.previous);
+      for (const [line, q] of r.subtract) next.set(line, (next.get(line) ?? Decimal.ZERO).sub(q));
+      items.push(versionedPut(this.tableName, `PO#${normalizePoRef(r.po_number)}`, 'BILLED', r.version, { lines: JSON.stringify(decimalMapToJson(next)) }));
+    }
+    if (c.duplicateClaim) {
+      const d = c.duplicateClaim;
+      if (d.entries) items.push(versionedPut(this.tableName, `DUP#${d.key}`, 'DUP', d.version, { entries: JSON.stringify(d.entries) }));
+      else if (d.version > 0) {
+        items.push({
+          ConditionCheck: { TableName: this.tableName, Key: key(`DUP#${d.key}`, 'DUP'), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': d.version } },
+        });
+      }
+    }
+    try {
+      await this.transact(items);
+    } catch (err) {
+      if (err instanceof ConflictError && c.nonce) {
+        // Tell a replay (the nonce is spent) from a race (something else changed): only the first is final.
+        if (await this.nonceSpent(c.nonce.value)) throw new NonceSpentError('this link was used already', { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  async nonceSpent(nonce: string): Promise<boolean> {
+    return (await this.get(`NONCE#${nonce}`, 'NONCE', true)) !== undefined;
   }
 
   private async transact(items: TransactItem[]): Promise<void> {

@@ -13,7 +13,9 @@ import {
   type BillStore,
   type DecisionCommit,
   type DuplicateEntry,
+  type TransitionCommit,
   type Versioned,
+  NonceSpentError,
 } from '../../core/ports/store.ts';
 import { vendorNameKeys } from '../../core/resolve.ts';
 import type { BillState } from '../../core/route.ts';
@@ -35,6 +37,7 @@ export class MemoryBillStore implements BillStore {
     this.pol = m.policy;
     const push = <T>(map: Map<string, T[]>, k: string, v: T) => map.set(k, [...(map.get(k) ?? []), v]);
     for (const v of m.vendors) {
+      this.vendors.set(v.vendor_id, v);
       if (normalizeId(v.tax_id)) push(this.byTax, normalizeId(v.tax_id), v);
       for (const n of vendorNameKeys(v)) push(this.byName, n, v);
     }
@@ -95,6 +98,38 @@ export class MemoryBillStore implements BillStore {
       this.billed.set(normalizePoRef(r.po_number), { value: next, version: r.version + 1 });
     }
     if (c.spend) this.spend.set(c.spend.vendor_id, { value: c.spend.previous.add(c.spend.add), version: c.spend.version + 1 });
+  }
+
+  private readonly vendors = new Map<string, Vendor>();
+  private readonly nonces = new Set<string>();
+
+  async vendor(vendorId: string): Promise<Vendor | null> {
+    return this.vendors.get(vendorId) ?? null;
+  }
+
+  async nonceSpent(nonce: string): Promise<boolean> {
+    return this.nonces.has(nonce);
+  }
+
+  async commitTransition(c: TransitionCommit): Promise<void> {
+    const version = <T>(m: Map<string, Versioned<T>>, k: string) => m.get(k)?.version ?? 0;
+    if (c.nonce && this.nonces.has(c.nonce.value)) throw new NonceSpentError('this link was used already');
+    if (this.bills.get(c.bill.bill_id)?.version !== c.expectedVersion) throw new ConflictError('bill changed');
+    if (c.spend && version(this.spend, c.spend.vendor_id) !== c.spend.version) throw new ConflictError('spend changed');
+    for (const r of c.releases) if (version(this.billed, normalizePoRef(r.po_number)) !== r.version) throw new ConflictError('reservations changed');
+    if (c.duplicateClaim && version(this.dups, c.duplicateClaim.key) !== c.duplicateClaim.version) throw new ConflictError('duplicate claim changed');
+
+    this.bills.set(c.bill.bill_id, c.bill);
+    const trail = this.audits.get(c.bill.bill_id) ?? [];
+    this.audits.set(c.bill.bill_id, [...trail, ...c.audit.map((a, i) => ({ ...a, bill_id: c.bill.bill_id, seq: trail.length + i + 1 }))]);
+    if (c.nonce) this.nonces.add(c.nonce.value);
+    if (c.spend) this.spend.set(c.spend.vendor_id, { value: c.spend.previous.add(c.spend.add), version: c.spend.version + 1 });
+    for (const r of c.releases) {
+      const next = new Map(r.previous);
+      for (const [line, q] of r.subtract) next.set(line, (next.get(line) ?? Decimal.ZERO).sub(q));
+      this.billed.set(normalizePoRef(r.po_number), { value: next, version: r.version + 1 });
+    }
+    if (c.duplicateClaim?.entries) this.dups.set(c.duplicateClaim.key, { value: c.duplicateClaim.entries, version: c.duplicateClaim.version + 1 });
   }
 
   private readonly executions = new Set<string>();

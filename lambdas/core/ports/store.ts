@@ -93,6 +93,39 @@ export interface BillRecord {
   readonly document_key: string | null;
   readonly canonical: CanonicalBill | null;
   readonly match: readonly LineMatch[];
+  /** Approvals given so far (dual sign-off needs all of `approvers`). */
+  readonly approvals?: readonly ApprovalGiven[];
+}
+
+export interface ApprovalGiven {
+  readonly approver: string;
+  readonly at: string;
+  readonly reason: string | null;
+}
+
+/** A later change of a bill's state (approval, query, reject, gate), with its audit row. */
+export interface TransitionCommit {
+  /** The bill as it becomes; written only if the stored version is `expectedVersion`. */
+  readonly bill: BillRecord;
+  readonly expectedVersion: number;
+  readonly audit: readonly Omit<AuditRecord, 'bill_id' | 'seq'>[];
+  /** Spend the link's nonce (a conditional put): a replayed link fails the whole transaction. */
+  readonly nonce: { readonly value: string; readonly expiresAtSeconds: number } | null;
+  readonly spend: { readonly vendor_id: string; readonly version: number; readonly previous: Decimal; readonly add: Decimal } | null;
+  /** Give back PO-line quantities the bill held (rejected, blocked). */
+  readonly releases: readonly {
+    readonly po_number: string;
+    readonly version: number;
+    readonly previous: ReadonlyMap<string, Decimal>;
+    readonly subtract: ReadonlyMap<string, Decimal>;
+  }[];
+  /** Rewrite a duplicate claim (a rejected bill leaves it), or only check it is unchanged. */
+  readonly duplicateClaim: { readonly key: string; readonly version: number; readonly entries: readonly DuplicateEntry[] | null } | null;
+}
+
+/** The link's nonce was spent already: a replay. */
+export class NonceSpentError extends Error {
+  override readonly name = 'NonceSpentError';
 }
 
 /** Everything one decision writes, with the versions it was decided on. */
@@ -122,6 +155,9 @@ export class ConflictError extends Error {
 export interface BillStore extends DecisionReads {
   importMaster(master: MasterData): Promise<void>;
   commitDecision(commit: DecisionCommit): Promise<void>;
+  commitTransition(commit: TransitionCommit): Promise<void>;
+  vendor(vendorId: string): Promise<Vendor | null>;
+  nonceSpent(nonce: string): Promise<boolean>;
   getBill(billId: string): Promise<BillRecord | null>;
   listBills(options?: { state?: BillState; limit?: number }): Promise<BillRecord[]>;
   audit(billId: string): Promise<AuditRecord[]>;
