@@ -1,0 +1,76 @@
+/**
+ * The approval desk: the email that asks a person to decide a bill. It shows what is being
+ * decided — supplier, number, total, PO, the line match against PO and receipts, every
+ * exception in plain words — and Approve / Query / Reject buttons, each a signed link for
+ * that one approver. One email per required approver.
+ */
+import { approvalLinks } from './approvals.ts';
+import type { OutgoingEmail } from './ports/mailer.ts';
+import type { BillRecord } from './ports/store.ts';
+
+export interface ApprovalRequest {
+  readonly email: OutgoingEmail;
+  readonly approver: string;
+  readonly links: { readonly approve: string; readonly query: string; readonly reject: string };
+}
+
+const esc = (s: unknown) =>
+  String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/** `baseUrl` is where the ack handler answers (the Function URL, or the local web page). */
+export function approvalRequests(bill: BillRecord, opts: { baseUrl: string; nowMs: number; secret: Uint8Array }): ApprovalRequest[] {
+  const tokens = approvalLinks(bill, opts.nowMs, opts.secret);
+  const url = (t: string) => `${opts.baseUrl.replace(/\/$/, '')}/approve?t=${encodeURIComponent(t)}`;
+  return bill.approvers.map((approver) => {
+    const t = tokens[approver]!;
+    const links = { approve: url(t.approve), query: url(t.query), reject: url(t.reject) };
+    return { approver, links, email: compose(bill, approver, links) };
+  });
+}
+
+function compose(bill: BillRecord, approver: string, links: ApprovalRequest['links']): OutgoingEmail {
+  const what =
+    bill.state === 'blocked' ? 'is blocked and needs your decision (an override needs a reason)' : bill.state === 'flagged' ? 'has exceptions and needs your decision' : 'needs your approval';
+  const supplier = bill.supplier_name ?? bill.vendor_id ?? 'an unknown supplier';
+  const subject = `${bill.state === 'blocked' ? 'Blocked' : bill.state === 'flagged' ? 'Flagged' : 'Approve'}: ${supplier} invoice ${bill.invoice_number ?? ''} — ${bill.total ?? '?'} ${bill.currency ?? ''}`.replace(/\s+/g, ' ').trim();
+  const dual = bill.approvers.length > 1 ? `Two approvals are needed: ${bill.approvers.join(' and ')}.` : '';
+  const facts: [string, string][] = [
+    ['Supplier', `${supplier}${bill.vendor_id ? ` (${bill.vendor_id})` : ''}`],
+    ['Invoice', `${bill.invoice_number ?? '—'}${bill.issue_date ? `, issued ${bill.issue_date}` : ''}`],
+    ['Total', `${bill.total ?? '—'} ${bill.currency ?? ''}`],
+    ['Purchase order', bill.po_number ? `${bill.po_number}${bill.po_inferred ? ' (inferred)' : ''}` : 'none'],
+  ];
+  const exceptions = bill.exceptions.map((e) => `${e.code}${e.line ? ` (line ${e.line})` : ''}: ${e.message}`);
+  const text = [
+    `The bill below ${what}.`,
+    dual,
+    '',
+    ...facts.map(([k, v]) => `${k}: ${v}`),
+    '',
+    exceptions.length ? `Exceptions:\n${exceptions.map((e) => `- ${e}`).join('\n')}` : 'No exceptions.',
+    '',
+    bill.match.length
+      ? `Lines:\n${bill.match.map((m) => `- line ${m.line_id}: ${m.quantity} × ${m.unit_price} → PO line ${m.po_line ?? 'none'} (PO price ${m.po_unit_price ?? '—'}, received ${m.received ?? m.ordered ?? '—'}, billed before ${m.already_billed ?? '—'})`).join('\n')}`
+      : '',
+    '',
+    `Approve: ${links.approve}`,
+    `Query the supplier: ${links.query}`,
+    `Reject: ${links.reject}`,
+    '',
+    `These links are for ${approver} only, work once, and expire. Opening one shows a confirmation page; nothing changes until you confirm.`,
+  ]
+    .filter((l, i, a) => !(l === '' && a[i - 1] === ''))
+    .join('\n');
+
+  const button = (href: string, label: string, color: string) =>
+    `<a href="${esc(href)}" style="display:inline-block;padding:10px 18px;margin:4px 8px 4px 0;border-radius:6px;background:${color};color:#fff;text-decoration:none;font-weight:600">${esc(label)}</a>`;
+  const html = `<!doctype html><html lang="en"><body style="font-family:system-ui,sans-serif;line-height:1.4;color:#111;max-width:720px">
+<p>The bill below ${esc(what)}.</p>${dual ? `<p>${esc(dual)}</p>` : ''}
+<table role="presentation" style="border-collapse:collapse">${facts.map(([k, v]) => `<tr><th style="text-align:left;padding:2px 12px 2px 0">${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>
+<h3>Exceptions</h3>${exceptions.length ? `<ul>${exceptions.map((e) => `<li>${esc(e)}</li>`).join('')}</ul>` : '<p>None.</p>'}
+${bill.match.length ? `<h3>Lines against the purchase order</h3><table style="border-collapse:collapse" border="1" cellpadding="4"><tr><th>Line</th><th>Qty</th><th>Unit price</th><th>PO line</th><th>PO price</th><th>Received</th><th>Billed before</th></tr>${bill.match.map((m) => `<tr><td>${esc(m.line_id)}</td><td>${esc(m.quantity)}</td><td>${esc(m.unit_price)}</td><td>${esc(m.po_line ?? '—')}</td><td>${esc(m.po_unit_price ?? '—')}</td><td>${esc(m.received ?? m.ordered ?? '—')}</td><td>${esc(m.already_billed ?? '—')}</td></tr>`).join('')}</table>` : ''}
+<p>${button(links.approve, bill.state === 'blocked' ? 'Override and approve' : 'Approve', '#1a7f37')}${button(links.query, 'Query supplier', '#9a6700')}${button(links.reject, 'Reject', '#cf222e')}</p>
+<p style="color:#555;font-size:90%">These links are for ${esc(approver)} only, work once, and expire. Opening one shows a confirmation page; nothing changes until you confirm.</p>
+</body></html>`;
+  return { to: [approver], subject, text, html, tag: 'approval-request', billId: bill.bill_id };
+}
