@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { FolderDocumentStore } from '../adapters/local/folder-documents.ts';
 import { startLocalDatabase } from '../adapters/local/local-stack.ts';
 import { LocalWorkflow } from '../adapters/local/local-workflow.ts';
+import { MemoryOutbox } from '../adapters/local/memory-outbox.ts';
+import { randomBytes } from 'node:crypto';
 import { loadMasterFolder } from '../adapters/local/master-folder.ts';
 import { readDocument } from '../readers/index.ts';
 
@@ -116,7 +118,8 @@ async function runCommand(args: string[], io: Io): Promise<number> {
     await db.store.importMaster(master);
     const now = () => fixedNow ?? Date.now();
     const documents = new FolderDocumentStore(docDir);
-    const workflow = new LocalWorkflow({ store: db.store, documents, now });
+    const outbox = new MemoryOutbox();
+    const workflow = new LocalWorkflow({ store: db.store, documents, now, approvals: { mailer: outbox, secret: randomBytes(32), baseUrl: 'http://localhost' } });
     let done = 0;
     for (const input of inputs) {
       if (!input.bytes) {
@@ -135,6 +138,8 @@ async function runCommand(args: string[], io: Io): Promise<number> {
       done++;
       if (inputs.length > 10 && done % 25 === 0) io.stderr(`bm: ${done}/${inputs.length} files\n`);
     }
+    // Approvals still pending end with the run: the decisions are recorded, only the wait stops.
+    workflow.abortAll();
   } finally {
     await db.stop();
     await rm(docDir, { recursive: true, force: true });

@@ -5,8 +5,8 @@
  * that one approver. One email per required approver.
  */
 import { approvalLinks } from './approvals.ts';
-import type { OutgoingEmail } from './ports/mailer.ts';
-import type { BillRecord } from './ports/store.ts';
+import type { Mailer, OutgoingEmail } from './ports/mailer.ts';
+import { ConflictError, type BillRecord, type BillStore } from './ports/store.ts';
 
 export interface ApprovalRequest {
   readonly email: OutgoingEmail;
@@ -73,4 +73,44 @@ ${bill.match.length ? `<h3>Lines against the purchase order</h3><table style="bo
 <p style="color:#555;font-size:90%">These links are for ${esc(approver)} only, work once, and expire. Opening one shows a confirmation page; nothing changes until you confirm.</p>
 </body></html>`;
   return { to: [approver], subject, text, html, tag: 'approval-request', billId: bill.bill_id };
+}
+
+export interface DeskDeps {
+  readonly store: BillStore;
+  readonly mailer: Mailer;
+  readonly secret: Uint8Array;
+  /** Where the ack handler answers: the Function URL, or the local web page. */
+  readonly baseUrl: string;
+  readonly now: () => number;
+}
+
+/**
+ * Task RequestApproval: emails every required approver (with its own links) and records, with
+ * an audit row, the task token the ack handler resumes the workflow with.
+ * Returns false when the bill no longer waits for anybody (decided meanwhile).
+ */
+export async function requestApproval(input: { bill_id: string; task_token: string }, deps: DeskDeps): Promise<boolean> {
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    const bill = await deps.store.getBill(input.bill_id);
+    if (!bill || bill.approvers.length === 0 || !['awaiting_approval', 'flagged', 'blocked'].includes(bill.state)) return false;
+    const nowMs = deps.now();
+    const at = new Date(nowMs).toISOString();
+    try {
+      await deps.store.commitTransition({
+        bill: { ...bill, version: bill.version + 1, updated_at: at, task_token: input.task_token },
+        expectedVersion: bill.version,
+        audit: [{ at, actor: 'system', action: 'approval_requested', from_state: bill.state, to_state: bill.state, message: `approval requested from ${bill.approvers.join(' and ')}` }],
+        nonce: null,
+        spend: null,
+        releases: [],
+        duplicateClaim: null,
+      });
+    } catch (err) {
+      if (err instanceof ConflictError) continue;
+      throw err;
+    }
+    for (const r of approvalRequests(bill, { baseUrl: deps.baseUrl, nowMs, secret: deps.secret })) await deps.mailer.send(r.email);
+    return true;
+  }
+  throw new ConflictError(`bill ${input.bill_id} kept changing while its approval was being requested`);
 }

@@ -15,6 +15,8 @@ import { makeHandler as makeDecideBill } from '../../decide-bill/handler.ts';
 import { makeHandler as makeExtract } from '../../extract/handler.ts';
 import { makeHandler as makeReadDocument } from '../../read-document/handler.ts';
 import { makeHandler as makeRecordFailure } from '../../record-failure/handler.ts';
+import { makeHandler as makeApprovalDesk } from '../../approval-desk/handler.ts';
+import type { Mailer } from '../../core/ports/mailer.ts';
 
 /** Where the state machine definition lives (one file, used by the cloud and the local stack). */
 export const WORKFLOW_DEFINITION = join(import.meta.dirname, '../../../state-machines/process-document.asl.json');
@@ -25,6 +27,7 @@ export const WORKFLOW_FUNCTIONS = {
   ExtractFunctionArn: 'extract',
   DecideBillFunctionArn: 'decide-bill',
   RecordFailureFunctionArn: 'record-failure',
+  ApprovalDeskFunctionArn: 'approval-desk',
 } as const;
 export type WorkflowFunction = (typeof WORKFLOW_FUNCTIONS)[keyof typeof WORKFLOW_FUNCTIONS];
 
@@ -53,15 +56,22 @@ export interface LocalWorkflowDeps {
   readonly now: () => number;
   /** Replace a function's code (tests inject failures here). */
   readonly override?: Partial<Record<WorkflowFunction, Handler>>;
+  /** How approval requests are sent: the outbox, the signing secret, the ack page's address. */
+  readonly approvals: { readonly mailer: Mailer; readonly secret: Uint8Array; readonly baseUrl: string };
+  /** Wait out quiet hours for real (`bm start`); a one-shot run with a fixed clock does not. @default false */
+  readonly honourWaits?: boolean;
 }
 
 export interface ExecutionResult {
   readonly name: string;
-  readonly status: 'SUCCEEDED' | 'FAILED';
+  /** WAITING: every bill is decided and recorded; some wait for an approver (see `settled`). */
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'WAITING';
   readonly bills: OutcomeRow[];
   /** The states each bill passed through, in order, by part index. */
   readonly traces: string[][];
   readonly error?: { readonly name: string; readonly message: string };
+  /** Resolves when the execution has ended (all approvals decided), with its final status. */
+  readonly settled: Promise<'SUCCEEDED' | 'FAILED' | 'ABORTED'>;
 }
 
 export class ExecutionAlreadyExists extends Error {
@@ -74,11 +84,15 @@ const TASK_STATE_FUNCTION: Record<string, WorkflowFunction> = {
   DecideBill: 'decide-bill',
   RecordBillFailure: 'record-failure',
   RecordDocumentFailure: 'record-failure',
+  RequestApproval: 'approval-desk',
 };
 
 export class LocalWorkflow {
   private readonly machine: StateMachine;
   private readonly handlers: Record<WorkflowFunction, Handler>;
+  /** Approval tasks waiting for their token, as Step Functions keeps them. */
+  private readonly waiting = new Map<string, (output: unknown) => void>();
+  private readonly running = new Set<{ abort: () => void }>();
 
   constructor(private readonly deps: LocalWorkflowDeps) {
     const arns = Object.fromEntries(
@@ -91,8 +105,36 @@ export class LocalWorkflow {
       extract: makeExtract(),
       'decide-bill': makeDecideBill(decideDeps),
       'record-failure': makeRecordFailure(decideDeps),
+      'approval-desk': this.approvalDesk(makeApprovalDesk({ ...decideDeps, ...deps.approvals })),
       ...deps.override,
     };
+  }
+
+  /** The `.waitForTaskToken` integration: the task returns when `resume(token)` is called. */
+  private approvalDesk(desk: Handler): Handler {
+    return async (params: unknown) => {
+      const { bill_id, task_token } = (params as { Payload: { bill_id: string; task_token: string } }).Payload;
+      const token = `${task_token}:${bill_id}`;
+      const result = (await desk({ bill_id, task_token: token })) as { requested: boolean };
+      if (!result.requested) return { bill_id, state: 'decided' };
+      return await new Promise((resolve) => this.waiting.set(token, resolve));
+    };
+  }
+
+  /** SendTaskSuccess: resumes the approval task waiting on this token. False when none waits. */
+  resume(taskToken: string, output: unknown): boolean {
+    const r = this.waiting.get(taskToken);
+    if (!r) return false;
+    this.waiting.delete(taskToken);
+    r(output);
+    return true;
+  }
+
+  /** Stops executions still waiting for approvals (the decisions are recorded; only the wait ends). */
+  abortAll(): void {
+    for (const e of this.running) e.abort();
+    this.running.clear();
+    this.waiting.clear();
   }
 
   /**
@@ -109,29 +151,73 @@ export class LocalWorkflow {
     );
     // Retries wait milliseconds, not seconds, on a laptop; the policy (which errors, how often) is the definition's.
     const retryIntervalOverrides = Object.fromEntries(Object.keys(TASK_STATE_FUNCTION).map((s) => [s, 10]));
+    const waitTimeOverrides: Record<string, number> = this.deps.honourWaits ? {} : { WaitForQuietHours: 0 };
     const execution = this.machine.run({ submission } as never, {
-      overrides: { taskResourceLocalHandlers, retryIntervalOverrides },
-      context: { Execution: { Id: `local:${name}`, Name: name, Input: { submission }, StartTime: new Date(this.deps.now()).toISOString() } } as never,
+      overrides: { taskResourceLocalHandlers, retryIntervalOverrides, waitTimeOverrides },
+      noThrowOnAbort: true,
+      context: {
+        Execution: { Id: `local:${name}`, Name: name, Input: { submission }, StartTime: new Date(this.deps.now()).toISOString() },
+        Task: { Token: `local-${name}` },
+      } as never,
     });
+    this.running.add(execution);
     const events: EventLog[] = [];
+    // Decisions are done when the approvals map starts; what follows may wait for days.
+    let decided!: (bills: OutcomeRow[]) => void;
+    const decisionsDone = new Promise<OutcomeRow[]>((r) => (decided = r));
     const collecting = (async () => {
-      for await (const e of execution.eventLogs) events.push(e as EventLog);
+      for await (const e of execution.eventLogs) {
+        events.push(e as EventLog);
+        const ev = e as EventLog & { state?: { name: string; output?: unknown } };
+        if (ev.type === 'StateExited' && ev.index === undefined && ev.state?.name === 'DecideEachBill') {
+          decided(((ev.state.output as { bills?: OutcomeRow[] }) ?? {}).bills ?? []);
+        }
+      }
     })();
-    let output: unknown;
     let error: ExecutionResult['error'];
-    try {
-      output = await execution.result;
-    } catch (err) {
-      error = { name: (err as Error).name, message: (err as Error).message };
-    }
-    await collecting.catch(() => undefined);
+    const settled = execution.result.then(
+      (out) => (out === null ? 'ABORTED' : 'SUCCEEDED') as 'SUCCEEDED' | 'ABORTED',
+      (err: Error) => {
+        error = { name: err.name, message: err.message };
+        return 'FAILED' as const;
+      },
+    );
+    void settled.finally(() => this.running.delete(execution));
+    const first = await Promise.race([
+      decisionsDone.then(async (bills) => {
+        await this.untilIdle(events, bills.length, settled);
+        return { bills };
+      }),
+      settled.then((status) => ({ status })),
+    ]);
+    if ('status' in first) await collecting.catch(() => undefined);
+    const status: ExecutionResult['status'] = 'bills' in first ? 'WAITING' : first.status === 'SUCCEEDED' ? 'SUCCEEDED' : 'FAILED';
+    const bills = 'bills' in first ? first.bills : status === 'FAILED' ? await this.failedBills(submission) : await decisionsDone;
     return {
       name,
-      status: error ? 'FAILED' : 'SUCCEEDED',
-      bills: error ? await this.failedBills(submission) : ((output as OutcomeRow[]) ?? []),
-      traces: traces(events),
+      status: 'bills' in first && (await Promise.race([settled, Promise.resolve('pending')])) === 'SUCCEEDED' ? 'SUCCEEDED' : status,
+      bills,
+      get traces() {
+        return traces(events);
+      },
       ...(error ? { error } : {}),
+      settled,
     };
+  }
+
+  /** Until every bill of the execution has either finished or is waiting for its approver. */
+  private async untilIdle(events: readonly EventLog[], bills: number, settled: Promise<unknown>): Promise<void> {
+    let ended = false;
+    void settled.then(() => (ended = true));
+    for (;;) {
+      if (ended) return;
+      const done = events.filter((e) => e.type === 'MapIterationSucceeded' || e.type === 'MapIterationFailed').length;
+      const waiting = events.filter((e) => e.type === 'StateEntered' && e.state?.name === 'RequestApproval').length;
+      // Iterations of the decision map count too: subtract them.
+      const decisionIterations = Math.min(done, bills);
+      if (done - decisionIterations + waiting >= bills) return;
+      await new Promise((r) => setTimeout(r, 5));
+    }
   }
 
   /** After a failed execution, the bill recorded for it (RecordDocumentFailure wrote it). */

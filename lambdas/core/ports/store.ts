@@ -95,6 +95,8 @@ export interface BillRecord {
   readonly match: readonly LineMatch[];
   /** Approvals given so far (dual sign-off needs all of `approvers`). */
   readonly approvals?: readonly ApprovalGiven[];
+  /** The workflow's task token, while it waits for this bill's decision. */
+  readonly task_token?: string | null;
 }
 
 export interface ApprovalGiven {

@@ -1,0 +1,10 @@
+/** Task RequestApproval (.waitForTaskToken): email the approvers, keep the token on the bill. */
+import { z } from 'zod';
+import { requestApproval, type DeskDeps } from '../core/approval-desk.ts';
+import { task } from '../shared/errors.ts';
+
+export const approvalDeskEvent = z.object({ bill_id: z.string().min(1), task_token: z.string().min(1) });
+
+export function makeHandler(deps: DeskDeps) {
+  return task(async (event: unknown): Promise<{ requested: boolean }> => ({ requested: await requestApproval(approvalDeskEvent.parse(event), deps) }));
+}
