@@ -4,7 +4,9 @@
  */
 import { main } from '../lambdas/cli/main.ts';
 
-process.exitCode = await main(process.argv.slice(2), {
+const code = await main(process.argv.slice(2), {
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s),
 });
+// One-shot commands end here even if an abandoned wait (an approval nobody will give) left a timer.
+process.stdout.write('', () => process.exit(code));

@@ -12,6 +12,11 @@ import { startLocalDatabase } from '../adapters/local/local-stack.ts';
 import { LocalWorkflow } from '../adapters/local/local-workflow.ts';
 import { MemoryOutbox } from '../adapters/local/memory-outbox.ts';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ackRoute } from '../adapters/local/ack-route.ts';
+import { approveAll } from '../adapters/local/approve-all.ts';
+import { outcomeRow as rowOf } from '../core/output.ts';
 import { loadMasterFolder } from '../adapters/local/master-folder.ts';
 import { readDocument } from '../readers/index.ts';
 
@@ -26,7 +31,7 @@ export class UsageError extends Error {
 
 const USAGE = `bm — bill matcher
 
-  bm run --master DIR [--now ISO-8601] [--json] [--trace] FILE...
+  bm run --master DIR [--now ISO-8601] [--approve-all] [--json] [--trace] FILE...
                                                           decide bills on a fresh local stack
   bm read [--json] FILE...                                read bills only, touching no store
   bm help                                                 this text
@@ -103,6 +108,7 @@ async function runCommand(args: string[], io: Io): Promise<number> {
     now: { type: 'string' },
     json: { type: 'boolean', default: false },
     trace: { type: 'boolean', default: false },
+    'approve-all': { type: 'boolean', default: false },
   });
   if (!values.master) throw new UsageError('run needs --master DIR');
   if (positionals.length === 0) throw new UsageError('run needs at least one FILE');
@@ -112,6 +118,7 @@ async function runCommand(args: string[], io: Io): Promise<number> {
 
   const db = await startLocalDatabase();
   const docDir = await mkdtemp(join(tmpdir(), 'bm-run-'));
+  const closers: (() => Promise<void>)[] = [];
   let unreadableFiles = 0;
   const rows: OutcomeRow[] = [];
   try {
@@ -119,7 +126,25 @@ async function runCommand(args: string[], io: Io): Promise<number> {
     const now = () => fixedNow ?? Date.now();
     const documents = new FolderDocumentStore(docDir);
     const outbox = new MemoryOutbox();
-    const workflow = new LocalWorkflow({ store: db.store, documents, now, approvals: { mailer: outbox, secret: randomBytes(32), baseUrl: 'http://localhost' } });
+    const secret = randomBytes(32);
+    // The ack endpoint on loopback: --approve-all follows the emailed links through it, for real.
+    let workflow!: LocalWorkflow;
+    const ackDeps = {
+      store: db.store,
+      secret,
+      now,
+      notifySupplier: async (m: { to: string; subject: string; text: string; billId: string }) => void (await outbox.send({ to: [m.to], subject: m.subject, text: m.text, tag: 'supplier', billId: m.billId })),
+      onSettled: async (b: { task_token?: string | null; bill_id: string; state: string }) => void (b.task_token && workflow.resume(b.task_token, { bill_id: b.bill_id, state: b.state })),
+    };
+    const ack = createServer((req, res) => {
+      ackRoute(req, res, ackDeps)
+        .then((handled) => handled || res.writeHead(404).end())
+        .catch((err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(err.message));
+    });
+    await new Promise<void>((r) => ack.listen(0, '127.0.0.1', r));
+    closers.push(() => new Promise<void>((r) => { ack.closeAllConnections(); ack.close(() => r()); }));
+    const baseUrl = `http://127.0.0.1:${(ack.address() as AddressInfo).port}`;
+    workflow = new LocalWorkflow({ store: db.store, documents, now, approvals: { mailer: outbox, secret, baseUrl } });
     let done = 0;
     for (const input of inputs) {
       if (!input.bytes) {
@@ -130,7 +155,13 @@ async function runCommand(args: string[], io: Io): Promise<number> {
       const id = `run-${randomUUID()}`;
       await documents.put(`incoming/${id}`, input.bytes);
       const result = await workflow.run({ id, document_key: `incoming/${id}`, name: input.path, submitter: null, received_at: new Date(now()).toISOString() });
-      result.bills.forEach((row, i) => {
+      let bills = result.bills;
+      if (values['approve-all'] && result.status === 'WAITING') {
+        await approveAll(bills, outbox);
+        // Blocked bills (never overridden here) keep their execution waiting; the others are decided.
+        bills = await Promise.all(bills.map(async (b) => ((await db.store.getBill(b.bill_id)) ? rowOf((await db.store.getBill(b.bill_id))!) : b)));
+      }
+      bills.forEach((row, i) => {
         const out: OutcomeRow = values.trace ? { ...row, trace: result.traces[i] ?? result.traces[0] ?? [] } : row;
         rows.push(out);
         if (values.json) io.stdout(JSON.stringify(out) + '\n');
@@ -141,6 +172,7 @@ async function runCommand(args: string[], io: Io): Promise<number> {
     // Approvals still pending end with the run: the decisions are recorded, only the wait stops.
     workflow.abortAll();
   } finally {
+    for (const close of closers) await close();
     await db.stop();
     await rm(docDir, { recursive: true, force: true });
   }

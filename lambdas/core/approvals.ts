@@ -41,6 +41,11 @@ export interface ApprovalDeps {
   readonly now: () => number;
   /** Sends an email to the supplier; without it, the message is only in the audit trail. */
   readonly notifySupplier?: (m: SupplierMessage) => Promise<void>;
+  /**
+   * Called once a bill leaves the approval states (paid, blocked by the gate, queried,
+   * rejected): resumes the workflow task waiting on the bill's task token.
+   */
+  readonly onSettled?: (bill: BillRecord) => Promise<void>;
 }
 
 /** How long approval links stay valid. */
@@ -119,6 +124,8 @@ export async function actOnLink(token: string, form: { reason?: string; message?
       const { commit, message, supplier } = await transition(c.bill, c.payload, text || (form.reason?.trim() ?? '') || null, deps);
       await deps.store.commitTransition(commit);
       if (supplier && deps.notifySupplier) await deps.notifySupplier(supplier);
+      // A bill blocked by the gate waits again, for the admin: the same task keeps waiting.
+      if (deps.onSettled && !PENDING.has(commit.bill.state)) await deps.onSettled(commit.bill);
       return { kind: 'done', bill: commit.bill, action: c.payload.a, message };
     } catch (err) {
       if (err instanceof NonceSpentError) return { kind: 'refused', reason: 'This link was used already.', bill: c.bill };

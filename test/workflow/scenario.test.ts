@@ -67,3 +67,23 @@ describe.each([
     }
   });
 });
+
+describe('public world, bills-json, --approve-all', () => {
+  let result: Awaited<ReturnType<typeof run>>;
+  beforeAll(async () => {
+    result = await run(['run', '--master', join(WORLD, 'master'), '--now', '2026-03-03T10:00:00+01:00', '--approve-all', '--json', ...expected.map((e) => join(WORLD, e.json))]);
+  }, 180_000);
+
+  it.each(expected.map((e, i) => ({ ...e, i })))('$seq $case', (e) => {
+    const want = (e as unknown as { expect_approve_all: { codes: string[]; state: string } }).expect_approve_all;
+    const row = result.rows[e.i];
+    expect({ state: row.state, codes: row.exceptions.map((x: { code: string }) => x.code).sort() }).toEqual({ state: want.state, codes: [...want.codes].sort() });
+  });
+});
+
+describe('quiet hours through bm run', () => {
+  it('a bill routed at 21:00 on a Friday is emailed on Monday at 08:00', async () => {
+    const r = await run(['run', '--master', join(WORLD, 'master'), '--now', '2026-03-06T21:00:00+01:00', '--json', join(WORLD, 'bills-json/002-clean_large_category_approver.bill.json')]);
+    expect(r.rows[0]).toMatchObject({ state: 'awaiting_approval', notify_at: '2026-03-09T08:00:00+01:00' });
+  });
+});

@@ -185,7 +185,7 @@ export class LocalWorkflow {
     void settled.finally(() => this.running.delete(execution));
     const first = await Promise.race([
       decisionsDone.then(async (bills) => {
-        await this.untilIdle(events, bills.length, settled);
+        await this.untilIdle(name, events, bills.length, settled);
         return { bills };
       }),
       settled.then((status) => ({ status })),
@@ -206,13 +206,15 @@ export class LocalWorkflow {
   }
 
   /** Until every bill of the execution has either finished or is waiting for its approver. */
-  private async untilIdle(events: readonly EventLog[], bills: number, settled: Promise<unknown>): Promise<void> {
+  private async untilIdle(name: string, events: readonly EventLog[], bills: number, settled: Promise<unknown>): Promise<void> {
     let ended = false;
     void settled.then(() => (ended = true));
+    const prefix = `local-${name}:`;
     for (;;) {
       if (ended) return;
       const done = events.filter((e) => e.type === 'MapIterationSucceeded' || e.type === 'MapIterationFailed').length;
-      const waiting = events.filter((e) => e.type === 'StateEntered' && e.state?.name === 'RequestApproval').length;
+      // Waiting means the approval emails are sent and the task holds its token.
+      const waiting = [...this.waiting.keys()].filter((k) => k.startsWith(prefix)).length;
       // Iterations of the decision map count too: subtract them.
       const decisionIterations = Math.min(done, bills);
       if (done - decisionIterations + waiting >= bills) return;
