@@ -7,6 +7,10 @@ export const ENV = {
   DOCUMENT_BUCKET: 'BM_DOCUMENT_BUCKET',
   STATE_MACHINE_ARN: 'BM_STATE_MACHINE_ARN',
   QUEUE_URL: 'BM_QUEUE_URL',
+  SENDER: 'BM_SENDER',
+  CONFIGURATION_SET: 'BM_SES_CONFIGURATION_SET',
+  SIGNING_SECRET_ARN: 'BM_SIGNING_SECRET_ARN',
+  ACK_BASE_URL: 'BM_ACK_BASE_URL',
 } as const;
 
 export class ConfigError extends Error {
@@ -31,5 +35,20 @@ export const config = {
   },
   get queueUrl(): string {
     return required(ENV.QUEUE_URL);
+  },
+  /** The From address of approval requests and supplier emails (a verified SES identity). */
+  get sender(): string {
+    return required(ENV.SENDER);
+  },
+  /** Optional: SES configuration set for sending events. */
+  get configurationSet(): string | undefined {
+    return process.env[ENV.CONFIGURATION_SET] || undefined;
+  },
+  get signingSecretArn(): string {
+    return required(ENV.SIGNING_SECRET_ARN);
+  },
+  /** The ack handler's Function URL, to which approval links point. */
+  get ackBaseUrl(): string {
+    return required(ENV.ACK_BASE_URL);
   },
 };

@@ -8,3 +8,9 @@ export const approvalDeskEvent = z.object({ bill_id: z.string().min(1), task_tok
 export function makeHandler(deps: DeskDeps) {
   return task(async (event: unknown): Promise<{ requested: boolean }> => ({ requested: await requestApproval(approvalDeskEvent.parse(event), deps) }));
 }
+
+let real: Promise<ReturnType<typeof makeHandler>> | undefined;
+export const handler = async (event: unknown) => {
+  const { deskDeps } = await import('../adapters/aws/approval-deps.ts');
+  return (await (real ??= deskDeps().then(makeHandler)))(event);
+};

@@ -1,0 +1,44 @@
+/** The real dependencies of the approval functions (desk, ack), built once per container. */
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SendTaskSuccessCommand, SFNClient, TaskDoesNotExist, TaskTimedOut } from '@aws-sdk/client-sfn';
+import { config } from '../../config.ts';
+import type { ApprovalDeps } from '../../core/approvals.ts';
+import type { DeskDeps } from '../../core/approval-desk.ts';
+import { awsDeps } from './deps.ts';
+import { SesMailer } from './ses-mailer.ts';
+
+let secret: Promise<Uint8Array> | undefined;
+
+/** The link-signing secret from Secrets Manager, fetched once per container. */
+export function signingSecret(client = new SecretsManagerClient({})): Promise<Uint8Array> {
+  secret ??= client.send(new GetSecretValueCommand({ SecretId: config.signingSecretArn })).then((r) => {
+    if (!r.SecretString || r.SecretString.length < 32) throw new Error('the link-signing secret is missing or shorter than 32 characters');
+    return new TextEncoder().encode(r.SecretString);
+  });
+  return secret;
+}
+
+export async function deskDeps(): Promise<DeskDeps> {
+  const { store, now } = awsDeps();
+  return { store, now, mailer: new SesMailer(config.sender, config.configurationSet), secret: await signingSecret(), baseUrl: config.ackBaseUrl };
+}
+
+export async function ackDeps(sfn = new SFNClient({})): Promise<ApprovalDeps> {
+  const { store, now } = awsDeps();
+  const mailer = new SesMailer(config.sender, config.configurationSet);
+  return {
+    store,
+    now,
+    secret: await signingSecret(),
+    notifySupplier: async (m) => void (await mailer.send({ to: [m.to], subject: m.subject, text: m.text, tag: 'supplier', billId: m.billId })),
+    onSettled: async (bill) => {
+      if (!bill.task_token) return;
+      try {
+        await sfn.send(new SendTaskSuccessCommand({ taskToken: bill.task_token, output: JSON.stringify({ bill_id: bill.bill_id, state: bill.state }) }));
+      } catch (err) {
+        // The execution let go already (timed out after three weeks): the decision stands on the bill.
+        if (!(err instanceof TaskDoesNotExist || err instanceof TaskTimedOut)) throw err;
+      }
+    },
+  };
+}
