@@ -4,8 +4,8 @@
  * same handler code the Lambda functions run. Execution names are claimed in DynamoDB, as Step
  * Functions refuses a second start with the same name, so a document delivered twice runs once.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { OutcomeRow } from '../../core/output.ts';
 import type { DocumentStore } from '../../core/ports/documents.ts';
@@ -19,7 +19,15 @@ import { makeHandler as makeApprovalDesk } from '../../approval-desk/handler.ts'
 import type { Mailer } from '../../core/ports/mailer.ts';
 
 /** Where the state machine definition lives (one file, used by the cloud and the local stack). */
-export const WORKFLOW_DEFINITION = join(import.meta.dirname, '../../../state-machines/process-document.asl.json');
+export const WORKFLOW_DEFINITION = findUp('state-machines/process-document.asl.json');
+
+/** The file at `rel` in this module's folder or the nearest one above (sources, or a bundle). */
+function findUp(rel: string): string {
+  for (let dir = import.meta.dirname; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, rel))) return join(dir, rel);
+    if (dirname(dir) === dir) return join(process.cwd(), rel);
+  }
+}
 
 /** The placeholders of the definition, each bound to a function. */
 export const WORKFLOW_FUNCTIONS = {
@@ -215,9 +223,12 @@ export class LocalWorkflow {
       const done = events.filter((e) => e.type === 'MapIterationSucceeded' || e.type === 'MapIterationFailed').length;
       // Waiting means the approval emails are sent and the task holds its token.
       const waiting = [...this.waiting.keys()].filter((k) => k.startsWith(prefix)).length;
+      // Waiting out quiet hours (`honourWaits`) is idle too: the bill is decided, its email comes later.
+      const entered = (state: string) => events.filter((e) => e.type === 'StateEntered' && e.state?.name === state).length;
+      const quiet = entered('WaitForQuietHours') - entered('RequestApproval');
       // Iterations of the decision map count too: subtract them.
       const decisionIterations = Math.min(done, bills);
-      if (done - decisionIterations + waiting >= bills) return;
+      if (done - decisionIterations + waiting + quiet >= bills) return;
       await new Promise((r) => setTimeout(r, 5));
     }
   }
