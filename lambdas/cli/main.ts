@@ -19,10 +19,15 @@ import { approveAll } from '../adapters/local/approve-all.ts';
 import { outcomeRow as rowOf } from '../core/output.ts';
 import { loadMasterFolder } from '../adapters/local/master-folder.ts';
 import { readDocument } from '../readers/index.ts';
+import { demoCommand } from './demo.ts';
+import { auditCommand, CliUsageError, importCommand, startCommand } from './local.ts';
+import { formatTable } from './table.ts';
 
 export interface Io {
   stdout(text: string): void;
   stderr(text: string): void;
+  /** Ends `bm start` and `bm demo --serve`; without it, SIGINT / SIGTERM (Ctrl-C) do. */
+  readonly signal?: AbortSignal;
 }
 
 export class UsageError extends Error {
@@ -34,6 +39,11 @@ const USAGE = `bm — bill matcher
   bm run --master DIR [--now ISO-8601] [--approve-all] [--json] [--trace] FILE...
                                                           decide bills on a fresh local stack
   bm read [--json] FILE...                                read bills only, touching no store
+  bm demo [--serve] [--port N] [--smtp-port N]            the bundled demo through the whole local stack
+  bm start [--home DIR] [--port N] [--smtp-port N]        the local stack until Ctrl-C: web page, SMTP
+                                                          inbox, drop folder, outbox (home: .bm/)
+  bm import DIR [--home DIR]                              load master data into the running local stack
+  bm audit BILL_ID [--home DIR] [--json]                  a bill's audit trail from the running local stack
   bm help                                                 this text
 
 FILE: .bill.json, .xml (UBL, CII, XRechnung), .pdf (Factur-X), .edi/.x12 (X12 810), .csv, .eml
@@ -47,6 +57,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await runCommand(rest, io);
       case 'read':
         return await readCommand(rest, io);
+      case 'demo':
+        return await demoCommand(rest, io);
+      case 'start':
+        return await startCommand(rest, io);
+      case 'import':
+        return await importCommand(rest, io);
+      case 'audit':
+        return await auditCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -57,7 +75,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof CliUsageError) {
       io.stderr(`bm: ${err.message}\n\n${USAGE}`);
       return 2;
     }
@@ -197,21 +215,4 @@ async function readCommand(args: string[], io: Io): Promise<number> {
   return failed > 0 ? 1 : 0;
 }
 
-/** A plain table of outcomes for people. */
-export function formatTable(rows: readonly OutcomeRow[], withTrace = false): string {
-  const head = ['input', 'part', 'vendor', 'invoice', 'PO', 'total', 'state', 'exceptions', ...(withTrace ? ['trace'] : [])];
-  const body = rows.map((r) => [
-    r.input,
-    String(r.part),
-    r.vendor_id ?? '—',
-    r.invoice_number ?? '—',
-    r.po_number ? `${r.po_number}${r.po_inferred ? '*' : ''}` : '—',
-    r.total ? `${r.total} ${r.currency ?? ''}`.trim() : '—',
-    r.state,
-    r.exceptions.map((e) => e.code).join(', ') || '—',
-    ...(withTrace ? [(r.trace ?? []).join(' > ')] : []),
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n';
-  return line(head) + line(widths.map((w) => '-'.repeat(w))) + body.map(line).join('') + (rows.some((r) => r.po_inferred) ? '* PO inferred\n' : '');
-}
+export { formatTable };

@@ -1,0 +1,127 @@
+/**
+ * A drop folder: a bill file copied into it is submitted once, then moved to `processed/`
+ * (or to `failed/` when the stack itself could not run it). The laptop's stand-in for an
+ * upload to the inbox bucket. The folder is polled rather than watched: `fs.watch` differs
+ * between systems and says nothing about when a copy has finished.
+ */
+import { mkdir, readdir, readFile, rename, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+
+export interface DroppedFile {
+  readonly name: string;
+  readonly bytes: Uint8Array;
+}
+
+export interface DropFolderOptions {
+  readonly dir: string;
+  /** @default 400 */
+  readonly intervalMs?: number;
+  /** Runs the file; resolves once it has been processed. `false`: the stack could not run it. */
+  readonly onFile: (file: DroppedFile) => Promise<boolean>;
+  readonly onError?: (err: Error, name: string) => void;
+}
+
+export interface DropFolder {
+  readonly dir: string;
+  readonly processedDir: string;
+  readonly failedDir: string;
+  /** Runs one scan now (tests, and the first scan at start). */
+  scan(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Names that are never bills: hidden files, editors' and browsers' partial downloads. */
+const IGNORED = /^\.|~$|\.(part|crdownload|tmp|swp)$/i;
+
+/** A file is taken once its size and time have not changed between two scans, and it is this old. */
+const SETTLE_MS = 250;
+
+export async function startDropFolder(options: DropFolderOptions): Promise<DropFolder> {
+  const dir = options.dir;
+  const processedDir = join(dir, 'processed');
+  const failedDir = join(dir, 'failed');
+  await mkdir(processedDir, { recursive: true });
+  await mkdir(failedDir, { recursive: true });
+  const seen = new Map<string, string>();
+  let running: Promise<void> | null = null;
+  let stopped = false;
+
+  async function scanOnce(): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (err) {
+      options.onError?.(err as Error, dir);
+      return;
+    }
+    const ready: { name: string; mtime: number }[] = [];
+    const present = new Set<string>();
+    for (const name of names) {
+      if (IGNORED.test(name)) continue;
+      let s;
+      try {
+        s = await stat(join(dir, name));
+      } catch {
+        continue; // gone meanwhile
+      }
+      if (!s.isFile()) continue;
+      present.add(name);
+      const sig = `${s.size}:${s.mtimeMs}`;
+      if (seen.get(name) === sig && Date.now() - s.mtimeMs >= SETTLE_MS) ready.push({ name, mtime: s.mtimeMs });
+      else seen.set(name, sig);
+    }
+    for (const name of seen.keys()) if (!present.has(name)) seen.delete(name);
+    // Oldest first: the order they were dropped in.
+    ready.sort((a, b) => a.mtime - b.mtime || a.name.localeCompare(b.name));
+    for (const { name } of ready) {
+      if (stopped) return;
+      seen.delete(name);
+      let ok = false;
+      try {
+        ok = await options.onFile({ name, bytes: new Uint8Array(await readFile(join(dir, name))) });
+      } catch (err) {
+        options.onError?.(err as Error, name);
+      }
+      try {
+        await rename(join(dir, name), await freeName(ok ? processedDir : failedDir, name));
+      } catch (err) {
+        options.onError?.(err as Error, name);
+      }
+    }
+  }
+
+  function scan(): Promise<void> {
+    running ??= scanOnce().finally(() => (running = null));
+    return running;
+  }
+
+  const timer = setInterval(() => void scan(), options.intervalMs ?? 400);
+  timer.unref();
+  void scan();
+
+  return {
+    dir,
+    processedDir,
+    failedDir,
+    scan,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
+/** `name`, or `name-2`, `name-3`, … where the folder already holds one. */
+async function freeName(folder: string, name: string): Promise<string> {
+  const ext = extname(name);
+  const base = name.slice(0, name.length - ext.length);
+  for (let i = 1; ; i++) {
+    const candidate = join(folder, i === 1 ? name : `${base}-${i}${ext}`);
+    try {
+      await stat(candidate);
+    } catch {
+      return candidate;
+    }
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * The laptop's stand-in for SES outbound: every email the pipeline sends is written, as the
+ * MIME message SES would have sent, to an `.eml` file in the outbox folder. Any mail program
+ * opens them; the local web page lists and renders them.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import type { Mailer, OutgoingEmail } from '../../core/ports/mailer.ts';
+
+/** Header names that carry what the email is about (the port's `tag` and `billId`). */
+export const TAG_HEADER = 'X-Bill-Matcher-Tag';
+export const BILL_HEADER = 'X-Bill-Matcher-Bill';
+
+/** What `.eml` files in the outbox are named like: written by `OutboxMailer`, or by hand. */
+const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.eml$/;
+
+export interface OutboxOptions {
+  /** The From address of every email. @default 'bill-matcher@localhost' */
+  readonly from?: string;
+  readonly now?: () => number;
+}
+
+/** A Mailer that writes each email as an `.eml` file (written aside, then renamed: never half a file). */
+export class OutboxMailer implements Mailer {
+  private seq = 0;
+
+  constructor(
+    readonly dir: string,
+    private readonly options: OutboxOptions = {},
+  ) {}
+
+  async send(email: OutgoingEmail): Promise<{ messageId: string }> {
+    const now = this.options.now?.() ?? Date.now();
+    const id = randomUUID();
+    const messageId = `<${id}@bill-matcher.local>`;
+    const headers: Record<string, string> = {};
+    if (email.tag) headers[TAG_HEADER] = email.tag;
+    if (email.billId) headers[BILL_HEADER] = email.billId;
+    const raw = await new MailComposer({
+      from: this.options.from ?? 'bill-matcher@localhost',
+      to: email.to.join(', '),
+      subject: email.subject,
+      text: email.text,
+      ...(email.html ? { html: email.html } : {}),
+      date: new Date(now),
+      messageId,
+      headers,
+    })
+      .compile()
+      .build();
+    await mkdir(this.dir, { recursive: true });
+    // Sortable by time, then by order of sending within one millisecond.
+    const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace('.', '');
+    const slug = (email.tag ?? 'email').replace(/[^A-Za-z0-9-]/g, '-').slice(0, 40);
+    const name = `${stamp}-${String(++this.seq).padStart(4, '0')}-${slug}-${id.slice(0, 8)}.eml`;
+    const tmp = join(this.dir, `.${name}.tmp`);
+    await writeFile(tmp, raw);
+    await rename(tmp, join(this.dir, name));
+    return { messageId };
+  }
+}
+
+/** One email in the outbox, as the list shows it. */
+export interface OutboxEntry {
+  readonly file: string;
+  readonly date: string | null;
+  readonly to: string;
+  readonly subject: string;
+  readonly tag: string | null;
+  readonly billId: string | null;
+  readonly bytes: number;
+}
+
+/** One email in the outbox, whole. */
+export interface OutboxMessage extends OutboxEntry {
+  readonly from: string;
+  readonly messageId: string | null;
+  readonly text: string | null;
+  /** The HTML part as sent: show it only in a sandbox. */
+  readonly html: string | null;
+  readonly attachments: readonly { readonly filename: string; readonly contentType: string; readonly size: number }[];
+}
+
+/** Reads the outbox folder for the web page. */
+export class OutboxReader {
+  constructor(readonly dir: string) {}
+
+  /** Newest first. */
+  async list(): Promise<OutboxEntry[]> {
+    let names: string[];
+    try {
+      names = (await readdir(this.dir)).filter((n) => FILE_NAME.test(n));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const out: OutboxEntry[] = [];
+    for (const file of names) {
+      const m = await this.read(file);
+      if (m) out.push({ file: m.file, date: m.date, to: m.to, subject: m.subject, tag: m.tag, billId: m.billId, bytes: m.bytes });
+    }
+    return out.sort((a, b) => (b.date ?? '').localeCompare(a.date ?? '') || b.file.localeCompare(a.file));
+  }
+
+  /** The email in `file`, or null when there is none by that name (names never leave the folder). */
+  async read(file: string): Promise<OutboxMessage | null> {
+    if (!FILE_NAME.test(file)) return null;
+    const path = join(this.dir, file);
+    let raw: Buffer;
+    try {
+      if (!(await stat(path)).isFile()) return null;
+      raw = await readFile(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+    const mail = await simpleParser(raw, { skipImageLinks: true, skipTextLinks: true, keepCidLinks: true });
+    const header = (name: string) => {
+      const v = mail.headers.get(name.toLowerCase());
+      return typeof v === 'string' ? v : null;
+    };
+    const addresses = (a: typeof mail.to) => (a === undefined ? '' : Array.isArray(a) ? a.map((x) => x.text).join(', ') : a.text);
+    return {
+      file,
+      date: mail.date ? mail.date.toISOString() : null,
+      from: addresses(mail.from),
+      to: addresses(mail.to),
+      subject: mail.subject ?? '',
+      tag: header(TAG_HEADER),
+      billId: header(BILL_HEADER),
+      bytes: raw.byteLength,
+      messageId: mail.messageId ?? null,
+      text: mail.text ?? null,
+      html: typeof mail.html === 'string' ? mail.html : null,
+      attachments: mail.attachments.map((a) => ({ filename: a.filename ?? '(unnamed)', contentType: a.contentType, size: a.size })),
+    };
+  }
+
+  /** The raw `.eml` bytes, for download. */
+  async raw(file: string): Promise<Buffer | null> {
+    if (!FILE_NAME.test(file)) return null;
+    try {
+      return await readFile(join(this.dir, file));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+}

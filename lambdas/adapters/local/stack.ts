@@ -1,0 +1,380 @@
+/**
+ * The whole pipeline on a laptop, each cloud part replaced by a local one at the edges only:
+ *
+ * | cloud                          | local                                             |
+ * |--------------------------------|---------------------------------------------------|
+ * | DynamoDB                       | DynamoDB Local (same adapter, other endpoint)     |
+ * | S3 document bucket             | `<home>/documents`                                |
+ * | SES inbound → S3 → SQS         | SMTP server → `<home>/documents/inbox` → queue    |
+ * | S3 upload                      | `<home>/drop` folder, the web upload form         |
+ * | SQS → Step Functions           | a FIFO queue → the same ASL, run by an interpreter |
+ * | SES outbound                   | `<home>/outbox/*.eml`                             |
+ *
+ * 1. Start DynamoDB Local (kept under `<home>/db` when persistent) and create the table.
+ * 2. Start the web server, then the workflow (approval links point at the web server's
+ *    `/approve`, where a final decision resumes the waiting execution).
+ * 3. Open the intake: the SMTP inbox and the drop folder, both feeding one queue that runs
+ *    submissions one at a time in arrival order.
+ * 4. Write `<home>/stack.json` so that `bm import` and `bm audit` find the running stack.
+ * `stop()` closes the intake, lets the queue finish, and stops DynamoDB Local (no Java left).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Submission } from '../../core/submission.ts';
+import type { DynamoBillStore } from '../aws/dynamo-store.ts';
+import { startDropFolder, type DropFolder } from './drop-folder.ts';
+import { FolderDocumentStore } from './folder-documents.ts';
+import { openLocalStore, startLocalDatabase } from './local-stack.ts';
+import { LocalWorkflow, type LocalWorkflowDeps } from './local-workflow.ts';
+import { OutboxMailer, OutboxReader } from './outbox.ts';
+import { headerOf, startSmtpInbox, type SmtpInbox } from './smtp-inbox.ts';
+import { SubmissionQueue, type QueueOutcome } from './submission-queue.ts';
+import { webRoutes, errorPage, type UploadOutcome } from './web/app.ts';
+import { approvalRoutes } from './web/approvals.ts';
+import { Router, startWebServer, type Route, type WebServer } from './web/http.ts';
+
+/** How a document came in. */
+export type Via = 'smtp' | 'drop' | 'upload' | 'api';
+
+export type StackEvent =
+  | { readonly kind: 'received'; readonly via: Via; readonly submission: Submission }
+  | { readonly kind: 'outcome'; readonly via: Via; readonly outcome: QueueOutcome }
+  | { readonly kind: 'problem'; readonly message: string };
+
+export interface LocalStackOptions {
+  /** The stack's folder: documents, drop folder, outbox, database, `stack.json`. */
+  readonly home: string;
+  /** 0 (the default) picks a free port. */
+  readonly ports?: { readonly web?: number; readonly smtp?: number };
+  readonly now?: () => number;
+  /** Keep the database under `<home>/db` across restarts (`bm start`). @default false: in memory */
+  readonly persistent?: boolean;
+  /** Use a DynamoDB that is already running (tests share one) instead of starting DynamoDB Local. */
+  readonly database?: { readonly endpoint: string; readonly tableName: string };
+  /** The address bills are sent to. @default 'bills@localhost' */
+  readonly billsAddress?: string;
+  /** Accept mail for any recipient, not only `billsAddress`. @default true */
+  readonly acceptAnyRecipient?: boolean;
+  /** Replace task code (tests inject failures). */
+  readonly override?: LocalWorkflowDeps['override'];
+  /** Wait out quiet hours for real before emailing approvers. @default false */
+  readonly honourWaits?: boolean;
+  /** More web routes (they win over the built-in ones only where the built-ins have none). */
+  readonly routes?: (stack: LocalStack) => Route[];
+  /** @default 400 */
+  readonly dropIntervalMs?: number;
+  readonly onEvent?: (event: StackEvent) => void;
+}
+
+/** A document handed to the stack (upload, API, demo). */
+export interface IncomingDocument {
+  readonly bytes: Uint8Array;
+  /** The file name, or the email's subject: shown as the bill's input. */
+  readonly name: string;
+  /** Stable id of the arrival: one execution per id. @default derived from name and bytes */
+  readonly id?: string;
+  readonly submitter?: string | null;
+  readonly via?: Via;
+}
+
+export interface LocalStack {
+  readonly home: string;
+  readonly webUrl: string;
+  readonly smtp: { readonly host: string; readonly port: number };
+  readonly billsAddress: string;
+  readonly dropDir: string;
+  readonly outboxDir: string;
+  readonly documentsDir: string;
+  /** Where DynamoDB Local keeps its data, or null when in memory. */
+  readonly dbDir: string | null;
+  readonly dynamo: { readonly endpoint: string; readonly tableName: string };
+  readonly store: DynamoBillStore;
+  readonly documents: FolderDocumentStore;
+  readonly workflow: LocalWorkflow;
+  readonly mailer: OutboxMailer;
+  readonly outbox: OutboxReader;
+  readonly router: Router;
+  /** Stores a document and queues it; resolves once it has been processed. */
+  submit(doc: IncomingDocument): Promise<QueueOutcome>;
+  /** Resolves when everything received so far has been processed. */
+  idle(): Promise<void>;
+  /** Whether master data (a policy) has been imported. */
+  hasMasterData(): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+/** What `<home>/stack.json` holds while a stack runs. */
+export interface StackFile {
+  readonly pid: number;
+  readonly home: string;
+  readonly started_at: string;
+  readonly web_url: string;
+  readonly smtp: { readonly host: string; readonly port: number };
+  readonly bills_address: string;
+  readonly dynamodb: { readonly endpoint: string; readonly table: string };
+  readonly drop: string;
+  readonly outbox: string;
+  readonly persistent: boolean;
+}
+
+export const STACK_FILE = 'stack.json';
+
+/** Thrown when another stack already runs in the same home. */
+export class StackAlreadyRunning extends Error {
+  override readonly name = 'StackAlreadyRunning';
+}
+
+/** The running stack's `stack.json` in `home`, or null when none runs (a stale file is ignored). */
+export async function readStackFile(home: string): Promise<StackFile | null> {
+  let text: string;
+  try {
+    text = await readFile(join(home, STACK_FILE), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  const file = JSON.parse(text) as StackFile;
+  return isAlive(file.pid) ? file : null;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+/** A document key segment from a name: no separators, nothing hidden. */
+const safeName = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_').slice(0, 120) || 'document';
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const home = resolve(options.home);
+  const now = options.now ?? Date.now;
+  const emit = (e: StackEvent) => {
+    try {
+      options.onEvent?.(e);
+    } catch {
+      // a listener's problem is not the stack's
+    }
+  };
+  const dirs = { documents: join(home, 'documents'), drop: join(home, 'drop'), outbox: join(home, 'outbox'), db: join(home, 'db') };
+  await mkdir(home, { recursive: true });
+  for (const d of [dirs.documents, dirs.drop, dirs.outbox]) await mkdir(d, { recursive: true });
+  const running = await readStackFile(home);
+  if (running) throw new StackAlreadyRunning(`a local stack already runs in ${home} (pid ${running.pid}, ${running.web_url}); stop it first`);
+
+  // Everything started so far, stopped in reverse order if a later step fails.
+  const undo: (() => Promise<void>)[] = [];
+  const unwind = async () => {
+    for (const u of undo.reverse()) await u().catch(() => undefined);
+  };
+
+  try {
+    // 1. The database.
+    let store: DynamoBillStore;
+    let dynamo: { endpoint: string; tableName: string };
+    if (options.database) {
+      const opened = await openLocalStore(options.database.endpoint, options.database.tableName);
+      store = opened.store;
+      dynamo = { ...options.database };
+      undo.push(async () => opened.client.destroy());
+    } else {
+      if (options.persistent) await mkdir(dirs.db, { recursive: true });
+      const db = await startLocalDatabase(options.persistent ? { dbPath: dirs.db } : {});
+      store = db.store;
+      dynamo = { endpoint: db.endpoint, tableName: 'bills' };
+      undo.push(() => db.stop());
+    }
+    const documents = new FolderDocumentStore(dirs.documents);
+    const mailer = new OutboxMailer(dirs.outbox, { now });
+    const outbox = new OutboxReader(dirs.outbox);
+    const billsAddress = options.billsAddress ?? 'bills@localhost';
+
+    // 2. The web server; routes are added once the parts they use exist.
+    const router = new Router();
+    let stack!: LocalStack;
+    const web: WebServer = await startWebServer({
+      router,
+      port: options.ports?.web ?? 0,
+      errorPage,
+      onError: (err, req) => emit({ kind: 'problem', message: `web ${req.method} ${req.path}: ${err.message}` }),
+    });
+    undo.push(() => web.close());
+
+    const secret = options.persistent ? await persistentSecret(home) : randomBytes(32);
+    const workflow = new LocalWorkflow({
+      store,
+      documents,
+      now,
+      approvals: { mailer, secret, baseUrl: web.url },
+      ...(options.honourWaits ? { honourWaits: true } : {}),
+      ...(options.override ? { override: options.override } : {}),
+    });
+    undo.push(async () => workflow.abortAll());
+
+    // 3. The queue and the intake.
+    // How each queued submission came in, in queue order per id (the same email can arrive twice).
+    const via = new Map<string, Via[]>();
+    const queue = new SubmissionQueue(workflow, (outcome) => {
+      const list = via.get(outcome.submission.id) ?? [];
+      const v = list.shift() ?? 'api';
+      if (list.length === 0) via.delete(outcome.submission.id);
+      emit({ kind: 'outcome', via: v, outcome });
+    });
+    undo.push(() => queue.close());
+
+    /** Stores the bytes, then queues one submission; resolves once queued, with the processing to come. */
+    async function accept(doc: IncomingDocument & { keyPrefix: string; fileName?: string }): Promise<{ submission: Submission; done: Promise<QueueOutcome> }> {
+      const hash = sha256(doc.bytes);
+      const id = doc.id ?? `${doc.via ?? 'api'}:${doc.name}:${hash.slice(0, 16)}`;
+      // Never overwritten: the same bytes land on the same key.
+      const key = `${doc.keyPrefix}/${hash.slice(0, 2)}/${hash.slice(0, 16)}-${doc.fileName ?? safeName(doc.name)}`;
+      await documents.put(key, doc.bytes);
+      const submission: Submission = { id, document_key: key, name: doc.name, submitter: doc.submitter ?? null, received_at: new Date(now()).toISOString() };
+      via.set(id, [...(via.get(id) ?? []), doc.via ?? 'api']);
+      emit({ kind: 'received', via: doc.via ?? 'api', submission });
+      return { submission, done: queue.submit(submission) };
+    }
+
+    const smtp: SmtpInbox = await startSmtpInbox({
+      port: options.ports?.smtp ?? 0,
+      ...(options.acceptAnyRecipient === false ? { acceptRecipients: [billsAddress] } : {}),
+      async onMail(mail) {
+        const messageId = headerOf(mail.raw, 'message-id')?.replace(/^<|>$/g, '').trim() || null;
+        const subject = headerOf(mail.raw, 'subject')?.trim() || '(no subject)';
+        const { submission } = await accept({
+          bytes: mail.raw,
+          name: subject,
+          id: `mail:${messageId ?? sha256(mail.raw)}`,
+          submitter: mail.mailFrom,
+          via: 'smtp',
+          keyPrefix: 'inbox',
+          fileName: 'message.eml',
+        });
+        return `queued as ${submission.id}`;
+      },
+    });
+    undo.push(() => smtp.close());
+
+    const drop: DropFolder = await startDropFolder({
+      dir: dirs.drop,
+      intervalMs: options.dropIntervalMs ?? 400,
+      async onFile(file) {
+        const { done } = await accept({ bytes: file.bytes, name: file.name, via: 'drop', keyPrefix: 'drop' });
+        return (await done).kind !== 'error';
+      },
+      onError: (err, name) => emit({ kind: 'problem', message: `drop folder, ${name}: ${err.message}` }),
+    });
+    undo.push(() => drop.stop());
+
+    async function upload(file: { filename: string; bytes: Uint8Array }): Promise<UploadOutcome> {
+      const { done } = await accept({ bytes: file.bytes, name: file.filename, via: 'upload', keyPrefix: 'uploads' });
+      const outcome = await done;
+      if (outcome.kind === 'error') return { kind: 'error', message: outcome.error.message };
+      if (outcome.kind === 'processed') return { kind: 'decided', billIds: outcome.execution.bills.map((b) => b.bill_id) };
+      // Uploaded before: find the bills these bytes made.
+      const hash = sha256(file.bytes);
+      const earlier = (await store.listBills()).filter((b) => b.source.document_hash === hash);
+      return { kind: 'already', billIds: earlier.map((b) => b.bill_id) };
+    }
+
+    router.add(
+      ...webRoutes({
+        store,
+        outbox,
+        intake: { billsAddress, smtp: `${smtp.host}:${smtp.port}`, dropDir: dirs.drop },
+        upload,
+        health: async () => {
+          await store.getBill('healthz');
+          return { status: 'ok', queued: queue.size, dynamodb: dynamo.endpoint };
+        },
+      }),
+    );
+
+    // 4. Tell `bm import` / `bm audit` where it all is.
+    const stackFile: StackFile = {
+      pid: process.pid,
+      home,
+      started_at: new Date().toISOString(),
+      web_url: web.url,
+      smtp: { host: smtp.host, port: smtp.port },
+      bills_address: billsAddress,
+      dynamodb: { endpoint: dynamo.endpoint, table: dynamo.tableName },
+      drop: dirs.drop,
+      outbox: dirs.outbox,
+      persistent: options.persistent === true,
+    };
+    await writeFile(join(home, STACK_FILE), JSON.stringify(stackFile, null, 2) + '\n');
+    undo.push(() => rm(join(home, STACK_FILE), { force: true }));
+
+    let stopping: Promise<void> | null = null;
+    stack = {
+      home,
+      webUrl: web.url,
+      smtp: { host: smtp.host, port: smtp.port },
+      billsAddress,
+      dropDir: dirs.drop,
+      outboxDir: dirs.outbox,
+      documentsDir: dirs.documents,
+      dbDir: options.persistent && !options.database ? dirs.db : null,
+      dynamo,
+      store,
+      documents,
+      workflow,
+      mailer,
+      outbox,
+      router,
+      async submit(doc) {
+        const { done } = await accept({ ...doc, keyPrefix: doc.via === 'upload' ? 'uploads' : 'submitted' });
+        return done;
+      },
+      idle: () => queue.idle(),
+      async hasMasterData() {
+        try {
+          await store.policy();
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      stop() {
+        // Reverse order of start: stack file, drop folder, SMTP, queue (drains), workflow, web, database.
+        stopping ??= unwind();
+        return stopping;
+      },
+    };
+    // The approval links in the outbox's emails point here; a final decision resumes the workflow.
+    router.add(
+      ...approvalRoutes({
+        store,
+        secret,
+        now,
+        notifySupplier: async (m) => void (await mailer.send({ to: [m.to], subject: m.subject, text: m.text, tag: 'supplier', billId: m.billId })),
+        onSettled: async (b) => void (b.task_token && workflow.resume(b.task_token, { bill_id: b.bill_id, state: b.state })),
+      }),
+    );
+    if (options.routes) router.add(...options.routes(stack));
+    return stack;
+  } catch (err) {
+    await unwind();
+    throw err;
+  }
+}
+
+/** The approval links' signing key of a persistent stack: links in the outbox survive a restart. */
+async function persistentSecret(home: string): Promise<Uint8Array> {
+  const path = join(home, 'secret.key');
+  try {
+    const hex = (await readFile(path, 'utf8')).trim();
+    if (/^[0-9a-f]{64}$/.test(hex)) return Buffer.from(hex, 'hex');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const key = randomBytes(32);
+  await writeFile(path, key.toString('hex') + '\n', { mode: 0o600 });
+  return key;
+}

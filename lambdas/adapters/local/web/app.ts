@@ -1,0 +1,145 @@
+/**
+ * The local web page's routes: the bills, one bill, the outbox, the upload form, a health
+ * check and a small JSON API. More routes (the approval links) plug into the same router.
+ */
+import { outcomeRow } from '../../../core/output.ts';
+import type { BillStore } from '../../../core/ports/store.ts';
+import { BILL_STATES, type BillState } from '../../../core/route.ts';
+import type { OutboxReader } from '../outbox.ts';
+import { HttpError, type Route, type WebResponse } from './http.ts';
+import { parseMultipart, type UploadedFile } from './multipart.ts';
+import { billListPage, billPage, errorPage, outboxListPage, outboxMessagePage, uploadPage, type IntakeInfo } from './pages.ts';
+
+export type UploadOutcome =
+  | { readonly kind: 'decided'; readonly billIds: readonly string[] }
+  /** The same file was uploaded before: nothing new ran; these are the bills it made then. */
+  | { readonly kind: 'already'; readonly billIds: readonly string[] }
+  | { readonly kind: 'error'; readonly message: string };
+
+export interface WebAppDeps {
+  readonly store: Pick<BillStore, 'listBills' | 'getBill' | 'audit'>;
+  readonly outbox: OutboxReader;
+  readonly intake: IntakeInfo;
+  /** Stores the file and runs it through the workflow; resolves once it is decided. */
+  upload(file: UploadedFile): Promise<UploadOutcome>;
+  health(): Promise<Record<string, unknown>>;
+}
+
+/** Uploads: the size SES accepts for a whole email. */
+export const MAX_UPLOAD_BYTES = 40 * 1024 * 1024;
+
+const NOTICES: Record<string, string> = {
+  already: 'This file was uploaded before: it was not processed again. Here is what it made then.',
+  several: 'The file held several bills: each is listed below.',
+  empty: 'The file was processed but made no bill.',
+};
+
+const html = (body: string, status = 200): WebResponse => ({ status, body });
+const json = (value: unknown, status = 200): WebResponse => ({
+  status,
+  headers: { 'Content-Type': 'application/json; charset=utf-8' },
+  body: Buffer.from(JSON.stringify(value, null, 2)),
+});
+const redirect = (location: string): WebResponse => ({ status: 303, headers: { Location: location }, body: '' });
+
+function stateParam(v: string | null): BillState | null {
+  if (v === null || v === '') return null;
+  if (!(BILL_STATES as readonly string[]).includes(v)) throw new HttpError(400, `There is no state "${v}". States: ${BILL_STATES.join(', ')}.`);
+  return v as BillState;
+}
+
+export function webRoutes(deps: WebAppDeps): Route[] {
+  return [
+    {
+      method: 'GET',
+      path: '/',
+      async handler(req) {
+        const state = stateParam(req.url.searchParams.get('state'));
+        const all = await deps.store.listBills();
+        const counts = new Map<BillState, number>();
+        for (const b of all) counts.set(b.state, (counts.get(b.state) ?? 0) + 1);
+        // Newest first.
+        const bills = all.filter((b) => state === null || b.state === state).reverse();
+        const notice = NOTICES[req.url.searchParams.get('notice') ?? ''] ?? null;
+        return html(billListPage({ bills, state, counts, total: all.length, notice, intake: deps.intake }));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/bills/:id',
+      async handler(req) {
+        const bill = await deps.store.getBill(req.params.id!);
+        if (!bill) throw new HttpError(404, `There is no bill ${req.params.id}.`);
+        const notice = NOTICES[req.url.searchParams.get('notice') ?? ''] ?? null;
+        return html(billPage({ bill, audit: await deps.store.audit(bill.bill_id), notice }));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/outbox',
+      handler: async () => html(outboxListPage(await deps.outbox.list(), deps.outbox.dir)),
+    },
+    {
+      method: 'GET',
+      path: '/outbox/:file',
+      async handler(req) {
+        const m = await deps.outbox.read(req.params.file!);
+        if (!m) throw new HttpError(404, 'There is no such email in the outbox.');
+        return html(outboxMessagePage(m));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/outbox/:file/raw',
+      async handler(req) {
+        const raw = await deps.outbox.raw(req.params.file!);
+        if (!raw) throw new HttpError(404, 'There is no such email in the outbox.');
+        return { status: 200, headers: { 'Content-Type': 'message/rfc822', 'Content-Disposition': `attachment; filename="${req.params.file!}"` }, body: raw };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/upload',
+      handler: () => html(uploadPage(deps.intake)),
+    },
+    {
+      method: 'POST',
+      path: '/upload',
+      async handler(req) {
+        const form = parseMultipart(await req.body(MAX_UPLOAD_BYTES + 64 * 1024), req.headers['content-type']);
+        const file = form.files.find((f) => f.field === 'file' && f.bytes.byteLength > 0);
+        if (!file) return html(uploadPage(deps.intake, 'Choose a file to upload.'), 400);
+        const outcome = await deps.upload(file);
+        if (outcome.kind === 'error') return html(uploadPage(deps.intake, `The file could not be processed: ${outcome.message}`), 500);
+        const ids = outcome.billIds;
+        if (ids.length === 1) return redirect(`/bills/${encodeURIComponent(ids[0]!)}${outcome.kind === 'already' ? '?notice=already' : ''}`);
+        return redirect(`/?notice=${ids.length === 0 ? 'empty' : outcome.kind === 'already' ? 'already' : 'several'}`);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/healthz',
+      handler: async () => json(await deps.health()),
+    },
+    {
+      method: 'GET',
+      path: '/api/bills',
+      async handler(req) {
+        const state = stateParam(req.url.searchParams.get('state'));
+        const bills = await deps.store.listBills(state ? { state } : {});
+        return json({ bills: bills.map((b) => ({ ...outcomeRow(b), supplier_name: b.supplier_name, created_at: b.created_at, updated_at: b.updated_at })) });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/bills/:id',
+      async handler(req) {
+        const bill = await deps.store.getBill(req.params.id!);
+        if (!bill) return json({ error: `no bill ${req.params.id}` }, 404);
+        return json({ bill, audit: await deps.store.audit(bill.bill_id) });
+      },
+    },
+  ];
+}
+
+export { errorPage };

@@ -1,0 +1,232 @@
+/** The local web page's views: bills, one bill, the outbox, one email, the upload form. */
+import type { BillException, ExceptionCode } from '../../../core/exceptions.ts';
+import type { LineMatch } from '../../../core/match.ts';
+import type { AuditRecord, BillRecord } from '../../../core/ports/store.ts';
+import { BILL_STATES, type BillState } from '../../../core/route.ts';
+import { EXCEPTION_WORDS, STATE_WORDS } from '../../../core/words.ts';
+import type { OutboxEntry, OutboxMessage } from '../outbox.ts';
+import { esc, facts, layout, orDash, table, time } from './html.ts';
+
+/** Where bills come in, for the hints on the pages. */
+export interface IntakeInfo {
+  readonly billsAddress: string;
+  readonly smtp: string;
+  readonly dropDir: string;
+}
+
+export const stateBadge = (s: BillState) => `<span class="state s-${esc(s)}" data-state="${esc(s)}">${esc(STATE_WORDS[s]?.label ?? s)}</span>`;
+
+const money = (amount: string | null | undefined, currency: string | null | undefined) =>
+  amount === null || amount === undefined ? orDash(null) : `${esc(amount)}${currency ? ` <span class="muted">${esc(currency)}</span>` : ''}`;
+
+const plain = (code: string) => EXCEPTION_WORDS[code as ExceptionCode] ?? code;
+
+function exceptionItem(e: BillException): string {
+  // Messages usually name their line already ("line 2: …").
+  const where = e.line && !e.message.startsWith(`line ${e.line}`) ? ` (line ${esc(e.line)})` : '';
+  return `<li><strong>${esc(plain(e.code))}</strong>${where}: ${esc(e.message)} <span class="code muted">${esc(e.code)}</span></li>`;
+}
+
+// ---------------------------------------------------------------- bills
+
+export function billListPage(input: { bills: readonly BillRecord[]; state: BillState | null; counts: ReadonlyMap<BillState, number>; total: number; notice?: string | null; intake: IntakeInfo }): string {
+  const { bills, state, counts } = input;
+  const chip = (href: string, label: string, n: number, current: boolean) => `<li><a href="${href}"${current ? ' aria-current="true"' : ''}>${esc(label)} <span class="muted">(${n})</span></a></li>`;
+  const filters = `<nav aria-label="Filter by state"><ul class="filters">${chip('/', 'All', input.total, state === null)}${BILL_STATES.filter((s) => (counts.get(s) ?? 0) > 0 || s === state)
+    .map((s) => chip(`/?state=${s}`, STATE_WORDS[s].label, counts.get(s) ?? 0, s === state))
+    .join('')}</ul></nav>`;
+  const rows = bills.map(
+    (b) => `<tr data-bill="${esc(b.bill_id)}">
+<td>${time(b.created_at)}</td>
+<td>${stateBadge(b.state)}</td>
+<td>${b.vendor_id ? `${esc(b.supplier_name ?? '')} <span class="code muted">${esc(b.vendor_id)}</span>` : `${orDash(b.supplier_name)}${b.supplier_name ? ' <span class="muted">(unknown)</span>' : ''}`}</td>
+<td><a href="/bills/${encodeURIComponent(b.bill_id)}">${b.invoice_number ? esc(b.invoice_number) : `<span class="muted">${esc(b.source.input)}</span>`}</a></td>
+<td class="num">${money(b.total, b.currency)}</td>
+<td>${b.exceptions.length ? b.exceptions.map((e) => `<span class="code" title="${esc(plain(e.code))}">${esc(e.code)}</span>`).join(', ') : orDash(null)}</td>
+</tr>`,
+  );
+  const empty = `<p>No bills${state ? ` in this state` : ' yet'}. Send one by mail to <strong>${esc(input.intake.billsAddress)}</strong> (SMTP ${esc(input.intake.smtp)}), copy a file into <code>${esc(input.intake.dropDir)}</code>, or <a href="/upload">upload one</a>.</p>`;
+  const body = `<h1>Bills${state ? `: ${esc(STATE_WORDS[state].label)}` : ''}</h1>
+${input.notice ? `<p class="notice" role="status">${esc(input.notice)}</p>` : ''}
+${filters}
+${bills.length === 0 ? empty : table('Bills', ['Received', 'State', 'Vendor', 'Invoice', { text: 'Total', num: true }, 'Exceptions'], rows, { id: 'bills' })}`;
+  return layout(state ? `Bills: ${STATE_WORDS[state].label}` : 'Bills', body, 'bills');
+}
+
+export function billPage(input: { bill: BillRecord; audit: readonly AuditRecord[]; notice?: string | null }): string {
+  const { bill: b, audit } = input;
+  const c = b.canonical;
+  const title = `${b.document_type === 'credit_note' ? 'Credit note' : 'Bill'} ${b.invoice_number ?? b.source.input}`;
+  const summary = facts([
+    ['State', `${stateBadge(b.state)} <span class="muted">${esc(STATE_WORDS[b.state]?.meaning ?? '')}</span>`],
+    ['Vendor', b.vendor_id ? `${esc(b.supplier_name ?? '')} <span class="code">${esc(b.vendor_id)}</span>` : `${orDash(b.supplier_name)} <span class="muted">(not resolved)</span>`],
+    ['Invoice number', orDash(b.invoice_number)],
+    ['Issue date', orDash(b.issue_date)],
+    ['Total', money(b.total, b.currency)],
+    ['Purchase order', b.po_number ? `${esc(b.po_number)}${b.po_inferred ? ' <span class="muted">(inferred: the bill names none)</span>' : ''}` : orDash(null)],
+    ['Approvers', b.approvers.length ? b.approvers.map(esc).join(', ') : orDash(null)],
+    ...(b.notify_at ? ([['Notify approvers at', esc(b.notify_at)]] as [string, string][]) : []),
+    ...((b.approvals ?? []).length ? ([['Approvals given', (b.approvals ?? []).map((a) => `${esc(a.approver)} at ${time(a.at)}${a.reason ? `: ${esc(a.reason)}` : ''}`).join('<br>')]] as [string, string][]) : []),
+    ['Received', time(b.created_at)],
+    ['Last change', time(b.updated_at)],
+    ['Bill id', `<span class="code">${esc(b.bill_id)}</span>`],
+  ], 'summary');
+
+  const exceptions = b.exceptions.length
+    ? `<ul class="exceptions" id="exceptions">${b.exceptions.map(exceptionItem).join('')}</ul>`
+    : `<p id="exceptions">None: the bill matches its purchase order, receipts and the policy.</p>`;
+
+  const body = `<p><a href="/">← All bills</a></p>
+<h1>${esc(title)}</h1>
+${input.notice ? `<p class="notice" role="status">${esc(input.notice)}</p>` : ''}
+${summary}
+<h2 id="exceptions-h">Exceptions</h2>${exceptions}
+<h2 id="match-h">Lines against the purchase order and receipts</h2>${matchTable(b)}
+<h2 id="read-h">The bill as read</h2>${c ? canonicalView(b) : '<p>Nothing could be read from the document.</p>'}
+<h2 id="source-h">Where it came from</h2>${sourceView(b)}
+<h2 id="audit-h">Audit trail</h2>${auditTable(audit)}
+<p class="muted"><a href="/api/bills/${encodeURIComponent(b.bill_id)}">This bill as JSON</a></p>`;
+  return layout(title, body, 'bills');
+}
+
+function matchTable(b: BillRecord): string {
+  if (b.match.length === 0) return `<p id="match">${b.po_number ? 'No line was matched.' : 'No purchase order to match against.'}</p>`;
+  const lines = new Map((b.canonical?.lines ?? []).map((l) => [String(l.line_id), l]));
+  const lineCodes = (id: string) => b.exceptions.filter((e) => e.line === id).map((e) => e.code);
+  const rows = b.match.map((m: LineMatch) => {
+    const codes = lineCodes(m.line_id);
+    const verdict = codes.length ? codes.map((c) => `<span class="code" title="${esc(plain(c))}">${esc(c)}</span>`).join(', ') : m.po_line ? 'OK' : '—';
+    return `<tr${codes.length ? ' class="bad-line"' : ''}>
+<th scope="row">${esc(m.line_id)}</th><td>${orDash(lines.get(m.line_id)?.description)}</td>
+<td class="num">${esc(m.quantity)}</td><td class="num">${esc(m.unit_price)}</td>
+<td>${m.po_line ? `${esc(m.po_line)}${m.matched_by ? ` <span class="muted">by ${esc(m.matched_by.replace('_', ' '))}</span>` : ''}` : orDash(null)}</td>
+<td class="num">${orDash(m.po_unit_price)}</td><td class="num">${orDash(m.price_limit)}</td>
+<td class="num">${orDash(m.ordered)}</td><td class="num">${orDash(m.received)}</td><td class="num">${orDash(m.already_billed)}</td><td class="num">${orDash(m.available)}</td>
+<td>${verdict}</td></tr>`;
+  });
+  const note = `<p class="muted">Price limit: the PO price plus the tolerance. Available: received (or ordered, where no receipt is needed) less what earlier bills billed.</p>`;
+  return note + table(
+    'Line match',
+    ['Line', 'Description', { text: 'Qty', num: true }, { text: 'Unit price', num: true }, 'PO line', { text: 'PO price', num: true }, { text: 'Price limit', num: true }, { text: 'Ordered', num: true }, { text: 'Received', num: true }, { text: 'Billed before', num: true }, { text: 'Available', num: true }, 'Result'],
+    rows,
+    { id: 'match', caption: `Bill lines against purchase order ${b.po_number ?? '—'}` },
+  );
+}
+
+function canonicalView(b: BillRecord): string {
+  const c = b.canonical!;
+  const s = c.supplier ?? {};
+  const header = facts([
+    ['Document type', esc(c.document_type ?? 'invoice')],
+    ['Invoice number', orDash(c.invoice_number)],
+    ['Issue date', orDash(c.issue_date)],
+    ['Due date', orDash(c.due_date)],
+    ['Currency', orDash(c.currency)],
+    ['Supplier', orDash(s.name)],
+    ['Supplier tax id', orDash(s.tax_id)],
+    ['Supplier IBAN', orDash(s.iban)],
+    ['Supplier email', orDash(s.email)],
+    ['Buyer', orDash(c.buyer?.name)],
+    ['PO reference', orDash(c.po_reference)],
+    ...(c.notes ? ([['Notes', esc(c.notes)]] as [string, string][]) : []),
+  ], 'read');
+  const rows = (c.lines ?? []).map(
+    (l) => `<tr><th scope="row">${esc(l.line_id)}</th><td class="code">${orDash(l.item_code)}</td><td>${orDash(l.description)}</td><td class="num">${esc(l.quantity)}</td><td>${orDash(l.unit_code)}</td><td class="num">${esc(l.unit_price)}</td><td class="num">${orDash(l.price_base_quantity)}</td><td>${orDash(l.po_line)}</td><td class="num">${esc(l.net_amount)}</td></tr>`,
+  );
+  const totals = facts(
+    (
+      [
+        ['Net total', c.net_total],
+        ['Allowances', c.allowance_total],
+        ['Charges', c.charge_total],
+        ['Tax', c.tax_total],
+        ['Total', c.total],
+        ['Prepaid', c.prepaid],
+        ['Rounding', c.rounding],
+        ['Payable', c.payable],
+      ] as [string, unknown][]
+    )
+      .filter(([k, v]) => (v !== null && v !== undefined) || k === 'Total' || k === 'Net total')
+      .map(([k, v]) => [k, money(v === null || v === undefined ? null : String(v), c.currency)] as [string, string]),
+    'totals',
+  );
+  return `${header}<h3>Lines</h3>${table('Lines as read', ['Line', 'Item code', 'Description', { text: 'Qty', num: true }, 'Unit', { text: 'Unit price', num: true }, { text: 'Per', num: true }, 'PO line', { text: 'Net amount', num: true }], rows, { id: 'lines' })}<h3>Totals</h3>${totals}`;
+}
+
+function sourceView(b: BillRecord): string {
+  const s = b.source;
+  const e = (s.email ?? null) as { messageId?: unknown; from?: unknown; subject?: unknown; date?: unknown; verdicts?: Record<string, unknown> } | null;
+  const pairs: [string, string][] = [
+    ['Input', esc(s.input)],
+    ['Format', `<span class="code">${esc(s.format)}</span>`],
+    ['Part', `${esc(s.part)}${s.origin ? ` <span class="muted">(${esc(s.origin)})</span>` : ''}`],
+    ['Submitted by', orDash(s.submitter)],
+    ['Document SHA-256', `<span class="code">${esc(s.document_hash)}</span>`],
+  ];
+  if (e) {
+    pairs.push(['Email from', orDash(e.from)], ['Email subject', orDash(e.subject)], ['Email date', orDash(e.date)], ['Message-ID', `<span class="code">${orDash(e.messageId)}</span>`]);
+    const v = Object.entries(e.verdicts ?? {});
+    if (v.length) pairs.push(['Verdicts', v.map(([k, x]) => `${esc(k)}: ${esc(x)}`).join(', ')]);
+  }
+  return facts(pairs, 'source');
+}
+
+function auditTable(audit: readonly AuditRecord[]): string {
+  if (audit.length === 0) return '<p id="audit">No audit rows.</p>';
+  const rows = audit.map(
+    (a) => `<tr><td class="num">${esc(a.seq)}</td><td>${time(a.at)}</td><td>${esc(a.actor)}</td><td class="code">${esc(a.action)}</td><td>${a.from_state ? esc(a.from_state) : '—'} → ${a.to_state ? esc(a.to_state) : '—'}</td><td>${esc(a.message)}${a.codes?.length ? ` <span class="code muted">${a.codes.map(esc).join(', ')}</span>` : ''}</td></tr>`,
+  );
+  return table('Audit trail', [{ text: '#', num: true }, 'When', 'Who', 'What', 'State', 'Details'], rows, { id: 'audit' });
+}
+
+// ---------------------------------------------------------------- outbox
+
+export function outboxListPage(entries: readonly OutboxEntry[], dir: string): string {
+  const rows = entries.map(
+    (m) => `<tr><td>${time(m.date)}</td><td>${esc(m.to)}</td><td><a href="/outbox/${encodeURIComponent(m.file)}">${esc(m.subject || '(no subject)')}</a></td><td class="code">${orDash(m.tag)}</td><td>${m.billId ? `<a href="/bills/${encodeURIComponent(m.billId)}">bill</a>` : orDash(null)}</td></tr>`,
+  );
+  const body = `<h1>Outbox</h1><p class="muted">Every email the pipeline sends is written here instead: <code>${esc(dir)}</code>. Each is a standard <code>.eml</code> file that any mail program opens.</p>
+${entries.length ? table('Outbox', ['Sent', 'To', 'Subject', 'Kind', 'About'], rows, { id: 'outbox' }) : '<p>No emails sent yet.</p>'}`;
+  return layout('Outbox', body, 'outbox');
+}
+
+export function outboxMessagePage(m: OutboxMessage): string {
+  const head = facts([
+    ['From', esc(m.from)],
+    ['To', esc(m.to)],
+    ['Subject', esc(m.subject)],
+    ['Date', time(m.date)],
+    ['Kind', orDash(m.tag)],
+    ...(m.billId ? ([['About', `<a href="/bills/${encodeURIComponent(m.billId)}">bill ${esc(m.billId)}</a>`]] as [string, string][]) : []),
+    ['Message-ID', `<span class="code">${orDash(m.messageId)}</span>`],
+    ...(m.attachments.length ? ([['Attachments', m.attachments.map((a) => `${esc(a.filename)} <span class="muted">(${esc(a.contentType)}, ${esc(a.size)} bytes)</span>`).join('<br>')]] as [string, string][]) : []),
+  ], 'headers');
+  // The HTML part runs in a sandbox: no scripts, no same-origin access; links open in a new tab.
+  const html = m.html
+    ? `<h2>As the recipient sees it</h2><iframe class="mail" id="mail-html" title="The email's HTML part" sandbox="allow-popups allow-popups-to-escape-sandbox" referrerpolicy="no-referrer" srcdoc="${esc(`<base target="_blank">${m.html}`)}"></iframe>`
+    : '';
+  const text = m.text ? `<h2>Text part</h2><pre class="mail" id="mail-text">${esc(m.text)}</pre>` : '';
+  const body = `<p><a href="/outbox">← Outbox</a></p><h1>${esc(m.subject || '(no subject)')}</h1>${head}${html}${text}
+<p class="muted"><a href="/outbox/${encodeURIComponent(m.file)}/raw">Download the .eml file</a></p>`;
+  return layout(m.subject || 'Email', body, 'outbox');
+}
+
+// ---------------------------------------------------------------- upload
+
+export function uploadPage(intake: IntakeInfo, problem?: string): string {
+  const body = `<h1>Upload a bill</h1>
+${problem ? `<p class="notice bad" role="alert">${esc(problem)}</p>` : ''}
+<form class="upload" method="post" action="/upload" enctype="multipart/form-data">
+<div><label for="file"><strong>Bill file</strong></label><br>
+<span class="muted" id="file-hint">E-invoice XML (UBL, CII, XRechnung), Factur-X or other PDF, X12 810 (.edi, .x12), CSV, <code>.bill.json</code>, or an email (.eml).</span><br>
+<input type="file" id="file" name="file" required aria-describedby="file-hint" accept=".xml,.pdf,.edi,.x12,.csv,.json,.eml,.txt,.zip"></div>
+<div><button type="submit" id="submit">Upload and decide</button></div>
+</form>
+<p class="muted">The file goes through the same workflow as a bill that arrives by email; the page then shows the bill and its outcome. Other ways in: mail it to <strong>${esc(intake.billsAddress)}</strong> (SMTP ${esc(intake.smtp)}) or copy it into <code>${esc(intake.dropDir)}</code>.</p>`;
+  return layout('Upload a bill', body, 'upload');
+}
+
+export function errorPage(status: number, message: string): string {
+  const title = status === 404 ? 'Not found' : status >= 500 ? 'Something went wrong' : 'Not possible';
+  return layout(title, `<h1>${esc(title)}</h1><p role="alert">${esc(message)}</p><p><a href="/">All bills</a></p>`);
+}

@@ -1,0 +1,225 @@
+/**
+ * `bm start`, `bm import`, `bm audit`: the long-running local stack and the commands that talk
+ * to it. `bm start` writes `<home>/stack.json`; the others find the running stack through it.
+ */
+import { resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { AuditRecord } from '../core/ports/store.ts';
+import { openLocalStore } from '../adapters/local/local-stack.ts';
+import { loadMasterFolder } from '../adapters/local/master-folder.ts';
+import { readStackFile, startLocalStack, StackAlreadyRunning, type LocalStack, type StackEvent, type StackFile } from '../adapters/local/stack.ts';
+
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Ends `bm start` (and `bm demo --serve`); without it, SIGINT / SIGTERM do. */
+  readonly signal?: AbortSignal;
+}
+
+/** Thrown for a bad command line (exit 2, with the usage). */
+export class CliUsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export const DEFAULT_HOME = '.bm';
+export const DEFAULT_WEB_PORT = 4810;
+export const DEFAULT_SMTP_PORT = 2525;
+
+export function parseCli(args: string[], options: NonNullable<ParseArgsConfig['options']>) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new CliUsageError((err as Error).message);
+  }
+}
+
+export function portOption(text: string | undefined, fallback: number, flag: string): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > 65535) throw new CliUsageError(`${flag} "${text}" is not a port number (0–65535; 0 picks a free one)`);
+  return n;
+}
+
+/** Resolves when `signal` aborts, or on SIGINT / SIGTERM; a second signal exits at once. */
+export function untilStopped(signal: AbortSignal | undefined): { stopped: Promise<string>; release(): void } {
+  if (signal) {
+    return {
+      stopped: signal.aborted ? Promise.resolve('abort') : new Promise((r) => signal.addEventListener('abort', () => r('abort'), { once: true })),
+      release: () => undefined,
+    };
+  }
+  let count = 0;
+  let resolveStop!: (s: string) => void;
+  const stopped = new Promise<string>((r) => (resolveStop = r));
+  const onSignal = (s: NodeJS.Signals) => {
+    // The second Ctrl-C does not wait: exiting still stops DynamoDB Local (its exit hook).
+    if (++count > 1) process.exit(130);
+    resolveStop(s);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    stopped,
+    release() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+const clock = () => new Date().toTimeString().slice(0, 8);
+
+/** One line per event for the `bm start` console. */
+export function describeEvent(e: StackEvent, webUrl: string): { out?: string; err?: string } {
+  if (e.kind === 'received') return {};
+  if (e.kind === 'problem') return { err: `${clock()}  problem: ${e.message}\n` };
+  const o = e.outcome;
+  const by = { smtp: 'mail  ', drop: 'drop  ', upload: 'upload', api: 'api   ' }[e.via];
+  const from = o.submission.submitter ? ` from ${o.submission.submitter}` : '';
+  if (o.kind === 'already_processed') return { out: `${clock()}  ${by}  ${o.submission.name}${from}: received before, not processed again\n` };
+  if (o.kind === 'error') return { err: `${clock()}  ${by}  ${o.submission.name}${from}: could not be processed: ${o.error.message}\n` };
+  const lines = o.execution.bills.map((b) => {
+    const codes = b.exceptions.length ? ` (${b.exceptions.map((x) => x.code).join(', ')})` : '';
+    const what = [b.vendor_id ?? 'unknown vendor', b.invoice_number, b.total ? `${b.total} ${b.currency ?? ''}`.trim() : null].filter(Boolean).join(' ');
+    return `${clock()}  ${by}  ${o.submission.name}${b.part > 0 || o.execution.bills.length > 1 ? ` #${b.part}` : ''}${from}: ${what} → ${b.state}${codes}  ${webUrl}/bills/${b.bill_id}\n`;
+  });
+  return { out: lines.join('') || `${clock()}  ${by}  ${o.submission.name}${from}: no bill\n` };
+}
+
+/** Where everything is, for people. */
+export function describeStack(stack: LocalStack): string {
+  const rel = (p: string) => {
+    const cwd = process.cwd();
+    return p.startsWith(cwd + '/') ? p.slice(cwd.length + 1) : p;
+  };
+  return `  web page     ${stack.webUrl}/
+  SMTP inbox   ${stack.smtp.host}:${stack.smtp.port}, no TLS, no login: mail bills to ${stack.billsAddress} (any recipient is accepted)
+  drop folder  ${rel(stack.dropDir)}/   (each file is processed once, then moved to processed/)
+  outbox       ${rel(stack.outboxDir)}/   (every email the pipeline sends, as an .eml file)
+  data         ${rel(stack.home)}/   (DynamoDB Local at ${stack.dynamo.endpoint}${stack.dbDir ? `, kept in ${rel(stack.dbDir)}/` : ', in memory'}; documents in ${rel(stack.documentsDir)}/)
+`;
+}
+
+export async function startCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCli(args, { home: { type: 'string' }, port: { type: 'string' }, 'smtp-port': { type: 'string' } });
+  if (positionals.length > 0) throw new CliUsageError(`start takes no FILE (got ${positionals[0]}); drop files into the drop folder or mail them`);
+  const home = resolve((values.home as string | undefined) ?? DEFAULT_HOME);
+  const web = portOption(values.port as string | undefined, DEFAULT_WEB_PORT, '--port');
+  const smtp = portOption(values['smtp-port'] as string | undefined, DEFAULT_SMTP_PORT, '--smtp-port');
+  const waiting = untilStopped(io.signal);
+  let stack: LocalStack;
+  let webUrl = '';
+  try {
+    stack = await startLocalStack({
+      home,
+      ports: { web, smtp },
+      persistent: true,
+      honourWaits: true,
+      onEvent(e) {
+        const d = describeEvent(e, webUrl);
+        if (d.out) io.stdout(d.out);
+        if (d.err) io.stderr(d.err);
+      },
+    });
+  } catch (err) {
+    waiting.release();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      io.stderr(`bm: ${(err as Error).message}: that port is taken; choose others with --port N and --smtp-port N\n`);
+      return 1;
+    }
+    if (err instanceof StackAlreadyRunning) {
+      io.stderr(`bm: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  webUrl = stack.webUrl;
+  io.stdout(`bill matcher is running locally. Ctrl-C stops it.\n\n${describeStack(stack)}\n`);
+  if (!(await stack.hasMasterData())) {
+    io.stdout(`No master data yet. In another terminal: bm import DIR   (for example: bm import bin/demo/master)\n\n`);
+  }
+  try {
+    await waiting.stopped;
+    io.stdout('\nstopping…\n');
+  } finally {
+    await stack.stop();
+    waiting.release();
+  }
+  io.stdout('stopped.\n');
+  return 0;
+}
+
+async function runningStack(home: string, io: CliIo): Promise<StackFile | null> {
+  const file = await readStackFile(home);
+  if (!file) io.stderr(`bm: no local stack is running in ${home}: start one with \`bm start${home === resolve(DEFAULT_HOME) ? '' : ` --home ${home}`}\` (in another terminal)\n`);
+  return file;
+}
+
+export async function importCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCli(args, { home: { type: 'string' }, stack: { type: 'string' } });
+  if (values.stack !== undefined) {
+    io.stderr(`bm: import into a deployed stack (--stack ${values.stack as string}) is not supported yet; it comes with the CDK deployment. Without --stack, bm import loads the running local stack.\n`);
+    return 2;
+  }
+  if (positionals.length !== 1) throw new CliUsageError('import needs one master-data DIR (vendors.csv, purchase_orders.csv, goods_receipts.csv, policy.json)');
+  const dir = positionals[0]!;
+  // All or nothing: a bad row refuses the whole folder before anything is written.
+  const master = await loadMasterFolder(dir);
+  const home = resolve((values.home as string | undefined) ?? DEFAULT_HOME);
+  const stack = await runningStack(home, io);
+  if (!stack) return 1;
+  const { store, client } = await openLocalStore(stack.dynamodb.endpoint, stack.dynamodb.table);
+  try {
+    await store.importMaster(master);
+  } finally {
+    client.destroy();
+  }
+  const poLines = master.purchaseOrders.reduce((n, po) => n + po.lines.length, 0);
+  io.stdout(
+    `imported ${dir}: ${master.vendors.length} vendors, ${master.purchaseOrders.length} purchase orders (${poLines} lines), ${master.goodsReceipts.length} goods receipts and the policy, into the local stack at ${stack.web_url}/\n`,
+  );
+  return 0;
+}
+
+export async function auditCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCli(args, { home: { type: 'string' }, json: { type: 'boolean', default: false } });
+  if (positionals.length !== 1) throw new CliUsageError('audit needs one BILL_ID (shown on the web page and by bm start)');
+  const billId = positionals[0]!;
+  const home = resolve((values.home as string | undefined) ?? DEFAULT_HOME);
+  const stack = await runningStack(home, io);
+  if (!stack) return 1;
+  const { store, client } = await openLocalStore(stack.dynamodb.endpoint, stack.dynamodb.table);
+  let rows: AuditRecord[];
+  try {
+    if (!(await store.getBill(billId))) {
+      io.stderr(`bm: there is no bill ${billId} in the local stack at ${stack.web_url}/\n`);
+      return 1;
+    }
+    rows = await store.audit(billId);
+  } finally {
+    client.destroy();
+  }
+  if (values.json) {
+    for (const r of rows) io.stdout(JSON.stringify(r) + '\n');
+  } else {
+    io.stdout(formatAudit(rows));
+  }
+  return 0;
+}
+
+/** The audit trail as a table, in order. */
+export function formatAudit(rows: readonly AuditRecord[]): string {
+  const head = ['#', 'at', 'actor', 'action', 'state', 'message'];
+  const body = rows.map((r) => [
+    String(r.seq),
+    r.at,
+    r.actor,
+    r.action,
+    `${r.from_state ?? '—'} → ${r.to_state ?? '—'}`,
+    r.message + (r.codes?.length ? ` [${r.codes.join(', ')}]` : ''),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd() + '\n';
+  return line(head) + line(widths.map((w, i) => '-'.repeat(i === head.length - 1 ? Math.min(w, 40) : w))) + body.map(line).join('');
+}

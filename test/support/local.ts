@@ -1,0 +1,54 @@
+/** A local stack for tests: a temporary home, free ports, a fresh table in the run's DynamoDB Local. */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import type { SendMailOptions } from 'nodemailer';
+import { inject } from 'vitest';
+import { loadMasterFolder } from '../../lambdas/adapters/local/master-folder.ts';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../lambdas/adapters/local/stack.ts';
+
+export const DEMO = join(import.meta.dirname, '../../bin/demo');
+
+export interface TestStack extends LocalStack {
+  /** Stops the stack and removes its home. */
+  dispose(): Promise<void>;
+}
+
+export async function testStack(options: Omit<LocalStackOptions, 'home'> = {}): Promise<TestStack> {
+  const home = await mkdtemp(join(tmpdir(), 'bm-stack-'));
+  const stack = await startLocalStack({
+    home,
+    database: { endpoint: inject('dynamoEndpoint'), tableName: `t-${randomUUID()}` },
+    dropIntervalMs: 100,
+    ...options,
+  });
+  await stack.store.importMaster(await loadMasterFolder(join(DEMO, 'master')));
+  return Object.assign(stack, {
+    async dispose() {
+      await stack.stop();
+      await rm(home, { recursive: true, force: true });
+    },
+  });
+}
+
+/** Sends one email to the stack's SMTP inbox, as any mail client would. */
+export async function sendMail(stack: LocalStack, mail: SendMailOptions): Promise<{ response: string }> {
+  const transport = nodemailer.createTransport({ host: stack.smtp.host, port: stack.smtp.port, secure: false, ignoreTLS: true });
+  try {
+    return (await transport.sendMail({ to: stack.billsAddress, ...mail })) as { response: string };
+  } finally {
+    transport.close();
+  }
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
