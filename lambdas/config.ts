@@ -11,7 +11,18 @@ export const ENV = {
   CONFIGURATION_SET: 'BM_SES_CONFIGURATION_SET',
   SIGNING_SECRET_ARN: 'BM_SIGNING_SECRET_ARN',
   ACK_BASE_URL: 'BM_ACK_BASE_URL',
+  /** Bedrock model (or inference profile) id that reads PDF and image bills; set = the extraction path is on. */
+  EXTRACTION_MODEL_ID: 'BM_EXTRACTION_MODEL_ID',
+  /** Optional JSON object: supplier (sender address, @domain or VAT id) → a larger model id for its bills. */
+  EXTRACTION_SUPPLIER_MODELS: 'BM_EXTRACTION_SUPPLIER_MODELS',
 } as const;
+
+/**
+ * The model the CDK stack sets for BM_EXTRACTION_MODEL_ID unless told otherwise: Claude Haiku 4.5
+ * through the EU cross-region inference profile (bills are personal data; `us.` and `global.`
+ * profiles exist too). Kept here so that the stack and the docs name one value.
+ */
+export const DEFAULT_EXTRACTION_MODEL_ID = 'eu.anthropic.claude-haiku-4-5-20251001-v1:0';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -50,5 +61,27 @@ export const config = {
   /** The ack handler's Function URL, to which approval links point. */
   get ackBaseUrl(): string {
     return required(ENV.ACK_BASE_URL);
+  },
+  /** True when the extraction path (Textract + Bedrock) is configured for this function. */
+  get extractionEnabled(): boolean {
+    return (process.env[ENV.EXTRACTION_MODEL_ID] ?? '').trim() !== '';
+  },
+  get extractionModelId(): string {
+    return required(ENV.EXTRACTION_MODEL_ID);
+  },
+  /** Per-supplier model overrides; `{}` when the variable is not set, a ConfigError when it is not a JSON object of strings. */
+  get extractionSupplierModels(): Readonly<Record<string, string>> {
+    const raw = process.env[ENV.EXTRACTION_SUPPLIER_MODELS];
+    if (raw === undefined || raw.trim() === '') return {};
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      throw new ConfigError(`environment variable ${ENV.EXTRACTION_SUPPLIER_MODELS} is not JSON`);
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== 'string' || v.trim() === '')) {
+      throw new ConfigError(`environment variable ${ENV.EXTRACTION_SUPPLIER_MODELS} must be a JSON object of model ids`);
+    }
+    return parsed as Record<string, string>;
   },
 };

@@ -6,7 +6,8 @@
  * 1. Locate the shared folder (the one holding `corpus/`).
  * 2. Run the e-invoice conformance (UBL, CII, XRechnung, Factur-X, X12 810).
  * 3. Run the MIME conformance when `scripts/conformance/mime.ts` is present.
- * 4. Exit non-zero when any check failed.
+ * 4. Run the PDF conformance (text-layer reader, per-field confidence) when `scripts/conformance/pdf.ts` is present.
+ * 5. Exit non-zero when any check failed.
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -40,6 +41,13 @@ async function main(): Promise<number> {
     if (mime.mimeConformance) suites.push(['mime', mime.mimeConformance]);
   } else {
     console.log('conformance: scripts/conformance/mime.ts is absent; MIME conformance skipped.\n');
+  }
+  const pdfPath = join(projectRoot, 'scripts', 'conformance', 'pdf.ts');
+  if (existsSync(pdfPath)) {
+    const pdf = (await import(pathToFileURL(pdfPath).href)) as { pdfConformance?: Conformance };
+    if (pdf.pdfConformance) suites.push(['pdf', pdf.pdfConformance]);
+  } else {
+    console.log('conformance: scripts/conformance/pdf.ts is absent; PDF conformance skipped.\n');
   }
   for (const [name, run] of suites) {
     const { table, failures: f } = await run(shared);

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { ApprovalDeps } from '../core/approvals.ts';
 import { handleAck } from './pages.ts';
+import { lambdaEntry, METRIC } from '../shared/powertools.ts';
 
 /** The parts of a Function URL (payload 2.0) event this handler reads. */
 export const functionUrlEvent = z.object({
@@ -44,7 +45,12 @@ export function makeHandler(deps: ApprovalDeps) {
 }
 
 let real: Promise<ReturnType<typeof makeHandler>> | undefined;
-export const handler = async (event: unknown) => {
-  const { ackDeps } = await import('../adapters/aws/approval-deps.ts');
-  return (await (real ??= ackDeps().then(makeHandler)))(event);
-};
+export const handler = lambdaEntry(
+  'ack',
+  async (event: unknown) => {
+    const { ackDeps } = await import('../adapters/aws/approval-deps.ts');
+    return (await (real ??= ackDeps().then(makeHandler)))(event);
+  },
+  // Never the link token or the form: the status says enough; refusals feed the alarm.
+  { resultKeys: (r) => ({ statusCode: r.statusCode }), metrics: (r, m) => (r.statusCode >= 400 ? m.count(METRIC.ackLinksRefused) : undefined) },
+);

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { requestApproval, type DeskDeps } from '../core/approval-desk.ts';
 import { task } from '../shared/errors.ts';
+import { lambdaEntry, workflowKeys } from '../shared/powertools.ts';
 
 export const approvalDeskEvent = z.object({ bill_id: z.string().min(1), task_token: z.string().min(1) });
 
@@ -10,7 +11,12 @@ export function makeHandler(deps: DeskDeps) {
 }
 
 let real: Promise<ReturnType<typeof makeHandler>> | undefined;
-export const handler = async (event: unknown) => {
-  const { deskDeps } = await import('../adapters/aws/approval-deps.ts');
-  return (await (real ??= deskDeps().then(makeHandler)))(event);
-};
+export const handler = lambdaEntry(
+  'approval-desk',
+  async (event: unknown) => {
+    const { deskDeps } = await import('../adapters/aws/approval-deps.ts');
+    return (await (real ??= deskDeps().then(makeHandler)))(event);
+  },
+  // The bill id only: the task token is a credential for resuming the workflow.
+  { keys: workflowKeys, resultKeys: (r) => ({ requested: String(r.requested) }) },
+);

@@ -13,18 +13,9 @@ import type { DocumentStore } from './ports/documents.ts';
 import { ConflictError, type BillStore } from './ports/store.ts';
 import { processBill } from './process-bill.ts';
 import { readDocument } from '../readers/index.ts';
+import { submissionSchema, type Submission } from './submission-schema.ts';
 
-/** One submission: a document as it arrived, identified for idempotency. */
-export const submissionSchema = z.object({
-  /** Stable id of the arrival (SES message id, S3 object key + ETag, upload id): one execution per id. */
-  id: z.string().min(1),
-  document_key: z.string().min(1),
-  /** The name shown in results: the file name or path as given. */
-  name: z.string().min(1),
-  submitter: z.string().nullable().default(null),
-  received_at: z.string().datetime({ offset: true }),
-});
-export type Submission = z.infer<typeof submissionSchema>;
+export { submissionSchema, type Submission };
 
 const exceptionSchema = z.object({ code: z.string(), line: z.string().nullable(), message: z.string() });
 
@@ -39,6 +30,20 @@ export const partSchema = z.object({
   email: z.record(z.string(), z.unknown()).nullable().default(null),
   /** Set by the reader when the part needs OCR or a model (scans, PDFs without an e-invoice). */
   needs_extraction: z.boolean().default(false),
+  /** What reading it by OCR and a model cost (pages, tokens), once the extraction step has read it. */
+  extraction: z
+    .object({
+      text_source: z.enum(['pdf-text-layer', 'textract']),
+      pages: z.number().int().min(0),
+      model_id: z.string(),
+      attempts: z.number().int().min(0),
+      input_tokens: z.number().int().min(0),
+      output_tokens: z.number().int().min(0),
+      cache_read_input_tokens: z.number().int().min(0),
+      cache_write_input_tokens: z.number().int().min(0),
+    })
+    .nullable()
+    .default(null),
 });
 export type Part = z.infer<typeof partSchema>;
 
@@ -76,7 +81,8 @@ export async function readSubmission(submission: Submission, deps: { documents: 
     document_part: r.documentPart ?? null,
     origin: r.origin ?? null,
     email: r.email ? { ...r.email } : null,
-    needs_extraction: false,
+    needs_extraction: r.needsExtraction === true,
+    extraction: null,
   }));
   return { parts, needs_extraction: parts.some((p) => p.needs_extraction) };
 }
@@ -96,6 +102,7 @@ function sourceOf(submission: Submission, part: Part) {
     submitter: submission.submitter ?? (typeof part.email?.from === 'string' ? part.email.from : null),
     origin: part.origin,
     email: part.email,
+    extraction: part.extraction,
   };
 }
 
@@ -141,6 +148,7 @@ export async function recordFailure(input: FailureInput, deps: DecideDeps): Prom
     origin: null,
     email: null,
     needs_extraction: false,
+    extraction: null,
   };
   const billId = billIdFor(input.submission, part.part);
   const existing = await deps.store.getBill(billId);

@@ -4,6 +4,7 @@ import type { OutcomeRow } from '../core/output.ts';
 import { decideSubmittedBill, partSchema, submissionSchema, type DecideDeps } from '../core/submission.ts';
 import { awsDeps } from '../adapters/aws/deps.ts';
 import { task } from '../shared/errors.ts';
+import { lambdaEntry, METRIC, workflowKeys } from '../shared/powertools.ts';
 
 export const decideBillEvent = z.object({ submission: submissionSchema, part: partSchema });
 
@@ -12,4 +13,8 @@ export function makeHandler(deps: DecideDeps) {
 }
 
 let real: ReturnType<typeof makeHandler> | undefined;
-export const handler = (event: unknown) => (real ??= makeHandler(awsDeps()))(event);
+export const handler = lambdaEntry('decide-bill', (event: unknown) => (real ??= makeHandler(awsDeps()))(event), {
+  keys: workflowKeys,
+  resultKeys: (row) => ({ billId: row.bill_id, vendorId: row.vendor_id ?? undefined, state: row.state }),
+  metrics: (row, m) => m.count(METRIC.billsDecided, { state: row.state }),
+});

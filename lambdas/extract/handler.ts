@@ -1,26 +1,28 @@
 /**
- * Task ExtractScannedParts: reads the parts that need OCR or a model. Until the Textract +
- * Bedrock path is configured, such parts stay unreadable with the reason, and go to review.
+ * Task ExtractScannedParts: reads the parts that need OCR or a model (scans, photos, PDFs read
+ * by their text layer). With the extraction path configured (BM_EXTRACTION_MODEL_ID), scans go
+ * through Textract and the model, and an uncertain text-layer read is read again by the model;
+ * without it, text-layer reads stay as read and scans go to review with the reason
+ * "needs OCR (Textract) — not available offline".
  */
 import { z } from 'zod';
+import { extractParts, type ExtractDeps } from '../core/extract-parts.ts';
 import { partSchema, submissionSchema, type ReadOutcome } from '../core/submission.ts';
+import { awsExtractionDeps } from '../adapters/aws/extraction-deps.ts';
 import { task } from '../shared/errors.ts';
+import { lambdaEntry, workflowKeys } from '../shared/powertools.ts';
 
 export const extractEvent = z.object({
   submission: submissionSchema,
   read: z.object({ parts: z.array(partSchema), needs_extraction: z.boolean() }),
 });
 
-export function makeHandler() {
-  return task(async (event: unknown): Promise<ReadOutcome> => {
-    const { read } = extractEvent.parse(event);
-    const parts = read.parts.map((p) =>
-      p.needs_extraction
-        ? { ...p, needs_extraction: false, exceptions: [...p.exceptions, { code: 'UNREADABLE', line: null, message: 'needs OCR (Textract) — not available offline' }] }
-        : p,
-    );
-    return { parts, needs_extraction: false };
-  });
+/**
+ * `deps`: the extraction dependencies, null for none (offline), or omitted to take them from
+ * the environment on first use (null when the path is not configured, as on a laptop).
+ */
+export function makeHandler(deps?: ExtractDeps | null) {
+  return task(async (event: unknown): Promise<ReadOutcome> => extractParts(extractEvent.parse(event), deps === undefined ? awsExtractionDeps() : deps));
 }
 
-export const handler = makeHandler();
+export const handler = lambdaEntry('extract', makeHandler(), { keys: workflowKeys });

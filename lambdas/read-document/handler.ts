@@ -4,6 +4,7 @@ import type { DocumentStore } from '../core/ports/documents.ts';
 import { readSubmission, submissionSchema, type ReadOutcome } from '../core/submission.ts';
 import { awsDeps } from '../adapters/aws/deps.ts';
 import { task } from '../shared/errors.ts';
+import { lambdaEntry, workflowKeys } from '../shared/powertools.ts';
 
 export const readDocumentEvent = z.object({ submission: submissionSchema });
 
@@ -12,4 +13,7 @@ export function makeHandler(deps: { documents: DocumentStore }) {
 }
 
 let real: ReturnType<typeof makeHandler> | undefined;
-export const handler = (event: unknown) => (real ??= makeHandler(awsDeps()))(event);
+export const handler = lambdaEntry('read-document', (event: unknown) => (real ??= makeHandler(awsDeps()))(event), {
+  keys: workflowKeys,
+  resultKeys: (r) => ({ parts: r.parts.length, needsExtraction: String(r.needs_extraction) }),
+});

@@ -3,8 +3,9 @@
  * candidates, and turning the picked files and the refusals into numbered `ReadResult`s.
  *
  * Picking is deliberately narrow: only the formats the product reads (PDF, XML, X12, CSV,
- * bill JSON, zip) go to the attachment reader, so a logo or a calendar invite never becomes
- * a `needs_review` bill of its own.
+ * bill JSON, zip, and PNG/JPEG/TIFF photos attached on their own and too big for a logo) go to
+ * the attachment reader, so a logo or a calendar invite never becomes a `needs_review` bill of
+ * its own.
  */
 import { exception } from '../core/exceptions.ts';
 import { detectFormat, type DetectedFormat } from './detect.ts';
@@ -14,7 +15,13 @@ import type { ReadInput, ReadResult } from './types.ts';
 /** Reads one file (the real one is `readDocument`); must return at least one result. */
 export type ReadAttachment = (input: ReadInput) => Promise<ReadResult[]>;
 
-export type BillFileKind = 'pdf' | 'xml' | 'x12' | 'csv' | 'json' | 'zip' | 'message';
+export type BillFileKind = 'pdf' | 'xml' | 'x12' | 'csv' | 'json' | 'zip' | 'message' | 'image';
+
+/**
+ * A photo or scan attached on its own (not an inline picture of the HTML body) and at least this
+ * big is a bill candidate for OCR; smaller pictures are logos, icons and signature images.
+ */
+export const MIN_PHOTO_BYTES = 20_000;
 
 /** A bill candidate to hand to the attachment reader, or a piece refused for safety. */
 export type Item =
@@ -78,6 +85,7 @@ export function classifyFile(file: FileFacts): Classification {
   if (type === 'message/rfc822' || ext === 'eml' || detected === 'email') return { kind: 'message' };
   const zipNamed = ext === 'zip' || (ext === '' && ZIP_TYPES.has(type));
   if (detected === 'zip' || zipNamed) return zipNamed ? { kind: 'zip' } : { ignored: otherReason(file, type) };
+  if (detected === 'image') return !file.inline && file.bytes.length >= MIN_PHOTO_BYTES ? { kind: 'image' } : { ignored: otherReason(file, type || 'image/') };
   const kind = byContent(detected, file.bytes, ext, type) ?? byName(ext, type);
   return kind ? { kind } : { ignored: otherReason(file, type) };
 }

@@ -10,12 +10,18 @@ import { looksLikeX12 } from './x12.ts';
 
 export type DetectedFormat =
   | { readonly kind: 'json' | 'pdf' | 'xml' | 'x12' | 'email' | 'zip' | 'csv' }
+  | { readonly kind: 'image'; readonly mediaType: ImageMediaType; readonly description: string }
   | { readonly kind: 'unknown'; readonly description: string };
+
+/** The image types OCR (Textract) reads: a photo or a scan of a bill. */
+export type ImageMediaType = 'image/png' | 'image/jpeg' | 'image/tiff';
 
 export function detectFormat(bytes: Uint8Array): DetectedFormat {
   if (bytes.length === 0) return { kind: 'unknown', description: 'an empty file' };
   if (looksLikeJson(bytes)) return { kind: 'json' };
   if (startsWithAscii(bytes, '%PDF-')) return { kind: 'pdf' };
+  const image = imageType(bytes);
+  if (image) return { kind: 'image', mediaType: image, description: describe(bytes) };
   if (isZip(bytes)) return { kind: 'zip' };
   if (looksLikeXml(bytes)) return { kind: 'xml' };
   // PDF readers accept up to 1 KB of junk before the header; so does this product.
@@ -30,6 +36,14 @@ export function detectFormat(bytes: Uint8Array): DetectedFormat {
 export function looksLikeXml(bytes: Uint8Array): boolean {
   if ((bytes[0] === 0xff && bytes[1] === 0xfe && bytes[2] === 0x3c) || (bytes[0] === 0xfe && bytes[1] === 0xff && bytes[3] === 0x3c)) return true;
   return firstSignificantByte(bytes) === 0x3c; // '<'
+}
+
+/** PNG, JPEG and TIFF by their magic bytes (GIF and others are not read: OCR does not take them). */
+export function imageType(b: Uint8Array): ImageMediaType | null {
+  if (b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return 'image/png';
+  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'image/jpeg';
+  if ((b[0] === 0x49 && b[1] === 0x49 && b[2] === 0x2a && b[3] === 0x00) || (b[0] === 0x4d && b[1] === 0x4d && b[2] === 0x00 && b[3] === 0x2a)) return 'image/tiff';
+  return null;
 }
 
 function startsWithAscii(bytes: Uint8Array, text: string): boolean {

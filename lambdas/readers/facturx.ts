@@ -43,17 +43,7 @@ export async function pdfAttachments(bytes: Uint8Array, timeoutMs = PDF_LIMITS.t
     timer = setTimeout(() => reject(new Error(`gave up after ${timeoutMs} ms`)), timeoutMs);
   });
   try {
-    task = pdfjs.getDocument({
-      // A plain copy: pdf.js rejects a Buffer and takes ownership of (detaches) what it is given.
-      data: new Uint8Array(bytes),
-      isEvalSupported: false,
-      disableFontFace: true,
-      useSystemFonts: false,
-      useWorkerFetch: false,
-      stopAtErrors: true,
-      verbosity: 0,
-      standardFontDataUrl: standardFontDataUrl(),
-    });
+    task = pdfjs.getDocument(pdfjsDocumentOptions(bytes));
     const doc = await Promise.race([task.promise, timeout]);
     const found = (await Promise.race([doc.getAttachments(), timeout])) as Record<string, { filename?: string; content?: Uint8Array }> | null;
     const attachments = Object.entries(found ?? {})
@@ -104,6 +94,21 @@ function readAttachment(input: ReadInput, attachment: PdfAttachment): ReadResult
     origin: `attachment ${attachment.name}`,
     hashOf: input.bytes,
   });
+}
+
+/** The options every pdf.js open in this product uses: no eval, no fonts loaded, no worker fetches, errors stop. */
+export function pdfjsDocumentOptions(bytes: Uint8Array) {
+  return {
+    // A plain copy: pdf.js rejects a Buffer and takes ownership of (detaches) what it is given.
+    data: new Uint8Array(bytes),
+    isEvalSupported: false,
+    disableFontFace: true,
+    useSystemFonts: false,
+    useWorkerFetch: false,
+    stopAtErrors: true,
+    verbosity: 0,
+    standardFontDataUrl: standardFontDataUrl(),
+  };
 }
 
 let fontDir: string | undefined;

@@ -16,6 +16,7 @@ import { readInvoiceXml } from './einvoice.ts';
 import { readEmail } from './email.ts';
 import { inspectFacturx } from './facturx.ts';
 import { normalizeSign } from './normalize.ts';
+import { needsOcr, readPdfText } from './pdf-text.ts';
 import type { ReadInput, ReadResult } from './types.ts';
 import { readX12 } from './x12.ts';
 import { readZip } from './zip.ts';
@@ -52,18 +53,24 @@ async function dispatch(input: ReadInput): Promise<ReadResult[]> {
       return readZip(input, readDocument);
     case 'csv':
       return readCsvBill(input);
+    case 'image':
+      return [needsOcr(input, 'image', detected.description)];
     case 'unknown':
       return [unreadable('unknown', input.filename, `not a bill format this product reads (detected: ${detected.description})`, input.bytes)];
   }
 }
 
 /**
- * A PDF: the embedded invoice XML (Factur-X, ZUGFeRD, XRechnung) when there is one. The
- * seam for the text-layer reader: a PDF without invoice XML is refused here for now.
+ * A PDF: the embedded invoice XML (Factur-X, ZUGFeRD, XRechnung) when there is one, read
+ * exactly; otherwise its text layer (`pdf-text`, fields with a confidence each); a PDF with no
+ * text layer (a scan) is marked for OCR.
  */
 async function readPdf(input: ReadInput): Promise<ReadResult[]> {
   const inspected = await inspectFacturx(input);
   if (inspected.results) return inspected.results;
-  const carried = inspected.attachments.length > 0 ? `; attachments: ${inspected.attachments.join(', ')}` : '';
-  return [unreadable('pdf', input.filename, `no embedded invoice XML (a PDF without a text-layer reader yet${carried})`, input.bytes)];
+  const results = await readPdfText(input);
+  if (inspected.attachments.length === 0) return results;
+  // Say what the PDF did carry (an Order-X, a picture): it explains why no e-invoice was read.
+  const carried = `(no embedded invoice XML; attachments: ${inspected.attachments.join(', ')})`;
+  return results.map((r) => (r.bill ? r : { ...r, exceptions: r.exceptions.map((e) => ({ ...e, message: `${e.message} ${carried}` })) }));
 }

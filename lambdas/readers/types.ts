@@ -32,6 +32,12 @@ export interface ReadResult {
   readonly origin?: string;
   /** Email facts, when the bill arrived by email. */
   readonly email?: EmailFacts;
+  /**
+   * Set when OCR or a model could read this part (a scan, a photo, a PDF read by its text
+   * layer): the workflow's extraction step takes it. Locally a scan stays UNREADABLE with the
+   * reason "needs OCR (Textract) — not available offline"; a text-layer read is kept as is.
+   */
+  readonly needsExtraction?: boolean;
 }
 
 export interface EmailFacts {

@@ -4,6 +4,7 @@ import type { OutcomeRow } from '../core/output.ts';
 import { partSchema, recordFailure, submissionSchema, type DecideDeps } from '../core/submission.ts';
 import { awsDeps } from '../adapters/aws/deps.ts';
 import { task } from '../shared/errors.ts';
+import { lambdaEntry, METRIC, workflowKeys } from '../shared/powertools.ts';
 
 export const recordFailureEvent = z.object({
   submission: submissionSchema,
@@ -16,4 +17,11 @@ export function makeHandler(deps: DecideDeps) {
 }
 
 let real: ReturnType<typeof makeHandler> | undefined;
-export const handler = (event: unknown) => (real ??= makeHandler(awsDeps()))(event);
+export const handler = lambdaEntry('record-failure', (event: unknown) => (real ??= makeHandler(awsDeps()))(event), {
+  keys: workflowKeys,
+  resultKeys: (row) => ({ billId: row.bill_id, state: row.state }),
+  metrics: (row, m) => {
+    m.count(METRIC.processingFailures);
+    m.count(METRIC.billsDecided, { state: row.state });
+  },
+});

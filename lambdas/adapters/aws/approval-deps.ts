@@ -1,16 +1,18 @@
 /** The real dependencies of the approval functions (desk, ack), built once per container. */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendTaskSuccessCommand, SFNClient, TaskDoesNotExist, TaskTimedOut } from '@aws-sdk/client-sfn';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { config } from '../../config.ts';
 import type { ApprovalDeps } from '../../core/approvals.ts';
 import type { DeskDeps } from '../../core/approval-desk.ts';
+import { traced } from '../../shared/powertools.ts';
 import { awsDeps } from './deps.ts';
 import { SesMailer } from './ses-mailer.ts';
 
 let secret: Promise<Uint8Array> | undefined;
 
 /** The link-signing secret from Secrets Manager, fetched once per container. */
-export function signingSecret(client = new SecretsManagerClient({})): Promise<Uint8Array> {
+export function signingSecret(client = traced(new SecretsManagerClient({}))): Promise<Uint8Array> {
   secret ??= client.send(new GetSecretValueCommand({ SecretId: config.signingSecretArn })).then((r) => {
     if (!r.SecretString || r.SecretString.length < 32) throw new Error('the link-signing secret is missing or shorter than 32 characters');
     return new TextEncoder().encode(r.SecretString);
@@ -20,12 +22,12 @@ export function signingSecret(client = new SecretsManagerClient({})): Promise<Ui
 
 export async function deskDeps(): Promise<DeskDeps> {
   const { store, now } = awsDeps();
-  return { store, now, mailer: new SesMailer(config.sender, config.configurationSet), secret: await signingSecret(), baseUrl: config.ackBaseUrl };
+  return { store, now, mailer: new SesMailer(config.sender, config.configurationSet, traced(new SESv2Client({}))), secret: await signingSecret(), baseUrl: config.ackBaseUrl };
 }
 
-export async function ackDeps(sfn = new SFNClient({})): Promise<ApprovalDeps> {
+export async function ackDeps(sfn = traced(new SFNClient({}))): Promise<ApprovalDeps> {
   const { store, now } = awsDeps();
-  const mailer = new SesMailer(config.sender, config.configurationSet);
+  const mailer = new SesMailer(config.sender, config.configurationSet, traced(new SESv2Client({})));
   return {
     store,
     now,

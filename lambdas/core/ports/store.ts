@@ -8,6 +8,7 @@ import type { MasterData, Policy, PurchaseOrder, Vendor } from '../master.ts';
 import type { Decimal } from '../money.ts';
 import type { LineMatch } from '../match.ts';
 import type { BillState } from '../route.ts';
+import type { ExtractionUsage } from './extractor.ts';
 
 /** A value read together with the version it had; version 0 means "no item yet". */
 export interface Versioned<T> {
@@ -63,6 +64,8 @@ export interface BillSource {
   readonly submitter: string | null;
   readonly origin?: string | null;
   readonly email?: Readonly<Record<string, unknown>> | null;
+  /** Pages and tokens spent reading it by OCR and a model (PDF and image bills), for the cost report. */
+  readonly extraction?: ExtractionUsage | null;
 }
 
 /** The stored bill: summary fields for lists and queries, detail for people. */

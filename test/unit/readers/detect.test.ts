@@ -50,7 +50,7 @@ describe('refusals name the file and the reason', () => {
   it.each([
     { case: 'binary junk named .xml', read: () => input(junk, 'invoice.xml'), reason: 'invoice.xml: not a bill format this product reads (detected: binary data)' },
     { case: 'plain text', read: () => input('Bad XML', 'x.xml'), reason: 'x.xml: not a bill format this product reads (detected: plain text)' },
-    { case: 'a PNG image', read: () => input(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a]), 'scan.png'), reason: 'scan.png: not a bill format this product reads (detected: a PNG image)' },
+    { case: 'a PNG image', read: () => input(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a]), 'scan.png'), reason: 'scan.png: a PNG image: needs OCR (Textract) — not available offline' },
     { case: 'an empty file', read: () => input('', 'empty.xml'), reason: 'empty.xml: not a bill format this product reads (detected: an empty file)' },
     { case: 'the non-invoice root <root>', read: () => input('<root><users/></root>', 'r.xml'), reason: 'r.xml: root element root is not an invoice this product reads' },
     { case: 'the non-invoice root <dummy>', read: () => input('<dummy/>', 'd.xml'), reason: 'd.xml: root element dummy is not an invoice this product reads' },

@@ -26,7 +26,7 @@ describe('Factur-X reader', () => {
   });
 
   it.each([
-    { case: 'plain PDF', attachments: [], reason: 'plain.pdf: no embedded invoice XML (a PDF without a text-layer reader yet)' },
+    { case: 'plain PDF without a text layer (a scan)', attachments: [], reason: 'plain.pdf: a PDF without a text layer (a scan): needs OCR (Textract) — not available offline' },
     { case: 'PDF carrying only an Order-X', attachments: [{ name: 'order-x.xml', bytes: new TextEncoder().encode('<Order/>') }], reason: 'attachments: order-x.xml' },
   ])('refuses a $case', async ({ attachments, reason }) => {
     const pdf = await pdfWith(attachments);

@@ -1,0 +1,327 @@
+/**
+ * The line table of a text-layer PDF: a header row naming at least an amount column and one of
+ * description / quantity / unit price (in any of the reader's languages), then item rows until
+ * a totals row, a wide vertical gap or the end of the page. Cells are put in the column whose
+ * header they overlap most. An item may span rows (an amount printed a line lower, a serial
+ * number under the description): it starts at a row with an amount or with a quantity next to
+ * a price or position number, and continues until the next such row.
+ */
+import { Decimal } from '../../core/money.ts';
+import { labelsOf } from './labels.ts';
+import type { Cell, PdfLayout, Row } from '../pdf-layout.ts';
+import { fold, parseAmount, parseDocumentNumber, parseQuantity, type DecimalConvention } from './values.ts';
+
+export type Role = 'pos' | 'code' | 'desc' | 'qty' | 'unit' | 'price' | 'amount' | 'tax' | 'discount' | 'other';
+
+const STRONG_DESC = /^(?:description|bezeichnung|beschreibung|artikelbezeichnung|leistungsbeschreibung|designation|nom & designation|libelle|omschrijving|descripcion|concepto|descrizione|title)$/;
+
+const ROLE_WORDS: readonly [Role, RegExp][] = [
+  ['pos', /^(?:pos\.?|position|posten|#|nr\.?|no\.?|item no\.?|ligne|linea|riga|regel|lfd\.? ?nr\.?)$/],
+  ['code', /^(?:art\.?-? ?nr\.?(?:-\w+\.?)*|artikel-? ?nr\.?|artikelnummer|item code|item #|sku|code|product code|code article|code article,|ref\.?|reference|codigo|codice|artikelcode|part (?:no|number)\.?|product id)$/],
+  ['desc', /^(?:description|descriptions?|item|items|product|products|produkt|service|services|details|article|articles|bezeichnung|beschreibung|artikel|leistung|artikelbezeichnung|artikelbeschreibung|material\/beschreibung|produkt ?beschreibung|designation|nom & designation|libelle|omschrijving|descripcion|concepto|articulo|descrizione|articolo|title|product\/service|leistungsbeschreibung|text)$/],
+  ['qty', /^(?:qty\.?|quantity|quantities|menge|anzahl|anz\.?|qte\.?|quantite|nombre|aantal|hoeveelheid|cantidad|cant\.?|uds\.?|unidades|quantita|qta|q\.ta|stuck|stk\.?|hours|stunden)$/],
+  ['unit', /^(?:unit|units|uom|einheit|me|unite|eenheid|unidad|unita|um)$/],
+  ['price', /^(?:unit price|price|rate|unit cost|price per unit|einzelpreis|einzel|preis|preis\/einheit|preis je einheit|e-?preis|ep|stuckpreis|vk-?preis|nettopreis|einzelpreis netto|prix unitaire|prix unit\.?(?: ht)?|p\.? ?u\.?(?: ht)?(?: \(\w+\))?|prix|prijs|prijs per stuk|stukprijs|eenheidsprijs|precio unitario|precio|p\.? unit\.?|prezzo unitario|prezzo|importo unitario|unit amount)$/],
+  ['amount', /^(?:amount|total|totals|line total|line amount(?: excl\.?(?: vat| tax)?)?|amount excl\.?(?: vat| tax)?|net amount|net value|net|subtotal|betrag|entgelt|gesamt|gesamtpreis|summe|zeilenbetrag|nettobetrag|netto|gesamtbetrag|gesamt netto|wert|montant(?: ht| ttc| eur| eur ht)?|total ht|total ttc|prix total|bedrag|totaal|importe|importe total|importo|totale|prezzo totale|prijs incl\.? btw|prijs|total \(\w+\)|total ht \(\w+\))$/],
+  ['tax', /^(?:vat|vat %|vat rate|tax|tax ?\(%\)|tax rate|mwst\.?|mwst\.? ?%|ust\.?|ust\.? ?%|steuer|steuersatz|tva|taux|taux tva|btw|btw %|iva|iva %|gst|%)$/],
+  ['discount', /^(?:rabatt(?: %)?|discount|remise(?: \(-\))?|descuento|korting|sconto|charge \(\+\))$/],
+  ['other', /^(?:date|datum|fecha|data|delivery date|lieferdatum|leistungsdatum|period|zeitraum|periode)$/],
+];
+
+/** Roles a header cell names: one, or two where two headers ran together (`BTW Prijs incl. BTW`). */
+function rolesOf(text: string): { role: Role; from: number; to: number }[] {
+  // `Einzel/€`, `Gesamt (EUR)`, `P.U. HT (EUR)`, `Preis/`: the currency and a trailing slash do not change the column.
+  const t = fold(text)
+    .replace(/\s*[/(]?\s*(?:€|eur|usd|gbp|chf|\$|£)\s*\)?\s*$/, '')
+    .replace(/[:/]+$/, '')
+    .trim();
+  if (t.length === 0 || t.length > 40) return [];
+  const whole = roleOfWhole(t);
+  if (whole) return [{ role: whole, from: 0, to: 1 }];
+  // Two headers in one cell: try every split at a space.
+  const words = t.split(' ');
+  for (let i = 1; i < words.length; i++) {
+    const a = roleOfWhole(words.slice(0, i).join(' '));
+    const b = roleOfWhole(words.slice(i).join(' '));
+    if (a && b) {
+      const cut = words.slice(0, i).join(' ').length / t.length;
+      return [
+        { role: a, from: 0, to: cut },
+        { role: b, from: cut, to: 1 },
+      ];
+    }
+  }
+  return [];
+}
+
+function roleOfWhole(t: string): Role | null {
+  for (const [role, re] of ROLE_WORDS) if (re.test(t)) return role;
+  return null;
+}
+
+export interface Column {
+  readonly role: Role;
+  readonly x0: number;
+  readonly x1: number;
+  readonly header: string;
+}
+
+export interface TableLine {
+  readonly lineId: string;
+  readonly description: string | null;
+  readonly itemCode: string | null;
+  readonly quantity: string | null;
+  readonly unitPrice: string | null;
+  readonly netAmount: string;
+  /** Values the reader computed rather than read (a price from amount ÷ quantity). */
+  readonly derived: ReadonlySet<'quantity' | 'unitPrice'>;
+  /** True when description rows follow the first (a serial number, a period). */
+  readonly continued: boolean;
+  /** True when quantity × price = amount to one minor unit. */
+  readonly consistent: boolean;
+}
+
+export interface LineTable {
+  readonly lines: readonly TableLine[];
+  readonly columns: readonly Column[];
+  /** Rows that belong to the table (headers and items): not searched for header labels. */
+  readonly rows: ReadonlySet<number>;
+  /** Items that began but had no amount. */
+  readonly incomplete: number;
+  /** True when the amount column is a gross amount (`incl. VAT`, `TTC`, `Brutto`). */
+  readonly gross: boolean;
+}
+
+/** The line table of a document, or null when no header row is found. */
+export function findLineTable(layout: PdfLayout, convention: DecimalConvention): LineTable | null {
+  const lines: TableLine[] = [];
+  const tableRows = new Set<number>();
+  let incomplete = 0;
+  let columnsSeen: Column[] = [];
+  let gross = false;
+  for (const page of layout.pages) {
+    const rows = page.rows;
+    for (let i = 0; i < rows.length; i++) {
+      const header = headerAt(rows, i);
+      if (!header) continue;
+      const { columns, last } = header;
+      columnsSeen = columns;
+      for (let h = i; h <= last; h++) tableRows.add(rows[h]!.index);
+      if (columns.some((c) => c.role === 'amount' && /incl|inkl|ttc|brutto|gross/.test(fold(c.header)))) gross = true;
+      const body = readBody(rows, last + 1, columns, convention, lines.length);
+      lines.push(...body.lines);
+      incomplete += body.incomplete;
+      for (const r of body.rows) tableRows.add(r);
+      i = Math.max(i, body.end - 1);
+    }
+  }
+  if (columnsSeen.length === 0) return null;
+  return { lines, columns: columnsSeen, rows: tableRows, incomplete, gross };
+}
+
+/** A header at row i (with the header rows right above or below merged in), or null. */
+function headerAt(rows: readonly Row[], i: number): { columns: Column[]; last: number } | null {
+  const row = rows[i]!;
+  const cols = columnsOf(row);
+  const roles = new Set(cols.map((c) => c.role));
+  if (!roles.has('amount') && !roles.has('price')) return null;
+  const others = ['desc', 'qty', 'price', 'amount'].filter((r) => roles.has(r as Role)).length;
+  if (others < 2 || cols.length < 3) return null;
+  // The cells of a header row are all headers (a data row with a "Total" in it is not a header).
+  const headerish = row.cells.filter((c) => rolesOf(c.text).length > 0).length;
+  if (headerish < row.cells.length - 1) return null;
+  // "Amount" is the quantity where another column is the amount (`Amount | Product | Price | Total`).
+  const amounts = cols.filter((c) => c.role === 'amount');
+  if (amounts.length > 1 && !roles.has('qty')) {
+    const amountWord = amounts.find((c) => /^amount$/.test(fold(c.header)));
+    if (amountWord) cols[cols.indexOf(amountWord)] = { ...amountWord, role: 'qty' };
+  }
+  // Neighbouring header rows (a second header line: `Art-Nr`, `Ohne MwSt.`) add columns that do not overlap.
+  let last = i;
+  for (const j of [i - 2, i - 1, i + 1, i + 2]) {
+    const other = rows[j];
+    if (!other || other.page !== row.page || Math.abs(other.y - row.y) > 2.2 * row.size) continue;
+    if (other.cells.some((c) => parseAmount(c.text, null) !== null && !/^\d{1,2}$/.test(c.text))) continue;
+    for (const c of columnsOf(other)) {
+      const under = cols.filter((k) => overlaps(k, c));
+      if (under.length === 0) cols.push(c);
+      // A header stacked over two lines (`Preis/` over `Einheit`): the more telling word names the column.
+      else if (under.length === 1 && under[0]!.role === 'unit' && (c.role === 'price' || c.role === 'qty' || c.role === 'amount')) {
+        cols[cols.indexOf(under[0]!)] = { ...under[0]!, role: c.role, header: `${c.header} ${under[0]!.header}` };
+      }
+    }
+    if (j > last && other.cells.every((c) => c.text.length < 30)) last = j;
+  }
+  cols.sort((a, b) => a.x0 - b.x0);
+  // Two description columns (`Artikel | Omschrijving`, `Product | Title`): the weaker word is a code or a category.
+  const descs = cols.filter((c) => c.role === 'desc');
+  if (descs.length > 1) {
+    const strong = descs.find((c) => STRONG_DESC.test(fold(c.header))) ?? descs[descs.length - 1]!;
+    for (const d of descs) if (d !== strong) cols[cols.indexOf(d)] = { ...d, role: /^(?:artikel|article|articulo|articolo|item)$/.test(fold(d.header)) ? 'code' : 'other' };
+  }
+  // Without both an amount and a price column, the one numeric column is the amount.
+  if (!cols.some((c) => c.role === 'amount')) {
+    const price = cols.filter((c) => c.role === 'price');
+    if (price.length === 1 && !cols.some((c) => c.role === 'qty')) cols[cols.indexOf(price[0]!)] = { ...price[0]!, role: 'amount' };
+    else return null;
+  }
+  // Two amount columns: the right-most is the line amount, the other a price.
+  const amountCols = cols.filter((c) => c.role === 'amount');
+  for (const c of amountCols.slice(0, -1)) {
+    if (!cols.some((k) => k.role === 'price')) cols[cols.indexOf(c)] = { ...c, role: 'price' };
+    else cols[cols.indexOf(c)] = { ...c, role: 'tax' };
+  }
+  return { columns: cols, last };
+}
+
+function columnsOf(row: Row): Column[] {
+  const out: Column[] = [];
+  for (const cell of row.cells) {
+    const width = cell.x1 - cell.x0;
+    for (const r of rolesOf(cell.text)) out.push({ role: r.role, x0: cell.x0 + r.from * width, x1: cell.x0 + r.to * width, header: cell.text });
+  }
+  return out;
+}
+
+function overlaps(a: { x0: number; x1: number }, b: { x0: number; x1: number }): boolean {
+  return a.x0 < b.x1 && b.x0 < a.x1;
+}
+
+/** The column a data cell belongs to: most overlap, else the nearest header. */
+function columnOf(cell: Cell, columns: readonly Column[]): Column | null {
+  let best: Column | null = null;
+  let bestScore = -Infinity;
+  for (const c of columns) {
+    const overlap = Math.min(cell.x1, c.x1) - Math.max(cell.x0, c.x0);
+    const score = overlap > 0 ? overlap : -Math.min(Math.abs(cell.x0 - c.x1), Math.abs(c.x0 - cell.x1)) - 1;
+    if (score > bestScore) {
+      bestScore = score;
+      best = c;
+    }
+  }
+  return best && bestScore > -40 ? best : null;
+}
+
+interface Draft {
+  lineId: string | null;
+  description: string | null;
+  itemCode: string | null;
+  quantity: string | null;
+  unitPrice: string | null;
+  netAmount: string | null;
+  continued: boolean;
+}
+
+const STOP_FIELDS = new Set(['net_total', 'tax_total', 'total', 'payable', 'prepaid']);
+
+function readBody(rows: readonly Row[], from: number, columns: readonly Column[], convention: DecimalConvention, before: number) {
+  const drafts: Draft[] = [];
+  const used: number[] = [];
+  let incomplete = 0;
+  let lastY = rows[from - 1]?.y ?? 0;
+  let end = from;
+  const has = (role: Role) => columns.some((c) => c.role === role);
+  for (let i = from; i < rows.length; i++) {
+    const row = rows[i]!;
+    end = i;
+    if (row.y - lastY > 5 * row.size) break;
+    const byRole = new Map<Role, Cell[]>();
+    for (const cell of row.cells) {
+      const col = columnOf(cell, columns);
+      if (!col) continue;
+      byRole.set(col.role, [...(byRole.get(col.role) ?? []), cell]);
+    }
+    if (isTotalsRow(row, convention)) break;
+    const amountCell = (byRole.get('amount') ?? []).find((c) => parseAmount(c.text, convention) !== null);
+    const qtyCell = (byRole.get('qty') ?? []).find((c) => parseQuantity(c.text, convention) !== null);
+    const priceCell = (byRole.get('price') ?? []).find((c) => parseAmount(c.text, convention) !== null);
+    const posCell = (byRole.get('pos') ?? []).find((c) => /^\d{1,4}\.?$/.test(c.text.trim()));
+    const descCells = byRole.get('desc') ?? [];
+    const starts = amountCell !== undefined ? qtyCell !== undefined || priceCell !== undefined || !has('qty') || descCells.length > 0 : qtyCell !== undefined && (priceCell !== undefined || posCell !== undefined);
+    const current = drafts[drafts.length - 1];
+    if (starts && !(current && current.netAmount === null && amountCell && !qtyCell && !priceCell && !posCell)) {
+      if (current && current.netAmount === null) incomplete++;
+      if (current && current.netAmount === null) drafts.pop();
+      drafts.push({
+        lineId: posCell ? posCell.text.replace(/\.$/, '').trim() : null,
+        description: descCells.map((c) => c.text).join(' ').replace(/\s*:$/, '') || null,
+        itemCode: (byRole.get('code') ?? []).map((c) => parseDocumentNumber(c.text) ?? c.text).join(' ') || null,
+        quantity: qtyCell ? parseQuantity(qtyCell.text, convention) : null,
+        unitPrice: priceCell ? parseAmount(priceCell.text, convention)!.value : null,
+        netAmount: amountCell ? parseAmount(amountCell.text, convention)!.value : null,
+        continued: false,
+      });
+      used.push(row.index);
+      lastY = row.y;
+    } else if (current) {
+      // A continuation row: an amount printed lower than its item, or more description.
+      if (current.netAmount === null && amountCell) current.netAmount = parseAmount(amountCell.text, convention)!.value;
+      else if (descCells.length > 0) current.continued = true;
+      if (current.description === null && descCells.length > 0) current.description = descCells.map((c) => c.text).join(' ');
+      if (current.itemCode === null && (byRole.get('code') ?? []).length > 0) current.itemCode = byRole.get('code')!.map((c) => c.text).join(' ');
+      used.push(row.index);
+      lastY = row.y;
+    } else if (row.cells.every((c) => parseAmount(c.text, convention) === null)) {
+      used.push(row.index); // text between the header and the first item (`Contract No. …`)
+      lastY = row.y;
+    } else break;
+    end = i + 1;
+  }
+  const last = drafts[drafts.length - 1];
+  if (last && last.netAmount === null) {
+    drafts.pop();
+    incomplete++;
+  }
+  const lines = drafts.map((d, k) => finish(d, before + k));
+  return { lines, rows: used, incomplete, end };
+}
+
+function finish(d: Draft, index: number): TableLine {
+  const derived = new Set<'quantity' | 'unitPrice'>();
+  let quantity = d.quantity;
+  let unitPrice = d.unitPrice;
+  const net = d.netAmount!;
+  if (quantity === null && unitPrice !== null && unitPrice === net) {
+    quantity = '1';
+    derived.add('quantity');
+  }
+  if (unitPrice === null && quantity !== null && !(Decimal.tryParse(quantity)?.isZero() ?? true)) {
+    unitPrice = divide(net, quantity);
+    derived.add('unitPrice');
+  }
+  // A price worked out from the amount always "matches": only values read can confirm each other.
+  const consistent = derived.size === 0 && quantity !== null && unitPrice !== null && matches(quantity, unitPrice, net);
+  return {
+    lineId: d.lineId ?? String(index + 1),
+    description: d.description,
+    itemCode: d.itemCode,
+    quantity,
+    unitPrice,
+    netAmount: net,
+    derived,
+    continued: d.continued,
+    consistent,
+  };
+}
+
+/** A row with a totals label (`Total`, `Subtotal:`, `Factuur totaal EUR 49,99`): the table ends above it. */
+function isTotalsRow(row: Row, convention: DecimalConvention): boolean {
+  const hasAmount = row.cells.some((cell) => parseAmount(cell.text, convention) !== null);
+  return row.cells.some((cell) => {
+    const label = labelsOf(cell.text)[0];
+    if (!label || !STOP_FIELDS.has(label.field)) return false;
+    if (parseAmount(label.rest, convention) !== null) return true;
+    return (label.rest === '' || /^[A-Z]{3}$/.test(label.rest)) && hasAmount;
+  });
+}
+
+/** quantity × price = amount, to one cent (the currency is not known here). */
+function matches(q: string, p: string, net: string): boolean {
+  const [a, b, n] = [Decimal.tryParse(q), Decimal.tryParse(p), Decimal.tryParse(net)];
+  return a !== null && b !== null && n !== null && a.mul(b).round(2).sub(n).abs().lte(Decimal.from('0.01'));
+}
+
+function divide(net: string, q: string): string {
+  const [n, d] = [Decimal.tryParse(net), Decimal.tryParse(q)];
+  return n && d && !d.isZero() ? n.div(d, 4).normalized().toFixed() : net;
+}

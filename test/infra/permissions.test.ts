@@ -1,0 +1,178 @@
+/** Least privilege: what each function's role may do, statement by statement. */
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { BillFunction } from '../../lib/bill-function.ts';
+import { actionsOf, logicalId, statementsOfRole, statementsOn, templates, type PolicyStatement } from './support.ts';
+
+let t: ReturnType<typeof templates>;
+let id: (c: { node: { defaultChild?: unknown } }) => string;
+let of: (fn: BillFunction) => PolicyStatement[];
+beforeAll(() => {
+  t = templates();
+  id = (c) => logicalId(c, t.s.main);
+  of = (fn) => statementsOfRole(t.main, id(fn.functionRole));
+});
+
+/** Actions a statement on `*` may carry: those without resource-level permissions. */
+const NO_RESOURCE_LEVEL = new Set([
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+  'xray:GetSamplingRules',
+  'xray:GetSamplingTargets',
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+  'textract:StartExpenseAnalysis',
+  'textract:GetExpenseAnalysis',
+]);
+
+const TRANSACT_WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
+
+describe('every role', () => {
+  it('has no wildcard action, and statements on * only for services without resource-level permissions', () => {
+    const all = Object.values(t.main.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as PolicyStatement[]);
+    for (const s of all) {
+      for (const a of actionsOf([s])) expect(a, JSON.stringify(s)).not.toMatch(/^\*$|:\*$/);
+      if (s.Resource === '*' || (Array.isArray(s.Resource) && s.Resource.includes('*'))) {
+        for (const a of actionsOf([s])) expect(NO_RESOURCE_LEVEL.has(a), `${a} on *`).toBe(true);
+      }
+    }
+  });
+
+  it('one role per function', () => {
+    const fns = functions();
+    expect(new Set(fns.map((f) => id(f.functionRole))).size).toBe(fns.length);
+  });
+});
+
+function functions(): BillFunction[] {
+  const m = t.s.main;
+  return [...m.workflow.functions, m.approvals.ackFunction, m.schedules.sweep];
+}
+
+describe.each([
+  { case: 'decide-bill', fn: () => t.s.main.workflow.tasks['decide-bill'] },
+  { case: 'record-failure', fn: () => t.s.main.workflow.tasks['record-failure'] },
+])('$case', ({ fn }) => {
+  it('can write bills in a transaction (Put, Update, Delete, ConditionCheck) on the bills table only', () => {
+    const table = id(t.s.main.storage.table);
+    const onTable = actionsOf(statementsOn(of(fn()), table));
+    for (const a of TRANSACT_WRITE) expect(onTable).toContain(a);
+    for (const s of of(fn()).filter((s) => actionsOf([s]).some((a) => a.startsWith('dynamodb:')))) {
+      expect(JSON.stringify(s.Resource)).toContain(`"${table}"`);
+    }
+  });
+
+  it('has nothing on S3, SQS, Step Functions, SES or Secrets Manager', () => {
+    expect(actionsOf(of(fn())).filter((a) => /^(s3|sqs|states|ses|secretsmanager|lambda):/.test(a))).toEqual([]);
+  });
+});
+
+describe('read-document', () => {
+  const fn = () => t.s.main.workflow.tasks['read-document'];
+
+  it('can GetObject on the documents bucket, and S3 on nothing else', () => {
+    const docs = id(t.s.main.storage.documents);
+    expect(actionsOf(statementsOn(of(fn()), docs))).toContain('s3:GetObject*');
+    const s3 = of(fn()).filter((s) => actionsOf([s]).some((a) => a.startsWith('s3:')));
+    for (const s of s3) expect(JSON.stringify(s.Resource)).toContain(`"${docs}"`);
+    expect(statementsOn(of(fn()), id(t.s.main.storage.rawMail))).toEqual([]);
+  });
+
+  it('cannot write to S3 nor touch the table', () => {
+    expect(actionsOf(of(fn())).filter((a) => /^s3:(Put|Delete|Abort)|^dynamodb:/.test(a))).toEqual([]);
+  });
+});
+
+describe('intake', () => {
+  const fn = () => t.s.main.workflow.intake;
+
+  it('sends to the submissions queue', () => {
+    expect(statementsOn(of(fn()), id(t.s.main.workflow.queue)).flatMap((s) => actionsOf([s]))).toContain('sqs:SendMessage');
+  });
+
+  it('reads raw mail under raw/ and writes documents under mail/ only', () => {
+    const raw = statementsOn(of(fn()), id(t.s.main.storage.rawMail));
+    expect(actionsOf(raw)).toContain('s3:GetObject*');
+    expect(actionsOf(raw).filter((a) => a.startsWith('s3:Put'))).toEqual([]);
+    const docs = statementsOn(of(fn()), id(t.s.main.storage.documents));
+    expect(actionsOf(docs)).toContain('s3:PutObject');
+    expect(actionsOf(docs).filter((a) => a.startsWith('s3:Get'))).toEqual([]);
+    expect(JSON.stringify(docs.map((s) => s.Resource))).toContain('/mail/*');
+    expect(JSON.stringify(raw.filter((s) => actionsOf([s]).includes('s3:GetObject*')).map((s) => s.Resource))).toContain('/raw/*');
+  });
+
+  it('has nothing on the table or the state machine', () => {
+    expect(actionsOf(of(fn())).filter((a) => /^(dynamodb|states):/.test(a))).toEqual([]);
+  });
+});
+
+describe('start-execution', () => {
+  const fn = () => t.s.main.workflow.starter;
+
+  it('starts executions of the workflow only, and consumes the queue', () => {
+    const states = of(fn()).filter((s) => actionsOf([s]).some((a) => a.startsWith('states:')));
+    expect(actionsOf(states)).toEqual(['states:StartExecution']);
+    expect(states[0]!.Resource).toEqual({ Ref: id(t.s.main.workflow.stateMachine) });
+    expect(actionsOf(statementsOn(of(fn()), id(t.s.main.workflow.queue)))).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']));
+    expect(actionsOf(of(fn())).filter((a) => /^(s3|dynamodb):/.test(a))).toEqual([]);
+  });
+});
+
+describe.each([
+  { case: 'approval-desk', fn: () => t.s.main.workflow.tasks['approval-desk'] },
+  { case: 'ack', fn: () => t.s.main.approvals.ackFunction },
+  { case: 'sweep', fn: () => t.s.main.schedules.sweep },
+])('$case', ({ fn }) => {
+  it('sends as the sender domain through the configuration set, reads the signing secret, and has no S3', () => {
+    const st = of(fn());
+    const ses = st.filter((s) => actionsOf([s]).includes('ses:SendEmail'));
+    const sesResources = JSON.stringify(ses.map((s) => s.Resource));
+    expect(sesResources).toContain(`":identity/",{"Ref":"${id(t.s.main.approvals.identity)}"}`);
+    expect(sesResources).toContain(`":configuration-set/",{"Ref":"${id(t.s.main.approvals.configurationSet)}"}`);
+    t.main.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'bills.example.com' });
+    expect(actionsOf(statementsOn(st, id(t.s.main.approvals.signingSecret)))).toContain('secretsmanager:GetSecretValue');
+    expect(actionsOf(st).filter((a) => a.startsWith('s3:'))).toEqual([]);
+  });
+});
+
+describe('resuming the workflow', () => {
+  it('only the ack handler may SendTaskSuccess, on the workflow only', () => {
+    const ack = of(t.s.main.approvals.ackFunction).filter((s) => actionsOf([s]).includes('states:SendTaskSuccess'));
+    expect(ack).toHaveLength(1);
+    expect(ack[0]!.Resource).toEqual({ Ref: id(t.s.main.workflow.stateMachine) });
+    for (const fn of functions().filter((f) => f !== t.s.main.approvals.ackFunction)) {
+      expect(actionsOf(of(fn))).not.toContain('states:SendTaskSuccess');
+    }
+  });
+});
+
+describe('extract (extraction on)', () => {
+  const fn = () => t.s.main.workflow.tasks.extract;
+
+  it('calls Bedrock on the configured model only, and reads the table without writing', () => {
+    const bedrock = of(fn()).filter((s) => actionsOf([s]).includes('bedrock:InvokeModel'));
+    expect(JSON.stringify(bedrock.map((s) => s.Resource))).toContain('inference-profile/eu.anthropic.claude-haiku');
+    const onTable = actionsOf(statementsOn(of(fn()), id(t.s.main.storage.table)));
+    expect(onTable).toContain('dynamodb:GetItem');
+    expect(onTable.filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a))).toEqual([]);
+  });
+});
+
+describe('the state machine role', () => {
+  it('invokes exactly the task functions', () => {
+    const roleId = id(t.s.main.workflow.stateMachine.role);
+    const invoke = statementsOfRole(t.main, roleId).filter((s) => actionsOf([s]).includes('lambda:InvokeFunction'));
+    // Each function's ARN (and `<arn>:$LATEST`, the same code): no versions, no aliases, no other function.
+    const targets = invoke.map((s) => [...JSON.stringify(s.Resource).matchAll(/"Fn::GetAtt":\["(\w+)","Arn"\]/g)].map((m) => m[1]));
+    for (const per of targets) expect(new Set(per).size).toBe(1);
+    expect(new Set(targets.flat())).toEqual(new Set(Object.values(t.s.main.workflow.tasks).map(id)));
+    expect(JSON.stringify(invoke.map((s) => s.Resource))).not.toContain(':*');
+  });
+});
+
+

@@ -1,0 +1,71 @@
+/**
+ * The infrastructure tests synthesize the real app (`buildApp`, with cdk.json's context: the
+ * example configuration and the feature flags), offline and without bundling the functions.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { CONTEXT_KEY, parseConfig, type BillMatcherConfig } from '../../lib/config.ts';
+import { PROJECT_ROOT } from '../../lib/bill-function.ts';
+import { buildApp } from '../../lib/stacks.ts';
+
+/** cdk.json's context. */
+export const CDK_CONTEXT = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+
+/** The example configuration of cdk.json, optionally changed. */
+export function exampleConfig(change: (raw: Record<string, unknown>) => void = () => undefined): BillMatcherConfig {
+  const raw = structuredClone(CDK_CONTEXT[CONTEXT_KEY]) as Record<string, unknown>;
+  change(raw);
+  return parseConfig(raw);
+}
+
+export interface Synthesized {
+  readonly app: App;
+  readonly outdir: string;
+  readonly main: ReturnType<typeof buildApp>['main'];
+  readonly inbound: ReturnType<typeof buildApp>['inbound'];
+}
+
+/** The app with bundling skipped, in a fresh output directory. */
+export function synthApp(config: BillMatcherConfig = exampleConfig()): Synthesized {
+  const outdir = mkdtempSync(join(tmpdir(), 'bm-cdk-'));
+  const app = new App({ outdir, context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
+  const { main, inbound } = buildApp(app, config);
+  return { app, outdir, main, inbound };
+}
+
+/** Templates of both stacks (synthesis runs cdk-nag: any unacknowledged finding throws here). */
+export function templates(s: Synthesized = synthApp()): { main: Template; inbound: Template; s: Synthesized } {
+  return { main: Template.fromStack(s.main), inbound: Template.fromStack(s.inbound), s };
+}
+
+/** The logical id of a construct's CloudFormation resource. */
+export function logicalId(construct: { node: { defaultChild?: unknown } }, stack: { getLogicalId(e: never): string; resolve(x: unknown): unknown }): string {
+  return stack.resolve(stack.getLogicalId(construct.node.defaultChild as never)) as string;
+}
+
+export interface PolicyStatement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+/** Every IAM statement attached to a role (its default policy and any other policy), by role logical id. */
+export function statementsOfRole(template: Template, roleLogicalId: string): PolicyStatement[] {
+  const policies = template.findResources('AWS::IAM::Policy');
+  return Object.values(policies)
+    .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleLogicalId))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as PolicyStatement[]);
+}
+
+/** The actions of statements, flattened. */
+export function actionsOf(statements: readonly PolicyStatement[]): string[] {
+  return statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+}
+
+/** Statements whose resources mention a logical id (by Ref or GetAtt, anywhere inside). */
+export function statementsOn(statements: readonly PolicyStatement[], logicalIdOfResource: string): PolicyStatement[] {
+  return statements.filter((s) => JSON.stringify(s.Resource).includes(`"${logicalIdOfResource}"`));
+}
