@@ -5,53 +5,17 @@
  * but writing to that log group (and X-Ray, which tracing adds).
  */
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/shared/powertools.ts';
+import { BUNDLING, entryOf, ON_DEMAND_EXTERNALS, onDemandCommands, PROJECT_ROOT, READER_FUNCTIONS, type BillFunctionName } from './bundle.ts';
 import { acknowledge, iam5, REASONS } from './nag.ts';
 
-/** The repository root (entries, lock file). */
-export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-/** Every function of the product, by its folder under `lambdas/`. */
-export const BILL_FUNCTIONS = [
-  'intake',
-  'start-execution',
-  'read-document',
-  'extract',
-  'decide-bill',
-  'record-failure',
-  'approval-desk',
-  'ack',
-  'sweep',
-] as const;
-export type BillFunctionName = (typeof BILL_FUNCTIONS)[number];
-
-/** The handler file of a function. */
-export function entryOf(name: BillFunctionName): string {
-  return join(PROJECT_ROOT, 'lambdas', name, 'handler.ts');
-}
-
-/**
- * The esbuild options every function is bundled with; `scripts/bundle-report.ts` uses the same.
- * ESM output needs `require` for the CommonJS dependencies (mailparser, the X-Ray SDK): the banner
- * makes one. The AWS SDK v3 is in the Lambda runtime and is not bundled.
- */
-export const BUNDLING = {
-  minify: true,
-  sourceMap: true,
-  sourcesContent: false,
-  target: 'node22',
-  format: OutputFormat.ESM,
-  mainFields: ['module', 'main'],
-  banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-  externalModules: ['@aws-sdk/*'],
-} as const;
+export { BILL_FUNCTIONS, BUNDLING, entryOf, PROJECT_ROOT, type BillFunctionName } from './bundle.ts';
 
 export interface BillFunctionProps
   extends Omit<
@@ -76,6 +40,7 @@ export class BillFunction extends NodejsFunction {
 
   constructor(scope: Construct, id: string, props: BillFunctionProps) {
     const { name, logRetention, environment, ...rest } = props;
+    const reader = READER_FUNCTIONS.has(name);
     const role = new iam.Role(scope, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `bill matcher ${name}: only what this function uses`,
@@ -98,7 +63,26 @@ export class BillFunction extends NodejsFunction {
       logGroup: logs,
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
-      bundling: { ...BUNDLING, mainFields: [...BUNDLING.mainFields], externalModules: [...BUNDLING.externalModules] },
+      bundling: {
+        minify: BUNDLING.minify,
+        sourceMap: BUNDLING.sourceMap,
+        sourcesContent: BUNDLING.sourcesContent,
+        target: BUNDLING.target,
+        format: BUNDLING.format,
+        banner: BUNDLING.banner,
+        mainFields: [...BUNDLING.mainFields],
+        externalModules: [...BUNDLING.externalModules, ...(reader ? ON_DEMAND_EXTERNALS : [])],
+        esbuildArgs: Object.fromEntries(Object.entries(BUNDLING.alias).map(([k, v]) => [`--alias:${k}`, v])),
+        ...(reader
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (inputDir: string, outputDir: string) => onDemandCommands(inputDir, outputDir),
+              },
+            }
+          : {}),
+      },
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,

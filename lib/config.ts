@@ -5,7 +5,7 @@
  * synth and never reaches CloudFormation.
  */
 import type { Node } from 'constructs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_EXTRACTION_MODEL_ID } from '../lambdas/config.ts';
 
 /** The context key that holds the configuration. */

@@ -2,7 +2,7 @@
  * The ack handler behind a Lambda Function URL: the pages of the signed approval links.
  * GET shows a confirmation page (mail scanners prefetch links), POST decides.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ApprovalDeps } from '../core/approvals.ts';
 import { handleAck } from './pages.ts';
 import { lambdaEntry, METRIC } from '../shared/powertools.ts';

@@ -1,5 +1,5 @@
 /** Task RequestApproval (.waitForTaskToken): email the approvers, keep the token on the bill. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { requestApproval, type DeskDeps } from '../core/approval-desk.ts';
 import { task } from '../shared/errors.ts';
 import { lambdaEntry, workflowKeys } from '../shared/powertools.ts';

@@ -12,7 +12,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import nodemailer from 'nodemailer';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { OutcomeRow } from '../core/output.ts';
 import { loadMasterFolder } from '../adapters/local/master-folder.ts';
 import { startLocalStack, type LocalStack } from '../adapters/local/stack.ts';

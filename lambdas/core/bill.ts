@@ -7,7 +7,7 @@
  * up) is checked by `validateBill`, which turns problems into reading exceptions rather than
  * rejecting the document, so a bad bill still becomes a `needs_review` bill with its reason.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const text = z.string();
 const optText = z.union([z.string(), z.null()]).optional();

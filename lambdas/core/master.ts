@@ -3,7 +3,7 @@
  * Parsing is all or nothing: every bad row is reported as `file:line: reason`, and a
  * folder with any bad row imports nothing.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CsvSyntaxError, parseCsv, type CsvRecord } from './csv.ts';
 import { isRealDate, isTimeZone } from './dates.ts';
 import { Decimal, isCurrencyCode } from './money.ts';

@@ -2,7 +2,7 @@
  * The submission contract, on its own so that the small functions in front of the workflow
  * (intake, start-execution) can validate it without bundling the readers and the decision core.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** One submission: a document as it arrived, identified for idempotency. */
 export const submissionSchema = z.object({

@@ -4,15 +4,13 @@
  * that a retried task or a redelivered message never makes a second bill.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CanonicalBill } from './bill.ts';
 import { decideUnreadable } from './decide.ts';
 import { exception, type BillException } from './exceptions.ts';
 import { outcomeRow, type OutcomeRow } from './output.ts';
-import type { DocumentStore } from './ports/documents.ts';
 import { ConflictError, type BillStore } from './ports/store.ts';
 import { processBill } from './process-bill.ts';
-import { readDocument } from '../readers/index.ts';
 import { submissionSchema, type Submission } from './submission-schema.ts';
 
 export { submissionSchema, type Submission };
@@ -65,26 +63,6 @@ export function billIdFor(submission: Pick<Submission, 'id' | 'received_at'>, pa
   const ms = Date.parse(submission.received_at);
   const h = createHash('sha256').update(`${submission.id}#${part}`).digest('hex').slice(0, 12);
   return `b${ms.toString(36).padStart(9, '0')}${h}`;
-}
-
-/** Task ReadDocument. */
-export async function readSubmission(submission: Submission, deps: { documents: DocumentStore }): Promise<ReadOutcome> {
-  const bytes = await deps.documents.get(submission.document_key);
-  if (!bytes) throw new DocumentMissingError(`document ${submission.document_key} is not in the document store`);
-  const results = await readDocument({ bytes, filename: submission.name });
-  const parts: Part[] = results.map((r) => ({
-    part: r.part,
-    format: r.format,
-    bill: (r.bill as Record<string, unknown> | null) ?? null,
-    exceptions: r.exceptions.map((e) => ({ ...e })),
-    document_hash: r.documentHash,
-    document_part: r.documentPart ?? null,
-    origin: r.origin ?? null,
-    email: r.email ? { ...r.email } : null,
-    needs_extraction: r.needsExtraction === true,
-    extraction: null,
-  }));
-  return { parts, needs_extraction: parts.some((p) => p.needs_extraction) };
 }
 
 export interface DecideDeps {

@@ -1,5 +1,5 @@
 /** Task DecideBill: validate, resolve, match, gate and route one bill; one transaction. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { OutcomeRow } from '../core/output.ts';
 import { decideSubmittedBill, partSchema, submissionSchema, type DecideDeps } from '../core/submission.ts';
 import { awsDeps } from '../adapters/aws/deps.ts';

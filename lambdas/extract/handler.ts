@@ -5,7 +5,7 @@
  * without it, text-layer reads stay as read and scans go to review with the reason
  * "needs OCR (Textract) — not available offline".
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { extractParts, type ExtractDeps } from '../core/extract-parts.ts';
 import { partSchema, submissionSchema, type ReadOutcome } from '../core/submission.ts';
 import { awsExtractionDeps } from '../adapters/aws/extraction-deps.ts';

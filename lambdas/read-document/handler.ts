@@ -1,7 +1,8 @@
 /** Task ReadDocument: the stored document → its parts (canonical bills or reasons). */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DocumentStore } from '../core/ports/documents.ts';
-import { readSubmission, submissionSchema, type ReadOutcome } from '../core/submission.ts';
+import { readSubmission } from '../core/read-submission.ts';
+import { submissionSchema, type ReadOutcome } from '../core/submission.ts';
 import { awsDeps } from '../adapters/aws/deps.ts';
 import { task } from '../shared/errors.ts';
 import { lambdaEntry, workflowKeys } from '../shared/powertools.ts';

@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { unreadable } from './canonical.ts';
 import { readInvoiceXml } from './einvoice.ts';
 import type { ReadInput, ReadResult } from './types.ts';
+import { loadPdfjs } from './pdfjs.ts';
 
 export const FACTURX_FORMAT = 'facturx';
 
@@ -36,7 +37,7 @@ export type PdfAttachments = { readonly ok: true; readonly attachments: readonly
 /** The embedded files of a PDF, or why the PDF cannot be opened. Never throws, never hangs. */
 export async function pdfAttachments(bytes: Uint8Array, timeoutMs = PDF_LIMITS.timeoutMs): Promise<PdfAttachments> {
   if (bytes.length > PDF_LIMITS.maxBytes) return { ok: false, reason: `PDF is ${bytes.length} bytes, over the ${PDF_LIMITS.maxBytes}-byte limit` };
-  const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+  const pdfjs = await loadPdfjs();
   let task: ReturnType<typeof pdfjs.getDocument> | undefined;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {

@@ -10,6 +10,7 @@
  */
 import type { DocumentText, LayoutPage } from '../core/ports/extractor.ts';
 import { PDF_LIMITS, pdfjsDocumentOptions } from './facturx.ts';
+import { loadPdfjs } from './pdfjs.ts';
 
 /** A run of text on one row, with its horizontal extent (points, from the page's left edge). */
 export interface Cell {
@@ -69,7 +70,7 @@ interface Item {
 /** The text layer of a PDF, by page, row and cell. Never throws, never hangs. */
 export async function pdfLayout(bytes: Uint8Array, timeoutMs = PDF_LIMITS.timeoutMs): Promise<PdfLayoutResult> {
   if (bytes.length > PDF_LIMITS.maxBytes) return { ok: false, reason: `PDF is ${bytes.length} bytes, over the ${PDF_LIMITS.maxBytes}-byte limit` };
-  const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+  const pdfjs = await loadPdfjs();
   let task: ReturnType<typeof pdfjs.getDocument> | undefined;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {

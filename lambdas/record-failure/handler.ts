@@ -1,5 +1,5 @@
 /** Task RecordFailure: after retries, the bill (or document) goes to needs_review with the reason. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { OutcomeRow } from '../core/output.ts';
 import { partSchema, recordFailure, submissionSchema, type DecideDeps } from '../core/submission.ts';
 import { awsDeps } from '../adapters/aws/deps.ts';

@@ -11,7 +11,7 @@
  * - an upload under `uploads/` in the documents bucket: read where it is, named by its file name.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { submissionSchema, type Submission } from '../core/submission-schema.ts';
 
 /** Key prefixes: where SES writes raw mail, where uploads go, where intake copies mail to. */

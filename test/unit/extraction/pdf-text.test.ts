@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { CanonicalBill } from '../../../lambdas/core/bill.ts';
 import { Decimal } from '../../../lambdas/core/money.ts';
 import type { DocumentStore } from '../../../lambdas/core/ports/documents.ts';
-import { readSubmission } from '../../../lambdas/core/submission.ts';
+import { readSubmission } from '../../../lambdas/core/read-submission.ts';
 import { validateBill } from '../../../lambdas/core/validate.ts';
 import { readDocument } from '../../../lambdas/readers/index.ts';
 import type { ReadResult } from '../../../lambdas/readers/types.ts';

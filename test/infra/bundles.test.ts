@@ -1,0 +1,106 @@
+/**
+ * The reader function as Lambda runs it: bundled exactly as `BillFunction` bundles it, in a folder
+ * of its own (only the AWS SDK, which the runtime provides, resolvable from outside), fed a
+ * text-layer PDF, a Factur-X PDF and an email in a double-byte charset. This is what proves that
+ * pdf.js, its worker and the charset tables are found beside the bundle.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import iconv from 'iconv-lite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleFunction, ON_DEMAND_FILES, PROJECT_ROOT } from '../../lib/bundle.ts';
+import { fixtureBytes, pdfWith } from '../unit/readers/support.ts';
+import { pdfWithText, rowsToItems } from '../unit/extraction/support.ts';
+
+/** A German bill as printed: sender line, labels, a line table, totals, the legal footer (points). */
+const GERMAN_BILL = rowsToItems([
+  [60, [[50, 'Acme GmbH · Industriestraße 1 · 10115 Berlin']]],
+  [110, [[50, 'Example Ltd'], [360, 'Rechnungsnummer:'], [470, 'INV-1001']]],
+  [124, [[360, 'Rechnungsdatum:'], [470, '02.03.2026']]],
+  [138, [[360, 'Bestellnummer:'], [470, 'PO-7001']]],
+  [240, [[50, 'Pos'], [80, 'Menge'], [130, 'Beschreibung'], [380, 'Einzelpreis'], [490, 'Gesamt']]],
+  [258, [[50, '1'], [85, '10'], [130, 'Widget'], [390, '12,50'], [495, '125,00']]],
+  [320, [[380, 'Nettobetrag'], [490, '125,00 €']]],
+  [334, [[380, 'USt. 19 %'], [490, '23,75 €']]],
+  [348, [[380, 'Gesamtbetrag'], [490, '148,75 €']]],
+  [780, [[50, 'Acme GmbH'], [250, 'USt-IdNr. DE123456789']]],
+]).concat([{ x: 50, y: 200, text: 'Rechnung', size: 16 }]);
+
+interface Outcome {
+  parts: { format: string; bill: Record<string, unknown> | null; exceptions: { message: string }[]; email: Record<string, unknown> | null }[];
+}
+type Handler = (event: unknown) => Promise<Outcome>;
+
+describe('the read-document bundle', () => {
+  let dir: string;
+  let documents: Map<string, Uint8Array>;
+  let read: (name: string, bytes: Uint8Array) => Promise<Outcome>;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bm-bundle-test-'));
+    const fn = join(dir, 'read-document');
+    await bundleFunction('read-document', fn);
+    // The Lambda runtime provides the AWS SDK v3; nothing else of the project is reachable.
+    mkdirSync(join(dir, 'node_modules'));
+    symlinkSync(join(PROJECT_ROOT, 'node_modules', '@aws-sdk'), join(dir, 'node_modules', '@aws-sdk'));
+    const mod = (await import(pathToFileURL(join(fn, 'index.mjs')).href)) as { makeHandler(deps: unknown): Handler };
+    documents = new Map();
+    const handler = mod.makeHandler({ documents: { get: async (key: string) => documents.get(key) ?? null } });
+    read = async (name, bytes) => {
+      documents.set(name, bytes);
+      return handler({ submission: { id: name, document_key: name, name, submitter: null, received_at: '2026-03-02T09:00:00Z' } });
+    };
+  }, 120_000);
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('ships every on-demand file beside the bundle', () => {
+    for (const f of ON_DEMAND_FILES) expect(existsSync(join(dir, 'read-document', f.to)), f.to).toBe(true);
+  });
+
+  it('reads a PDF by its text layer with pdf.js loaded from beside the bundle', async () => {
+    const out = await read('acme.pdf', await pdfWithText([GERMAN_BILL]));
+    expect(out.parts).toHaveLength(1);
+    expect(out.parts[0]!.format).toBe('pdf-text');
+    expect(out.parts[0]!.bill).toMatchObject({ invoice_number: 'INV-1001', total: '148.75', currency: 'EUR' });
+  });
+
+  it('reads the invoice embedded in a Factur-X PDF', async () => {
+    const out = await read('facturx.pdf', await pdfWith([{ name: 'factur-x.xml', bytes: fixtureBytes('cii-invoice.xml') }]));
+    expect(out.parts.map((p) => p.format)).toEqual(['facturx']);
+    expect(out.parts[0]!.bill).not.toBeNull();
+  });
+
+  it('decodes an email in a double-byte charset with the tables from beside the bundle', async () => {
+    const subject = `=?GB2312?B?${iconv.encode('发票 INV-7', 'gb2312').toString('base64')}?=`;
+    const body = iconv.encode('请查收附件中的发票。', 'gb2312').toString('base64');
+    const ubl = Buffer.from(fixtureBytes('ubl-invoice.xml')).toString('base64');
+    const mime = [
+      'From: billing@supplier.example',
+      'To: bills@example.com',
+      `Subject: ${subject}`,
+      'Message-ID: <cjk-1@supplier.example>',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="b1"',
+      '',
+      '--b1',
+      'Content-Type: text/plain; charset=GB2312',
+      'Content-Transfer-Encoding: base64',
+      '',
+      body,
+      '--b1',
+      'Content-Type: application/xml; name="invoice.xml"',
+      'Content-Disposition: attachment; filename="invoice.xml"',
+      'Content-Transfer-Encoding: base64',
+      '',
+      ubl,
+      '--b1--',
+      '',
+    ].join('\r\n');
+    const out = await read('cjk.eml', new TextEncoder().encode(mime));
+    expect(out.parts.map((p) => p.format)).toEqual(['ubl']);
+    expect(out.parts[0]!.email).toMatchObject({ subject: '发票 INV-7' });
+  });
+});
