@@ -157,11 +157,18 @@ async function runningStack(home: string, io: CliIo): Promise<StackFile | null> 
 }
 
 export async function importCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCli(args, { home: { type: 'string' }, stack: { type: 'string' } });
+  const { values, positionals } = parseCli(args, { home: { type: 'string' }, stack: { type: 'string' }, region: { type: 'string' } });
   if (values.stack !== undefined) {
-    io.stderr(`bm: import into a deployed stack (--stack ${values.stack as string}) is not supported yet; it comes with the CDK deployment. Without --stack, bm import loads the running local stack.\n`);
-    return 2;
+    if (positionals.length !== 1) throw new CliUsageError('import needs one master-data DIR (vendors.csv, purchase_orders.csv, goods_receipts.csv, policy.json)');
+    const { awsClients, importIntoStack } = await import('./cloud.ts');
+    const clients = awsClients(values.region as string | undefined);
+    try {
+      return await importIntoStack(positionals[0]!, values.stack as string, io, clients);
+    } finally {
+      clients.dynamodb.destroy();
+    }
   }
+  if (values.region !== undefined) throw new CliUsageError('--region goes with --stack (an import into a deployed stack)');
   if (positionals.length !== 1) throw new CliUsageError('import needs one master-data DIR (vendors.csv, purchase_orders.csv, goods_receipts.csv, policy.json)');
   const dir = positionals[0]!;
   // All or nothing: a bad row refuses the whole folder before anything is written.
@@ -183,22 +190,35 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
 }
 
 export async function auditCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCli(args, { home: { type: 'string' }, json: { type: 'boolean', default: false } });
+  const { values, positionals } = parseCli(args, { home: { type: 'string' }, json: { type: 'boolean', default: false }, stack: { type: 'string' }, region: { type: 'string' } });
   if (positionals.length !== 1) throw new CliUsageError('audit needs one BILL_ID (shown on the web page and by bm start)');
   const billId = positionals[0]!;
-  const home = resolve((values.home as string | undefined) ?? DEFAULT_HOME);
-  const stack = await runningStack(home, io);
-  if (!stack) return 1;
-  const { store, client } = await openLocalStore(stack.dynamodb.endpoint, stack.dynamodb.table);
   let rows: AuditRecord[];
-  try {
-    if (!(await store.getBill(billId))) {
-      io.stderr(`bm: there is no bill ${billId} in the local stack at ${stack.web_url}/\n`);
-      return 1;
+  if (values.stack !== undefined) {
+    const { auditInStack, awsClients } = await import('./cloud.ts');
+    const clients = awsClients(values.region as string | undefined);
+    try {
+      const found = await auditInStack(billId, values.stack as string, io, clients);
+      if (!found) return 1;
+      rows = found;
+    } finally {
+      clients.dynamodb.destroy();
     }
-    rows = await store.audit(billId);
-  } finally {
-    client.destroy();
+  } else {
+    if (values.region !== undefined) throw new CliUsageError('--region goes with --stack (a deployed stack)');
+    const home = resolve((values.home as string | undefined) ?? DEFAULT_HOME);
+    const stack = await runningStack(home, io);
+    if (!stack) return 1;
+    const { store, client } = await openLocalStore(stack.dynamodb.endpoint, stack.dynamodb.table);
+    try {
+      if (!(await store.getBill(billId))) {
+        io.stderr(`bm: there is no bill ${billId} in the local stack at ${stack.web_url}/\n`);
+        return 1;
+      }
+      rows = await store.audit(billId);
+    } finally {
+      client.destroy();
+    }
   }
   if (values.json) {
     for (const r of rows) io.stdout(JSON.stringify(r) + '\n');

@@ -43,7 +43,9 @@ const USAGE = `bm — bill matcher
   bm start [--home DIR] [--port N] [--smtp-port N]        the local stack until Ctrl-C: web page, SMTP
                                                           inbox, drop folder, outbox (home: .bm/)
   bm import DIR [--home DIR]                              load master data into the running local stack
+  bm import DIR --stack NAME [--region R]                 load master data into a deployed stack (AWS credentials)
   bm audit BILL_ID [--home DIR] [--json]                  a bill's audit trail from the running local stack
+  bm audit BILL_ID --stack NAME [--region R] [--json]     a bill's audit trail from a deployed stack
   bm help                                                 this text
 
 FILE: .bill.json, .xml (UBL, CII, XRechnung), .pdf (Factur-X), .edi/.x12 (X12 810), .csv, .eml

@@ -205,8 +205,8 @@ describe('bm start, bm import, bm audit', () => {
 
       expect(await main(['import', join(DEMO, 'master'), '--home', home], io)).toBe(0);
       expect(out).toMatch(/imported .*6 vendors/);
-      expect(await main(['import', join(DEMO, 'master'), '--home', home, '--stack', 'prod'], io)).toBe(2);
-      expect(err).toContain('not supported yet');
+      expect(await main(['import', join(DEMO, 'master'), '--home', home, '--region', 'eu-west-1'], io)).toBe(2);
+      expect(err).toContain('--region goes with --stack');
 
       await copyFile(bills('06-delta-freight.xml'), join(home, 'drop', 'delta.xml'));
       const line = await waitFor('the dropped bill', async () => out.split('\n').find((l) => l.includes('delta.xml')));
