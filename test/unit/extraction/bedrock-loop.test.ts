@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryBillStore } from '../../../lambdas/adapters/memory/memory-store.ts';
+import { freshStore } from '../../support/db.ts';
 import { modelChooser } from '../../../lambdas/adapters/aws/bedrock.ts';
 import type { CanonicalBill } from '../../../lambdas/core/bill.ts';
 import { cacheStablePrefix, extractBill, extractInvoiceToolSchema, SYSTEM_PROMPT } from '../../../lambdas/core/extraction.ts';
@@ -215,7 +215,7 @@ describe('per-supplier model override', () => {
 
 /** The deterministic decision on a fresh store with the test master data (Acme GmbH, PO-7001). */
 async function decide(canonical: CanonicalBill) {
-  const store = new MemoryBillStore();
+  const store = await freshStore();
   await store.importMaster(master());
   const record = await processBill(
     { billId: 'b-extract-1', canonical, readingExceptions: [], source: { input: 'scan.pdf', part: 0, format: 'ocr+model', document_hash: 'h1', submitter: null } },

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { MemoryBillStore } from '../../../lambdas/adapters/memory/memory-store.ts';
+import { freshStore } from '../../support/db.ts';
 import { modelChooser } from '../../../lambdas/adapters/aws/bedrock.ts';
 import type { ExtractDeps } from '../../../lambdas/core/extract-parts.ts';
 import { Decimal } from '../../../lambdas/core/money.ts';
@@ -87,7 +87,7 @@ describe('ExtractScannedParts with the extraction path configured', () => {
       input_tokens: 2900, output_tokens: 610, cache_read_input_tokens: 0, cache_write_input_tokens: 0,
     });
     // The decision step validates and decides it like a bill from any other reader, and keeps the usage.
-    const store = new MemoryBillStore();
+    const store = await freshStore();
     await store.importMaster(master());
     const row = await decideSubmittedBill({ submission, part }, { store, now: () => Date.parse('2026-03-03T10:05:00Z') });
     expect(row.state).toBe('ready_for_payment');
