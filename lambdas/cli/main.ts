@@ -1,26 +1,22 @@
 /** The `bm` commands. Each returns its exit code; output goes through the given writers. */
-import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
-import { MasterDataError } from '../core/master.ts';
-import { outcomeRow, type OutcomeRow } from '../core/output.ts';
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ackRoute } from '../adapters/local/ack-route.ts';
+import { approveAll } from '../adapters/local/approve-all.ts';
 import { FolderDocumentStore } from '../adapters/local/folder-documents.ts';
 import { startLocalDatabase } from '../adapters/local/local-stack.ts';
 import { LocalWorkflow } from '../adapters/local/local-workflow.ts';
-import { MemoryOutbox } from '../adapters/local/memory-outbox.ts';
-import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { ackRoute } from '../adapters/local/ack-route.ts';
-import { approveAll } from '../adapters/local/approve-all.ts';
-import { outcomeRow as rowOf } from '../core/output.ts';
 import { loadMasterFolder } from '../adapters/local/master-folder.ts';
+import { MemoryOutbox } from '../adapters/local/memory-outbox.ts';
+import { MasterDataError } from '../core/master.ts';
+import { outcomeRow, type OutcomeRow } from '../core/output.ts';
 import { readDocument } from '../readers/index.ts';
 import { demoCommand } from './demo.ts';
-import { auditCommand, CliUsageError, importCommand, startCommand } from './local.ts';
+import { auditCommand, CliUsageError, importCommand, parseCli, startCommand } from './local.ts';
 import { formatTable } from './table.ts';
 
 export interface Io {
@@ -28,10 +24,6 @@ export interface Io {
   stderr(text: string): void;
   /** Ends `bm start` and `bm demo --serve`; without it, SIGINT / SIGTERM (Ctrl-C) do. */
   readonly signal?: AbortSignal;
-}
-
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
 }
 
 const USAGE = `bm — bill matcher
@@ -74,10 +66,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
         io.stdout(USAGE);
         return command === undefined ? 2 : 0;
       default:
-        throw new UsageError(`unknown command "${command}"`);
+        throw new CliUsageError(`unknown command "${command}"`);
     }
   } catch (err) {
-    if (err instanceof UsageError || err instanceof CliUsageError) {
+    if (err instanceof CliUsageError) {
       io.stderr(`bm: ${err.message}\n\n${USAGE}`);
       return 2;
     }
@@ -89,23 +81,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
 }
 
-import type { ParseArgsConfig } from 'node:util';
-function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
-
 /** Parses `--now`; the clock the decisions use (quiet hours, windows). */
 export function parseNow(text: string | undefined): number | null {
   if (text === undefined) return null;
   if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(text)) {
-    throw new UsageError(`--now "${text}" is not an ISO 8601 date-time (e.g. 2026-03-06T21:00:00+01:00)`);
+    throw new CliUsageError(`--now "${text}" is not an ISO 8601 date-time (e.g. 2026-03-06T21:00:00+01:00)`);
   }
   const ms = Date.parse(text);
-  if (Number.isNaN(ms)) throw new UsageError(`--now "${text}" is not a real date-time`);
+  if (Number.isNaN(ms)) throw new CliUsageError(`--now "${text}" is not a real date-time`);
   return ms;
 }
 
@@ -123,15 +106,15 @@ async function readInputs(files: string[], io: Io): Promise<{ path: string; byte
 }
 
 async function runCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, {
+  const { values, positionals } = parseCli(args, {
     master: { type: 'string' },
     now: { type: 'string' },
     json: { type: 'boolean', default: false },
     trace: { type: 'boolean', default: false },
     'approve-all': { type: 'boolean', default: false },
   });
-  if (!values.master) throw new UsageError('run needs --master DIR');
-  if (positionals.length === 0) throw new UsageError('run needs at least one FILE');
+  if (!values.master) throw new CliUsageError('run needs --master DIR');
+  if (positionals.length === 0) throw new CliUsageError('run needs at least one FILE');
   const fixedNow = parseNow(values.now as string | undefined);
   const master = await loadMasterFolder(values.master as string);
   const inputs = await readInputs(positionals, io);
@@ -179,7 +162,7 @@ async function runCommand(args: string[], io: Io): Promise<number> {
       if (values['approve-all'] && result.status === 'WAITING') {
         await approveAll(bills, outbox);
         // Blocked bills (never overridden here) keep their execution waiting; the others are decided.
-        bills = await Promise.all(bills.map(async (b) => ((await db.store.getBill(b.bill_id)) ? rowOf((await db.store.getBill(b.bill_id))!) : b)));
+        bills = await Promise.all(bills.map(async (b) => ((await db.store.getBill(b.bill_id)) ? outcomeRow((await db.store.getBill(b.bill_id))!) : b)));
       }
       bills.forEach((row, i) => {
         const out: OutcomeRow = values.trace ? { ...row, trace: result.traces[i] ?? result.traces[0] ?? [] } : row;
@@ -201,8 +184,8 @@ async function runCommand(args: string[], io: Io): Promise<number> {
 }
 
 async function readCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { json: { type: 'boolean', default: false } });
-  if (positionals.length === 0) throw new UsageError('read needs at least one FILE');
+  const { values, positionals } = parseCli(args, { json: { type: 'boolean', default: false } });
+  if (positionals.length === 0) throw new CliUsageError('read needs at least one FILE');
   let failed = 0;
   for (const input of await readInputs(positionals, io)) {
     if (!input.bytes) {
