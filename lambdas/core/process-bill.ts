@@ -10,7 +10,7 @@
 import type { CanonicalBill } from './bill.ts';
 import type { BillException } from './exceptions.ts';
 import { decide, decideUnreadable, documentKey, type Decided } from './decide.ts';
-import { ConflictError, type BillRecord, type BillSource, type BillStore } from './ports/store.ts';
+import { ConflictError, type AuditRecord, type BillRecord, type BillSource, type BillStore, type DecisionCommit } from './ports/store.ts';
 import { validateBill } from './validate.ts';
 
 export interface ProcessInput {
@@ -19,6 +19,12 @@ export interface ProcessInput {
   /** Exceptions the reader already found (UNREADABLE, LOW_CONFIDENCE …). */
   readonly readingExceptions: readonly BillException[];
   readonly source: BillSource;
+  /**
+   * A reviewed bill decided again: the stored bill (it keeps its id, creation time and the
+   * version chain) and the audit row of the review, written in the same transaction before the
+   * decision's own row.
+   */
+  readonly replacing?: { readonly bill: BillRecord; readonly review: Omit<AuditRecord, 'bill_id' | 'seq'> };
 }
 
 export interface ProcessDeps {
@@ -36,9 +42,10 @@ export async function processBill(input: ProcessInput, deps: ProcessDeps): Promi
   const maxAttempts = deps.maxAttempts ?? 25;
   for (let attempt = 1; ; attempt++) {
     const decided = await decideOnce(input, deps);
+    const commit = input.replacing ? replacingCommit(decided.commit, input.replacing) : decided.commit;
     try {
-      await deps.store.commitDecision(decided.commit);
-      return decided.commit.bill;
+      await deps.store.commitDecision(commit);
+      return commit.bill;
     } catch (err) {
       if (!(err instanceof ConflictError) || attempt >= maxAttempts) {
         if (err instanceof ConflictError) throw new DecisionContentionError(`bill ${input.billId}: still conflicting after ${attempt} attempts`, { cause: err });
@@ -61,4 +68,16 @@ async function decideOnce(input: ProcessInput, deps: ProcessDeps): Promise<Decid
     return decideUnreadable(input.canonical, reading.length > 0 ? reading : validated.exceptions, input.source, ctx, claimed);
   }
   return decide(validated.bill, input.canonical, input.source, deps.store, ctx);
+}
+
+/** A decision as the next version of a stored bill, after the review's audit row. */
+function replacingCommit(c: DecisionCommit, r: NonNullable<ProcessInput['replacing']>): DecisionCommit {
+  const prev = r.bill;
+  return {
+    ...c,
+    // The document stays claimed by this bill, as it was.
+    bill: { ...c.bill, version: prev.version + 1, created_at: prev.created_at, document_key: c.bill.document_key ?? prev.document_key },
+    audit: [r.review, ...c.audit.map((a) => ({ ...a, from_state: prev.state }))],
+    replaces: prev.version,
+  };
 }

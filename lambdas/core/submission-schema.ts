@@ -13,5 +13,19 @@ export const submissionSchema = z.object({
   name: z.string().min(1),
   submitter: z.string().nullable().default(null),
   received_at: z.string().datetime({ offset: true }),
+  /**
+   * Set when a clerk corrected a `needs_review` bill: the document is the corrected bill (JSON),
+   * and the decision replaces that bill's version `expected_version` instead of making a new bill.
+   */
+  review: z
+    .object({
+      bill_id: z.string().min(1),
+      expected_version: z.number().int().min(1),
+      reviewer: z.string().min(1),
+      note: z.string().nullable().default(null),
+      /** What the clerk changed, `field: old → new`, for the audit row. */
+      changes: z.array(z.string()).default([]),
+    })
+    .optional(),
 });
 export type Submission = z.infer<typeof submissionSchema>;

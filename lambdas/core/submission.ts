@@ -11,6 +11,7 @@ import { exception, type BillException } from './exceptions.ts';
 import { outcomeRow, type OutcomeRow } from './output.ts';
 import { ConflictError, type BillStore } from './ports/store.ts';
 import { processBill } from './process-bill.ts';
+import { decideReviewedBill } from './review.ts';
 import { submissionSchema, type Submission } from './submission-schema.ts';
 
 export { submissionSchema, type Submission };
@@ -86,6 +87,7 @@ function sourceOf(submission: Submission, part: Part) {
 
 /** Task DecideBill: one bill decided and recorded, or the bill already recorded for this part. */
 export async function decideSubmittedBill(input: { submission: Submission; part: Part }, deps: DecideDeps): Promise<OutcomeRow> {
+  if (input.submission.review) return decideReviewedBill(input, deps);
   const billId = billIdFor(input.submission, input.part.part);
   const existing = await deps.store.getBill(billId);
   if (existing) return outcomeRow(existing);
@@ -116,6 +118,11 @@ export interface FailureInput {
 
 /** Task RecordFailure: the bill (or the whole document) goes to needs_review with the reason. */
 export async function recordFailure(input: FailureInput, deps: DecideDeps): Promise<OutcomeRow> {
+  if (input.submission.review) {
+    // A review that could not be decided leaves the bill as it was (in review); no new bill.
+    const reviewed = await deps.store.getBill(input.submission.review.bill_id);
+    if (reviewed) return outcomeRow(reviewed);
+  }
   const part: Part = input.part ?? {
     part: 0,
     format: 'unknown',

@@ -7,12 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM } from '../support/browser.ts';
 import { DEMO, testStack, waitFor, type TestStack } from '../support/local.ts';
-
-const CHROMIUM = {
-  executablePath: process.env.BM_CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-};
 
 describe('approving from the email', () => {
   let stack: TestStack;

@@ -7,13 +7,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM } from '../support/browser.ts';
 import { DEMO, testStack, type TestStack } from '../support/local.ts';
 import { bill } from '../support/builders.ts';
-
-const CHROMIUM = {
-  executablePath: process.env.BM_CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-};
 
 describe('the local web page', () => {
   let stack: TestStack;

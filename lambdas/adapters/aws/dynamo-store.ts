@@ -207,7 +207,12 @@ export class DynamoBillStore implements BillStore {
   async commitDecision(c: DecisionCommit): Promise<void> {
     const items: TransactItem[] = [];
     const b = c.bill;
-    items.push({ Put: { TableName: this.tableName, Item: billItem(b), ConditionExpression: 'attribute_not_exists(pk)' } });
+    items.push({
+      Put:
+        c.replaces === undefined
+          ? { TableName: this.tableName, Item: billItem(b), ConditionExpression: 'attribute_not_exists(pk)' }
+          : { TableName: this.tableName, Item: billItem(b), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': c.replaces } },
+    });
     c.audit.forEach((a, i) => {
       items.push({
         Put: {

@@ -33,6 +33,7 @@ import { SubmissionQueue, type QueueOutcome } from './submission-queue.ts';
 import { webRoutes, errorPage, type UploadOutcome } from './web/app.ts';
 import { approvalRoutes } from './web/approvals.ts';
 import { Router, startWebServer, type Route, type WebServer } from './web/http.ts';
+import { ReviewConflictError, submitReview } from '../../core/review.ts';
 
 /** How a document came in. */
 export type Via = 'smtp' | 'drop' | 'upload' | 'api';
@@ -288,6 +289,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         outbox,
         intake: { billsAddress, smtp: `${smtp.host}:${smtp.port}`, dropDir: dirs.drop },
         upload,
+        async review(input) {
+          await submitReview(input, {
+            store,
+            documents,
+            now,
+            async start(submission) {
+              const outcome = await queue.submit(submission);
+              if (outcome.kind === 'error') throw outcome.error;
+              // The workflow refuses a review it cannot apply (the bill changed meanwhile) and leaves the bill as it was.
+              if ((await store.getBill(input.billId))?.version === input.expectedVersion) {
+                throw new ReviewConflictError(`bill ${input.billId} changed meanwhile; the correction was not applied`);
+              }
+            },
+          });
+        },
         health: async () => {
           await store.getBill('healthz');
           return { status: 'ok', queued: queue.size, dynamodb: dynamo.endpoint };

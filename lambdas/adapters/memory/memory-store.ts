@@ -79,14 +79,15 @@ export class MemoryBillStore implements BillStore {
   async commitDecision(c: DecisionCommit): Promise<void> {
     // Check every condition first, then apply: all or nothing.
     const version = <T>(m: Map<string, Versioned<T>>, k: string) => m.get(k)?.version ?? 0;
-    if (this.bills.has(c.bill.bill_id)) throw new ConflictError('bill exists');
+    if (c.replaces === undefined ? this.bills.has(c.bill.bill_id) : this.bills.get(c.bill.bill_id)?.version !== c.replaces) throw new ConflictError('bill exists or changed');
     if (c.duplicateClaim && version(this.dups, c.duplicateClaim.key) !== c.duplicateClaim.version) throw new ConflictError('duplicate claim changed');
     if (c.documentClaim && this.docs.has(c.documentClaim)) throw new ConflictError('document claimed');
     for (const r of c.reservations) if (version(this.billed, normalizePoRef(r.po_number)) !== r.version) throw new ConflictError('reservations changed');
     if (c.spend && version(this.spend, c.spend.vendor_id) !== c.spend.version) throw new ConflictError('spend changed');
 
     this.bills.set(c.bill.bill_id, c.bill);
-    this.audits.set(c.bill.bill_id, c.audit.map((a, i) => ({ ...a, bill_id: c.bill.bill_id, seq: i + 1 })));
+    const trail = c.replaces === undefined ? [] : (this.audits.get(c.bill.bill_id) ?? []);
+    this.audits.set(c.bill.bill_id, [...trail, ...c.audit.map((a, i) => ({ ...a, bill_id: c.bill.bill_id, seq: trail.length + i + 1 }))]);
     if (c.duplicateClaim) {
       const d = c.duplicateClaim;
       this.dups.set(d.key, { value: [...(this.dups.get(d.key)?.value ?? []), d.entry], version: d.version + 1 });

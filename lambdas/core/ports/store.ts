@@ -150,6 +150,11 @@ export interface DecisionCommit {
   }[];
   /** Add to the vendor's spend, expecting this version. */
   readonly spend: { readonly vendor_id: string; readonly version: number; readonly previous: Decimal; readonly add: Decimal } | null;
+  /**
+   * The stored version of this bill the decision replaces (a reviewed `needs_review` bill is
+   * decided again); absent for a new bill, which must not exist yet.
+   */
+  readonly replaces?: number;
 }
 
 /** A write lost a race: something it was decided on changed. Decide again. */

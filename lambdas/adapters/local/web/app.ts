@@ -6,7 +6,9 @@ import { outcomeRow } from '../../../core/output.ts';
 import type { BillStore } from '../../../core/ports/store.ts';
 import { BILL_STATES, type BillState } from '../../../core/route.ts';
 import type { OutboxReader } from '../outbox.ts';
-import { HttpError, type Route, type WebResponse } from './http.ts';
+import { ReviewConflictError, ReviewRefusedError, type ReviewInput } from '../../../core/review.ts';
+import { HttpError, parseUrlEncoded, type Route, type WebResponse } from './http.ts';
+import { correctedBill, type ReviewFormState } from './review-form.ts';
 import { parseMultipart, type UploadedFile } from './multipart.ts';
 import { billListPage, billPage, errorPage, outboxListPage, outboxMessagePage, uploadPage, type IntakeInfo } from './pages.ts';
 
@@ -22,8 +24,15 @@ export interface WebAppDeps {
   readonly intake: IntakeInfo;
   /** Stores the file and runs it through the workflow; resolves once it is decided. */
   upload(file: UploadedFile): Promise<UploadOutcome>;
+  /**
+   * A clerk's correction of a `needs_review` bill: submits it and resolves once it is decided
+   * again. Throws `ReviewRefusedError` (with the problems by field) or `ReviewConflictError`.
+   */
+  review?(input: ReviewInput): Promise<void>;
   health(): Promise<Record<string, unknown>>;
 }
+
+const MAX_REVIEW_FORM_BYTES = 256 * 1024;
 
 /** Uploads: the size SES accepts for a whole email. */
 export const MAX_UPLOAD_BYTES = 40 * 1024 * 1024;
@@ -32,6 +41,7 @@ const NOTICES: Record<string, string> = {
   already: 'This file was uploaded before: it was not processed again. Here is what it made then.',
   several: 'The file held several bills: each is listed below.',
   empty: 'The file was processed but made no bill.',
+  reviewed: 'Your correction was confirmed and the bill was decided again: see its state and the audit trail below.',
 };
 
 const html = (body: string, status = 200): WebResponse => ({ status, body });
@@ -72,6 +82,31 @@ export function webRoutes(deps: WebAppDeps): Route[] {
         if (!bill) throw new HttpError(404, `There is no bill ${req.params.id}.`);
         const notice = NOTICES[req.url.searchParams.get('notice') ?? ''] ?? null;
         return html(billPage({ bill, audit: await deps.store.audit(bill.bill_id), notice }));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/bills/:id/review',
+      async handler(req) {
+        const bill = await deps.store.getBill(req.params.id!);
+        if (!bill) throw new HttpError(404, `There is no bill ${req.params.id}.`);
+        if (!deps.review) throw new HttpError(404, 'Reviews are not available here.');
+        const form = parseUrlEncoded(await req.body(MAX_REVIEW_FORM_BYTES));
+        const again = async (status: number, review: ReviewFormState) => html(billPage({ bill, audit: await deps.store.audit(bill.bill_id), review }), status);
+        try {
+          await deps.review({
+            billId: bill.bill_id,
+            expectedVersion: Number(form.version),
+            corrected: correctedBill(bill.canonical, form),
+            reviewer: form.reviewer ?? '',
+            note: form.note ?? null,
+          });
+        } catch (err) {
+          if (err instanceof ReviewRefusedError) return again(400, { values: form, problems: err.problems, message: `Not confirmed: ${err.message}. Nothing was changed.` });
+          if (err instanceof ReviewConflictError) return again(409, { values: form, message: `Not confirmed: ${err.message}.` });
+          throw err;
+        }
+        return redirect(`/bills/${encodeURIComponent(bill.bill_id)}?notice=reviewed`);
       },
     },
     {

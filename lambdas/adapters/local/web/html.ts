@@ -55,6 +55,12 @@ button{font:inherit;padding:.5rem 1.1rem;border-radius:.4rem;border:1px solid #1
 input[type=file]{font:inherit;padding:.4rem;border:1px dashed var(--line);border-radius:.4rem;width:100%}
 iframe.mail{width:100%;height:75vh;min-height:28rem;border:1px solid var(--line);border-radius:.3rem;background:#fff}
 pre.mail{white-space:pre-wrap;overflow-wrap:anywhere;background:var(--soft);padding:.8rem;border-radius:.3rem}
+form.review .fields{display:grid;grid-template-columns:repeat(auto-fill,minmax(15rem,1fr));gap:.6rem 1rem;margin:.6rem 0}
+form.review .field{display:flex;flex-direction:column;gap:.15rem}
+form.review input:not([type=hidden]){font:inherit;padding:.3rem .45rem;border:1px solid var(--line);border-radius:.3rem;width:100%;min-width:5rem}
+form.review .low input,form.review td.low input{background:#fff8c5;border-color:#d4a72c}
+form.review .err input,form.review input[aria-invalid=true]{border:2px solid #cf222e}
+form.review .problem{color:#a40e26;font-size:.9rem}
 @media (max-width:40rem){dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.4rem}main{padding:.6rem}}
 `;
 

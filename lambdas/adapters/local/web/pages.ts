@@ -6,6 +6,7 @@ import { BILL_STATES, type BillState } from '../../../core/route.ts';
 import { EXCEPTION_WORDS, STATE_WORDS } from '../../../core/words.ts';
 import type { OutboxEntry, OutboxMessage } from '../outbox.ts';
 import { esc, facts, layout, orDash, table, time } from './html.ts';
+import { reviewForm, type ReviewFormState } from './review-form.ts';
 
 /** Where bills come in, for the hints on the pages. */
 export interface IntakeInfo {
@@ -53,7 +54,7 @@ ${bills.length === 0 ? empty : table('Bills', ['Received', 'State', 'Vendor', 'I
   return layout(state ? `Bills: ${STATE_WORDS[state].label}` : 'Bills', body, 'bills');
 }
 
-export function billPage(input: { bill: BillRecord; audit: readonly AuditRecord[]; notice?: string | null }): string {
+export function billPage(input: { bill: BillRecord; audit: readonly AuditRecord[]; notice?: string | null; review?: ReviewFormState | null }): string {
   const { bill: b, audit } = input;
   const c = b.canonical;
   const title = `${b.document_type === 'credit_note' ? 'Credit note' : 'Bill'} ${b.invoice_number ?? b.source.input}`;
@@ -81,6 +82,7 @@ export function billPage(input: { bill: BillRecord; audit: readonly AuditRecord[
 ${input.notice ? `<p class="notice" role="status">${esc(input.notice)}</p>` : ''}
 ${summary}
 <h2 id="exceptions-h">Exceptions</h2>${exceptions}
+${b.state === 'needs_review' && input.review !== null ? reviewForm(b, input.review ?? {}) : ''}
 <h2 id="match-h">Lines against the purchase order and receipts</h2>${matchTable(b)}
 <h2 id="read-h">The bill as read</h2>${c ? canonicalView(b) : '<p>Nothing could be read from the document.</p>'}
 <h2 id="source-h">Where it came from</h2>${sourceView(b)}

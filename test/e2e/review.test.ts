@@ -1,0 +1,77 @@
+/**
+ * Reviewing a bill on the local web page in a real browser: the review form of a `needs_review`
+ * bill, a bad value refused next to its field, the correction confirmed, the bill decided again
+ * and the review in its audit trail.
+ */
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM } from '../support/browser.ts';
+import { testStack, type TestStack } from '../support/local.ts';
+
+/** Castor Tools' workbench bill as read from a scan: the total's digits swapped, low confidence. */
+const MISREAD = {
+  invoice_number: 'CT-2001',
+  issue_date: '2026-03-02',
+  currency: 'EUR',
+  supplier: { name: 'Castor Tools AG', tax_id: 'DE811907980', iban: 'DE02120300000000202051' },
+  po_reference: 'PO-3003',
+  lines: [{ line_id: '1', item_code: 'WB-STEEL-2M', description: 'Steel workbench 2 m', quantity: '2', unit_price: '640.00', net_amount: '1280.00' }],
+  net_total: '1280.00',
+  tax_total: '243.20',
+  total: '1532.20',
+  confidence: { total: 0.55 },
+};
+
+describe('reviewing a bill on the web page', () => {
+  let stack: TestStack;
+  let browser: Browser;
+  let page: Page;
+  let billId: string;
+
+  beforeAll(async () => {
+    [stack, browser] = await Promise.all([testStack({ honourWaits: false }), chromium.launch(CHROMIUM)]);
+    const outcome = await stack.submit({ bytes: new TextEncoder().encode(JSON.stringify(MISREAD)), name: 'scan-ct-2001.bill.json' });
+    if (outcome.kind !== 'processed') throw new Error(outcome.kind);
+    billId = outcome.execution.bills[0]!.bill_id;
+    page = await browser.newPage();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.dispose();
+  });
+
+  it('offers the bill as read, with the doubtful field marked', async () => {
+    await page.goto(`${stack.webUrl}/bills/${billId}`);
+    expect(await page.locator('#summary').innerText()).toContain('Needs review');
+    const total = page.getByLabel(/^Total/);
+    expect(await total.inputValue()).toBe('1532.20');
+    expect(await page.locator('.field.low').filter({ has: total }).count()).toBe(1);
+    expect(await page.getByLabel('Qty, row 1').inputValue()).toBe('2');
+  });
+
+  it('refuses a bad value next to its field, and changes nothing', async () => {
+    await page.getByLabel('Qty, row 1').fill('two');
+    await page.getByLabel(/^Reviewed by/).fill('clerk@northwind.example');
+    await page.getByRole('button', { name: 'Confirm and decide again' }).click();
+    await expect.poll(() => page.locator('#review-problems').innerText()).toContain('lines[0].quantity');
+    expect(await page.getByLabel('Qty, row 1').getAttribute('aria-invalid')).toBe('true');
+    // What the clerk typed is still there to fix.
+    expect(await page.getByLabel('Qty, row 1').inputValue()).toBe('two');
+    expect((await stack.store.getBill(billId))!.version).toBe(1);
+  });
+
+  it('decides the corrected bill again and shows the review in the audit trail', async () => {
+    await page.getByLabel('Qty, row 1').fill('2');
+    await page.getByLabel(/^Total/).fill('1523.20');
+    await page.getByLabel(/^Note/).fill('digits swapped on the scan');
+    await page.getByRole('button', { name: 'Confirm and decide again' }).click();
+    await page.waitForURL(/\?notice=reviewed$/);
+    expect(await page.locator('#summary').innerText()).toContain('Awaiting approval');
+    expect(await page.locator('#review').count()).toBe(0);
+    const audit = await page.locator('#audit').innerText();
+    expect(audit).toContain('clerk@northwind.example');
+    expect(audit).toContain('total: "1532.20" → "1523.20"');
+    expect(audit).toContain('digits swapped on the scan');
+  });
+});

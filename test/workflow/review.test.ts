@@ -1,0 +1,150 @@
+/**
+ * Reviewing a `needs_review` bill: the clerk's correction is checked, then the same workflow
+ * decides it again as the next version of the same bill (DynamoDB Local, the ASL interpreter),
+ * with an audit row naming the reviewer and the changed fields; an approver is asked when the
+ * corrected bill needs one.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CanonicalBill } from '../../lambdas/core/bill.ts';
+import { ReviewConflictError, ReviewRefusedError, changedFields, submitReview } from '../../lambdas/core/review.ts';
+import { testStack, waitFor, type TestStack } from '../support/local.ts';
+
+/** Castor Tools' workbench bill as read with two digits of the total swapped. */
+const misread = (invoice: string): CanonicalBill => ({
+  document_type: 'invoice',
+  invoice_number: invoice,
+  issue_date: '2026-03-02',
+  currency: 'EUR',
+  supplier: { name: 'Castor Tools AG', tax_id: 'DE811907980', iban: 'DE02120300000000202051' },
+  po_reference: 'PO-3003',
+  lines: [{ line_id: '1', item_code: 'WB-STEEL-2M', description: 'Steel workbench 2 m', quantity: '2', unit_price: '640.00', net_amount: '1280.00' }],
+  net_total: '1280.00',
+  tax_total: '243.20',
+  total: '1532.20',
+  confidence: { total: 0.55, invoice_number: 0.95 },
+});
+
+describe('reviewing a bill', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await testStack({ honourWaits: false });
+  }, 60_000);
+  afterAll(async () => stack?.dispose());
+
+  async function inReview(invoice: string) {
+    const outcome = await stack.submit({ bytes: new TextEncoder().encode(JSON.stringify(misread(invoice))), name: `${invoice}.bill.json`, via: 'api' });
+    if (outcome.kind !== 'processed') throw new Error(`not processed: ${outcome.kind}`);
+    const bill = (await stack.store.getBill(outcome.execution.bills[0]!.bill_id))!;
+    expect(bill.state).toBe('needs_review');
+    return bill;
+  }
+
+  it('decides the corrected bill again as its next version, asks its approver, and audits who changed what', async () => {
+    const bill = await inReview('CT-1001');
+    const corrected = { ...bill.canonical!, total: '1523.20' };
+    const submission = await submitReview(
+      { billId: bill.bill_id, expectedVersion: bill.version, corrected, reviewer: 'clerk@northwind.example', note: 'digits swapped on the scan' },
+      {
+        store: stack.store,
+        documents: stack.documents,
+        now: () => Date.parse('2026-03-04T10:00:00+01:00'),
+        start: async (s) => {
+          const outcome = await stack.workflow.run(s);
+          expect(outcome.bills.map((b) => b.bill_id)).toEqual([bill.bill_id]);
+        },
+      },
+    );
+    expect(submission.review).toMatchObject({ bill_id: bill.bill_id, expected_version: 1, changes: ['total: "1532.20" → "1523.20"'] });
+
+    const after = (await stack.store.getBill(bill.bill_id))!;
+    // Version 2 is the new decision; the approval request (its task token) makes it 3.
+    expect(after).toMatchObject({ version: 3, state: 'awaiting_approval', total: '1523.20', approvers: ['workshop@northwind.example'], created_at: bill.created_at });
+    // The confirmed bill carries no confidence any more, and keeps where it came from.
+    expect(after.canonical?.confidence).toBeUndefined();
+    expect(after.source).toEqual(bill.source);
+
+    const audit = await stack.store.audit(bill.bill_id);
+    const reviewed = audit.find((a) => a.action === 'reviewed')!;
+    expect(reviewed).toMatchObject({ actor: 'clerk@northwind.example', from_state: 'needs_review' });
+    expect(reviewed.message).toContain('total: "1532.20" → "1523.20"');
+    expect(reviewed.message).toContain('digits swapped on the scan');
+    expect(audit[audit.indexOf(reviewed) + 1]).toMatchObject({ actor: 'system', from_state: 'needs_review', to_state: 'awaiting_approval' });
+
+    const email = await waitFor('the approval email', async () => (await stack.outbox.list()).find((e) => e.billId === bill.bill_id && e.tag === 'approval-request'));
+    expect(email.to).toContain('workshop@northwind.example');
+  });
+
+  it('refuses a correction made on an older version, and writes nothing', async () => {
+    const bill = await inReview('CT-1002');
+    let started = false;
+    await expect(
+      submitReview(
+        { billId: bill.bill_id, expectedVersion: bill.version - 1 || 99, corrected: { ...bill.canonical!, total: '1523.20' }, reviewer: 'clerk@northwind.example' },
+        { store: stack.store, documents: stack.documents, now: Date.now, start: async () => void (started = true) },
+      ),
+    ).rejects.toBeInstanceOf(ReviewConflictError);
+    expect(started).toBe(false);
+    expect((await stack.store.getBill(bill.bill_id))!.version).toBe(bill.version);
+    expect(await stack.documents.get(`reviews/${bill.bill_id}/v${bill.version}.bill.json`)).toBeNull();
+  });
+
+  it('names each bad field and writes nothing', async () => {
+    const bill = await inReview('CT-1003');
+    const corrected = { ...bill.canonical!, lines: [{ ...bill.canonical!.lines![0]!, quantity: 'two' }] };
+    const err = await submitReview(
+      { billId: bill.bill_id, expectedVersion: bill.version, corrected, reviewer: 'clerk@northwind.example' },
+      { store: stack.store, documents: stack.documents, now: Date.now, start: async () => expect.fail('must not start') },
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ReviewRefusedError);
+    expect((err as ReviewRefusedError).problems.map((p) => p.field)).toContain('lines[0].quantity');
+    expect((await stack.store.getBill(bill.bill_id))!.version).toBe(bill.version);
+
+    // Sums that still do not add up are refused the same way, naming the total.
+    const stillWrong = await submitReview(
+      { billId: bill.bill_id, expectedVersion: bill.version, corrected: { ...bill.canonical!, total: '1500.00' }, reviewer: 'clerk@northwind.example' },
+      { store: stack.store, documents: stack.documents, now: Date.now, start: async () => expect.fail('must not start') },
+    ).catch((e: unknown) => e);
+    expect((stillWrong as ReviewRefusedError).problems.map((p) => p.message).join(' ')).toContain('TOTALS_INCONSISTENT');
+  });
+
+  it('refuses a bill that is not in review, and a review without a reviewer', async () => {
+    const bill = await inReview('CT-1004');
+    await expect(
+      submitReview({ billId: bill.bill_id, expectedVersion: bill.version, corrected: bill.canonical, reviewer: '  ' }, { store: stack.store, documents: stack.documents, now: Date.now, start: async () => expect.fail('must not start') }),
+    ).rejects.toThrow(/email address/);
+    const decided = (await stack.store.listBills({ state: 'ready_for_payment' }))[0] ?? (await stack.store.listBills({ state: 'awaiting_approval' }))[0];
+    expect(decided).toBeDefined();
+    await expect(
+      submitReview({ billId: decided!.bill_id, expectedVersion: decided!.version, corrected: decided!.canonical, reviewer: 'clerk@northwind.example' }, { store: stack.store, documents: stack.documents, now: Date.now, start: async () => expect.fail('must not start') }),
+    ).rejects.toThrow(/not needs_review/);
+  });
+
+  it('a review delivered twice is decided once', async () => {
+    const bill = await inReview('CT-1005');
+    const corrected = { ...bill.canonical!, total: '1523.20' };
+    const submission = await submitReview(
+      { billId: bill.bill_id, expectedVersion: bill.version, corrected, reviewer: 'clerk@northwind.example' },
+      { store: stack.store, documents: stack.documents, now: Date.now, start: async (s) => void (await stack.workflow.run(s)) },
+    );
+    // The same submission again (a redelivered message): the execution name is taken.
+    await expect(stack.workflow.run(submission)).rejects.toThrow();
+    expect((await stack.store.audit(bill.bill_id)).filter((a) => a.action === 'reviewed')).toHaveLength(1);
+    // And DecideBill retried on the same review finds it applied, deciding nothing again.
+    const { decideSubmittedBill } = await import('../../lambdas/core/submission.ts');
+    const before = (await stack.store.getBill(bill.bill_id))!;
+    const part = { part: 0, format: 'bill-json', bill: corrected as Record<string, unknown>, exceptions: [], document_hash: 'x', document_part: null, origin: null, email: null, needs_extraction: false, extraction: null };
+    expect(await decideSubmittedBill({ submission, part }, { store: stack.store, now: Date.now })).toMatchObject({ bill_id: bill.bill_id, state: before.state });
+    expect((await stack.store.getBill(bill.bill_id))!.version).toBe(before.version);
+  });
+});
+
+describe('changedFields', () => {
+  it('lists every changed leaf as path: old → new, ignoring confidence', () => {
+    expect(
+      changedFields(
+        { total: '10', supplier: { name: 'A' }, lines: [{ quantity: '1' }], confidence: { total: 0.2 } },
+        { total: '12', supplier: { name: 'A', tax_id: 'DE1' }, lines: [{ quantity: '1' }, { quantity: '3' }] },
+      ),
+    ).toEqual(['lines[1].quantity: (empty) → "3"', 'supplier.tax_id: (empty) → "DE1"', 'total: "10" → "12"']);
+  });
+});
