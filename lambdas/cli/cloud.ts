@@ -4,10 +4,20 @@
  * `--region`):
  * - `bm import DIR --stack NAME`: the same import as the local one; the folder is checked whole
  *   first, and a bad row refuses it before AWS is asked anything;
- * - `bm audit BILL_ID --stack NAME`: a bill's audit trail (the bill item itself is compressed).
+ * - `bm audit BILL_ID --stack NAME`: a bill's audit trail (the bill item itself is compressed);
+ * - `bm review BILL_ID --stack NAME --file F --reviewer E`: a clerk's correction of a bill in
+ *   `needs_review` (`lambdas/core/review.ts`): checked here, then stored in the documents bucket
+ *   and decided again by a new execution of the workflow.
  */
+import { readFile } from 'node:fs/promises';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { S3DocumentStore } from '../adapters/aws/s3-documents.ts';
+import { parseJsonExact } from '../core/bill.ts';
+import { ReviewConflictError, ReviewRefusedError, submitReview } from '../core/review.ts';
+import { executionName } from '../shared/intake.ts';
 import { DynamoBillStore } from '../adapters/aws/dynamo-store.ts';
 import { stackOutputs, StackNotFoundError } from '../adapters/aws/stack-outputs.ts';
 import { loadMasterFolder } from '../adapters/local/master-folder.ts';
@@ -18,11 +28,13 @@ import type { CliIo } from './local.ts';
 export interface CloudClients {
   readonly cloudFormation: Pick<CloudFormationClient, 'send'>;
   readonly dynamodb: DynamoDBClient;
+  readonly s3?: S3Client;
+  readonly sfn?: Pick<SFNClient, 'send'>;
 }
 
 export function awsClients(region: string | undefined): CloudClients {
   const options = region ? { region } : {};
-  return { cloudFormation: new CloudFormationClient(options), dynamodb: new DynamoDBClient(options) };
+  return { cloudFormation: new CloudFormationClient(options), dynamodb: new DynamoDBClient(options), s3: new S3Client(options), sfn: new SFNClient(options) };
 }
 
 /** The store of a deployed stack, or null (said on stderr) when the stack or its table is not found. */
@@ -64,4 +76,73 @@ export async function auditInStack(billId: string, stackName: string, io: CliIo,
     return null;
   }
   return found.store.audit(billId);
+}
+
+export interface ReviewArgs {
+  readonly billId: string;
+  readonly file: string;
+  readonly reviewer: string;
+  readonly note: string | null;
+}
+
+/** Submits a correction of a `needs_review` bill to a deployed stack: exit 0 once the workflow runs it. */
+export async function reviewInStack(args: ReviewArgs, stackName: string, io: CliIo, clients: CloudClients, now: () => number = Date.now): Promise<number> {
+  let corrected: unknown;
+  try {
+    corrected = parseJsonExact(await readFile(args.file, 'utf8'));
+  } catch (err) {
+    io.stderr(`bm: ${args.file}: not a bill JSON file (${(err as Error).message})\n`);
+    return 1;
+  }
+  const outputs = await stackOutputs(stackName, clients.cloudFormation).catch((err: unknown) => {
+    if (err instanceof StackNotFoundError) return null;
+    throw err;
+  });
+  const { TableName: table, DocumentsBucketName: bucket, StateMachineArn: stateMachineArn } = outputs ?? {};
+  if (!table || !bucket || !stateMachineArn) {
+    io.stderr(`bm: stack ${stackName} not found, or it lacks the TableName, DocumentsBucketName and StateMachineArn outputs\n`);
+    return 1;
+  }
+  const store = new DynamoBillStore({ tableName: table, client: clients.dynamodb });
+  let execution = '';
+  try {
+    await submitReview(
+      { billId: args.billId, expectedVersion: (await store.getBill(args.billId))?.version ?? 0, corrected, reviewer: args.reviewer, note: args.note },
+      {
+        store,
+        documents: new S3DocumentStore(bucket, clients.s3 ?? new S3Client({})),
+        now,
+        async start(submission) {
+          execution = executionName(submission.id);
+          await (clients.sfn ?? new SFNClient({})).send(new StartExecutionCommand({ stateMachineArn, name: execution, input: JSON.stringify({ submission }) }));
+        },
+      },
+    );
+  } catch (err) {
+    if (err instanceof ReviewRefusedError) {
+      io.stderr(`bm: not submitted: ${err.message}${err.problems.map((p) => `\n  ${p.field}: ${p.message}`).join('')}\n`);
+      return 1;
+    }
+    if (err instanceof ReviewConflictError) {
+      io.stderr(`bm: not submitted: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  io.stdout(`review of ${args.billId} submitted: execution ${execution} decides it again; see bm audit ${args.billId} --stack ${stackName}\n`);
+  return 0;
+}
+
+/** Prints a bill of a deployed stack as read (its canonical JSON, to correct for `bm review`). */
+export async function showInStack(billId: string, stackName: string, io: CliIo, clients: CloudClients): Promise<number> {
+  const found = await stackStore(stackName, io, clients);
+  if (!found) return 1;
+  const bill = await found.store.getBill(billId);
+  if (!bill) {
+    io.stderr(`bm: there is no bill ${billId} in stack ${stackName}\n`);
+    return 1;
+  }
+  io.stdout(JSON.stringify(bill.canonical ?? {}, null, 2) + '\n');
+  io.stderr(`bm: ${billId} is ${bill.state} (version ${bill.version})${bill.exceptions.length ? `: ${bill.exceptions.map((e) => e.message).join('; ')}` : ''}\n`);
+  return 0;
 }

@@ -243,3 +243,40 @@ export function formatAudit(rows: readonly AuditRecord[]): string {
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd() + '\n';
   return line(head) + line(widths.map((w, i) => '-'.repeat(i === head.length - 1 ? Math.min(w, 40) : w))) + body.map(line).join('');
 }
+
+/**
+ * `bm show BILL_ID --stack NAME` and `bm review BILL_ID --stack NAME --file F --reviewer E`:
+ * reviewing a `needs_review` bill of a deployed stack. Locally the bill's web page does both.
+ */
+export async function reviewCommands(command: 'show' | 'review', args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCli(args, {
+    stack: { type: 'string' },
+    region: { type: 'string' },
+    file: { type: 'string' },
+    reviewer: { type: 'string' },
+    note: { type: 'string' },
+    home: { type: 'string' },
+  });
+  if (positionals.length !== 1) throw new CliUsageError(`${command} needs one BILL_ID`);
+  const billId = positionals[0]!;
+  if (values.stack === undefined) {
+    const stack = await readStackFile(resolve((values.home as string | undefined) ?? DEFAULT_HOME));
+    const where = stack ? `${stack.web_url}/bills/${encodeURIComponent(billId)}` : 'the web page of bm start';
+    io.stderr(`bm: locally, a bill is reviewed on its page: ${where}. ${command} --stack NAME works on a deployed stack.\n`);
+    return 2;
+  }
+  const { awsClients, reviewInStack, showInStack } = await import('./cloud.ts');
+  const clients = awsClients(values.region as string | undefined);
+  try {
+    if (command === 'show') return await showInStack(billId, values.stack as string, io, clients);
+    if (!values.file || !values.reviewer) throw new CliUsageError('review needs --file (the corrected bill JSON) and --reviewer (your email)');
+    return await reviewInStack(
+      { billId, file: values.file as string, reviewer: values.reviewer as string, note: (values.note as string | undefined) ?? null },
+      values.stack as string,
+      io,
+      clients,
+    );
+  } finally {
+    clients.dynamodb.destroy();
+  }
+}

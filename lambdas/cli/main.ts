@@ -16,7 +16,7 @@ import { MasterDataError } from '../core/master.ts';
 import { outcomeRow, type OutcomeRow } from '../core/output.ts';
 import { readDocument } from '../readers/index.ts';
 import { demoCommand } from './demo.ts';
-import { auditCommand, CliUsageError, importCommand, parseCli, startCommand } from './local.ts';
+import { auditCommand, CliUsageError, importCommand, parseCli, reviewCommands, startCommand } from './local.ts';
 import { formatTable } from './table.ts';
 
 export interface Io {
@@ -38,6 +38,10 @@ const USAGE = `bm — bill matcher
   bm import DIR --stack NAME [--region R]                 load master data into a deployed stack (AWS credentials)
   bm audit BILL_ID [--home DIR] [--json]                  a bill's audit trail from the running local stack
   bm audit BILL_ID --stack NAME [--region R] [--json]     a bill's audit trail from a deployed stack
+  bm show BILL_ID --stack NAME [--region R]               a deployed stack's bill as read (JSON to correct)
+  bm review BILL_ID --stack NAME --file F --reviewer EMAIL [--note TEXT] [--region R]
+                                                          correct a needs_review bill of a deployed stack
+                                                          and decide it again (locally: the bill's page)
   bm help                                                 this text
 
 FILE: .bill.json, .xml (UBL, CII, XRechnung), .pdf (Factur-X), .edi/.x12 (X12 810), .csv, .eml
@@ -59,6 +63,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await importCommand(rest, io);
       case 'audit':
         return await auditCommand(rest, io);
+      case 'show':
+      case 'review':
+        return await reviewCommands(command, rest, io);
       case undefined:
       case 'help':
       case '--help':

@@ -11,7 +11,7 @@ import type { DescribeStacksCommand, DescribeStacksCommandOutput } from '@aws-sd
 import { describe, expect, inject, it } from 'vitest';
 import { openLocalStore } from '../../lambdas/adapters/local/local-stack.ts';
 import { processBill } from '../../lambdas/core/process-bill.ts';
-import { auditInStack, importIntoStack } from '../../lambdas/cli/cloud.ts';
+import { auditInStack, importIntoStack, reviewInStack, showInStack } from '../../lambdas/cli/cloud.ts';
 import { bill, GRN_CSV, master, POLICY_JSON, POS_CSV, VENDORS_CSV } from '../support/builders.ts';
 
 function masterDir(vendors = VENDORS_CSV): string {
@@ -98,5 +98,52 @@ describe('bm audit --stack', () => {
     expect(rows?.map((r) => r.to_state)).toEqual([row.state]);
     expect(await auditInStack('b-missing', 'BillMatcher', o.io, { cloudFormation: cf, dynamodb: client })).toBeNull();
     expect(o.err.join('')).toContain('there is no bill b-missing in stack BillMatcher');
+  });
+});
+
+describe('bm show / bm review --stack', () => {
+  it('prints the bill as read, then submits the correction: stored in the documents bucket, one execution started', async () => {
+    const table = `t-${randomUUID()}`;
+    const { store, client } = await openLocalStore(inject('dynamoEndpoint'), table);
+    await store.importMaster(master());
+    const misread = { ...bill(), total: '999.99' };
+    const row = await processBill(
+      { billId: 'b-review-1', canonical: misread, readingExceptions: [], source: { input: 'scan.pdf', part: 0, format: 'ocr+model', document_hash: 'h-review-1', submitter: null } },
+      { store, now: () => Date.parse('2026-03-05T10:00:00Z') },
+    );
+    expect(row.state).toBe('needs_review');
+    const puts: { Bucket?: string; Key?: string }[] = [];
+    const starts: { stateMachineArn?: string; name?: string; input?: string }[] = [];
+    const clients = {
+      cloudFormation: cloudFormation({ BillMatcher: { TableName: table, DocumentsBucketName: 'docs-bucket', StateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:ProcessDocument' } }),
+      dynamodb: client,
+      s3: { send: async (c: { input: { Bucket?: string; Key?: string } }) => void puts.push(c.input) } as never,
+      sfn: { send: async (c: { input: (typeof starts)[number] }) => void starts.push(c.input) } as never,
+    };
+
+    const shown = io();
+    expect(await showInStack('b-review-1', 'BillMatcher', shown.io, clients)).toBe(0);
+    const asRead = JSON.parse(shown.out.join('')) as Record<string, unknown>;
+    expect(asRead.total).toBe('999.99');
+    expect(shown.err.join('')).toContain('needs_review (version 1)');
+
+    const dir = mkdtempSync(join(tmpdir(), 'bm-review-'));
+    writeFileSync(join(dir, 'fixed.bill.json'), JSON.stringify({ ...asRead, total: bill().total }));
+    const o = io();
+    const code = await reviewInStack({ billId: 'b-review-1', file: join(dir, 'fixed.bill.json'), reviewer: 'clerk@example.com', note: null }, 'BillMatcher', o.io, clients);
+    expect(o.err).toEqual([]);
+    expect(code).toBe(0);
+    expect(puts).toEqual([expect.objectContaining({ Bucket: 'docs-bucket', Key: 'reviews/b-review-1/v1.bill.json' })]);
+    expect(starts).toHaveLength(1);
+    expect(starts[0]).toMatchObject({ stateMachineArn: expect.stringContaining('ProcessDocument'), name: 'review-b-review-1-v1' });
+    expect(JSON.parse(starts[0]!.input!).submission).toMatchObject({ review: { bill_id: 'b-review-1', expected_version: 1, reviewer: 'clerk@example.com' } });
+
+    // A correction that still does not add up is refused before anything is stored or started.
+    writeFileSync(join(dir, 'still-wrong.bill.json'), JSON.stringify({ ...asRead, total: '1.00' }));
+    const bad = io();
+    expect(await reviewInStack({ billId: 'b-review-1', file: join(dir, 'still-wrong.bill.json'), reviewer: 'clerk@example.com', note: null }, 'BillMatcher', bad.io, clients)).toBe(1);
+    expect(bad.err.join('')).toContain('TOTALS_INCONSISTENT');
+    expect(puts).toHaveLength(1);
+    expect(starts).toHaveLength(1);
   });
 });

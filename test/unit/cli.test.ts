@@ -70,3 +70,16 @@ describe('bm read', () => {
     expect(r.rows[0]).toMatchObject({ part: 0, format: 'bill-json', bill: { invoice_number: 'INV-1001', total: '148.75' }, exceptions: [] });
   });
 });
+
+describe('bm show / bm review without --stack', () => {
+  it('points to the bill page of the local stack, and review without its file or reviewer is a usage error', async () => {
+    let err = '';
+    const io = { stdout: () => undefined, stderr: (s: string) => void (err += s) };
+    const home = mkdtempSync(join(tmpdir(), 'bm-home-'));
+    expect(await main(['review', 'b123', '--home', home], io)).toBe(2);
+    expect(err).toContain('locally, a bill is reviewed on its page');
+    err = '';
+    expect(await main(['show'], io)).toBe(2);
+    expect(err).toContain('show needs one BILL_ID');
+  });
+});
