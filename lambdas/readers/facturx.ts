@@ -6,17 +6,14 @@
  * no invoice XML at all, so the caller can try another reader. A PDF that cannot be opened
  * (truncated, corrupt, encrypted) or whose invoice attachment is broken is refused here.
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { unreadable } from './canonical.ts';
 import { readInvoiceXml } from './einvoice.ts';
 import type { ReadInput, ReadResult } from './types.ts';
-import { loadPdfjs } from './pdfjs.ts';
+import { PDF_LIMITS, withPdf } from './pdfjs.ts';
 
 export const FACTURX_FORMAT = 'facturx';
 
-export const PDF_LIMITS = { maxBytes: 50 * 1024 * 1024, timeoutMs: 15_000 };
+export { PDF_LIMITS };
 
 /** Attachment names that carry the invoice, in order of preference (compared case-insensitively). */
 const INVOICE_ATTACHMENTS = ['factur-x.xml', 'zugferd-invoice.xml', 'xrechnung.xml', 'zugferd.xml', 'ubl-invoice-2.1.xml', 'invoice.xml'];
@@ -36,27 +33,13 @@ export type PdfAttachments = { readonly ok: true; readonly attachments: readonly
 
 /** The embedded files of a PDF, or why the PDF cannot be opened. Never throws, never hangs. */
 export async function pdfAttachments(bytes: Uint8Array, timeoutMs = PDF_LIMITS.timeoutMs): Promise<PdfAttachments> {
-  if (bytes.length > PDF_LIMITS.maxBytes) return { ok: false, reason: `PDF is ${bytes.length} bytes, over the ${PDF_LIMITS.maxBytes}-byte limit` };
-  const pdfjs = await loadPdfjs();
-  let task: ReturnType<typeof pdfjs.getDocument> | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`gave up after ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    task = pdfjs.getDocument(pdfjsDocumentOptions(bytes));
-    const doc = await Promise.race([task.promise, timeout]);
-    const found = (await Promise.race([doc.getAttachments(), timeout])) as Record<string, { filename?: string; content?: Uint8Array }> | null;
-    const attachments = Object.entries(found ?? {})
+  const r = await withPdf(bytes, timeoutMs, async (doc, within) => {
+    const found = (await within(doc.getAttachments())) as Record<string, { filename?: string; content?: Uint8Array }> | null;
+    return Object.entries(found ?? {})
       .filter(([, a]) => a.content instanceof Uint8Array)
       .map(([key, a]) => ({ name: a.filename || key, bytes: a.content! }));
-    return { ok: true, attachments };
-  } catch (err) {
-    return { ok: false, reason: `not a readable PDF: ${err instanceof Error ? err.message : String(err)}` };
-  } finally {
-    clearTimeout(timer);
-    void task?.destroy().catch(() => undefined);
-  }
+  });
+  return r.ok ? { ok: true, attachments: r.value } : r;
 }
 
 /** What a PDF holds: its invoice results, or (`results: null`) no invoice XML at all. */
@@ -97,23 +80,3 @@ function readAttachment(input: ReadInput, attachment: PdfAttachment): ReadResult
   });
 }
 
-/** The options every pdf.js open in this product uses: no eval, no fonts loaded, no worker fetches, errors stop. */
-export function pdfjsDocumentOptions(bytes: Uint8Array) {
-  return {
-    // A plain copy: pdf.js rejects a Buffer and takes ownership of (detaches) what it is given.
-    data: new Uint8Array(bytes),
-    isEvalSupported: false,
-    disableFontFace: true,
-    useSystemFonts: false,
-    useWorkerFetch: false,
-    stopAtErrors: true,
-    verbosity: 0,
-    standardFontDataUrl: standardFontDataUrl(),
-  };
-}
-
-let fontDir: string | undefined;
-function standardFontDataUrl(): string {
-  fontDir ??= pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json')), 'standard_fonts') + '/').href;
-  return fontDir;
-}

@@ -9,8 +9,7 @@
  * or a text layer of glyph garbage) has none and needs OCR.
  */
 import type { DocumentText, LayoutPage } from '../core/ports/extractor.ts';
-import { PDF_LIMITS, pdfjsDocumentOptions } from './facturx.ts';
-import { loadPdfjs } from './pdfjs.ts';
+import { PDF_LIMITS, withPdf } from './pdfjs.ts';
 
 /** A run of text on one row, with its horizontal extent (points, from the page's left edge). */
 export interface Cell {
@@ -69,21 +68,12 @@ interface Item {
 
 /** The text layer of a PDF, by page, row and cell. Never throws, never hangs. */
 export async function pdfLayout(bytes: Uint8Array, timeoutMs = PDF_LIMITS.timeoutMs): Promise<PdfLayoutResult> {
-  if (bytes.length > PDF_LIMITS.maxBytes) return { ok: false, reason: `PDF is ${bytes.length} bytes, over the ${PDF_LIMITS.maxBytes}-byte limit` };
-  const pdfjs = await loadPdfjs();
-  let task: ReturnType<typeof pdfjs.getDocument> | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`gave up after ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    task = pdfjs.getDocument(pdfjsDocumentOptions(bytes));
-    const doc = await Promise.race([task.promise, timeout]);
+  const r = await withPdf(bytes, timeoutMs, async (doc, within) => {
     const pages: { width: number; height: number; items: Item[] }[] = [];
     for (let p = 1; p <= Math.min(doc.numPages, MAX_PAGES); p++) {
-      const page = await Promise.race([doc.getPage(p), timeout]);
+      const page = await within(doc.getPage(p));
       const [, , width, height] = page.view as [number, number, number, number];
-      const content = await Promise.race([page.getTextContent(), timeout]);
+      const content = await within(page.getTextContent());
       const items: Item[] = [];
       for (const raw of content.items) {
         if (!('str' in raw) || raw.str.trim() === '') continue;
@@ -95,13 +85,9 @@ export async function pdfLayout(bytes: Uint8Array, timeoutMs = PDF_LIMITS.timeou
       }
       pages.push({ width, height, items });
     }
-    return { ok: true, layout: buildLayout(pages) };
-  } catch (err) {
-    return { ok: false, reason: `not a readable PDF: ${err instanceof Error ? err.message : String(err)}` };
-  } finally {
-    clearTimeout(timer);
-    void task?.destroy().catch(() => undefined);
-  }
+    return buildLayout(pages);
+  });
+  return r.ok ? { ok: true, layout: r.value } : r;
 }
 
 /** One text item, split where it holds a run of three or more spaces (a column gap typed as spaces). */

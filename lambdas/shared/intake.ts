@@ -172,9 +172,8 @@ function decodeEncodedWords(value: string): string {
 
 /**
  * Step Functions execution names: 1–80 characters of [A-Za-z0-9-_], unique per state machine for
- * 90 days, which makes a start idempotent. The same function as the local workflow's
- * (`lambdas/adapters/local/local-workflow.ts`), kept here so the starter does not bundle the
- * local interpreter; `test/unit/intake.test.ts` checks that both agree.
+ * 90 days, which makes a start idempotent. The local workflow names its executions with it too
+ * (it lives here so that the starter does not bundle the local interpreter).
  */
 export function executionName(submissionId: string): string {
   const clean = submissionId.replace(/[^A-Za-z0-9_-]/g, '-');

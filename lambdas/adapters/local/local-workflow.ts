@@ -17,6 +17,7 @@ import { makeHandler as makeReadDocument } from '../../read-document/handler.ts'
 import { makeHandler as makeRecordFailure } from '../../record-failure/handler.ts';
 import { makeHandler as makeApprovalDesk } from '../../approval-desk/handler.ts';
 import type { Mailer } from '../../core/ports/mailer.ts';
+import { executionName } from '../../shared/intake.ts';
 
 /** Where the state machine definition lives (one file, used by the cloud and the local stack). */
 export const WORKFLOW_DEFINITION = findUp('state-machines/process-document.asl.json');
@@ -242,17 +243,8 @@ export class LocalWorkflow {
   }
 }
 
-/** Step Functions execution names: 1–80 characters of [A-Za-z0-9-_]. */
-export function executionName(submissionId: string): string {
-  const clean = submissionId.replace(/[^A-Za-z0-9_-]/g, '-');
-  return clean.length <= 80 ? clean : `${clean.slice(0, 47)}-${hash32(submissionId)}`;
-}
-
-function hash32(s: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
-  return h.toString(16).padStart(8, '0').repeat(4);
-}
+/** Step Functions execution names (the one definition, shared with the starter). */
+export { executionName };
 
 /** Per bill (Map iteration index): the top-level states and that iteration's states, in order. */
 function traces(events: readonly EventLog[]): string[][] {
