@@ -26,6 +26,8 @@ export interface DecideContext {
   readonly billId: string;
   readonly nowMs: number;
   readonly policy: Policy;
+  /** Who corrected the bill in review: like its submitter, never its approver. */
+  readonly reviewer?: string | null;
 }
 
 export interface Decided {
@@ -196,7 +198,7 @@ export async function decide(
 
   const exceptions = sortExceptions(found);
   const { state, touchless } = route({ exceptions, total: bill.total, documentType: bill.document_type, autoApproveMax: policy.auto_approve_max });
-  const approvers = requiredApprovers(state, vendor, bill.total, policy, source.submitter);
+  const approvers = requiredApprovers(state, vendor, bill.total, policy, ctx.reviewer ? [source.submitter, ctx.reviewer] : source.submitter);
   const reservedPo = state !== 'blocked' && reservations.size > 0 ? po : null;
   const at = new Date(ctx.nowMs).toISOString();
   const record = baseRecord(ctx.billId, at, source, canonical, {

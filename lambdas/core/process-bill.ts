@@ -60,7 +60,7 @@ export async function processBill(input: ProcessInput, deps: ProcessDeps): Promi
 async function decideOnce(input: ProcessInput, deps: ProcessDeps): Promise<Decided> {
   const policy = await deps.store.policy();
   const nowMs = deps.now();
-  const ctx = { billId: input.billId, nowMs, policy };
+  const ctx = { billId: input.billId, nowMs, policy, reviewer: input.replacing?.review.actor ?? null };
   const validated = validateBill(input.canonical ?? {}, { confidenceThreshold: policy.confidence_threshold });
   const reading = [...input.readingExceptions, ...(input.canonical ? validated.exceptions : [])];
   if (reading.length > 0 || !validated.bill) {

@@ -36,16 +36,18 @@ export function route({ exceptions, total, documentType, autoApproveMax }: Route
  * The approvers a bill needs: the vendor's approver, else its category's, else the admin;
  * above the dual threshold a second, different one (second_approver, or the admin where the
  * second approver is the first). `blocked` goes to the admin; other states need nobody.
- * Whoever submitted the bill is never its approver: the next in line is asked instead.
+ * Whoever submitted the bill (or corrected it in review) is never its approver: the next in line
+ * is asked instead.
  */
 export function requiredApprovers(
   state: BillState,
   vendor: Vendor | null,
   total: Decimal,
   policy: Policy,
-  submitter: string | null = null,
+  submitter: string | null | readonly (string | null)[] = null,
 ): string[] {
-  const same = (a: string | null | undefined, b: string | null | undefined) => !!a && !!b && a.toLowerCase() === b.toLowerCase();
+  const same = (a: string | null | undefined, b: string | null | readonly (string | null)[] | undefined): boolean =>
+    Array.isArray(b) ? b.some((x) => same(a, x)) : !!a && typeof b === 'string' && a.toLowerCase() === b.toLowerCase();
   const admin = policy.admin_approver;
   if (state === 'blocked') return [admin];
   if (state !== 'awaiting_approval' && state !== 'flagged') return [];

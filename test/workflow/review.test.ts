@@ -148,3 +148,24 @@ describe('changedFields', () => {
     ).toEqual(['lines[1].quantity: (empty) → "3"', 'supplier.tax_id: (empty) → "DE1"', 'total: "10" → "12"']);
   });
 });
+
+describe('segregation of duties in review', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await testStack({ honourWaits: false });
+  }, 60_000);
+  afterAll(async () => stack?.dispose());
+
+  it("the vendor's approver who corrected the bill does not approve it: the next in line is asked", async () => {
+    const outcome = await stack.submit({ bytes: new TextEncoder().encode(JSON.stringify(misread('CT-1101'))), name: 'CT-1101.bill.json' });
+    if (outcome.kind !== 'processed') throw new Error(outcome.kind);
+    const bill = (await stack.store.getBill(outcome.execution.bills[0]!.bill_id))!;
+    await submitReview(
+      { billId: bill.bill_id, expectedVersion: bill.version, corrected: { ...bill.canonical!, total: '1523.20' }, reviewer: 'Workshop@Northwind.example' },
+      { store: stack.store, documents: stack.documents, now: Date.now, start: async (s) => void (await stack.workflow.run(s)) },
+    );
+    const after = (await stack.store.getBill(bill.bill_id))!;
+    expect(after.state).toBe('awaiting_approval');
+    expect(after.approvers).toEqual(['ap-admin@northwind.example']);
+  });
+});
