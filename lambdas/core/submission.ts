@@ -9,7 +9,7 @@ import type { CanonicalBill } from './bill.ts';
 import { decideUnreadable } from './decide.ts';
 import { exception, type BillException } from './exceptions.ts';
 import { outcomeRow, type OutcomeRow } from './output.ts';
-import { ConflictError, type BillStore } from './ports/store.ts';
+import { ConflictError, type BillRecord, type BillStore } from './ports/store.ts';
 import { processBill } from './process-bill.ts';
 import { decideReviewedBill } from './review.ts';
 import { submissionSchema, type Submission } from './submission-schema.ts';
@@ -119,9 +119,9 @@ export interface FailureInput {
 /** Task RecordFailure: the bill (or the whole document) goes to needs_review with the reason. */
 export async function recordFailure(input: FailureInput, deps: DecideDeps): Promise<OutcomeRow> {
   if (input.submission.review) {
-    // A review that could not be decided leaves the bill as it was (in review); no new bill.
+    // A review that could not be decided leaves the bill as it was (in review), with the reason in its trail; no new bill.
     const reviewed = await deps.store.getBill(input.submission.review.bill_id);
-    if (reviewed) return outcomeRow(reviewed);
+    if (reviewed) return outcomeRow(await noteFailedReview(reviewed, input, deps));
   }
   const part: Part = input.part ?? {
     part: 0,
@@ -164,4 +164,28 @@ function summariseCause(cause: string): string {
     // not JSON: use as is
   }
   return cause.slice(0, 500);
+}
+
+/** An audit row on the reviewed bill: the review by whom, not applied, and why (the bill is unchanged). */
+async function noteFailedReview(bill: BillRecord, input: FailureInput, deps: DecideDeps): Promise<BillRecord> {
+  const review = input.submission.review!;
+  const at = new Date(deps.now()).toISOString();
+  const why = `${input.error.Error ?? 'Error'}${input.error.Cause ? `: ${summariseCause(input.error.Cause)}` : ''}`;
+  const next: BillRecord = { ...bill, version: bill.version + 1, updated_at: at };
+  try {
+    await deps.store.commitTransition({
+      bill: next,
+      expectedVersion: bill.version,
+      audit: [{ at, actor: 'system', action: 'review_not_applied', from_state: bill.state, to_state: bill.state, message: `the correction by ${review.reviewer} (${input.submission.id}) was not applied: ${why}`, codes: [] }],
+      nonce: null,
+      spend: null,
+      releases: [],
+      duplicateClaim: null,
+    });
+    return next;
+  } catch (err) {
+    // The bill moved on meanwhile: what it is now is the answer.
+    if (err instanceof ConflictError) return (await deps.store.getBill(bill.bill_id)) ?? bill;
+    throw err;
+  }
 }

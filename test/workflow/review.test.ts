@@ -169,3 +169,46 @@ describe('segregation of duties in review', () => {
     expect(after.approvers).toEqual(['ap-admin@northwind.example']);
   });
 });
+
+describe('a review the bill outgrew', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await testStack({ honourWaits: false });
+  }, 60_000);
+  afterAll(async () => stack?.dispose());
+
+  it('is not applied: the bill stays as it was, and its trail says whose correction and why', async () => {
+    const outcome = await stack.submit({ bytes: new TextEncoder().encode(JSON.stringify(misread('CT-1201'))), name: 'CT-1201.bill.json' });
+    if (outcome.kind !== 'processed') throw new Error(outcome.kind);
+    const bill = (await stack.store.getBill(outcome.execution.bills[0]!.bill_id))!;
+    await submitReview(
+      { billId: bill.bill_id, expectedVersion: bill.version, corrected: { ...bill.canonical!, total: '1523.20' }, reviewer: 'clerk@northwind.example' },
+      {
+        store: stack.store,
+        documents: stack.documents,
+        now: Date.now,
+        async start(s) {
+          // Someone else changes the bill between the check and the decision.
+          const now = (await stack.store.getBill(bill.bill_id))!;
+          await stack.store.commitTransition({
+            bill: { ...now, version: now.version + 1 },
+            expectedVersion: now.version,
+            audit: [{ at: new Date().toISOString(), actor: 'other@northwind.example', action: 'note', from_state: now.state, to_state: now.state, message: 'looked at it', codes: [] }],
+            nonce: null,
+            spend: null,
+            releases: [],
+            duplicateClaim: null,
+          });
+          await stack.workflow.run(s);
+        },
+      },
+    );
+    const after = (await stack.store.getBill(bill.bill_id))!;
+    expect(after.state).toBe('needs_review');
+    expect(after.total).toBe('1532.20');
+    const trail = await stack.store.audit(bill.bill_id);
+    expect(trail.some((a) => a.action === 'reviewed')).toBe(false);
+    expect(trail.at(-1)).toMatchObject({ action: 'review_not_applied' });
+    expect(trail.at(-1)!.message).toMatch(/correction by clerk@northwind\.example .* was not applied: ReviewConflictError/);
+  });
+});

@@ -297,10 +297,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
             async start(submission) {
               const outcome = await queue.submit(submission);
               if (outcome.kind === 'error') throw outcome.error;
-              // The workflow refuses a review it cannot apply (the bill changed meanwhile) and leaves the bill as it was.
-              if ((await store.getBill(input.billId))?.version === input.expectedVersion) {
-                throw new ReviewConflictError(`bill ${input.billId} changed meanwhile; the correction was not applied`);
-              }
+              // The workflow refuses a review it cannot apply (the bill changed meanwhile), leaves the bill as it was and says so in its trail.
+              const refused = (await store.audit(input.billId)).find((a) => a.action === 'review_not_applied' && a.message.includes(`(${submission.id})`));
+              if (refused) throw new ReviewConflictError(refused.message);
             },
           });
         },
