@@ -2,15 +2,16 @@
  * The reader function as Lambda runs it: bundled exactly as `BillFunction` bundles it, in a folder
  * of its own (only the AWS SDK, which the runtime provides, resolvable from outside), fed a
  * text-layer PDF, a Factur-X PDF and an email in a double-byte charset. This is what proves that
- * pdf.js, its worker and the charset tables are found beside the bundle.
+ * pdf.js, its worker and the charset tables are found beside the bundle. And every function's
+ * bundle loads and runs its Lambda entry (Powertools on) as Lambda would.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import iconv from 'iconv-lite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleFunction, ON_DEMAND_FILES, PROJECT_ROOT } from '../../lib/bundle.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { BILL_FUNCTIONS, bundleFunction, ON_DEMAND_FILES, PROJECT_ROOT } from '../../lib/bundle.ts';
 import { fixtureBytes, pdfWith } from '../unit/readers/support.ts';
 import { pdfWithText, rowsToItems } from '../unit/extraction/support.ts';
 
@@ -103,4 +104,42 @@ describe('the read-document bundle', () => {
     expect(out.parts.map((p) => p.format)).toEqual(['ubl']);
     expect(out.parts[0]!.email).toMatchObject({ subject: '发票 INV-7' });
   });
+});
+
+describe('every function bundle', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'bm-bundles-'));
+    mkdirSync(join(dir, 'node_modules'));
+    symlinkSync(join(PROJECT_ROOT, 'node_modules', '@aws-sdk'), join(dir, 'node_modules', '@aws-sdk'));
+  });
+  afterAll(() => {
+    vi.unstubAllEnvs();
+    vi.restoreAllMocks();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each(BILL_FUNCTIONS.map((name) => ({ name })))('$name loads and its Lambda entry answers a malformed event by its schema or its configuration', async ({ name }) => {
+    await bundleFunction(name, join(dir, name));
+    vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', name);
+    vi.stubEnv('POWERTOOLS_TRACE_ENABLED', 'false');
+    vi.stubEnv('AWS_REGION', 'eu-west-1');
+    const lines: string[] = [];
+    const keep = (chunk: string | Uint8Array) => (lines.push(String(chunk)), true);
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(keep);
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(keep);
+    try {
+      const mod = (await import(pathToFileURL(join(dir, name, 'index.mjs')).href)) as { handler: (e: unknown, c: unknown) => Promise<unknown> };
+      const outcome = await mod.handler({ nonsense: true }, { functionName: name, awsRequestId: 'req-1' }).then(
+        () => 'answered',
+        (err: Error) => err.name,
+      );
+      expect(['answered', 'ZodError', 'ConfigError']).toContain(outcome);
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+    // Powertools is on: the structured log names the handler.
+    expect(lines.join('')).toContain(`"handler":"${name}"`);
+  }, 60_000);
 });
