@@ -108,7 +108,8 @@ export class BillWorkflow extends Construct {
       ...s3Read,
       [iam5.resource(`${arnRef(documents)}/*`)]: 'ReadDocument reads any submitted document of the documents bucket (uploads/, mail/); it has no write access.',
     });
-    const extract = task('extract', 'Extract', { memorySize: 512, timeout: Duration.minutes(5) });
+    // Textract polling gives up after 4 minutes, then up to three model calls; pdf.js wants CPU (memory).
+    const extract = task('extract', 'Extract', { memorySize: 1024, timeout: Duration.minutes(6) });
     if (props.extraction) this.enableExtraction(extract, props.extraction, props.storage);
     const decideBill = task('decide-bill', 'DecideBill', { environment: { [ENV.TABLE_NAME]: table.tableName } });
     table.grantReadWriteData(decideBill);

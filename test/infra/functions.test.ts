@@ -47,6 +47,11 @@ describe('functions', () => {
     for (const g of groups) expect(g.Properties.RetentionInDays).toBe(90);
   });
 
+  it('the readers get 1 GB (pdf.js is CPU-bound), and extract outlasts Textract polling (4 minutes) and the model', () => {
+    t.main.hasResourceProperties('AWS::Lambda::Function', { Description: 'bill matcher: read-document', MemorySize: 1024 });
+    t.main.hasResourceProperties('AWS::Lambda::Function', { Description: 'bill matcher: extract', MemorySize: 1024, Timeout: 360 });
+  });
+
   it('the ack handler answers on a public Function URL (the signed link is the credential)', () => {
     t.main.hasResourceProperties('AWS::Lambda::Url', {
       AuthType: 'NONE',
