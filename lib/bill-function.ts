@@ -15,8 +15,6 @@ import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/shared/powertools.ts
 import { BUNDLING, entryOf, ON_DEMAND_EXTERNALS, onDemandCommands, PROJECT_ROOT, READER_FUNCTIONS, type BillFunctionName } from './bundle.ts';
 import { acknowledge, iam5, REASONS } from './nag.ts';
 
-export { BILL_FUNCTIONS, BUNDLING, entryOf, PROJECT_ROOT, type BillFunctionName } from './bundle.ts';
-
 export interface BillFunctionProps
   extends Omit<
     NodejsFunctionProps,

@@ -37,21 +37,32 @@ export function awsClients(region: string | undefined): CloudClients {
   return { cloudFormation: new CloudFormationClient(options), dynamodb: new DynamoDBClient(options), s3: new S3Client(options), sfn: new SFNClient(options) };
 }
 
-/** The store of a deployed stack, or null (said on stderr) when the stack or its table is not found. */
-async function stackStore(stackName: string, io: CliIo, clients: CloudClients): Promise<{ store: DynamoBillStore; tableName: string } | null> {
-  let tableName: string | undefined;
+/**
+ * The outputs of a deployed stack that a command needs, or null (said on stderr) when the stack
+ * is not found or lacks one of them.
+ */
+async function stackResources<K extends string>(stackName: string, needed: readonly K[], io: CliIo, clients: CloudClients): Promise<Record<K, string> | null> {
+  let outputs: Record<string, string>;
   try {
-    tableName = (await stackOutputs(stackName, clients.cloudFormation)).TableName;
+    outputs = await stackOutputs(stackName, clients.cloudFormation);
   } catch (err) {
     if (!(err instanceof StackNotFoundError)) throw err;
     io.stderr(`bm: ${err.message}\n`);
     return null;
   }
-  if (!tableName) {
-    io.stderr(`bm: stack ${stackName} has no TableName output: is it the bill matcher's main stack (not ${stackName}-InboundMail)?\n`);
+  const missing = needed.filter((k) => !outputs[k]);
+  if (missing.length > 0) {
+    io.stderr(`bm: stack ${stackName} has no ${missing.join(', ')} output: is it the bill matcher's main stack (not ${stackName}-InboundMail)?\n`);
     return null;
   }
-  return { store: new DynamoBillStore({ tableName, client: clients.dynamodb }), tableName };
+  return outputs as Record<K, string>;
+}
+
+/** The store of a deployed stack, or null (said on stderr) when the stack or its table is not found. */
+async function stackStore(stackName: string, io: CliIo, clients: CloudClients): Promise<{ store: DynamoBillStore; tableName: string } | null> {
+  const found = await stackResources(stackName, ['TableName'], io, clients);
+  if (!found) return null;
+  return { store: new DynamoBillStore({ tableName: found.TableName, client: clients.dynamodb }), tableName: found.TableName };
 }
 
 export async function importIntoStack(dir: string, stackName: string, io: CliIo, clients: CloudClients): Promise<number> {
@@ -94,20 +105,15 @@ export async function reviewInStack(args: ReviewArgs, stackName: string, io: Cli
     io.stderr(`bm: ${args.file}: not a bill JSON file (${(err as Error).message})\n`);
     return 1;
   }
-  const outputs = await stackOutputs(stackName, clients.cloudFormation).catch((err: unknown) => {
-    if (err instanceof StackNotFoundError) return null;
-    throw err;
-  });
-  const { TableName: table, DocumentsBucketName: bucket, StateMachineArn: stateMachineArn } = outputs ?? {};
-  if (!table || !bucket || !stateMachineArn) {
-    io.stderr(`bm: stack ${stackName} not found, or it lacks the TableName, DocumentsBucketName and StateMachineArn outputs\n`);
-    return 1;
-  }
+  const found = await stackResources(stackName, ['TableName', 'DocumentsBucketName', 'StateMachineArn'], io, clients);
+  if (!found) return 1;
+  const { TableName: table, DocumentsBucketName: bucket, StateMachineArn: stateMachineArn } = found;
   const store = new DynamoBillStore({ tableName: table, client: clients.dynamodb });
   let execution = '';
   try {
     await submitReview(
-      { billId: args.billId, expectedVersion: (await store.getBill(args.billId))?.version ?? 0, corrected, reviewer: args.reviewer, note: args.note },
+      // The bill as it is now: the file was made from it moments ago (`bm show`).
+      { billId: args.billId, corrected, reviewer: args.reviewer, note: args.note },
       {
         store,
         documents: new S3DocumentStore(bucket, clients.s3 ?? new S3Client({})),

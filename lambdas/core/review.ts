@@ -39,8 +39,8 @@ export class ReviewConflictError extends Error {
 
 export interface ReviewInput {
   readonly billId: string;
-  /** The bill version the clerk saw. */
-  readonly expectedVersion: number;
+  /** The bill version the clerk saw; absent: the version it has now. */
+  readonly expectedVersion?: number;
   /** The bill as corrected (canonical bill JSON; amounts as strings). */
   readonly corrected: unknown;
   readonly reviewer: string;
@@ -62,7 +62,7 @@ export async function submitReview(input: ReviewInput, deps: ReviewDeps): Promis
   const bill = await deps.store.getBill(input.billId);
   if (!bill) throw new ReviewRefusedError(`there is no bill ${input.billId}`);
   if (bill.state !== 'needs_review') throw new ReviewRefusedError(`bill ${bill.bill_id} is ${bill.state}, not needs_review: only a bill in review can be corrected`);
-  if (bill.version !== input.expectedVersion) {
+  if (input.expectedVersion !== undefined && bill.version !== input.expectedVersion) {
     throw new ReviewConflictError(`bill ${bill.bill_id} changed since it was opened (version ${input.expectedVersion}, now ${bill.version}): reload it`);
   }
   const reviewer = input.reviewer.trim();

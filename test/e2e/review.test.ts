@@ -6,21 +6,7 @@
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM } from '../support/browser.ts';
-import { testStack, type TestStack } from '../support/local.ts';
-
-/** Castor Tools' workbench bill as read from a scan: the total's digits swapped, low confidence. */
-const MISREAD = {
-  invoice_number: 'CT-2001',
-  issue_date: '2026-03-02',
-  currency: 'EUR',
-  supplier: { name: 'Castor Tools AG', tax_id: 'DE811907980', iban: 'DE02120300000000202051' },
-  po_reference: 'PO-3003',
-  lines: [{ line_id: '1', item_code: 'WB-STEEL-2M', description: 'Steel workbench 2 m', quantity: '2', unit_price: '640.00', net_amount: '1280.00' }],
-  net_total: '1280.00',
-  tax_total: '243.20',
-  total: '1532.20',
-  confidence: { total: 0.55 },
-};
+import { misreadCastorBill, submitBill, testStack, type TestStack } from '../support/local.ts';
 
 describe('reviewing a bill on the web page', () => {
   let stack: TestStack;
@@ -30,9 +16,7 @@ describe('reviewing a bill on the web page', () => {
 
   beforeAll(async () => {
     [stack, browser] = await Promise.all([testStack({ honourWaits: false }), chromium.launch(CHROMIUM)]);
-    const outcome = await stack.submit({ bytes: new TextEncoder().encode(JSON.stringify(MISREAD)), name: 'scan-ct-2001.bill.json' });
-    if (outcome.kind !== 'processed') throw new Error(outcome.kind);
-    billId = outcome.execution.bills[0]!.bill_id;
+    billId = (await submitBill(stack, misreadCastorBill('CT-2001'), 'scan-ct-2001.bill.json')).bill_id;
     page = await browser.newPage();
   }, 60_000);
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { BILL_FUNCTIONS, bundleFunction, ON_DEMAND_FILES, PROJECT_ROOT } from '../../lib/bundle.ts';
+import { BILL_FUNCTIONS, bundleFunction, ON_DEMAND_FILES, PROJECT_ROOT, type BillFunctionName } from '../../lib/bundle.ts';
 import { fixtureBytes, pdfWith } from '../unit/readers/support.ts';
 import { pdfWithText, rowsToItems } from '../unit/extraction/support.ts';
 
@@ -34,19 +34,25 @@ interface Outcome {
 }
 type Handler = (event: unknown) => Promise<Outcome>;
 
+// One folder for every bundle, each built once; the Lambda runtime provides the AWS SDK v3 and
+// nothing else of the project is reachable from there.
+const dir = mkdtempSync(join(tmpdir(), 'bm-bundle-test-'));
+mkdirSync(join(dir, 'node_modules'));
+symlinkSync(join(PROJECT_ROOT, 'node_modules', '@aws-sdk'), join(dir, 'node_modules', '@aws-sdk'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const built = new Map<BillFunctionName, Promise<string>>();
+/** The URL of a function's bundle, built on first use. */
+function bundled(name: BillFunctionName): Promise<string> {
+  if (!built.has(name)) built.set(name, bundleFunction(name, join(dir, name)).then(() => pathToFileURL(join(dir, name, 'index.mjs')).href));
+  return built.get(name)!;
+}
+
 describe('the read-document bundle', () => {
-  let dir: string;
   let documents: Map<string, Uint8Array>;
   let read: (name: string, bytes: Uint8Array) => Promise<Outcome>;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bm-bundle-test-'));
-    const fn = join(dir, 'read-document');
-    await bundleFunction('read-document', fn);
-    // The Lambda runtime provides the AWS SDK v3; nothing else of the project is reachable.
-    mkdirSync(join(dir, 'node_modules'));
-    symlinkSync(join(PROJECT_ROOT, 'node_modules', '@aws-sdk'), join(dir, 'node_modules', '@aws-sdk'));
-    const mod = (await import(pathToFileURL(join(fn, 'index.mjs')).href)) as { makeHandler(deps: unknown): Handler };
+    const mod = (await import(await bundled('read-document'))) as { makeHandler(deps: unknown): Handler };
     documents = new Map();
     const handler = mod.makeHandler({ documents: { get: async (key: string) => documents.get(key) ?? null } });
     read = async (name, bytes) => {
@@ -54,8 +60,6 @@ describe('the read-document bundle', () => {
       return handler({ submission: { id: name, document_key: name, name, submitter: null, received_at: '2026-03-02T09:00:00Z' } });
     };
   }, 120_000);
-
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('ships every on-demand file beside the bundle', () => {
     for (const f of ON_DEMAND_FILES) expect(existsSync(join(dir, 'read-document', f.to)), f.to).toBe(true);
@@ -107,20 +111,13 @@ describe('the read-document bundle', () => {
 });
 
 describe('every function bundle', () => {
-  let dir: string;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'bm-bundles-'));
-    mkdirSync(join(dir, 'node_modules'));
-    symlinkSync(join(PROJECT_ROOT, 'node_modules', '@aws-sdk'), join(dir, 'node_modules', '@aws-sdk'));
-  });
   afterAll(() => {
     vi.unstubAllEnvs();
     vi.restoreAllMocks();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it.each(BILL_FUNCTIONS.map((name) => ({ name })))('$name loads and its Lambda entry answers a malformed event by its schema or its configuration', async ({ name }) => {
-    await bundleFunction(name, join(dir, name));
+    const url = await bundled(name);
     vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', name);
     vi.stubEnv('POWERTOOLS_TRACE_ENABLED', 'false');
     vi.stubEnv('AWS_REGION', 'eu-west-1');
@@ -129,7 +126,7 @@ describe('every function bundle', () => {
     const out = vi.spyOn(process.stdout, 'write').mockImplementation(keep);
     const err = vi.spyOn(process.stderr, 'write').mockImplementation(keep);
     try {
-      const mod = (await import(pathToFileURL(join(dir, name, 'index.mjs')).href)) as { handler: (e: unknown, c: unknown) => Promise<unknown> };
+      const mod = (await import(url)) as { handler: (e: unknown, c: unknown) => Promise<unknown> };
       const outcome = await mod.handler({ nonsense: true }, { functionName: name, awsRequestId: 'req-1' }).then(
         () => 'answered',
         (err: Error) => err.name,

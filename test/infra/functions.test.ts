@@ -3,7 +3,7 @@ import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BILL_FUNCTIONS, PROJECT_ROOT } from '../../lib/bill-function.ts';
+import { BILL_FUNCTIONS, PROJECT_ROOT } from '../../lib/bundle.ts';
 import { logicalId, templates } from './support.ts';
 
 let t: ReturnType<typeof templates>;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CONTEXT_KEY, parseConfig, type BillMatcherConfig } from '../../lib/config.ts';
-import { PROJECT_ROOT } from '../../lib/bill-function.ts';
+import { PROJECT_ROOT } from '../../lib/bundle.ts';
 import { buildApp } from '../../lib/stacks.ts';
 
 /** cdk.json's context. */

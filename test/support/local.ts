@@ -7,6 +7,8 @@ import nodemailer from 'nodemailer';
 import type { SendMailOptions } from 'nodemailer';
 import { inject } from 'vitest';
 import { loadMasterFolder } from '../../lambdas/adapters/local/master-folder.ts';
+import type { CanonicalBill } from '../../lambdas/core/bill.ts';
+import type { BillRecord } from '../../lambdas/core/ports/store.ts';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../lambdas/adapters/local/stack.ts';
 
 export const DEMO = join(import.meta.dirname, '../../bin/demo');
@@ -51,4 +53,28 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | null | u
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Castor Tools' workbench bill (PO-3003 of the demo master data) as read from a scan with two digits of the total swapped: `needs_review`. */
+export function misreadCastorBill(invoice: string): CanonicalBill {
+  return {
+    document_type: 'invoice',
+    invoice_number: invoice,
+    issue_date: '2026-03-02',
+    currency: 'EUR',
+    supplier: { name: 'Castor Tools AG', tax_id: 'DE811907980', iban: 'DE02120300000000202051' },
+    po_reference: 'PO-3003',
+    lines: [{ line_id: '1', item_code: 'WB-STEEL-2M', description: 'Steel workbench 2 m', quantity: '2', unit_price: '640.00', net_amount: '1280.00' }],
+    net_total: '1280.00',
+    tax_total: '243.20',
+    total: '1532.20',
+    confidence: { total: 0.55, invoice_number: 0.95 },
+  };
+}
+
+/** Submits a bill (canonical JSON) to the stack and returns the bill it became. */
+export async function submitBill(stack: LocalStack, bill: CanonicalBill, name: string): Promise<BillRecord> {
+  const outcome = await stack.submit({ bytes: new TextEncoder().encode(JSON.stringify(bill)), name });
+  if (outcome.kind !== 'processed') throw new Error(`${name}: not processed (${outcome.kind})`);
+  return (await stack.store.getBill(outcome.execution.bills[0]!.bill_id))!;
 }

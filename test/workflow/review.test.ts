@@ -5,24 +5,8 @@
  * corrected bill needs one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CanonicalBill } from '../../lambdas/core/bill.ts';
 import { ReviewConflictError, ReviewRefusedError, changedFields, submitReview } from '../../lambdas/core/review.ts';
-import { testStack, waitFor, type TestStack } from '../support/local.ts';
-
-/** Castor Tools' workbench bill as read with two digits of the total swapped. */
-const misread = (invoice: string): CanonicalBill => ({
-  document_type: 'invoice',
-  invoice_number: invoice,
-  issue_date: '2026-03-02',
-  currency: 'EUR',
-  supplier: { name: 'Castor Tools AG', tax_id: 'DE811907980', iban: 'DE02120300000000202051' },
-  po_reference: 'PO-3003',
-  lines: [{ line_id: '1', item_code: 'WB-STEEL-2M', description: 'Steel workbench 2 m', quantity: '2', unit_price: '640.00', net_amount: '1280.00' }],
-  net_total: '1280.00',
-  tax_total: '243.20',
-  total: '1532.20',
-  confidence: { total: 0.55, invoice_number: 0.95 },
-});
+import { misreadCastorBill, submitBill, testStack, waitFor, type TestStack } from '../support/local.ts';
 
 describe('reviewing a bill', () => {
   let stack: TestStack;
@@ -32,9 +16,7 @@ describe('reviewing a bill', () => {
   afterAll(async () => stack?.dispose());
 
   async function inReview(invoice: string) {
-    const outcome = await stack.submit({ bytes: new TextEncoder().encode(JSON.stringify(misread(invoice))), name: `${invoice}.bill.json`, via: 'api' });
-    if (outcome.kind !== 'processed') throw new Error(`not processed: ${outcome.kind}`);
-    const bill = (await stack.store.getBill(outcome.execution.bills[0]!.bill_id))!;
+    const bill = await submitBill(stack, misreadCastorBill(invoice), `${invoice}.bill.json`);
     expect(bill.state).toBe('needs_review');
     return bill;
   }
@@ -157,9 +139,7 @@ describe('segregation of duties in review', () => {
   afterAll(async () => stack?.dispose());
 
   it("the vendor's approver who corrected the bill does not approve it: the next in line is asked", async () => {
-    const outcome = await stack.submit({ bytes: new TextEncoder().encode(JSON.stringify(misread('CT-1101'))), name: 'CT-1101.bill.json' });
-    if (outcome.kind !== 'processed') throw new Error(outcome.kind);
-    const bill = (await stack.store.getBill(outcome.execution.bills[0]!.bill_id))!;
+    const bill = await submitBill(stack, misreadCastorBill('CT-1101'), 'CT-1101.bill.json');
     await submitReview(
       { billId: bill.bill_id, expectedVersion: bill.version, corrected: { ...bill.canonical!, total: '1523.20' }, reviewer: 'Workshop@Northwind.example' },
       { store: stack.store, documents: stack.documents, now: Date.now, start: async (s) => void (await stack.workflow.run(s)) },
@@ -178,9 +158,7 @@ describe('a review the bill outgrew', () => {
   afterAll(async () => stack?.dispose());
 
   it('is not applied: the bill stays as it was, and its trail says whose correction and why', async () => {
-    const outcome = await stack.submit({ bytes: new TextEncoder().encode(JSON.stringify(misread('CT-1201'))), name: 'CT-1201.bill.json' });
-    if (outcome.kind !== 'processed') throw new Error(outcome.kind);
-    const bill = (await stack.store.getBill(outcome.execution.bills[0]!.bill_id))!;
+    const bill = await submitBill(stack, misreadCastorBill('CT-1201'), 'CT-1201.bill.json');
     await submitReview(
       { billId: bill.bill_id, expectedVersion: bill.version, corrected: { ...bill.canonical!, total: '1523.20' }, reviewer: 'clerk@northwind.example' },
       {
