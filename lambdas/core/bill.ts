@@ -37,6 +37,14 @@ export const partySchema = z.object({
   email: optText.describe('BT-43 seller contact email'),
 });
 
+/** One row of the VAT breakdown (EN 16931 BG-23). */
+export const taxBreakdownSchema = z.object({
+  category: optText.describe('BT-118 VAT category code (S, Z, E, AE, K, G, O, L, M)'),
+  rate: optAmount.describe('BT-119 VAT rate in percent, e.g. "19"'),
+  taxable_amount: amount.describe('BT-116 VAT category taxable amount'),
+  tax_amount: amount.describe('BT-117 VAT category tax amount'),
+});
+
 export const billSchema = z.object({
   document_type: z.enum(['invoice', 'credit_note']).default('invoice'),
   invoice_number: optText.describe('BT-1 invoice number'),
@@ -51,6 +59,7 @@ export const billSchema = z.object({
   charge_total: optAmount.describe('BT-108 sum of document-level charges'),
   net_total: optAmount.describe('BT-109 invoice total without VAT'),
   tax_total: optAmount.describe('BT-110 invoice total VAT amount'),
+  tax_breakdown: z.union([z.array(taxBreakdownSchema), z.null()]).optional().describe('BG-23 VAT breakdown, one row per category and rate; null when the document has none'),
   total: optAmount.describe('BT-112 invoice total with VAT'),
   prepaid: optAmount.describe('BT-113 paid amount'),
   rounding: optAmount.describe('BT-114 rounding amount'),
@@ -67,6 +76,7 @@ export type CanonicalBill = z.input<typeof billSchema>;
 /** A canonical bill after the shape check (defaults applied, ids as strings). */
 export type ShapedBill = z.output<typeof billSchema>;
 export type ShapedLine = z.output<typeof billLineSchema>;
+export type ShapedTaxRow = z.output<typeof taxBreakdownSchema>;
 
 /** The JSON Schema of the canonical bill (draft 2020-12), for the `extract_invoice` tool. */
 export function billJsonSchema(): Record<string, unknown> {
