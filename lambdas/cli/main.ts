@@ -132,8 +132,9 @@ async function runCommand(args: string[], io: Io): Promise<number> {
   let unreadableFiles = 0;
   const rows: OutcomeRow[] = [];
   try {
-    await db.store.importMaster(master);
     const now = () => fixedNow ?? Date.now();
+    // The import happens on the run's clock: what an empty ytd_as_of covers is judged on it.
+    await db.store.importMaster({ ...master, imported_at: new Date(now()).toISOString() });
     const documents = new FolderDocumentStore(docDir);
     const outbox = new MemoryOutbox();
     const secret = randomBytes(32);

@@ -11,11 +11,14 @@
  * 3. commits it in one DynamoDB transaction with the audit row and the spent nonce; a race is
  *    decided again on fresh data, a replay is refused.
  */
-import { daysBetween } from './dates.ts';
+import { earlierDuplicate } from './duplicates.ts';
 import { exception, sortExceptions, type BillException } from './exceptions.ts';
-import type { Policy, Vendor } from './master.ts';
+import { matchLines } from './match.ts';
+import { tolerancesFor, type Policy, type Vendor } from './master.ts';
 import { Decimal, formatAmount } from './money.ts';
-import { normalizeId } from './normalize.ts';
+import { normalizeId, normalizePoRef } from './normalize.ts';
+import { spendOf, yearToDate } from './spend.ts';
+import { validateBill } from './validate.ts';
 import { billContentHash, newNonce, signLink, verifyLink, type ApprovalAction, type LinkPayload } from './approval-links.ts';
 import {
   ConflictError,
@@ -23,6 +26,7 @@ import {
   type ApprovalGiven,
   type BillRecord,
   type BillStore,
+  type Reservation,
   type TransitionCommit,
 } from './ports/store.ts';
 import { notifyAt } from './route.ts';
@@ -129,6 +133,7 @@ export async function actOnLink(token: string, form: { reason?: string; message?
       return { kind: 'done', bill: commit.bill, action: c.payload.a, message };
     } catch (err) {
       if (err instanceof NonceSpentError) return { kind: 'refused', reason: 'This link was used already.', bill: c.bill };
+      if (err instanceof OverrideRefusedError) return { kind: 'refused', reason: err.message, bill: c.bill };
       if (!(err instanceof ConflictError)) throw err;
       await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
     }
@@ -139,6 +144,11 @@ export async function actOnLink(token: string, form: { reason?: string; message?
 function stripPayload(v: LinkView & { payload?: LinkPayload }): LinkView {
   const { payload: _p, ...rest } = v;
   return rest as LinkView;
+}
+
+/** An override that cannot be recorded as asked (the quantities are gone): nothing changes. */
+export class OverrideRefusedError extends Error {
+  override readonly name = 'OverrideRefusedError';
 }
 
 interface Planned {
@@ -169,10 +179,21 @@ async function transition(bill: BillRecord, p: LinkPayload, text: string | null,
   }
 
   if (p.a === 'reject') {
-    const { releases, claim } = await giveBack(bill, deps);
-    const next: BillRecord = { ...base, state: 'rejected', approvers: [], notify_at: null, reservations: {} };
+    // A rejection gives back everything the bill held: quantities, number claim, document claim.
+    const { releases, claim, similar } = await giveBack(bill, deps);
+    const next: BillRecord = { ...base, state: 'rejected', approvers: [], notify_at: null, reservations: {}, document_key: null };
     return {
-      commit: { bill: next, expectedVersion: bill.version, audit: audit('rejected', 'rejected', `rejected${text ? `: ${text}` : ''}`), nonce, spend: null, releases, duplicateClaim: claim },
+      commit: {
+        bill: next,
+        expectedVersion: bill.version,
+        audit: audit('rejected', 'rejected', `rejected${text ? `: ${text}` : ''}; its PO quantities, invoice number and document are given back`),
+        nonce,
+        spend: null,
+        releases,
+        duplicateClaim: claim,
+        similarClaim: similar,
+        releaseDocumentClaim: bill.document_key,
+      },
       message: `The ${who} is rejected${supplierTo ? `; ${supplierTo} is told` : ''}.`,
       supplier: supplierTo
         ? { to: supplierTo, subject: `Invoice ${bill.invoice_number ?? ''} rejected`.replace(/\s+/g, ' '), text: text ? `Reason: ${text}` : 'Your invoice was rejected.', billId: bill.bill_id }
@@ -196,23 +217,29 @@ async function transition(bill: BillRecord, p: LinkPayload, text: string | null,
   const policy = await deps.store.policy();
   const vendor = await vendorOf(bill, deps);
   const total = bill.total ? Decimal.parse(bill.total) : Decimal.ZERO;
-  const credit = bill.document_type === 'credit_note';
-  const spendRead = vendor ? await deps.store.vendorSpend(vendor.vendor_id) : null;
+  // A credit note lowers spend by its absolute total, whatever the sign its document uses.
+  const ytd = vendor ? await yearToDate(vendor, policy, nowMs, deps.store) : null;
   const spend =
-    vendor && spendRead ? { vendor_id: vendor.vendor_id, version: spendRead.version, previous: spendRead.value, add: credit ? total.neg() : total } : null;
+    vendor && ytd
+      ? { vendor_id: vendor.vendor_id, version: ytd.pipeline.version, previous: ytd.pipeline.value, add: spendOf(bill.document_type, total), at, bill_id: bill.bill_id }
+      : null;
 
   if (bill.state === 'blocked') {
-    // The admin's override: a written, audited decision that the deny checks do not apply.
-    const next: BillRecord = { ...base, state: 'ready_for_payment', approvals, approvers: [], notify_at: null, spend: spend ? spend.add.toString() : null };
+    // The admin's override: a written, audited decision that the deny checks do not apply. It
+    // takes what an approval takes: the line quantities (a blocked bill held none) and the spend.
+    const reserve = await overrideReservation(bill, vendor, policy, deps);
+    const reservations = reserve ? { [reserve.po_number]: Object.fromEntries([...reserve.add].map(([k, v]) => [k, v.toString()])) } : {};
+    const next: BillRecord = { ...base, state: 'ready_for_payment', approvals, approvers: [], notify_at: null, spend: spend ? spend.add.toString() : null, reservations };
     return {
       commit: {
         bill: next,
         expectedVersion: bill.version,
-        audit: audit('ready_for_payment', 'override', `override by ${p.p}: ${text}; ${bill.exceptions.map((e) => e.code).join(', ')} set aside`),
+        audit: audit('ready_for_payment', 'override', `override by ${p.p}: ${text}; ${bill.exceptions.map((e) => e.code).join(', ')} set aside${reserve ? `; reserves ${[...reserve.add].map(([l, q]) => `${q} on ${reserve.po_number} line ${l}`).join(', ')}` : ''}`),
         nonce,
         spend,
         releases: [],
         duplicateClaim: null,
+        reservations: reserve ? [reserve] : [],
       },
       message: `Override recorded: the ${who} is ready for payment.`,
       supplier: null,
@@ -220,7 +247,7 @@ async function transition(bill: BillRecord, p: LinkPayload, text: string | null,
   }
 
   // The approval-time gate: the deny checks again, now, in the same transaction as the move.
-  const denied = await gate(bill, vendor, total, spendRead?.value ?? Decimal.ZERO, policy, deps);
+  const denied = await gate(bill, vendor, total, ytd?.ytd ?? Decimal.ZERO, policy, deps);
   if (denied.exceptions.length > 0) {
     const { releases } = await giveBack(bill, deps);
     const exceptions = sortExceptions([...bill.exceptions, ...denied.exceptions]);
@@ -279,7 +306,7 @@ async function gate(
   if (vendor) {
     if (vendor.blocked) found.push(exception('VENDOR_BLOCKED', `vendor ${vendor.vendor_id} (${vendor.name}) is on the blocklist`));
     if (bill.document_type === 'invoice' && vendor.authorization_cap) {
-      const ytd = vendor.ytd_spend.add(spent);
+      const ytd = spent;
       if (ytd.add(total).gt(vendor.authorization_cap)) {
         found.push(exception('CAP_EXCEEDED', `year-to-date spend ${money(ytd)} + this bill ${money(total)} = ${money(ytd.add(total))} > cap ${money(vendor.authorization_cap)}`));
       }
@@ -293,16 +320,39 @@ async function gate(
     const c = await deps.store.duplicateClaim(bill.duplicate_key);
     claim = { key: bill.duplicate_key, version: c.version, entries: null };
     const mine = c.value.findIndex((e) => e.bill_id === bill.bill_id);
-    const earlier = c.value.slice(0, mine < 0 ? c.value.length : mine).find((e) => Math.abs(daysBetween(e.issue_date, bill.issue_date!)) <= policy.duplicate_window_days);
-    if (earlier) found.push(exception('DUPLICATE', `same vendor, type and invoice number as bill ${earlier.bill_id}`));
+    const earlier = earlierDuplicate(c.value.slice(0, mine < 0 ? c.value.length : mine), { issue_date: bill.issue_date, total, currency: bill.currency ?? '' }, policy.duplicate_window_days);
+    if (earlier) found.push(exception('DUPLICATE', `same vendor, type and invoice number as bill ${earlier.entry.bill_id}`));
   }
   // Only deny codes that are new since routing count as the gate's finding.
   const had = new Set(bill.exceptions.map((e) => e.code));
   return { exceptions: found.filter((e) => !had.has(e.code)), claim };
 }
 
-/** A bill leaving the ledger (rejected, blocked) gives back its PO quantities and, rejected, its claim. */
-async function giveBack(bill: BillRecord, deps: ApprovalDeps): Promise<{ releases: TransitionCommit['releases']; claim: TransitionCommit['duplicateClaim'] }> {
+/**
+ * What an override reserves: the bill's lines matched again against its PO as it is now
+ * (negative lines match nothing). Refused, with the reason, when they bill more than is still
+ * available: an override sets aside deny checks, never the quantities.
+ */
+async function overrideReservation(bill: BillRecord, vendor: Vendor | null, policy: Policy, deps: ApprovalDeps): Promise<Reservation | null> {
+  if (!bill.po_number || bill.document_type === 'credit_note' || !bill.canonical) return null;
+  const typed = validateBill(bill.canonical).bill;
+  const po = typed ? await deps.store.purchaseOrder(normalizePoRef(bill.po_number)) : null;
+  if (!typed || !po) return null;
+  const billed = await deps.store.billedQuantities(po.po_number);
+  const lines = typed.lines.filter((l) => !l.quantity.isNegative() && !l.net_amount.isNegative());
+  const r = matchLines({ ...typed, lines }, po, billed.value, tolerancesFor(policy, vendor?.vendor_id ?? null));
+  const over = r.exceptions.filter((e) => e.code === 'QUANTITY_VARIANCE');
+  if (over.length > 0) {
+    throw new OverrideRefusedError(`The override is refused: the quantities are no longer available — ${over.map((e) => e.message).join('; ')}. Nothing was changed.`);
+  }
+  return r.reservations.size > 0 ? { po_number: po.po_number, version: billed.version, previous: billed.value, add: r.reservations } : null;
+}
+
+/** A bill leaving the ledger (rejected, blocked) gives back its PO quantities and, rejected, its claims. */
+async function giveBack(
+  bill: BillRecord,
+  deps: ApprovalDeps,
+): Promise<{ releases: TransitionCommit['releases']; claim: TransitionCommit['duplicateClaim']; similar: TransitionCommit['similarClaim'] }> {
   const releases: TransitionCommit['releases'][number][] = [];
   for (const [po, lines] of Object.entries(bill.reservations)) {
     const billed = await deps.store.billedQuantities(po);
@@ -313,5 +363,10 @@ async function giveBack(bill: BillRecord, deps: ApprovalDeps): Promise<{ release
     const c = await deps.store.duplicateClaim(bill.duplicate_key);
     if (c.value.some((e) => e.bill_id === bill.bill_id)) claim = { key: bill.duplicate_key, version: c.version, entries: c.value.filter((e) => e.bill_id !== bill.bill_id) };
   }
-  return { releases, claim };
+  let similar: TransitionCommit['similarClaim'] = null;
+  if (bill.similar_key) {
+    const c = await deps.store.duplicateClaim(bill.similar_key);
+    if (c.value.some((e) => e.bill_id === bill.bill_id)) similar = { key: bill.similar_key, version: c.version, entries: c.value.filter((e) => e.bill_id !== bill.bill_id) };
+  }
+  return { releases, claim, similar };
 }

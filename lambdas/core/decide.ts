@@ -1,26 +1,29 @@
 /**
  * The decision: what happens to one bill, given what the store holds now.
  *
- * 1. Resolve the vendor (tax id, then name or alias).
- * 2. Check for duplicates (same number, or the same document bytes).
- * 3. Resolve the PO (referenced or inferred) and run the PO-level checks.
- * 4. Match the lines against the PO and its receipts (unless a duplicate or a credit note).
- * 5. Policy gate: blocklist, cap, bank details; then route and name the approvers.
- *
- * It returns everything the decision writes, with the versions it read, so that the store
- * can commit it in one conditional transaction or refuse it when anything changed.
+ * 1. Gather the facts: vendor (tax id, then name or alias), duplicate claims, the PO
+ *    (referenced or inferred), the line match against the PO and its receipts (unless a
+ *    duplicate or a credit note), and the vendor's year-to-date spend.
+ * 2. Run the checks: a table of small rules, each returning its exceptions (`CHECKS`).
+ * 3. Route and name the approvers.
+ * 4. Return everything the decision writes, with the versions it read, so that the store can
+ *    commit it in one conditional transaction or refuse it when anything changed.
  */
 import type { CanonicalBill } from './bill.ts';
-import { daysBetween } from './dates.ts';
+import { duplicateKey, earlierDuplicate, earlierSimilar, similarKey, type DuplicateFinding } from './duplicates.ts';
 import { exception, sortExceptions, type BillException } from './exceptions.ts';
-import { matchLines, type LineMatch } from './match.ts';
-import { tolerancesFor, type Policy, type PurchaseOrder, type Vendor } from './master.ts';
+import { matchLines, type LineMatch, type MatchResult } from './match.ts';
+import { taxPolicyFor, tolerancesFor, type Policy, type PurchaseOrder, type Vendor } from './master.ts';
 import { Decimal, formatAmount } from './money.ts';
 import { normalizeId, normalizeInvoiceNumber, normalizeName, normalizePoRef } from './normalize.ts';
 import type { BillRecord, BillSource, DecisionCommit, DecisionReads, DuplicateEntry, Versioned } from './ports/store.ts';
 import { inferPoCandidates, resolveVendor } from './resolve.ts';
 import { notifyAt, requiredApprovers, route, type BillState } from './route.ts';
-import type { Bill } from './validate.ts';
+import { spendOf, yearToDate, type YearToDate } from './spend.ts';
+import { checkCharges, checkTax } from './tax.ts';
+import type { Bill, BillLine } from './validate.ts';
+
+export { duplicateKey } from './duplicates.ts';
 
 export interface DecideContext {
   readonly billId: string;
@@ -28,24 +31,13 @@ export interface DecideContext {
   readonly policy: Policy;
   /** Who corrected the bill in review: like its submitter, never its approver. */
   readonly reviewer?: string | null;
+  /** The reviewer changed amounts or lines: never touchless (a person other than the reviewer approves). */
+  readonly reviewedAmounts?: boolean;
 }
 
 export interface Decided {
   readonly commit: DecisionCommit;
   readonly touchless: boolean;
-}
-
-/** Key of the duplicate claim: vendor (or, unknown, the supplier's tax id or name), type, number. */
-export function duplicateKey(bill: Bill, vendor: Vendor | null): string | null {
-  const who = vendor
-    ? `V:${vendor.vendor_id}`
-    : normalizeId(bill.supplier.tax_id)
-      ? `T:${normalizeId(bill.supplier.tax_id)}`
-      : normalizeName(bill.supplier.name)
-        ? `N:${normalizeName(bill.supplier.name)}`
-        : null;
-  const number = normalizeInvoiceNumber(bill.invoice_number);
-  return who && number ? `${who}#${bill.document_type}#${number}` : null;
 }
 
 export function documentKey(source: BillSource): string {
@@ -88,6 +80,209 @@ export function decideUnreadable(
   };
 }
 
+/** Everything the checks judge, gathered once from the bill and the store. */
+export interface Facts {
+  readonly bill: Bill;
+  readonly policy: Policy;
+  readonly isCredit: boolean;
+  readonly vendor: Vendor | null;
+  /** The earlier bill this one repeats (same number), or null. */
+  readonly duplicateOf: DuplicateFinding | null;
+  /** The bill that first came from the same document bytes and part, when not this one. */
+  readonly documentOwner: string | null;
+  /** An earlier bill with the same vendor, type, total and date under another number. */
+  readonly similarTo: DuplicateEntry | null;
+  readonly po: PurchaseOrder | null;
+  readonly poInferred: boolean;
+  /** Why there is no PO (`NO_PO`), when there is none and one was needed. */
+  readonly poMissing: string | null;
+  /** Invoice lines with a negative quantity or net amount: matched to nothing. */
+  readonly negativeLines: readonly BillLine[];
+  readonly match: MatchResult | null;
+  readonly ytd: YearToDate | null;
+}
+
+export const isDuplicate = (f: Pick<Facts, 'duplicateOf' | 'documentOwner'>) => f.duplicateOf !== null || f.documentOwner !== null;
+
+type Check = (f: Facts) => readonly BillException[];
+const none: readonly BillException[] = [];
+const amount = (f: Facts, d: Decimal) => formatAmount(d, f.bill.currency);
+
+/** The rules, each one small function of the facts; every exception they return is reported. */
+export const CHECKS: readonly { readonly name: string; readonly check: Check }[] = [
+  {
+    name: 'vendor known',
+    check: ({ vendor, bill }) =>
+      vendor
+        ? none
+        : [exception('VENDOR_UNKNOWN', `no vendor matches ${[bill.supplier.name && `name "${bill.supplier.name}"`, bill.supplier.tax_id && `tax id ${bill.supplier.tax_id}`].filter(Boolean).join(' or ') || 'a bill with no supplier name or tax id'}`)],
+  },
+  {
+    name: 'not a duplicate',
+    check: ({ duplicateOf, documentOwner, bill, policy }) => {
+      if (duplicateOf) {
+        const e = duplicateOf.entry;
+        const why =
+          duplicateOf.why === 'window'
+            ? `issued ${e.issue_date}, within ${policy.duplicate_window_days} days`
+            : `issued ${e.issue_date}, with the same total ${e.total} ${e.currency}`;
+        return [exception('DUPLICATE', `same vendor, type and invoice number ${bill.invoice_number} as bill ${e.bill_id} (${why})`)];
+      }
+      return documentOwner ? [exception('DUPLICATE', `the same document (byte-identical) as bill ${documentOwner}`)] : none;
+    },
+  },
+  {
+    name: 'not a possible duplicate',
+    check: (f) =>
+      f.similarTo && !isDuplicate(f)
+        ? [exception('POSSIBLE_DUPLICATE', `same vendor, type, total ${amount(f, f.bill.total)} ${f.bill.currency} and issue date ${f.bill.issue_date} as bill ${f.similarTo.bill_id}, under another number (${f.bill.invoice_number})`)]
+        : none,
+  },
+  { name: 'purchase order found', check: ({ poMissing }) => (poMissing ? [exception('NO_PO', poMissing)] : none) },
+  {
+    name: 'purchase order fits',
+    check: ({ po, vendor, bill }) => {
+      if (!po) return none;
+      const out: BillException[] = [];
+      if (vendor && po.vendor_id !== vendor.vendor_id) out.push(exception('PO_VENDOR_MISMATCH', `${po.po_number} belongs to vendor ${po.vendor_id}, not ${vendor.vendor_id}`));
+      if (po.status !== 'open') out.push(exception('PO_CLOSED', `${po.po_number} is ${po.status}`));
+      if (po.currency !== bill.currency) out.push(exception('CURRENCY_MISMATCH', `bill currency ${bill.currency} ≠ ${po.po_number} currency ${po.currency}`));
+      if (bill.issue_date < po.po_date) out.push(exception('BILL_PREDATES_PO', `bill issued ${bill.issue_date}, before ${po.po_number} was placed on ${po.po_date}`));
+      return out;
+    },
+  },
+  {
+    name: 'currency of the vendor',
+    check: ({ po, vendor, bill }) =>
+      !po && vendor?.currency && vendor.currency.toUpperCase() !== bill.currency
+        ? [exception('CURRENCY_MISMATCH', `bill currency ${bill.currency} ≠ vendor ${vendor.vendor_id} currency ${vendor.currency}`)]
+        : none,
+  },
+  { name: 'lines match the PO', check: ({ match }) => match?.exceptions ?? none },
+  {
+    name: 'no negative invoice line',
+    check: (f) =>
+      isDuplicate(f)
+        ? none
+        : f.negativeLines.map((l) =>
+            exception(
+              'NEGATIVE_LINE',
+              `line ${l.line_id}${l.description ? ` ("${l.description}")` : ''}: quantity ${l.quantity}, net amount ${amount(f, l.net_amount)} — an invoice line cannot be negative (a discount belongs in the allowances); it is matched to nothing`,
+              l.line_id,
+            ),
+          ),
+  },
+  { name: 'tax at an accepted rate', check: ({ bill, policy, vendor }) => checkTax(bill, taxPolicyFor(policy, vendor?.vendor_id ?? null).tax_rates) },
+  { name: 'charges within the limit', check: ({ bill, policy, vendor }) => checkCharges(bill, taxPolicyFor(policy, vendor?.vendor_id ?? null).max_charge) },
+  {
+    name: 'vendor not blocked',
+    check: ({ vendor }) => (vendor?.blocked ? [exception('VENDOR_BLOCKED', `vendor ${vendor.vendor_id} (${vendor.name}) is on the blocklist`)] : none),
+  },
+  {
+    name: 'within the authorization cap',
+    check: (f) => {
+      const cap = f.vendor?.authorization_cap;
+      if (f.isCredit || !cap || !f.ytd) return none;
+      const after = f.ytd.ytd.add(f.bill.total);
+      return after.gt(cap)
+        ? [exception('CAP_EXCEEDED', `year-to-date spend ${amount(f, f.ytd.ytd)} (fiscal year from ${f.ytd.window.fiscalYear}) + this bill ${amount(f, f.bill.total)} = ${amount(f, after)} > cap ${amount(f, cap)}`)]
+        : none;
+    },
+  },
+  {
+    name: 'bank details unchanged',
+    check: ({ vendor, bill }) => {
+      const billIban = normalizeId(bill.supplier.iban);
+      const masterIban = normalizeId(vendor?.iban);
+      return billIban && masterIban && billIban !== masterIban ? [exception('BANK_DETAILS_CHANGED', `payee account ${bill.supplier.iban} ≠ vendor master ${vendor!.iban}`)] : none;
+    },
+  },
+];
+
+/** Runs every check on the facts. */
+export function runChecks(f: Facts, checks: typeof CHECKS = CHECKS): BillException[] {
+  return sortExceptions(checks.flatMap((c) => c.check(f)));
+}
+
+const isNegative = (l: BillLine) => l.quantity.isNegative() || l.net_amount.isNegative();
+
+/** Step 1: what the checks judge, read from the store. */
+async function gather(bill: Bill, source: BillSource, reads: DecisionReads, ctx: DecideContext): Promise<{
+  facts: Facts;
+  dupKey: string | null;
+  dupClaim: Versioned<readonly DuplicateEntry[]> | null;
+  simKey: string | null;
+  simClaim: Versioned<readonly DuplicateEntry[]> | null;
+  docKey: string;
+  docOwner: string | null;
+  billed: Versioned<ReadonlyMap<string, Decimal>>;
+}> {
+  const { policy } = ctx;
+  const isCredit = bill.document_type === 'credit_note';
+
+  // Vendor
+  const taxId = normalizeId(bill.supplier.tax_id);
+  const name = normalizeName(bill.supplier.name);
+  const [byTax, byName] = await Promise.all([taxId ? reads.vendorsByTaxId(taxId) : Promise.resolve([]), name ? reads.vendorsByName(name) : Promise.resolve([])]);
+  const vendor = resolveVendor(bill, byTax, byName)?.vendor ?? null;
+
+  // Duplicates
+  const dupKey = duplicateKey(bill, vendor);
+  const simKey = similarKey(bill, vendor);
+  const docKey = documentKey(source);
+  const [dupClaim, simClaim, docOwner] = await Promise.all([
+    dupKey ? reads.duplicateClaim(dupKey) : Promise.resolve(null),
+    simKey ? reads.duplicateClaim(simKey) : Promise.resolve(null),
+    reads.documentClaim(docKey),
+  ]);
+  const others = (c: Versioned<readonly DuplicateEntry[]> | null) => (c?.value ?? []).filter((e) => e.bill_id !== ctx.billId);
+  const duplicateOf = earlierDuplicate(others(dupClaim), bill, policy.duplicate_window_days);
+  const documentOwner = docOwner && docOwner !== ctx.billId ? docOwner : null;
+  const similarTo = earlierSimilar(others(simClaim), normalizeInvoiceNumber(bill.invoice_number));
+
+  // Negative invoice lines are matched to nothing: the rest is matched (and the PO inferred) as if they were absent.
+  const negativeLines = isCredit ? [] : bill.lines.filter(isNegative);
+  const matchable: Bill = negativeLines.length ? { ...bill, lines: bill.lines.filter((l) => !isNegative(l)) } : bill;
+
+  // Purchase order (credit notes skip it)
+  let po: PurchaseOrder | null = null;
+  let poInferred = false;
+  let poMissing: string | null = null;
+  if (!isCredit) {
+    if (bill.po_reference) {
+      po = await reads.purchaseOrder(normalizePoRef(bill.po_reference));
+      if (!po) poMissing = `purchase order ${bill.po_reference} does not exist`;
+    } else if (vendor) {
+      const candidates = inferPoCandidates(matchable.lines, await reads.openPurchaseOrders(vendor.vendor_id));
+      if (candidates.length === 1) {
+        po = candidates[0]!;
+        poInferred = true;
+      } else if (candidates.length === 0) poMissing = `no PO reference, and no open PO of ${vendor.vendor_id} has a line for every bill line`;
+      else poMissing = `no PO reference, and ${candidates.length} open POs fit (${candidates.map((p) => p.po_number).join(', ')})`;
+    } else poMissing = 'no PO reference, and no PO can be inferred without a known vendor';
+  }
+
+  // Lines (a duplicate only repeats the original's lines; credit notes have none to match)
+  let match: MatchResult | null = null;
+  let billed: Versioned<ReadonlyMap<string, Decimal>> = { value: new Map(), version: 0 };
+  if (po && !duplicateOf && !documentOwner && !isCredit) {
+    billed = await reads.billedQuantities(po.po_number);
+    match = matchLines(matchable, po, billed.value, tolerancesFor(policy, vendor?.vendor_id ?? null));
+  }
+
+  const ytd = vendor ? await yearToDate(vendor, policy, ctx.nowMs, reads) : null;
+  return {
+    facts: { bill, policy, isCredit, vendor, duplicateOf, documentOwner, similarTo, po, poInferred, poMissing, negativeLines, match, ytd },
+    dupKey,
+    dupClaim,
+    simKey,
+    simClaim,
+    docKey,
+    docOwner,
+    billed,
+  };
+}
+
 export async function decide(
   bill: Bill,
   canonical: CanonicalBill | null,
@@ -96,110 +291,22 @@ export async function decide(
   ctx: DecideContext,
 ): Promise<Decided> {
   const { policy } = ctx;
-  const found: BillException[] = [];
-  const isCredit = bill.document_type === 'credit_note';
-  const money = (d: Decimal) => formatAmount(d, bill.currency);
+  // 1. Facts
+  const g = await gather(bill, source, reads, ctx);
+  const { vendor, po, poInferred, match, ytd } = g.facts;
 
-  // 1. Vendor
-  const taxId = normalizeId(bill.supplier.tax_id);
-  const name = normalizeName(bill.supplier.name);
-  const [byTax, byName] = await Promise.all([
-    taxId ? reads.vendorsByTaxId(taxId) : Promise.resolve([]),
-    name ? reads.vendorsByName(name) : Promise.resolve([]),
-  ]);
-  const vm = resolveVendor(bill, byTax, byName);
-  const vendor = vm?.vendor ?? null;
-  if (!vendor) {
-    found.push(
-      exception('VENDOR_UNKNOWN', `no vendor matches ${[bill.supplier.name && `name "${bill.supplier.name}"`, bill.supplier.tax_id && `tax id ${bill.supplier.tax_id}`].filter(Boolean).join(' or ') || 'a bill with no supplier name or tax id'}`),
-    );
-  }
+  // 2. Checks
+  const exceptions = runChecks(g.facts);
 
-  // 2. Duplicates
-  const dupKey = duplicateKey(bill, vendor);
-  const docKey = documentKey(source);
-  const [dupClaim, docOwner] = await Promise.all([
-    dupKey ? reads.duplicateClaim(dupKey) : Promise.resolve(null),
-    reads.documentClaim(docKey),
-  ]);
-  const earlier = dupClaim?.value.find(
-    (e) => e.bill_id !== ctx.billId && Math.abs(daysBetween(e.issue_date, bill.issue_date)) <= policy.duplicate_window_days,
-  );
-  let duplicate = false;
-  if (earlier) {
-    duplicate = true;
-    found.push(exception('DUPLICATE', `same vendor, type and invoice number ${bill.invoice_number} as bill ${earlier.bill_id} (issued ${earlier.issue_date}, within ${policy.duplicate_window_days} days)`));
-  } else if (docOwner && docOwner !== ctx.billId) {
-    duplicate = true;
-    found.push(exception('DUPLICATE', `the same document (byte-identical, part ${source.part}) as bill ${docOwner}`));
-  }
-
-  // 3. Purchase order (credit notes skip it)
-  let po: PurchaseOrder | null = null;
-  let poInferred = false;
-  if (!isCredit) {
-    if (bill.po_reference) {
-      po = await reads.purchaseOrder(normalizePoRef(bill.po_reference));
-      if (!po) found.push(exception('NO_PO', `purchase order ${bill.po_reference} does not exist`));
-    } else if (vendor) {
-      const candidates = inferPoCandidates(bill.lines, await reads.openPurchaseOrders(vendor.vendor_id));
-      if (candidates.length === 1) {
-        po = candidates[0]!;
-        poInferred = true;
-      } else if (candidates.length === 0) {
-        found.push(exception('NO_PO', `no PO reference, and no open PO of ${vendor.vendor_id} has a line for every bill line`));
-      } else {
-        found.push(exception('NO_PO', `no PO reference, and ${candidates.length} open POs fit (${candidates.map((p) => p.po_number).join(', ')})`));
-      }
-    } else {
-      found.push(exception('NO_PO', 'no PO reference, and no PO can be inferred without a known vendor'));
-    }
-  }
-  if (po) {
-    if (vendor && po.vendor_id !== vendor.vendor_id) {
-      found.push(exception('PO_VENDOR_MISMATCH', `${po.po_number} belongs to vendor ${po.vendor_id}, not ${vendor.vendor_id}`));
-    }
-    if (po.status !== 'open') found.push(exception('PO_CLOSED', `${po.po_number} is ${po.status}`));
-    if (po.currency !== bill.currency) found.push(exception('CURRENCY_MISMATCH', `bill currency ${bill.currency} ≠ ${po.po_number} currency ${po.currency}`));
-    if (bill.issue_date < po.po_date) found.push(exception('BILL_PREDATES_PO', `bill issued ${bill.issue_date}, before ${po.po_number} was placed on ${po.po_date}`));
-  } else if (vendor?.currency && vendor.currency !== bill.currency) {
-    found.push(exception('CURRENCY_MISMATCH', `bill currency ${bill.currency} ≠ vendor ${vendor.vendor_id} currency ${vendor.currency}`));
-  }
-
-  // 4. Lines (a duplicate only repeats the original's lines; credit notes have none to match)
-  let match: LineMatch[] = [];
-  let billed: Versioned<ReadonlyMap<string, Decimal>> = { value: new Map(), version: 0 };
-  let reservations: ReadonlyMap<string, Decimal> = new Map();
-  if (po && !duplicate && !isCredit) {
-    billed = await reads.billedQuantities(po.po_number);
-    const r = matchLines(bill, po, billed.value, tolerancesFor(policy, vendor?.vendor_id ?? null));
-    match = [...r.lines];
-    found.push(...r.exceptions);
-    reservations = r.reservations;
-  }
-
-  // 5. Policy gate
-  let spend: Versioned<Decimal> = { value: Decimal.ZERO, version: 0 };
-  if (vendor) {
-    if (vendor.blocked) found.push(exception('VENDOR_BLOCKED', `vendor ${vendor.vendor_id} (${vendor.name}) is on the blocklist`));
-    spend = await reads.vendorSpend(vendor.vendor_id);
-    if (!isCredit && vendor.authorization_cap) {
-      const ytd = vendor.ytd_spend.add(spend.value);
-      if (ytd.add(bill.total).gt(vendor.authorization_cap)) {
-        found.push(exception('CAP_EXCEEDED', `year-to-date spend ${money(ytd)} + this bill ${money(bill.total)} = ${money(ytd.add(bill.total))} > cap ${money(vendor.authorization_cap)}`));
-      }
-    }
-    const billIban = normalizeId(bill.supplier.iban);
-    const masterIban = normalizeId(vendor.iban);
-    if (billIban && masterIban && billIban !== masterIban) {
-      found.push(exception('BANK_DETAILS_CHANGED', `payee account ${bill.supplier.iban} ≠ vendor master ${vendor.iban}`));
-    }
-  }
-
-  const exceptions = sortExceptions(found);
-  const { state, touchless } = route({ exceptions, total: bill.total, documentType: bill.document_type, autoApproveMax: policy.auto_approve_max });
+  // 3. Route: a bill whose amounts a reviewer changed is never touchless.
+  const autoApproveMax = ctx.reviewedAmounts ? Decimal.ZERO : policy.auto_approve_max;
+  const { state, touchless } = route({ exceptions, total: bill.total, documentType: bill.document_type, autoApproveMax });
   const approvers = requiredApprovers(state, vendor, bill.total, policy, ctx.reviewer ? [source.submitter, ctx.reviewer] : source.submitter);
+
+  // 4. What the decision writes
+  const reservations = match?.reservations ?? new Map<string, Decimal>();
   const reservedPo = state !== 'blocked' && reservations.size > 0 ? po : null;
+  const paid = state === 'ready_for_payment';
   const at = new Date(ctx.nowMs).toISOString();
   const record = baseRecord(ctx.billId, at, source, canonical, {
     state,
@@ -210,18 +317,28 @@ export async function decide(
     approvers,
     notify_at: approvers.length > 0 ? notifyAt(ctx.nowMs, policy) : null,
     reservations: reservedPo ? { [reservedPo.po_number]: Object.fromEntries([...reservations].map(([k, v]) => [k, v.toString()])) } : {},
-    spend: state === 'ready_for_payment' ? bill.total.toString() : null,
-    duplicate_key: dupKey,
-    document_key: docOwner ? null : docKey,
-    match,
+    spend: paid ? spendOf(bill.document_type, bill.total).toString() : null,
+    duplicate_key: g.dupKey,
+    similar_key: g.simKey,
+    // Unclaimed bytes are claimed by this bill; a reviewed bill holds its claim already.
+    document_key: g.docOwner ? null : g.docKey,
+    match: match ? [...match.lines] : ([] as LineMatch[]),
     invoice_number: bill.invoice_number,
     issue_date: bill.issue_date,
     currency: bill.currency,
-    total: money(bill.total),
+    total: formatAmount(bill.total, bill.currency),
     document_type: bill.document_type,
+    reviewed_amounts: ctx.reviewedAmounts ?? false,
   });
 
-  const entry: DuplicateEntry = { bill_id: ctx.billId, issue_date: bill.issue_date };
+  const entry: DuplicateEntry = {
+    bill_id: ctx.billId,
+    issue_date: bill.issue_date,
+    total: bill.total.toString(),
+    currency: bill.currency,
+    number: normalizeInvoiceNumber(bill.invoice_number),
+  };
+  const claimed = (c: Versioned<readonly DuplicateEntry[]> | null) => (c?.value ?? []).some((e) => e.bill_id === ctx.billId);
   return {
     touchless,
     commit: {
@@ -234,16 +351,17 @@ export async function decide(
           action: touchless ? 'approved_touchless' : 'decided',
           from_state: null,
           to_state: state,
-          message: `${describeSource(source)} — ${decisionMessage(state, touchless, exceptions, bill, vendor, po, poInferred, policy, approvers)}`,
+          message: `${describeSource(source)} — ${decisionMessage(state, touchless, exceptions, bill, vendor, po, poInferred, policy, approvers, ctx.reviewedAmounts ?? false)}`,
           codes: exceptions.map((e) => e.code),
         },
       ],
-      duplicateClaim: dupKey && dupClaim ? { key: dupKey, version: dupClaim.version, entry } : null,
-      documentClaim: docOwner ? null : docKey,
-      reservations: reservedPo ? [{ po_number: reservedPo.po_number, version: billed.version, previous: billed.value, add: reservations }] : [],
+      duplicateClaim: g.dupKey && g.dupClaim && !claimed(g.dupClaim) ? { key: g.dupKey, version: g.dupClaim.version, entry } : null,
+      similarClaim: g.simKey && g.simClaim && !claimed(g.simClaim) ? { key: g.simKey, version: g.simClaim.version, entry } : null,
+      documentClaim: record.document_key,
+      reservations: reservedPo ? [{ po_number: reservedPo.po_number, version: g.billed.version, previous: g.billed.value, add: reservations }] : [],
       spend:
-        vendor && state === 'ready_for_payment'
-          ? { vendor_id: vendor.vendor_id, version: spend.version, previous: spend.value, add: bill.total }
+        vendor && ytd && paid
+          ? { vendor_id: vendor.vendor_id, version: ytd.pipeline.version, previous: ytd.pipeline.value, add: spendOf(bill.document_type, bill.total), at, bill_id: ctx.billId }
           : null,
     },
   };
@@ -267,12 +385,15 @@ function decisionMessage(
   poInferred: boolean,
   policy: Policy,
   approvers: readonly string[],
+  reviewedAmounts: boolean,
 ): string {
   const who = vendor ? `vendor ${vendor.vendor_id}` : 'unknown vendor';
   const poText = po ? `${po.po_number}${poInferred ? ' (inferred)' : ''}` : 'no PO';
   const head = `${who}, ${poText}, total ${formatAmount(bill.total, bill.currency)} ${bill.currency}`;
   if (touchless) return `${head}: touchless — no exception and total ≤ auto-approve limit ${policy.auto_approve_max}; ready for payment`;
-  if (exceptions.length === 0) return `${head}: no exception; awaiting approval by ${approvers.join(' and ')}`;
+  if (exceptions.length === 0) {
+    return `${head}: no exception; awaiting approval by ${approvers.join(' and ')}${reviewedAmounts ? ' (a reviewer changed its amounts or lines: never touchless)' : ''}`;
+  }
   const list = exceptions.map((e) => `${e.code}: ${e.message}`).join('; ');
   return `${head}: ${state}${approvers.length ? ` (to ${approvers.join(' and ')})` : ''} — ${list}`;
 }

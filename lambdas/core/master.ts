@@ -8,6 +8,7 @@ import { CsvSyntaxError, parseCsv, type CsvRecord } from './csv.ts';
 import { isRealDate, isTimeZone } from './dates.ts';
 import { Decimal, isCurrencyCode } from './money.ts';
 import { normalizePoRef } from './normalize.ts';
+import { DEFAULT_TAX_RATES } from './tax.ts';
 
 export interface Vendor {
   readonly vendor_id: string;
@@ -18,7 +19,12 @@ export interface Vendor {
   readonly email: string | null;
   readonly currency: string | null;
   readonly authorization_cap: Decimal | null;
+  /** Year-to-date spend as the master holds it, as of `ytd_as_of` (or the import moment). */
   readonly ytd_spend: Decimal;
+  /** The day `ytd_spend` holds as of (that whole day, policy time zone); null = the import moment. */
+  readonly ytd_as_of?: string | null;
+  /** When the master was imported (ISO instant): what an empty `ytd_as_of` covers up to. */
+  readonly imported_at?: string | null;
   readonly blocked: boolean;
   readonly approver: string | null;
   readonly category: string | null;
@@ -59,6 +65,12 @@ export interface Tolerances {
   readonly quantity_tolerance_pct: Decimal;
 }
 
+/** What the policy may override per supplier under `suppliers`. */
+export interface SupplierOverrides extends Partial<Tolerances> {
+  readonly tax_rates?: readonly Decimal[];
+  readonly max_charge?: Decimal;
+}
+
 export interface QuietHours {
   /** `HH:MM` local time */
   readonly start: string;
@@ -77,7 +89,13 @@ export interface Policy extends Tolerances {
   readonly category_approvers: Readonly<Record<string, string>>;
   readonly supplier_reminder_days: number;
   readonly confidence_threshold: Decimal;
-  readonly suppliers: Readonly<Record<string, Partial<Tolerances>>>;
+  readonly suppliers: Readonly<Record<string, SupplierOverrides>>;
+  /** `MM-DD`: the first day of the fiscal year, in the policy time zone. */
+  readonly fiscal_year_start: string;
+  /** Accepted VAT rates in percent (domain.md §4a). */
+  readonly tax_rates: readonly Decimal[];
+  /** Document-level charges above this are `UNEXPECTED_CHARGE`. */
+  readonly max_charge: Decimal;
 }
 
 export interface MasterData {
@@ -85,6 +103,11 @@ export interface MasterData {
   readonly purchaseOrders: readonly PurchaseOrder[];
   readonly goodsReceipts: readonly GoodsReceipt[];
   readonly policy: Policy;
+  /**
+   * The import moment (ISO instant): what a vendor's `ytd_spend` without `ytd_as_of` covers up
+   * to. Absent: the store's clock when it writes the master.
+   */
+  readonly imported_at?: string;
 }
 
 export interface MasterProblem {
@@ -203,6 +226,7 @@ function parseVendors(text: string | undefined, problems: MasterProblem[]): Vend
       currency: r.currency('currency', false),
       authorization_cap: r.decimal('authorization_cap'),
       ytd_spend: r.decimal('ytd_spend', false, false) ?? Decimal.ZERO,
+      ytd_as_of: r.date('ytd_as_of', false),
       blocked: r.bool('blocked', false),
       approver: r.email('approver'),
       category: r.text('category'),
@@ -283,10 +307,20 @@ const decimalText = z
     return d;
   });
 
+/** Percentages as decimal strings (`["0", "7", "19"]`), at most 100 each, no repeats needed. */
+const taxRatesSchema = z
+  .array(decimalText)
+  .min(1, 'needs at least one rate (use ["0"] to accept only untaxed bills)')
+  .refine((rs) => rs.every((r) => r.lte(Decimal.HUNDRED)), 'a rate is a percentage between 0 and 100');
+
 const tolerancesSchema = z.object({
   price_tolerance_pct: decimalText.optional(),
   quantity_tolerance_pct: decimalText.optional(),
+  tax_rates: taxRatesSchema.optional(),
+  max_charge: decimalText.optional(),
 });
+
+const MMDD = /^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 
 const email = z.string().regex(EMAIL, 'not an email address');
 
@@ -312,6 +346,13 @@ const policySchema = z
     supplier_reminder_days: z.coerce.number().int().min(0).default(5),
     confidence_threshold: decimalText.default(Decimal.from('0.8')),
     suppliers: z.record(z.string(), tolerancesSchema).default({}),
+    fiscal_year_start: z
+      .string()
+      .regex(MMDD, 'must be MM-DD')
+      .refine((v) => isRealDate(`2024-${v}`) && v !== '02-29', 'must be a day every year has (MM-DD, not 02-29)')
+      .default('01-01'),
+    tax_rates: taxRatesSchema.default(DEFAULT_TAX_RATES.map((r) => Decimal.from(r))),
+    max_charge: decimalText.default(Decimal.ZERO),
   })
   .refine((p) => !p.second_approver || p.second_approver.toLowerCase() !== p.admin_approver.toLowerCase(), {
     message: 'second_approver must not be the admin_approver (dual sign-off needs two different people)',
@@ -383,6 +424,12 @@ export function parseMasterData(files: MasterFiles): MasterData {
     lines: [...lines.values()].map((l) => ({ ...l, received: received.get(`${key}#${l.line_no}`) ?? Decimal.ZERO })),
   }));
   return { vendors, purchaseOrders, goodsReceipts: receipts.map((r) => r.grn), policy };
+}
+
+/** The accepted tax rates and the charge limit for a vendor: its `suppliers` override, else the policy's. */
+export function taxPolicyFor(policy: Policy, vendorId: string | null): { readonly tax_rates: readonly Decimal[]; readonly max_charge: Decimal } {
+  const o = vendorId ? policy.suppliers[vendorId] : undefined;
+  return { tax_rates: o?.tax_rates ?? policy.tax_rates, max_charge: o?.max_charge ?? policy.max_charge };
 }
 
 /** The tolerances that apply to a vendor: its `suppliers` override, else the policy's. */

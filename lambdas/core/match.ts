@@ -112,13 +112,17 @@ export function matchLines(
     }
     const p = hit.poLine;
 
-    // Price: exact comparison, unit_price > (limit + one minor unit) × base quantity.
+    // Price, on the line's amount: net amount > quantity × PO price × (1 + tolerance), exact, by
+    // more than one minor unit. A price per 100 units or under one minor unit hides nothing.
+    const atPo = line.quantity.mul(p.unit_price);
     const limit = p.unit_price.mul(priceFactor);
-    if (line.unit_price.gt(limit.add(minor).mul(line.price_base_quantity))) {
+    const amountLimit = atPo.mul(priceFactor);
+    if (line.net_amount.gt(amountLimit.add(minor))) {
+      const scale = minorUnit(bill.currency);
       found.push(
         exception(
           'PRICE_VARIANCE',
-          `line ${line.line_id}: unit price ${price(unit, bill.currency)} > PO ${price(p.unit_price, bill.currency)} + ${tol.price_tolerance_pct}% (${price(limit, bill.currency)})`,
+          `line ${line.line_id}: amount ${line.net_amount.toFixed(scale)} > ${line.quantity} × PO ${price(p.unit_price, bill.currency)} + ${tol.price_tolerance_pct}% (${price(amountLimit.round(Math.max(scale, Math.min(amountLimit.scale, 4))), bill.currency)}); unit price ${price(unit, bill.currency)}`,
           line.line_id,
         ),
       );

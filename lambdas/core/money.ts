@@ -139,6 +139,9 @@ export class Decimal {
   isNegative(): boolean {
     return this.units < 0n;
   }
+  isPositive(): boolean {
+    return this.units > 0n;
+  }
 
   /** Drops trailing zeros of the fraction (`1.500` → `1.5`). */
   normalized(): Decimal {

@@ -1,4 +1,5 @@
 /** Normalizations the matching rules compare by (spec/domain.md §3–§5). */
+import { CONFUSABLE_ASCII_PAIRS } from './data/confusables-ascii.ts';
 
 const LEGAL_FORMS = new Set([
   'inc', 'incorporated', 'llc', 'ltd', 'limited', 'gmbh', 'ag', 'co', 'corp', 'corporation', 'company',
@@ -6,7 +7,7 @@ const LEGAL_FORMS = new Set([
 ]);
 
 /**
- * Vendor name for comparison: lower case, `&` → `and`, punctuation deleted (not replaced:
+ * Vendor name for comparison: lower case, `&` → ` and ` (so `A&B` = `A & B`), punctuation deleted (not replaced:
  * `S.A.` → `sa`), white space collapsed, trailing legal-form words removed while more than
  * one word remains.
  */
@@ -28,7 +29,7 @@ function computeNormalizedName(name: string): string {
   const cleaned = name
     .normalize('NFKC')
     .toLowerCase()
-    .replace(/&/g, 'and')
+    .replace(/&/g, ' and ')
     .replace(/[^\p{L}\p{N}\s]/gu, '')
     .replace(/\s+/g, ' ')
     .trim();
@@ -47,16 +48,52 @@ export function normalizePoRef(ref: string | null | undefined): string {
   return normalizeId(ref);
 }
 
+/** Non-ASCII character → its ASCII look-alike, from Unicode's confusables data (UTS #39). */
+const CONFUSABLE_ASCII: ReadonlyMap<string, string> = new Map(
+  CONFUSABLE_ASCII_PAIRS.map((p) => {
+    const [from, to] = [...p];
+    return [from!, to!];
+  }),
+);
+
+const ND = /\p{Nd}/u;
+
+/** The value of a decimal digit of any script: Unicode encodes each script's 0–9 contiguously. */
+function digitValue(ch: string): number {
+  let cp = ch.codePointAt(0)!;
+  let back = 0;
+  while (back < 60 && ND.test(String.fromCodePoint(cp - 1))) {
+    cp--;
+    back++;
+  }
+  return back % 10;
+}
+
+/** One character as the ASCII it reads as, upper-cased; characters with no look-alike stay (upper-cased). */
+function asciiLookAlike(ch: string): string {
+  if (ch.length === 1 && ch.charCodeAt(0) < 0x80) return ch.toUpperCase();
+  if (ND.test(ch)) return String(digitValue(ch));
+  // Upper-case first, then look the letter up in either case, so that `п` and `П` read alike.
+  const upper = ch.toUpperCase();
+  const hit = CONFUSABLE_ASCII.get(upper) ?? CONFUSABLE_ASCII.get(upper.toLowerCase()) ?? CONFUSABLE_ASCII.get(ch);
+  return hit ? hit.toUpperCase() : upper;
+}
+
 /**
- * Invoice number for duplicate detection: upper-cased, every non-alphanumeric character
- * removed, leading zeros of every digit run removed (a run of only zeros kept as `0`):
- * `INV-0012`, `inv 12` and `INV12` are one number.
+ * Invoice number for duplicate detection (spec/domain.md §5, v2): Unicode NFKC; decimal digits of
+ * any script become their ASCII digit; every other character its ASCII look-alike where
+ * Unicode's confusables data gives one; upper-cased; `O` read as `0`, `I` and `L` as `1`; then
+ * runs of letters and runs of digits (anything else only separates), each digit run without its
+ * leading zeros (a run of only zeros is `0`), joined. `INV-0012`, `inv 12`, `INV12` and
+ * `ІNV-OO12` are one number; so are `2026-0001` and `2026-1`.
  */
 export function normalizeInvoiceNumber(n: string | null | undefined): string {
-  return (n ?? '')
-    .toUpperCase()
-    .replace(/[^\p{L}\p{N}]/gu, '')
-    .replace(/\d+/g, (run) => run.replace(/^0+(?=\d)/, ''));
+  if (!n) return '';
+  let mapped = '';
+  for (const ch of n.normalize('NFKC')) mapped += asciiLookAlike(ch);
+  mapped = mapped.normalize('NFKC').replace(/O/g, '0').replace(/[IL]/g, '1');
+  const runs = mapped.match(/\p{Nd}+|\p{L}+/gu) ?? [];
+  return runs.map((r) => (/^\d/.test(r) ? r.replace(/^0+(?=\d)/, '') : r)).join('');
 }
 
 /** Item codes: trimmed, case-insensitive. */

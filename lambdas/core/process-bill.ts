@@ -24,7 +24,12 @@ export interface ProcessInput {
    * version chain) and the audit row of the review, written in the same transaction before the
    * decision's own row.
    */
-  readonly replacing?: { readonly bill: BillRecord; readonly review: Omit<AuditRecord, 'bill_id' | 'seq'> };
+  readonly replacing?: {
+    readonly bill: BillRecord;
+    readonly review: Omit<AuditRecord, 'bill_id' | 'seq'>;
+    /** The reviewer changed amounts or lines: the bill is never touchless. */
+    readonly reviewedAmounts?: boolean;
+  };
 }
 
 export interface ProcessDeps {
@@ -60,7 +65,7 @@ export async function processBill(input: ProcessInput, deps: ProcessDeps): Promi
 async function decideOnce(input: ProcessInput, deps: ProcessDeps): Promise<Decided> {
   const policy = await deps.store.policy();
   const nowMs = deps.now();
-  const ctx = { billId: input.billId, nowMs, policy, reviewer: input.replacing?.review.actor ?? null };
+  const ctx = { billId: input.billId, nowMs, policy, reviewer: input.replacing?.review.actor ?? null, reviewedAmounts: input.replacing?.reviewedAmounts ?? false };
   const validated = validateBill(input.canonical ?? {}, { confidenceThreshold: policy.confidence_threshold });
   const reading = [...input.readingExceptions, ...(input.canonical ? validated.exceptions : [])];
   if (reading.length > 0 || !validated.bill) {

@@ -20,6 +20,7 @@ import { ConflictError, type BillRecord, type BillStore } from './ports/store.ts
 import { DecisionContentionError, processBill } from './process-bill.ts';
 import type { Part, Submission } from './submission.ts';
 import { validateBill } from './validate.ts';
+import { Decimal, isCurrencyCode, oneMinorUnit } from './money.ts';
 
 /** The review was refused; nothing was written. `problems` name fields of the corrected bill. */
 export class ReviewRefusedError extends Error {
@@ -71,7 +72,8 @@ export async function submitReview(input: ReviewInput, deps: ReviewDeps): Promis
   const shaped = shapeBill(input.corrected);
   if (!shaped.ok) throw new ReviewRefusedError('the corrected bill has problems', shaped.problems);
   // A person confirmed every field: no confidence below any threshold is left.
-  const { confidence: _dropped, ...confirmed } = input.corrected as CanonicalBill;
+  const { confidence: _dropped, ...asPosted } = input.corrected as CanonicalBill;
+  const confirmed = payableAfterReview(bill.canonical ?? {}, asPosted);
   const policy = await deps.store.policy();
   const checked = validateBill(confirmed, { confidenceThreshold: policy.confidence_threshold });
   if (checked.exceptions.length > 0) {
@@ -97,6 +99,45 @@ export async function submitReview(input: ReviewInput, deps: ReviewDeps): Promis
   return submission;
 }
 
+/** Fields whose change by a reviewer makes the bill never touchless (amounts, lines, currency, type). */
+const AMOUNT_FIELDS = /^(lines|tax_breakdown|net_total|tax_total|total|payable|prepaid|rounding|allowance_total|charge_total|currency|document_type)\b/;
+
+/** Did the reviewer change amounts or lines? (`changes` as `changedFields` gives them.) */
+export function changesAmounts(changes: readonly string[]): boolean {
+  return changes.some((c) => AMOUNT_FIELDS.test(c));
+}
+
+/**
+ * `payable` after a review: where the reviewer left it as read but changed the total, prepaid or
+ * rounding, it is derived again (`total − prepaid + rounding`); where the reviewer changed it,
+ * it must agree with them to one minor unit, or the review is refused.
+ */
+export function payableAfterReview(before: CanonicalBill, after: CanonicalBill): CanonicalBill {
+  const text = (v: unknown) => (v === null || v === undefined ? '' : String(v).trim());
+  const drivers = ['total', 'prepaid', 'rounding'] as const;
+  const payableChanged = text(before.payable) !== text(after.payable);
+  if (!payableChanged) {
+    if (drivers.some((k) => text(before[k]) !== text(after[k]))) {
+      const { payable: _stale, ...rest } = after;
+      return { ...rest, payable: null };
+    }
+    return after;
+  }
+  if (text(after.payable) === '') return after;
+  const d = (v: unknown) => Decimal.tryParse(text(v) || '0');
+  const [payable, total, prepaid, rounding] = [d(after.payable), d(after.total), d(after.prepaid), d(after.rounding)];
+  if (!payable || !total || !prepaid || !rounding) return after; // the reading checks name the field
+  const due = total.sub(prepaid).add(rounding);
+  const currency = text(after.currency).toUpperCase();
+  const one = oneMinorUnit(isCurrencyCode(currency) ? currency : 'EUR');
+  if (payable.sub(due).abs().gt(one)) {
+    throw new ReviewRefusedError('the corrected bill does not add up', [
+      { field: 'payable', message: `payable ${text(after.payable)} ≠ total ${total} − prepaid ${prepaid} + rounding ${rounding} = ${due}` },
+    ]);
+  }
+  return after;
+}
+
 /** Task DecideBill for a review submission: the corrected bill as the next version of the bill. */
 export async function decideReviewedBill(input: { submission: Submission; part: Part }, deps: { store: BillStore; now: () => number }): Promise<OutcomeRow> {
   const review = input.submission.review!;
@@ -118,6 +159,7 @@ export async function decideReviewedBill(input: { submission: Submission; part: 
         source: bill.source,
         replacing: {
           bill,
+          reviewedAmounts: changesAmounts(review.changes),
           review: {
             at,
             actor: review.reviewer,

@@ -28,7 +28,8 @@ export function route({ exceptions, total, documentType, autoApproveMax }: Route
   if (exceptions.some((e) => exceptionClass(e.code) === 'deny')) return { state: 'blocked', touchless: false };
   if (exceptions.length > 0) return { state: 'flagged', touchless: false };
   // Credit notes always go to a person: there is nothing to pay, and they reduce the spend.
-  if (documentType === 'invoice' && total.lte(autoApproveMax)) return { state: 'ready_for_payment', touchless: true };
+  // Touchless needs a positive limit: with the default 0 nothing is touchless, a 0.00 bill included.
+  if (documentType === 'invoice' && autoApproveMax.isPositive() && total.lte(autoApproveMax)) return { state: 'ready_for_payment', touchless: true };
   return { state: 'awaiting_approval', touchless: false };
 }
 

@@ -26,6 +26,15 @@ export interface BillLine {
   readonly charge_total: Decimal | null;
 }
 
+/** One row of the VAT breakdown (EN 16931 BG-23), exact. */
+export interface TaxRow {
+  readonly category: string | null;
+  /** Percent; null when the document gave none (then it cannot be an accepted rate). */
+  readonly rate: Decimal | null;
+  readonly taxable_amount: Decimal;
+  readonly tax_amount: Decimal;
+}
+
 /** A bill that passed the reading checks: exact amounts, a real issue date, an ISO currency. */
 export interface Bill {
   readonly document_type: 'invoice' | 'credit_note';
@@ -46,6 +55,8 @@ export interface Bill {
   readonly charge_total: Decimal | null;
   readonly net_total: Decimal;
   readonly tax_total: Decimal;
+  /** The VAT breakdown, or null when the document has none. */
+  readonly tax_breakdown: readonly TaxRow[] | null;
   readonly total: Decimal;
   readonly prepaid: Decimal | null;
   readonly rounding: Decimal | null;
@@ -103,8 +114,9 @@ function checkShaped(b: ShapedBill, options: ValidationOptions): ValidationResul
   let currency: string | null = null;
   if (!currencyRaw) found.push(exception('CURRENCY_UNCLEAR', 'field currency: missing'));
   else if (currencyRaw.toLowerCase() === 'unclear') found.push(exception('CURRENCY_UNCLEAR', 'field currency: the reader could not tell the currency'));
-  else if (!isCurrencyCode(currencyRaw)) found.push(exception('CURRENCY_UNCLEAR', `field currency: "${currencyRaw}" is not an ISO 4217 currency code`));
-  else currency = currencyRaw;
+  // ISO 4217 codes compared case-insensitively: `eur` is EUR.
+  else if (!isCurrencyCode(currencyRaw.toUpperCase())) found.push(exception('CURRENCY_UNCLEAR', `field currency: "${currencyRaw}" is not an ISO 4217 currency code`));
+  else currency = currencyRaw.toUpperCase();
 
   // Dates
   const issue = orNull(b.issue_date);
@@ -165,6 +177,14 @@ function checkShaped(b: ShapedBill, options: ValidationOptions): ValidationResul
   const prepaid = amountOf('prepaid', b.prepaid, false);
   const rounding = amountOf('rounding', b.rounding, false);
   const payableStated = amountOf('payable', b.payable, false);
+  const taxBreakdown: TaxRow[] | null = b.tax_breakdown
+    ? b.tax_breakdown.map((r, i) => ({
+        category: orNull(r.category),
+        rate: amountOf(`tax_breakdown[${i}].rate`, r.rate, false),
+        taxable_amount: amountOf(`tax_breakdown[${i}].taxable_amount`, r.taxable_amount, true) ?? Decimal.ZERO,
+        tax_amount: amountOf(`tax_breakdown[${i}].tax_amount`, r.tax_amount, true) ?? Decimal.ZERO,
+      }))
+    : null;
 
   // Confidence of extracted reads
   if (options.confidenceThreshold && b.confidence) {
@@ -230,6 +250,7 @@ function checkShaped(b: ShapedBill, options: ValidationOptions): ValidationResul
       charge_total: chargeTotal,
       net_total: netTotal,
       tax_total: taxTotal,
+      tax_breakdown: taxBreakdown && taxBreakdown.length > 0 ? taxBreakdown : null,
       total,
       prepaid,
       rounding,

@@ -8,7 +8,7 @@ import { signLink, verifyLink } from '../../lambdas/core/approval-links.ts';
 import type { CanonicalBill } from '../../lambdas/core/bill.ts';
 import { newBillId } from '../../lambdas/core/ids.ts';
 import { processBill } from '../../lambdas/core/process-bill.ts';
-import { bill, master, VENDORS_CSV } from '../support/builders.ts';
+import { bill, master, POLICY_JSON, VENDORS_CSV } from '../support/builders.ts';
 import { freshStore } from '../support/db.ts';
 
 const NOW = Date.parse('2026-03-03T10:00:00+01:00');
@@ -16,7 +16,8 @@ const SECRET = new TextEncoder().encode('test-signing-secret-of-enough-length');
 
 async function world(vendors = VENDORS_CSV) {
   const store = await freshStore();
-  await store.importMaster(master({ 'vendors.csv': vendors }));
+  // Touchless up to 20.00 only, so that small honest bills wait for an approver.
+  await store.importMaster(master({ 'vendors.csv': vendors, 'policy.json': POLICY_JSON.replace('"500"', '"20"') }));
   let clock = NOW;
   const sent: { to: string; subject: string }[] = [];
   const deps: ApprovalDeps = { store, secret: SECRET, now: () => clock, notifySupplier: async (m) => void sent.push(m) };
@@ -26,9 +27,9 @@ async function world(vendors = VENDORS_CSV) {
   return { store, deps, submit, links, sent, advance: (ms: number) => (clock += ms) };
 }
 
-/** 1,190.00: above the touchless limit (500), below the dual threshold. */
+/** 238.00 (200.00 + 19 % VAT): above the touchless limit (20), below the dual threshold. */
 const awaiting = (n = 'A-1', o: Partial<CanonicalBill> = {}) =>
-  bill({ invoice_number: n, lines: [{ line_id: '1', item_code: 'A-100', description: 'Widget', quantity: '8', unit_price: '12.50', net_amount: '100.00' }, { line_id: '2', item_code: 'B-200', quantity: '5', unit_price: '20.00', net_amount: '100.00' }], net_total: '200.00', tax_total: '990.00', total: '1190.00', ...o });
+  bill({ invoice_number: n, lines: [{ line_id: '1', item_code: 'A-100', description: 'Widget', quantity: '8', unit_price: '12.50', net_amount: '100.00' }, { line_id: '2', item_code: 'B-200', quantity: '5', unit_price: '20.00', net_amount: '100.00' }], net_total: '200.00', tax_total: '38.00', total: '238.00', ...o });
 
 describe('links', () => {
   it('verifies a genuine link and refuses a forged or tampered one', () => {
@@ -60,7 +61,7 @@ describe('approving', () => {
     expect((await w.store.getBill(b.bill_id))!.state).toBe('awaiting_approval');
     const done = await actOnLink(l.approve, {}, w.deps);
     expect(done).toMatchObject({ kind: 'done', bill: { state: 'ready_for_payment' } });
-    expect((await w.store.vendorSpend('V001')).value.toString()).toBe('1190');
+    expect((await w.store.vendorSpend('V001', '0')).value.toString()).toBe('238');
     expect((await w.store.audit(b.bill_id)).map((a) => a.action)).toEqual(['decided', 'approved']);
   });
 
@@ -107,7 +108,7 @@ describe('approving', () => {
     const lq = (await w.links(q.bill_id))['buyer@example.com']!;
     expect(await actOnLink(lq.query, {}, w.deps)).toMatchObject({ kind: 'refused', reason: expect.stringContaining('message') });
     expect(await actOnLink(lq.query, { message: 'Which delivery is this?' }, w.deps)).toMatchObject({ kind: 'done', bill: { state: 'waiting_on_supplier' } });
-    const r = await w.submit(awaiting('R-1', { lines: [{ line_id: '1', item_code: 'A-100', quantity: '2', unit_price: '12.50', net_amount: '25.00' }], net_total: '25.00', tax_total: '1165.00' }));
+    const r = await w.submit(awaiting('R-1', { lines: [{ line_id: '1', item_code: 'A-100', quantity: '2', unit_price: '12.50', net_amount: '25.00' }], net_total: '25.00', tax_total: '4.75', total: '29.75' }));
     const before = (await w.store.billedQuantities('PO-7001')).value.get('1')!.toString();
     const lr = (await w.links(r.bill_id))['buyer@example.com']!;
     expect(await actOnLink(lr.reject, { reason: 'not ordered' }, w.deps)).toMatchObject({ kind: 'done', bill: { state: 'rejected' } });
@@ -117,7 +118,7 @@ describe('approving', () => {
 });
 
 describe('dual sign-off', () => {
-  const big = bill({ invoice_number: 'D-1', po_reference: null, lines: [{ line_id: '1', item_code: 'C-1', description: 'Consulting day', quantity: '10', unit_price: '800', net_amount: '8000.00' }], net_total: '8000.00', tax_total: '2100.00', total: '10100.00', supplier: { name: 'Other Corp.', tax_id: 'DE999999999' } });
+  const big = bill({ invoice_number: 'D-1', po_reference: null, lines: [{ line_id: '1', item_code: 'C-1', description: 'Consulting day', quantity: '10', unit_price: '800', net_amount: '8000.00' }], net_total: '8000.00', tax_total: '2160.00', total: '10160.00', supplier: { name: 'Other Corp.', tax_id: 'DE999999999' } });
 
   it('needs both approvers; the first cannot act twice', async () => {
     const w = await world();
@@ -138,17 +139,16 @@ describe('dual sign-off', () => {
     expect((await w.store.getBill(b.bill_id))!.state).toBe('ready_for_payment');
     const audit = await w.store.audit(b.bill_id);
     expect(audit.filter((a) => a.to_state === 'ready_for_payment')).toHaveLength(1);
-    expect((await w.store.vendorSpend('V002')).value.toString()).toBe('10100');
+    expect((await w.store.vendorSpend('V002', '0')).value.toString()).toBe('10160');
   });
 });
 
 describe('approval-time gate', () => {
   it('a cap consumed by another approval between email and click blocks the bill', async () => {
-    // Cap 10,000 for V001: two bills of 6,000 each fit alone, not together.
-    const w = await world();
-    const six = (n: string) => awaiting(n, { tax_total: '5800.00', total: '6000.00' });
-    const first = await w.submit(six('G-1'));
-    const second = await w.submit({ ...six('G-2'), lines: [{ line_id: '1', item_code: 'A-100', quantity: '1', unit_price: '12.50', net_amount: '12.50' }], net_total: '12.50', tax_total: '5987.50' });
+    // Cap 260 for V001: bills of 238.00 and 29.75 fit alone, not together.
+    const w = await world(VENDORS_CSV.replace('EUR,10000,0', 'EUR,260,0'));
+    const first = await w.submit(awaiting('G-1'));
+    const second = await w.submit(awaiting('G-2', { lines: [{ line_id: '1', item_code: 'A-100', quantity: '2', unit_price: '12.50', net_amount: '25.00' }], net_total: '25.00', tax_total: '4.75', total: '29.75' }));
     expect([first.state, second.state]).toEqual(['awaiting_approval', 'awaiting_approval']);
     const l1 = (await w.links(first.bill_id))['buyer@example.com']!;
     const l2 = (await w.links(second.bill_id))['buyer@example.com']!;
@@ -156,7 +156,7 @@ describe('approval-time gate', () => {
     const r = await actOnLink(l2.approve, {}, w.deps);
     expect(r).toMatchObject({ kind: 'done', bill: { state: 'blocked', approvers: ['ap-admin@example.com'] } });
     expect((r as unknown as { bill: { exceptions: { code: string }[] } }).bill.exceptions.map((e) => e.code)).toEqual(['CAP_EXCEEDED']);
-    expect((await w.store.vendorSpend('V001')).value.toString()).toBe('6000');
+    expect((await w.store.vendorSpend('V001', '0')).value.toString()).toBe('238');
   });
 
   it('the admin may override a blocked bill, with a reason', async () => {

@@ -51,7 +51,15 @@ export const POLICY_JSON = JSON.stringify({
   category_approvers: { it: 'it-lead@example.com' },
 });
 
+/**
+ * Master data as imported at the start of 2026 (before the tests' fixed clocks), so that an
+ * empty `ytd_as_of` covers nothing the tests then spend.
+ */
 export function master(overrides: Partial<Record<'vendors.csv' | 'purchase_orders.csv' | 'goods_receipts.csv' | 'policy.json', string>> = {}): MasterData {
+  return { ...parseMaster(overrides), imported_at: '2026-01-01T00:00:00.000Z' };
+}
+
+function parseMaster(overrides: Partial<Record<'vendors.csv' | 'purchase_orders.csv' | 'goods_receipts.csv' | 'policy.json', string>>): MasterData {
   return parseMasterData({
     'vendors.csv': VENDORS_CSV,
     'purchase_orders.csv': POS_CSV,

@@ -24,12 +24,12 @@ function typed(lines: { item_code?: string | null; po_line?: string | null; desc
 }
 const codes = (b: Bill, p = po(), billed = new Map<string, Decimal>(), t = tol) => matchLines(b, p, billed, t).exceptions.map((e) => e.code);
 
-describe('price check', () => {
+describe('price check, on the line amount', () => {
   it.each([
     { case: '1.9% over is within 2%', price: '10.19', codes: [] },
     { case: 'exactly 2% is within', price: '10.20', codes: [] },
     { case: 'one minor unit over the limit is within', price: '10.21', codes: [] },
-    { case: 'a fraction over one minor unit is a variance', price: '10.211', codes: ['PRICE_VARIANCE'] },
+    { case: 'two minor units over the limit is a variance', price: '10.22', codes: ['PRICE_VARIANCE'] },
     { case: '2.1% over is a variance', price: '10.21', poPrice: '9.99', codes: ['PRICE_VARIANCE'] },
     { case: '2.5% over is a variance', price: '10.25', codes: ['PRICE_VARIANCE'] },
     { case: 'a lower price is fine', price: '8.00', codes: [] },
@@ -37,14 +37,28 @@ describe('price check', () => {
     expect(codes(typed([{ quantity: '1', unit_price: price }]), po([poLine({ unit_price: D(poPrice ?? '10.00') })]))).toEqual(want);
   });
 
-  it('uses the price per base quantity', () => {
-    expect(codes(typed([{ quantity: '100', unit_price: '1000', base: '100' }]), po([poLine({ quantity: D('100'), received: D('100') })]))).toEqual([]);
-    expect(codes(typed([{ quantity: '100', unit_price: '1030', base: '100' }]), po([poLine({ quantity: D('100'), received: D('100') })]))).toEqual(['PRICE_VARIANCE']);
+  it.each([
+    { case: 'amount at the limit + one minor unit (100 × 0.0102 + 0.01)', qty: '100', price: '0.0103', codes: [] },
+    { case: 'amount one minor unit more', qty: '100', price: '0.0104', codes: ['PRICE_VARIANCE'] },
+    { case: 'a price under one minor unit hides +99% no more (1000 × 0.0199 vs 0.01)', qty: '1000', price: '0.0199', codes: ['PRICE_VARIANCE'] },
+    { case: 'one unit at 0.0199 is within one minor unit of 0.0102', qty: '1', price: '0.0199', codes: [] },
+  ])('$case', ({ qty, price, codes: want }) => {
+    const p = po([poLine({ unit_price: D('0.01'), quantity: D('1000'), received: D('1000') })]);
+    expect(codes(typed([{ quantity: qty, unit_price: price }]), p)).toEqual(want);
+  });
+
+  it('uses the price per base quantity, and a price per 100 cannot hide an overcharge', () => {
+    const p = po([poLine({ quantity: D('100'), received: D('100') })]);
+    expect(codes(typed([{ quantity: '100', unit_price: '1000', base: '100' }]), p)).toEqual([]);
+    expect(codes(typed([{ quantity: '100', unit_price: '1030', base: '100' }]), p)).toEqual(['PRICE_VARIANCE']);
+    // 10 units at 15.00 per 100 units is 1.50 — 50 % over 10 × 0.10 = 1.00, one minor unit slack or not.
+    const cheap = po([poLine({ unit_price: D('0.10'), quantity: D('10'), received: D('10') })]);
+    expect(codes(typed([{ quantity: '10', unit_price: '15.00', base: '100' }]), cheap)).toEqual(['PRICE_VARIANCE']);
   });
 
   it('says the numbers', () => {
     const r = matchLines(typed([{ quantity: '1', unit_price: '10.40' }]), po(), new Map(), tol);
-    expect(r.exceptions[0]?.message).toBe('line 1: unit price 10.40 > PO 10.00 + 2% (10.20)');
+    expect(r.exceptions[0]?.message).toBe('line 1: amount 10.40 > 1 × PO 10.00 + 2% (10.20); unit price 10.40');
   });
 
   it('works in yen, to the yen', () => {

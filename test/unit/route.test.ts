@@ -21,6 +21,14 @@ describe('route', () => {
     expect(r.state).toBe(state);
   });
 
+  it.each([
+    { case: 'default 0: a 0.00 bill is not touchless', max: '0', total: '0', state: 'awaiting_approval' },
+    { case: 'default 0: nothing is touchless', max: '0', total: '0.01', state: 'awaiting_approval' },
+    { case: 'a positive limit: at the limit', max: '0.01', total: '0.01', state: 'ready_for_payment' },
+  ])('touchless needs auto_approve_max > 0: $case', ({ max, total, state }) => {
+    expect(route({ exceptions: [], total: D(total), documentType: 'invoice', autoApproveMax: D(max) }).state).toBe(state);
+  });
+
   it('never pays a credit note touchless', () => {
     expect(route({ exceptions: [], total: D('1'), documentType: 'credit_note', autoApproveMax: D('500') }).state).toBe('awaiting_approval');
   });

@@ -27,8 +27,21 @@ describe('validateBill', () => {
     { case: 'number missing', patch: { invoice_number: '  ' }, code: 'UNREADABLE' },
     { case: 'no lines', patch: { lines: [] }, code: 'UNREADABLE' },
     { case: 'amount not a number', patch: { total: '1.2.3' }, code: 'UNREADABLE' },
+    { case: 'a line id repeated', patch: { lines: [{ ...bill().lines![0]!, net_amount: '62.50', quantity: '5' }, { ...bill().lines![0]!, net_amount: '62.50', quantity: '5' }] }, code: 'UNREADABLE' },
+    { case: 'a tax row amount not a number', patch: { tax_breakdown: [{ category: 'S', rate: '19', taxable_amount: '125.00', tax_amount: 'x' }] }, code: 'UNREADABLE' },
   ])('$case → $code', ({ patch, code }) => {
     expect(codes(validateBill(bill(patch)))).toEqual([code]);
+  });
+
+  it.each(['eur', 'Eur', 'EUR'])('reads the currency code %s case-insensitively as EUR', (currency) => {
+    const r = validateBill(bill({ currency }));
+    expect(r.exceptions).toEqual([]);
+    expect(r.bill?.currency).toBe('EUR');
+  });
+
+  it('types the tax breakdown exactly', () => {
+    const r = validateBill(bill({ tax_breakdown: [{ category: 'S', rate: 19, taxable_amount: '125.00', tax_amount: '23.75' }] }));
+    expect(r.bill?.tax_breakdown?.map((t) => [t.category, t.rate?.toString(), t.taxable_amount.toFixed(2), t.tax_amount.toFixed(2)])).toEqual([['S', '19', '125.00', '23.75']]);
   });
 
   it('allows one minor unit of rounding difference', () => {

@@ -2,7 +2,8 @@
  * JSON round-trips for the master-data types held in DynamoDB items. Decimals travel as
  * strings (never as DynamoDB numbers, which the SDK would turn into binary floats).
  */
-import type { Policy, PoLine, PurchaseOrder, Tolerances, Vendor } from '../../core/master.ts';
+import type { Policy, PoLine, PurchaseOrder, SupplierOverrides, Vendor } from '../../core/master.ts';
+import { DEFAULT_TAX_RATES } from '../../core/tax.ts';
 import { Decimal } from '../../core/money.ts';
 
 type Json = Record<string, unknown>;
@@ -35,11 +36,13 @@ export function poFromJson(j: Json): PurchaseOrder {
 
 export function policyFromJson(j: Json): Policy {
   const p = j as unknown as Policy;
-  const suppliers: Record<string, Partial<Tolerances>> = {};
+  const suppliers: Record<string, SupplierOverrides> = {};
   for (const [id, t] of Object.entries((j.suppliers ?? {}) as Record<string, Json>)) {
     suppliers[id] = {
       ...(t.price_tolerance_pct !== undefined ? { price_tolerance_pct: dec(t.price_tolerance_pct) } : {}),
       ...(t.quantity_tolerance_pct !== undefined ? { quantity_tolerance_pct: dec(t.quantity_tolerance_pct) } : {}),
+      ...(t.tax_rates !== undefined ? { tax_rates: (t.tax_rates as unknown[]).map(dec) } : {}),
+      ...(t.max_charge !== undefined ? { max_charge: dec(t.max_charge) } : {}),
     };
   }
   return {
@@ -50,6 +53,10 @@ export function policyFromJson(j: Json): Policy {
     dual_approval_threshold: decOrNull(j.dual_approval_threshold),
     confidence_threshold: dec(j.confidence_threshold),
     suppliers,
+    // Policies stored before these keys existed get the defaults.
+    fiscal_year_start: typeof j.fiscal_year_start === 'string' ? j.fiscal_year_start : '01-01',
+    tax_rates: ((j.tax_rates as unknown[] | undefined) ?? DEFAULT_TAX_RATES).map(dec),
+    max_charge: j.max_charge === undefined ? dec('0') : dec(j.max_charge),
   };
 }
 

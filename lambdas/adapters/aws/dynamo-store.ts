@@ -24,6 +24,7 @@ import {
   type BillStore,
   type DecisionCommit,
   type DuplicateEntry,
+  type SpendChange,
   type TransitionCommit,
   type Versioned,
   NonceSpentError,
@@ -99,18 +100,23 @@ export class DynamoBillStore implements BillStore {
     return r.Item;
   }
 
-  private async query(pk: string, opts: { index?: boolean; skPrefix?: string } = {}): Promise<Item[]> {
+  private async query(pk: string, opts: { index?: boolean; skPrefix?: string; skRange?: readonly [string, string] } = {}): Promise<Item[]> {
     const out: Item[] = [];
     let start: Record<string, unknown> | undefined;
     const pkName = opts.index ? T.gsi1.partitionKey : T.partitionKey;
+    const sk = opts.skRange
+      ? { cond: ' AND #sk BETWEEN :a AND :b', values: { ':a': opts.skRange[0], ':b': opts.skRange[1] } }
+      : opts.skPrefix
+        ? { cond: ' AND begins_with(#sk, :sk)', values: { ':sk': opts.skPrefix } }
+        : null;
     do {
       const r = await this.doc.send(
         new QueryCommand({
           TableName: this.tableName,
-          ...(opts.index ? { IndexName: T.gsi1.indexName } : {}),
-          KeyConditionExpression: opts.skPrefix ? '#pk = :pk AND begins_with(#sk, :sk)' : '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': pkName, ...(opts.skPrefix ? { '#sk': T.sortKey } : {}) },
-          ExpressionAttributeValues: { ':pk': pk, ...(opts.skPrefix ? { ':sk': opts.skPrefix } : {}) },
+          ...(opts.index ? { IndexName: T.gsi1.indexName } : opts.skRange ? { ConsistentRead: true } : {}),
+          KeyConditionExpression: `#pk = :pk${sk?.cond ?? ''}`,
+          ExpressionAttributeNames: { '#pk': pkName, ...(sk ? { '#sk': T.sortKey } : {}) },
+          ExpressionAttributeValues: { ':pk': pk, ...(sk?.values ?? {}) },
           ExclusiveStartKey: start,
           ...this.rcc,
         }),
@@ -126,7 +132,10 @@ export class DynamoBillStore implements BillStore {
 
   async importMaster(master: MasterData): Promise<void> {
     const items: Item[] = [{ ...key('POLICY', 'POLICY'), data: JSON.stringify(master.policy) }];
-    for (const v of master.vendors) {
+    const importedAt = master.imported_at ?? new Date().toISOString();
+    for (const vendor of master.vendors) {
+      // What an empty ytd_as_of covers: everything before this import.
+      const v = { ...vendor, imported_at: importedAt };
       const data = JSON.stringify(v);
       items.push({ ...key(`VENDOR#${v.vendor_id}`, 'VENDOR'), data });
       if (normalizeId(v.tax_id)) items.push({ ...key(`VTAX#${normalizeId(v.tax_id)}`, `VENDOR#${v.vendor_id}`), data });
@@ -187,9 +196,17 @@ export class DynamoBillStore implements BillStore {
     return { value: decimalMapFromJson(item ? JSON.parse(item.lines as string) : {}), version: (item?.version as number) ?? 0 };
   }
 
-  async vendorSpend(vendorId: string): Promise<Versioned<Decimal>> {
-    const item = await this.get(`VENDOR#${vendorId}`, 'SPEND', true);
-    return { value: item ? Decimal.parse(item.amount as string) : Decimal.ZERO, version: (item?.version as number) ?? 0 };
+  /**
+   * The ledger's version first, then its entries: an entry written in between raises the version,
+   * so a decision on this read fails its condition and is taken again.
+   */
+  async vendorSpend(vendorId: string, fromIso: string): Promise<Versioned<Decimal>> {
+    const head = await this.get(`VENDOR#${vendorId}`, 'SPEND', true);
+    const version = (head?.version as number) ?? 0;
+    if (version === 0) return { value: Decimal.ZERO, version };
+    let sum = Decimal.ZERO;
+    for (const e of await this.query(`VENDOR#${vendorId}`, { skRange: [`SPEND#${fromIso}`, 'SPEND#\uffff'] })) sum = sum.add(Decimal.parse(e.amount as string));
+    return { value: sum, version };
   }
 
   async duplicateClaim(k: string): Promise<Versioned<readonly DuplicateEntry[]>> {
@@ -227,6 +244,11 @@ export class DynamoBillStore implements BillStore {
       const current = version === 0 ? [] : (await this.duplicateClaim(k)).value;
       items.push(versionedPut(this.tableName, `DUP#${k}`, 'DUP', version, { entries: JSON.stringify([...current, entry]) }));
     }
+    if (c.similarClaim) {
+      const { key: k, version, entry } = c.similarClaim;
+      const current = version === 0 ? [] : (await this.duplicateClaim(k)).value;
+      items.push(versionedPut(this.tableName, `DUP#${k}`, 'DUP', version, { entries: JSON.stringify([...current, entry]) }));
+    }
     if (c.documentClaim) {
       items.push({
         Put: {
@@ -236,16 +258,8 @@ export class DynamoBillStore implements BillStore {
         },
       });
     }
-    for (const r of c.reservations) {
-      const next = new Map(r.previous);
-      for (const [line, q] of r.add) next.set(line, (next.get(line) ?? Decimal.ZERO).add(q));
-      items.push(versionedPut(this.tableName, `PO#${normalizePoRef(r.po_number)}`, 'BILLED', r.version, { lines: JSON.stringify(decimalMapToJson(next)) }));
-    }
-    if (c.spend) {
-      items.push(
-        versionedPut(this.tableName, `VENDOR#${c.spend.vendor_id}`, 'SPEND', c.spend.version, { amount: c.spend.previous.add(c.spend.add).toString() }),
-      );
-    }
+    items.push(...this.reservationItems(c.reservations));
+    if (c.spend) items.push(...this.spendItems(c.spend));
     await this.transact(items);
   }
 
@@ -274,8 +288,20 @@ export class DynamoBillStore implements BillStore {
         },
       });
     }
-    if (c.spend) {
-      items.push(versionedPut(this.tableName, `VENDOR#${c.spend.vendor_id}`, 'SPEND', c.spend.version, { amount: c.spend.previous.add(c.spend.add).toString() }));
+    if (c.spend) items.push(...this.spendItems(c.spend));
+    items.push(...this.reservationItems(c.reservations ?? []));
+    if (c.similarClaim) {
+      items.push(versionedPut(this.tableName, `DUP#${c.similarClaim.key}`, 'DUP', c.similarClaim.version, { entries: JSON.stringify(c.similarClaim.entries) }));
+    }
+    if (c.releaseDocumentClaim) {
+      items.push({
+        Delete: {
+          TableName: this.tableName,
+          Key: key(`DOC#${c.releaseDocumentClaim}`, 'DOC'),
+          ConditionExpression: 'bill_id = :b',
+          ExpressionAttributeValues: { ':b': b.bill_id },
+        },
+      });
     }
     for (const r of c.releases) {
       const next = new Map(r.previous);
@@ -300,6 +326,28 @@ export class DynamoBillStore implements BillStore {
       }
       throw err;
     }
+  }
+
+  private reservationItems(rs: DecisionCommit['reservations']): TransactItem[] {
+    return rs.map((r) => {
+      const next = new Map(r.previous);
+      for (const [line, q] of r.add) next.set(line, (next.get(line) ?? Decimal.ZERO).add(q));
+      return versionedPut(this.tableName, `PO#${normalizePoRef(r.po_number)}`, 'BILLED', r.version, { lines: JSON.stringify(decimalMapToJson(next)) });
+    });
+  }
+
+  /** The ledger's head (its version is the condition) and one dated entry. */
+  private spendItems(s: SpendChange): TransactItem[] {
+    return [
+      versionedPut(this.tableName, `VENDOR#${s.vendor_id}`, 'SPEND', s.version, { last_at: s.at }),
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...key(`VENDOR#${s.vendor_id}`, `SPEND#${s.at}#${s.bill_id}`), amount: s.add.toString(), bill_id: s.bill_id },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ];
   }
 
   async nonceSpent(nonce: string): Promise<boolean> {

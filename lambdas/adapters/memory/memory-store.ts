@@ -13,6 +13,7 @@ import {
   type BillStore,
   type DecisionCommit,
   type DuplicateEntry,
+  type SpendChange,
   type TransitionCommit,
   type Versioned,
   NonceSpentError,
@@ -27,23 +28,29 @@ export class MemoryBillStore implements BillStore {
   private readonly pos = new Map<string, PurchaseOrder>();
   private readonly openByVendor = new Map<string, PurchaseOrder[]>();
   private readonly billed = new Map<string, Versioned<ReadonlyMap<string, Decimal>>>();
-  private readonly spend = new Map<string, Versioned<Decimal>>();
+  /** Per vendor: the ledger's version and its dated entries. */
+  private readonly spend = new Map<string, Versioned<readonly { readonly at: string; readonly amount: Decimal }[]>>();
   private readonly dups = new Map<string, Versioned<readonly DuplicateEntry[]>>();
   private readonly docs = new Map<string, string>();
   private readonly bills = new Map<string, BillRecord>();
   private readonly audits = new Map<string, AuditRecord[]>();
 
+  /** Like the DynamoDB import: items with the same key are replaced (a re-import), others stay. */
   async importMaster(m: MasterData): Promise<void> {
     this.pol = m.policy;
-    const push = <T>(map: Map<string, T[]>, k: string, v: T) => map.set(k, [...(map.get(k) ?? []), v]);
-    for (const v of m.vendors) {
+    const put = <T>(map: Map<string, T[]>, k: string, v: T, same: (x: T) => boolean) => map.set(k, [...(map.get(k) ?? []).filter((x) => !same(x)), v]);
+    const importedAt = m.imported_at ?? new Date().toISOString();
+    for (const vendor of m.vendors) {
+      // What an empty ytd_as_of covers: everything before this import.
+      const v = { ...vendor, imported_at: importedAt };
       this.vendors.set(v.vendor_id, v);
-      if (normalizeId(v.tax_id)) push(this.byTax, normalizeId(v.tax_id), v);
-      for (const n of vendorNameKeys(v)) push(this.byName, n, v);
+      const sameVendor = (x: Vendor) => x.vendor_id === v.vendor_id;
+      if (normalizeId(v.tax_id)) put(this.byTax, normalizeId(v.tax_id), v, sameVendor);
+      for (const n of vendorNameKeys(v)) put(this.byName, n, v, sameVendor);
     }
     for (const po of m.purchaseOrders) {
       this.pos.set(normalizePoRef(po.po_number), po);
-      if (po.status === 'open') push(this.openByVendor, po.vendor_id, po);
+      if (po.status === 'open') put(this.openByVendor, po.vendor_id, po, (x) => x.po_number === po.po_number);
     }
   }
 
@@ -66,8 +73,13 @@ export class MemoryBillStore implements BillStore {
   async billedQuantities(po: string): Promise<Versioned<ReadonlyMap<string, Decimal>>> {
     return this.billed.get(normalizePoRef(po)) ?? { value: new Map(), version: 0 };
   }
-  async vendorSpend(vendorId: string): Promise<Versioned<Decimal>> {
-    return this.spend.get(vendorId) ?? { value: Decimal.ZERO, version: 0 };
+  async vendorSpend(vendorId: string, fromIso: string): Promise<Versioned<Decimal>> {
+    const l = this.spend.get(vendorId);
+    if (!l) return { value: Decimal.ZERO, version: 0 };
+    return { value: l.value.filter((e) => e.at >= fromIso).reduce((s, e) => s.add(e.amount), Decimal.ZERO), version: l.version };
+  }
+  private addSpend(s: SpendChange): void {
+    this.spend.set(s.vendor_id, { value: [...(this.spend.get(s.vendor_id)?.value ?? []), { at: s.at, amount: s.add }], version: s.version + 1 });
   }
   async duplicateClaim(key: string): Promise<Versioned<readonly DuplicateEntry[]>> {
     return this.dups.get(key) ?? { value: [], version: 0 };
@@ -84,8 +96,13 @@ export class MemoryBillStore implements BillStore {
     if (c.documentClaim && this.docs.has(c.documentClaim)) throw new ConflictError('document claimed');
     for (const r of c.reservations) if (version(this.billed, normalizePoRef(r.po_number)) !== r.version) throw new ConflictError('reservations changed');
     if (c.spend && version(this.spend, c.spend.vendor_id) !== c.spend.version) throw new ConflictError('spend changed');
+    if (c.similarClaim && version(this.dups, c.similarClaim.key) !== c.similarClaim.version) throw new ConflictError('similar claim changed');
 
     this.bills.set(c.bill.bill_id, c.bill);
+    if (c.similarClaim) {
+      const d = c.similarClaim;
+      this.dups.set(d.key, { value: [...(this.dups.get(d.key)?.value ?? []), d.entry], version: d.version + 1 });
+    }
     const trail = c.replaces === undefined ? [] : (this.audits.get(c.bill.bill_id) ?? []);
     this.audits.set(c.bill.bill_id, [...trail, ...c.audit.map((a, i) => ({ ...a, bill_id: c.bill.bill_id, seq: trail.length + i + 1 }))]);
     if (c.duplicateClaim) {
@@ -98,7 +115,7 @@ export class MemoryBillStore implements BillStore {
       for (const [line, q] of r.add) next.set(line, (next.get(line) ?? Decimal.ZERO).add(q));
       this.billed.set(normalizePoRef(r.po_number), { value: next, version: r.version + 1 });
     }
-    if (c.spend) this.spend.set(c.spend.vendor_id, { value: c.spend.previous.add(c.spend.add), version: c.spend.version + 1 });
+    if (c.spend) this.addSpend(c.spend);
   }
 
   private readonly vendors = new Map<string, Vendor>();
@@ -119,12 +136,22 @@ export class MemoryBillStore implements BillStore {
     if (c.spend && version(this.spend, c.spend.vendor_id) !== c.spend.version) throw new ConflictError('spend changed');
     for (const r of c.releases) if (version(this.billed, normalizePoRef(r.po_number)) !== r.version) throw new ConflictError('reservations changed');
     if (c.duplicateClaim && version(this.dups, c.duplicateClaim.key) !== c.duplicateClaim.version) throw new ConflictError('duplicate claim changed');
+    for (const r of c.reservations ?? []) if (version(this.billed, normalizePoRef(r.po_number)) !== r.version) throw new ConflictError('reservations changed');
+    if (c.similarClaim && version(this.dups, c.similarClaim.key) !== c.similarClaim.version) throw new ConflictError('similar claim changed');
+    if (c.releaseDocumentClaim && this.docs.get(c.releaseDocumentClaim) !== c.bill.bill_id) throw new ConflictError('document claim changed');
 
     this.bills.set(c.bill.bill_id, c.bill);
+    for (const r of c.reservations ?? []) {
+      const next = new Map(r.previous);
+      for (const [line, q] of r.add) next.set(line, (next.get(line) ?? Decimal.ZERO).add(q));
+      this.billed.set(normalizePoRef(r.po_number), { value: next, version: r.version + 1 });
+    }
+    if (c.similarClaim) this.dups.set(c.similarClaim.key, { value: c.similarClaim.entries, version: c.similarClaim.version + 1 });
+    if (c.releaseDocumentClaim) this.docs.delete(c.releaseDocumentClaim);
     const trail = this.audits.get(c.bill.bill_id) ?? [];
     this.audits.set(c.bill.bill_id, [...trail, ...c.audit.map((a, i) => ({ ...a, bill_id: c.bill.bill_id, seq: trail.length + i + 1 }))]);
     if (c.nonce) this.nonces.add(c.nonce.value);
-    if (c.spend) this.spend.set(c.spend.vendor_id, { value: c.spend.previous.add(c.spend.add), version: c.spend.version + 1 });
+    if (c.spend) this.addSpend(c.spend);
     for (const r of c.releases) {
       const next = new Map(r.previous);
       for (const [line, q] of r.subtract) next.set(line, (next.get(line) ?? Decimal.ZERO).sub(q));

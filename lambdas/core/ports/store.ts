@@ -16,10 +16,39 @@ export interface Versioned<T> {
   readonly version: number;
 }
 
-/** An earlier bill holding a duplicate claim on (vendor, document type, normalized number). */
+/**
+ * An earlier bill holding a duplicate claim on (vendor, document type, normalized number), or on
+ * (vendor, document type, total, issue date) for `POSSIBLE_DUPLICATE`.
+ */
 export interface DuplicateEntry {
   readonly bill_id: string;
   readonly issue_date: string;
+  /** Total and currency (`"148.75"`, `"EUR"`): the same number and total is a duplicate whatever the dates. */
+  readonly total?: string;
+  readonly currency?: string;
+  /** The normalized invoice number (claims on total and date). */
+  readonly number?: string;
+}
+
+/** A change to a vendor's spend: one dated entry in its ledger, conditional on the ledger's version. */
+export interface SpendChange {
+  readonly vendor_id: string;
+  /** Version of the vendor's spend ledger the decision read. */
+  readonly version: number;
+  /** The pipeline spend read in the window (for messages and the memory store). */
+  readonly previous: Decimal;
+  readonly add: Decimal;
+  /** When the spend happened (ISO instant): which fiscal year, and whether a master import covers it. */
+  readonly at: string;
+  readonly bill_id: string;
+}
+
+/** Quantities a bill takes on a PO's lines, conditional on the PO ledger's version. */
+export interface Reservation {
+  readonly po_number: string;
+  readonly version: number;
+  readonly previous: ReadonlyMap<string, Decimal>;
+  readonly add: ReadonlyMap<string, Decimal>;
 }
 
 /** Reads the decision needs, each cheap and keyed. */
@@ -32,8 +61,11 @@ export interface DecisionReads {
   openPurchaseOrders(vendorId: string): Promise<PurchaseOrder[]>;
   /** Quantity already billed per PO line number, by earlier bills that still count. */
   billedQuantities(poNumber: string): Promise<Versioned<ReadonlyMap<string, Decimal>>>;
-  /** What the pipeline has added to the vendor's spend (ready for payment − approved credits). */
-  vendorSpend(vendorId: string): Promise<Versioned<Decimal>>;
+  /**
+   * What the pipeline added to the vendor's spend at or after `fromIso` (bills moved to
+   * `ready_for_payment` − approved credit notes), with the version of the vendor's spend ledger.
+   */
+  vendorSpend(vendorId: string, fromIso: string): Promise<Versioned<Decimal>>;
   duplicateClaim(key: string): Promise<Versioned<readonly DuplicateEntry[]>>;
   /** The bill that first came from these document bytes and part, if any. */
   documentClaim(key: string): Promise<string | null>;
@@ -93,6 +125,13 @@ export interface BillRecord {
   /** Amount this bill added to its vendor's spend (string decimal), if any. */
   readonly spend: string | null;
   readonly duplicate_key: string | null;
+  /** Its claim on (vendor, type, total, issue date), for `POSSIBLE_DUPLICATE`. */
+  readonly similar_key?: string | null;
+  /**
+   * Set when a reviewer changed the bill's amounts or lines: such a bill is never touchless,
+   * and its reviewer is never its approver.
+   */
+  readonly reviewed_amounts?: boolean;
   readonly document_key: string | null;
   readonly canonical: CanonicalBill | null;
   readonly match: readonly LineMatch[];
@@ -116,7 +155,9 @@ export interface TransitionCommit {
   readonly audit: readonly Omit<AuditRecord, 'bill_id' | 'seq'>[];
   /** Spend the link's nonce (a conditional put): a replayed link fails the whole transaction. */
   readonly nonce: { readonly value: string; readonly expiresAtSeconds: number } | null;
-  readonly spend: { readonly vendor_id: string; readonly version: number; readonly previous: Decimal; readonly add: Decimal } | null;
+  readonly spend: SpendChange | null;
+  /** Take PO-line quantities (an override reserves what a blocked bill never held). */
+  readonly reservations?: readonly Reservation[];
   /** Give back PO-line quantities the bill held (rejected, blocked). */
   readonly releases: readonly {
     readonly po_number: string;
@@ -126,6 +167,10 @@ export interface TransitionCommit {
   }[];
   /** Rewrite a duplicate claim (a rejected bill leaves it), or only check it is unchanged. */
   readonly duplicateClaim: { readonly key: string; readonly version: number; readonly entries: readonly DuplicateEntry[] | null } | null;
+  /** Rewrite the claim on (vendor, type, total, issue date) (a rejected bill leaves it). */
+  readonly similarClaim?: { readonly key: string; readonly version: number; readonly entries: readonly DuplicateEntry[] } | null;
+  /** Give up the claim on these document bytes (a rejected bill: the same file sent again is a new bill). */
+  readonly releaseDocumentClaim?: string | null;
 }
 
 /** The link's nonce was spent already: a replay. */
@@ -139,17 +184,14 @@ export interface DecisionCommit {
   readonly audit: readonly Omit<AuditRecord, 'bill_id' | 'seq'>[];
   /** Add the bill to this duplicate claim, expecting this version. */
   readonly duplicateClaim: { readonly key: string; readonly version: number; readonly entry: DuplicateEntry } | null;
+  /** Add the bill to the claim on (vendor, type, total, issue date), expecting this version. */
+  readonly similarClaim?: { readonly key: string; readonly version: number; readonly entry: DuplicateEntry } | null;
   /** Claim these document bytes for the bill (only when unclaimed). */
   readonly documentClaim: string | null;
   /** Add quantities to PO lines, expecting these versions. */
-  readonly reservations: readonly {
-    readonly po_number: string;
-    readonly version: number;
-    readonly previous: ReadonlyMap<string, Decimal>;
-    readonly add: ReadonlyMap<string, Decimal>;
-  }[];
+  readonly reservations: readonly Reservation[];
   /** Add to the vendor's spend, expecting this version. */
-  readonly spend: { readonly vendor_id: string; readonly version: number; readonly previous: Decimal; readonly add: Decimal } | null;
+  readonly spend: SpendChange | null;
   /**
    * The stored version of this bill the decision replaces (a reviewed `needs_review` bill is
    * decided again); absent for a new bill, which must not exist yet.
