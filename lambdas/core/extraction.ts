@@ -45,6 +45,7 @@ const HEADER_FIELDS = [
   'po_reference', 'net_total', 'tax_total', 'total', 'allowance_total', 'charge_total', 'prepaid',
 ] as const;
 const LINE_FIELDS = ['item_code', 'po_line', 'description', 'quantity', 'unit_price', 'price_base_quantity', 'net_amount'] as const;
+const TAX_ROW_FIELDS = ['category', 'rate', 'taxable_amount', 'tax_amount'] as const;
 const UNSTATED_CONFIDENCE = 0.5;
 
 /**
@@ -114,6 +115,7 @@ Rules:
 - supplier is the party that issued the document and is to be paid; not the buyer, not a bank. supplier.tax_id is the supplier's VAT id, never the buyer's.
 - lines are the item lines as printed: quantity, unit_price (net, per price_base_quantity units), net_amount (the line's net amount). If there is no item table, leave lines empty; do not make one up.
 - net_total is the total without VAT, tax_total the VAT total, total the total including VAT.
+- tax_breakdown is the VAT summary per rate as printed (one row per rate: rate in percent as "19", taxable_amount, tax_amount, and category only if a VAT category code such as S, Z, E or AE is printed). If the document prints no amounts per rate, tax_breakdown is null; never compute one from the totals.
 - confidence: for every field you filled, a number from 0 to 1 keyed by the field's path. Use 0.9 or more only for values printed clearly next to an unambiguous label; below 0.8 for anything inferred, guessed, or hard to read. A field without a confidence counts as ${UNSTATED_CONFIDENCE}.
 - If the document is not an invoice or credit note, set not_a_bill to a short reason.
 - If the tool answers with errors, re-read the document and correct what you misread. If the document itself is inconsistent, keep the printed values and lower their confidence: do not change numbers to make the checks pass.`;
@@ -323,6 +325,9 @@ function filledPaths(bill: CanonicalBill): string[] {
   (Array.isArray(bill.lines) ? bill.lines : []).forEach((line, i) => {
     for (const f of LINE_FIELDS) if (line && typeof line === 'object' && filled((line as Record<string, unknown>)[f])) paths.push(`lines[${i}].${f}`);
   });
+  (Array.isArray(bill.tax_breakdown) ? bill.tax_breakdown : []).forEach((row, i) => {
+    for (const f of TAX_ROW_FIELDS) if (row && typeof row === 'object' && filled((row as Record<string, unknown>)[f])) paths.push(`tax_breakdown[${i}].${f}`);
+  });
   return paths;
 }
 
@@ -365,6 +370,10 @@ export function ground(bill: CanonicalBill, doc: DocumentText): { bill: Canonica
     check(`lines[${i}].net_amount`, amount(l.net_amount));
     check(`lines[${i}].unit_price`, amount(l.unit_price));
     if (!(Decimal.tryParse(String(l.quantity))?.eq(Decimal.ONE) ?? false)) check(`lines[${i}].quantity`, amount(l.quantity));
+  });
+  (bill.tax_breakdown ?? []).forEach((r, i) => {
+    check(`tax_breakdown[${i}].taxable_amount`, amount(r.taxable_amount));
+    if (!(Decimal.tryParse(String(r.tax_amount))?.isZero() ?? false)) check(`tax_breakdown[${i}].tax_amount`, amount(r.tax_amount));
   });
   if (ungrounded.length === 0) return { bill, ungrounded };
   const confidence = { ...(bill.confidence ?? {}) } as Record<string, number>;

@@ -23,6 +23,14 @@ export interface DraftLine {
   charge_total: string | null;
 }
 
+/** One row of the VAT breakdown (BG-23) as read: the source text, or null where absent. */
+export interface DraftTaxRow {
+  category: string | null;
+  rate: string | null;
+  taxable_amount: string | null;
+  tax_amount: string | null;
+}
+
 /** A bill as read, before the shape check. */
 export interface DraftBill {
   document_type: 'invoice' | 'credit_note';
@@ -38,6 +46,8 @@ export interface DraftBill {
   charge_total: string | null;
   net_total: string | null;
   tax_total: string | null;
+  /** BG-23, one row per VAT category and rate; null when the document states none. */
+  tax_breakdown: DraftTaxRow[] | null;
   total: string | null;
   prepaid: string | null;
   rounding: string | null;
@@ -131,6 +141,7 @@ export function emptyBill(): DraftBill {
     charge_total: null,
     net_total: null,
     tax_total: null,
+    tax_breakdown: null,
     total: null,
     prepaid: null,
     rounding: null,

@@ -5,7 +5,7 @@
  * terms under their older element names). Each path step lists the D16B name first and the
  * ZUGFeRD 1.0 name second. The mapping per business term is in docs/formats-mapping.md.
  */
-import { documentTypeOf, emptyBill, emptyLine, sumAmounts, ymdToIso, type DraftBill, type DraftLine } from './canonical.ts';
+import { documentTypeOf, emptyBill, emptyLine, sumAmounts, ymdToIso, type DraftBill, type DraftLine, type DraftTaxRow } from './canonical.ts';
 import { attrAt, childrenOf, find, findAll, textAt, xsBoolean, type XmlElement } from './xml.ts';
 
 export const CII_FORMAT = 'cii';
@@ -54,6 +54,7 @@ export function readCii(root: XmlElement): DraftBill {
   bill.charge_total = textAt(summation, 'ChargeTotalAmount');
   bill.net_total = textAt(summation, 'TaxBasisTotalAmount');
   bill.tax_total = taxTotal(summation, currency);
+  bill.tax_breakdown = taxBreakdown(settlement);
   bill.total = textAt(summation, 'GrandTotalAmount');
   bill.prepaid = textAt(summation, 'TotalPrepaidAmount');
   bill.rounding = textAt(summation, 'RoundingAmount');
@@ -103,6 +104,22 @@ function taxTotal(summation: XmlElement | null, currency: string | null): string
   const inCurrency = amounts.find((a) => currency !== null && a.attrs['currencyID']?.trim() === currency);
   const chosen = inCurrency ?? amounts.find((a) => a.attrs['currencyID'] === undefined) ?? amounts[0];
   return chosen && chosen.text !== '' ? chosen.text : null;
+}
+
+/**
+ * BG-23: each header-level ApplicableTradeTax is one row: BT-116 BasisAmount, BT-117
+ * CalculatedAmount, BT-118 CategoryCode, BT-119 RateApplicablePercent (ZUGFeRD 1.0:
+ * ApplicablePercent). Null when the settlement has none.
+ */
+function taxBreakdown(settlement: XmlElement | null): DraftTaxRow[] | null {
+  const taxes = childrenOf(settlement, 'ApplicableTradeTax');
+  if (taxes.length === 0) return null;
+  return taxes.map((tax) => ({
+    category: textAt(tax, 'CategoryCode'),
+    rate: textAt(tax, 'RateApplicablePercent|ApplicablePercent'),
+    taxable_amount: textAt(tax, 'BasisAmount'),
+    tax_amount: textAt(tax, 'CalculatedAmount'),
+  }));
 }
 
 function readLine(item: XmlElement): DraftLine {

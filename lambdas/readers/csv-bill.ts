@@ -10,7 +10,7 @@
  * docs/formats-mapping.md.
  */
 import { CsvSyntaxError, parseCsv, type CsvRecord } from '../core/csv.ts';
-import { emptyBill, emptyLine, toCanonical, unreadable, type DraftBill, type DraftLine } from './canonical.ts';
+import { emptyBill, emptyLine, toCanonical, unreadable, type DraftBill, type DraftLine, type DraftTaxRow } from './canonical.ts';
 import { sha256Hex } from './hash.ts';
 import type { ReadInput, ReadResult } from './types.ts';
 
@@ -54,6 +54,18 @@ const LINE_COLUMNS = {
   line_allowance_total: 'allowance_total',
   line_charge_total: 'charge_total',
 } satisfies Record<string, keyof DraftLine>;
+
+/**
+ * Optional VAT breakdown columns (BG-23): a row with any of them adds one breakdown row to its
+ * bill (the row may carry a line as well). `breakdown_taxable_amount` and `breakdown_tax_amount`
+ * are BT-116/BT-117, `breakdown_rate` BT-119 (percent), `breakdown_category` BT-118.
+ */
+const BREAKDOWN_COLUMNS = {
+  breakdown_category: 'category',
+  breakdown_rate: 'rate',
+  breakdown_taxable_amount: 'taxable_amount',
+  breakdown_tax_amount: 'tax_amount',
+} satisfies Record<string, keyof DraftTaxRow>;
 
 /** Columns whose presence in the header makes a CSV file a bill (with `invoice_number`). */
 const LINE_MARKERS = ['quantity', 'unit_price', 'net_amount'];
@@ -111,6 +123,8 @@ function groupRows(records: readonly CsvRecord[]): Grouped {
     if (conflict) return { ok: false, reason: conflict };
     const line = readLine(record);
     if (line) current.bill.lines.push(line);
+    const row = readBreakdownRow(record);
+    if (row) (current.bill.tax_breakdown ??= []).push(row);
   }
   return { ok: true, bills: [...bills.values()].map((b) => b.bill) };
 }
@@ -128,6 +142,19 @@ function applyBillColumns(target: { bill: DraftBill; seen: Map<string, string> }
     apply(target.bill, value);
   }
   return null;
+}
+
+/** The row's VAT breakdown row, or null when it has no breakdown cells. */
+function readBreakdownRow(record: CsvRecord): DraftTaxRow | null {
+  const row: DraftTaxRow = { category: null, rate: null, taxable_amount: null, tax_amount: null };
+  let any = false;
+  for (const [column, field] of Object.entries(BREAKDOWN_COLUMNS)) {
+    const value = record.values.get(column);
+    if (value === undefined) continue;
+    row[field] = value;
+    any = true;
+  }
+  return any ? row : null;
 }
 
 /** The row's line, or null when the row has no line cells (a bill-level row). */

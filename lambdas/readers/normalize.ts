@@ -16,7 +16,8 @@ const TOTALS = ['allowance_total', 'charge_total', 'net_total', 'tax_total', 'to
  * becomes a credit note with every amount negated. On each line the net amount and the
  * line allowances/charges are negated, and so is the quantity; where the unit price is the
  * negative one (prices are never negative in EN 16931, BR-27, but senders write them), the
- * price is negated instead, so quantity × price = net amount still holds. Any other bill
+ * price is negated instead, so quantity × price = net amount still holds. The VAT breakdown's
+ * taxable and tax amounts are negated too (its rates stay as they are). Any other bill
  * is returned unchanged.
  */
 export function normalizeSign(bill: CanonicalBill): CanonicalBill {
@@ -26,6 +27,9 @@ export function normalizeSign(bill: CanonicalBill): CanonicalBill {
   const out: CanonicalBill = { ...bill, document_type: 'credit_note' };
   for (const key of TOTALS) if (bill[key] !== undefined) out[key] = negate(bill[key]);
   if (bill.lines) out.lines = bill.lines.map(negateLine);
+  if (bill.tax_breakdown) {
+    out.tax_breakdown = bill.tax_breakdown.map((r) => ({ ...r, taxable_amount: negate(r.taxable_amount)!, tax_amount: negate(r.tax_amount)! }));
+  }
   return out;
 }
 

@@ -23,6 +23,7 @@ import { toCanonical, unreadable, type DraftBill } from './canonical.ts';
 import { sha256Hex } from './hash.ts';
 import { labelsOf, type LabelField, type LabelMatch, type Strength } from './pdf-text/labels.ts';
 import { findLineTable, type LineTable } from './pdf-text/table.ts';
+import { breakdownOf, taxRowsOf } from './pdf-text/tax-table.ts';
 import {
   currencyCodesIn,
   currencyMarks,
@@ -247,6 +248,14 @@ export function readLayout(layout: PdfLayout): LayoutRead {
     if (l.itemCode !== null) put(`lines[${i}].item_code`, Math.min(base, 0.85));
   }
 
+  // The VAT breakdown where printed, kept only when it adds up to totals read with confidence.
+  const breakdown = totals.tax && totals.tax.conf >= DEFAULT_THRESHOLD ? breakdownOf(taxRowsOf(layout, convention, table?.rows ?? new Set()), totals.net ? dec(totals.net.value) : null, dec(totals.tax.value)) : null;
+  const taxBreakdown = breakdown?.map((r) => ({ category: null, rate: r.rate, taxable_amount: r.taxable.toFixed(), tax_amount: r.tax.toFixed() })) ?? null;
+  (breakdown ?? []).forEach((_, i) => {
+    const rowConf = Math.min(totals.tax!.conf, totals.net?.conf ?? 0.7, 0.9);
+    for (const f of ['rate', 'taxable_amount', 'tax_amount']) put(`tax_breakdown[${i}].${f}`, rowConf);
+  });
+
   // Currency and document type
   const currency = resolveCurrency(ctx, c);
   if (currency.code && currency.code !== 'unclear') put('currency', currency.conf);
@@ -267,6 +276,7 @@ export function readLayout(layout: PdfLayout): LayoutRead {
     charge_total: null,
     net_total: totals.net?.value ?? null,
     tax_total: totals.tax?.value ?? null,
+    tax_breakdown: taxBreakdown,
     total: totals.total?.value ?? null,
     prepaid: null,
     rounding: null,

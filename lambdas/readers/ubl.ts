@@ -3,7 +3,7 @@
  * canonical bill. Amounts are the element text exactly as written. The mapping per
  * business term is in docs/formats-mapping.md.
  */
-import { documentTypeOf, emptyBill, emptyLine, sumAmounts, type DraftBill, type DraftLine } from './canonical.ts';
+import { documentTypeOf, emptyBill, emptyLine, sumAmounts, type DraftBill, type DraftLine, type DraftTaxRow } from './canonical.ts';
 import { attrAt, childrenOf, find, findAll, textAt, xsBoolean, type XmlElement } from './xml.ts';
 
 export const UBL_FORMAT = 'ubl';
@@ -37,6 +37,7 @@ export function readUbl(root: XmlElement): DraftBill {
   bill.charge_total = textAt(totals, 'ChargeTotalAmount');
   bill.net_total = textAt(totals, 'TaxExclusiveAmount');
   bill.tax_total = taxTotal(root, currency);
+  bill.tax_breakdown = taxBreakdown(root, currency);
   bill.total = textAt(totals, 'TaxInclusiveAmount');
   bill.prepaid = textAt(totals, 'PrepaidAmount');
   bill.rounding = textAt(totals, 'PayableRoundingAmount');
@@ -62,6 +63,24 @@ function taxTotal(root: XmlElement, currency: string | null): string | null {
   const totals = childrenOf(root, 'TaxTotal');
   const inCurrency = totals.find((t) => currency !== null && attrAt(t, 'currencyID', 'TaxAmount') === currency);
   return textAt(inCurrency ?? totals[0], 'TaxAmount');
+}
+
+/**
+ * BG-23: the TaxSubtotals of the TaxTotal in the document currency, one row each: BT-116
+ * TaxableAmount, BT-117 TaxAmount, BT-118 TaxCategory/ID, BT-119 TaxCategory/Percent (UBL
+ * 2.0 senders also write Percent on the TaxSubtotal itself). Null when there is none.
+ */
+function taxBreakdown(root: XmlElement, currency: string | null): DraftTaxRow[] | null {
+  const totals = childrenOf(root, 'TaxTotal');
+  const withRows = totals.filter((t) => childrenOf(t, 'TaxSubtotal').length > 0);
+  const chosen = withRows.find((t) => currency !== null && attrAt(t, 'currencyID', 'TaxAmount') === currency) ?? withRows[0];
+  if (!chosen) return null;
+  return childrenOf(chosen, 'TaxSubtotal').map((sub) => ({
+    category: textAt(sub, 'TaxCategory', 'ID'),
+    rate: textAt(sub, 'TaxCategory', 'Percent') ?? textAt(sub, 'Percent'),
+    taxable_amount: textAt(sub, 'TaxableAmount'),
+    tax_amount: textAt(sub, 'TaxAmount'),
+  }));
 }
 
 function readLine(el: XmlElement): DraftLine {

@@ -9,7 +9,7 @@
  * The choices are documented in docs/formats-mapping.md.
  */
 import { Decimal } from '../core/money.ts';
-import { emptyBill, emptyLine, sumAmounts, toCanonical, unreadable, ymdToIso, type DraftBill, type DraftLine } from './canonical.ts';
+import { emptyBill, emptyLine, sumAmounts, toCanonical, unreadable, ymdToIso, type DraftBill, type DraftLine, type DraftTaxRow } from './canonical.ts';
 import { sha256Hex } from './hash.ts';
 import type { ReadInput, ReadResult } from './types.ts';
 
@@ -68,10 +68,11 @@ export function readX12(input: ReadInput): ReadResult[] {
     return [unreadable(X12_FORMAT, input.filename, `X12 interchange holds no 810 invoice (transaction sets: ${kinds})`, input.bytes)];
   }
   const documentHash = sha256Hex(input.bytes);
+  const version = text.split(sep.segment)[0]?.split(sep.element)[12]?.trim() ?? '';
   return invoices.map((set, part) => ({
     part,
     format: X12_FORMAT,
-    bill: toCanonical(readInvoice(set, sep)),
+    bill: toCanonical(readInvoice(set, sep, version)),
     exceptions: [],
     documentHash,
     origin: `ST ${set[0]?.[2] ?? ''}`.trim(),
@@ -117,11 +118,21 @@ interface Summary {
   charges: string[];
 }
 
-/** One 810 transaction set → draft bill. */
-function readInvoice(set: readonly Segment[], sep: X12Separators): DraftBill {
+/** One TXI segment: TXI01 tax type, TXI02 amount, TXI03 percent, TXI06 exempt code, TXI08 basis. */
+interface Txi {
+  readonly type: string | null;
+  readonly amount: string | null;
+  readonly percent: string | null;
+  readonly exempt: string | null;
+  readonly basis: string | null;
+}
+
+/** One 810 transaction set → draft bill. `version` is ISA12 (`00401`, `00501`, …). */
+function readInvoice(set: readonly Segment[], sep: X12Separators, version = ''): DraftBill {
   const bill = emptyBill();
   const lines: { line: DraftLine; allowances: string[]; charges: string[] }[] = [];
   const summary: Summary = { taxes: [], allowances: [], charges: [] };
+  const txis: Txi[] = [];
   const notes: string[] = [];
   let tds: string | null = null;
   for (const seg of set) {
@@ -158,6 +169,7 @@ function readInvoice(set: readonly Segment[], sep: X12Separators): DraftBill {
       case 'TXI':
         // Line-level TXI (inside an IT1 loop) and summary TXI both state tax of this invoice.
         if (el(2)) summary.taxes.push(decimalR(el(2)!));
+        txis.push({ type: el(1), amount: el(2) && decimalR(el(2)!), percent: el(3) && decimalR(el(3)!), exempt: el(6), basis: el(8) && decimalR(el(8)!) });
         break;
       case 'TDS':
         tds = el(1);
@@ -170,9 +182,70 @@ function readInvoice(set: readonly Segment[], sep: X12Separators): DraftBill {
   bill.charge_total = n2Sum(summary.charges);
   bill.net_total = netTotal(bill);
   bill.tax_total = summary.taxes.length > 0 ? sumAmounts(summary.taxes) : null;
+  bill.tax_breakdown = taxBreakdown(txis, bill.net_total, version);
   bill.total = tds === null ? null : n2(tds);
   bill.payable = bill.total;
   return bill;
+}
+
+/** TXI01 codes that are a value added or goods and services tax (their rows get a VAT category). */
+const VAT_TYPES = new Set(['VA', 'GS']);
+/** TXI06 (element 441) codes that mean the amount is exempt from the tax. */
+const EXEMPT_CODES = new Set(['0', '1', '4', '8']);
+
+/**
+ * BG-23 from TXI segments, one row per tax type and rate (line-level TXIs of the same type
+ * and rate add up). BT-117 = TXI02; BT-119 = TXI03 as a percent (`rateOf`); BT-116 = TXI08
+ * (dollar basis for percent) where every TXI of the row gives it, else the net total when
+ * the invoice has a single row. BT-118: VA/GS taxes are S (rate > 0), Z (rate 0) or E (TXI06
+ * exempt); other taxes (state or local sales tax, …) have no VAT category and keep null.
+ * Null when there is no TXI with an amount, or a row's rate or taxable amount cannot be known.
+ */
+function taxBreakdown(txis: readonly Txi[], netTotal: string | null, version: string): DraftTaxRow[] | null {
+  const rows = new Map<string, { type: string | null; rate: string | null; exempt: boolean; amounts: string[]; bases: (string | null)[] }>();
+  for (const t of txis) {
+    if (t.amount === null) continue;
+    const rate = rateOf(t, version);
+    const key = `${t.type ?? ''}|${rate === null ? '' : Decimal.parse(rate).normalized().toString()}`;
+    const row = rows.get(key) ?? { type: t.type, rate, exempt: false, amounts: [], bases: [] };
+    row.amounts.push(t.amount);
+    row.bases.push(t.basis);
+    row.exempt ||= t.exempt !== null && EXEMPT_CODES.has(t.exempt);
+    rows.set(key, row);
+  }
+  if (rows.size === 0) return null;
+  const out: DraftTaxRow[] = [];
+  for (const row of rows.values()) {
+    const taxable = row.bases.every((b) => b !== null) ? sumAmounts(row.bases as string[]) : rows.size === 1 ? netTotal : null;
+    // EN 16931 has no row without a rate (BT-119): a TXI without TXI03 gives no breakdown.
+    if (taxable === null || row.rate === null) return null;
+    const zero = row.rate !== null && Decimal.parse(row.rate).isZero();
+    const category = !VAT_TYPES.has(row.type ?? '') ? null : row.exempt ? 'E' : zero ? 'Z' : row.rate !== null ? 'S' : null;
+    out.push({ category, rate: row.rate, taxable_amount: taxable, tax_amount: sumAmounts(row.amounts) });
+  }
+  return out;
+}
+
+/**
+ * TXI03 as a percent. Element 954 is "percentage expressed as a decimal"; from version 005010
+ * the dictionary says 0.0 … 1.0 is 0 % … 100 %, while 004010 senders mostly write 8.25 for
+ * 8.25 %. Where TXI02 and TXI08 are both given, the reading that makes basis × rate = amount
+ * (within a cent) wins; otherwise a value ≤ 1 is a fraction from 005010 on, a percent before.
+ */
+function rateOf(t: Txi, version: string): string | null {
+  const p = t.percent === null ? null : Decimal.tryParse(t.percent);
+  if (p === null) return null;
+  const asPercent = p;
+  const fromFraction = p.mul(Decimal.HUNDRED).normalized();
+  const amount = t.amount === null ? null : Decimal.tryParse(t.amount);
+  const basis = t.basis === null ? null : Decimal.tryParse(t.basis);
+  if (amount && basis && !basis.isZero() && !p.isZero()) {
+    const cent = Decimal.parse('0.01');
+    const fits = (r: Decimal) => basis.mul(r).div(Decimal.HUNDRED, 2).sub(amount).abs().lte(cent);
+    if (fits(asPercent) && !fits(fromFraction)) return t.percent;
+    if (fits(fromFraction) && !fits(asPercent)) return fromFraction.toString();
+  }
+  return version >= '00501' && p.lte(Decimal.ONE) ? fromFraction.toString() : t.percent;
 }
 
 function readParty(bill: DraftBill, code: string | null, name: string | null): void {
