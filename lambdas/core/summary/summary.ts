@@ -97,7 +97,9 @@ export const money = (m: Money): string => `${groupDigits(m.amount)} ${m.currenc
 export const moneyList = (list: readonly Money[]): string => (list.length ? list.map(money).join('; ') : 'none');
 const pct = (p: string | null) => (p === null ? '—' : `${p}%`);
 const hrs = (h: string | null) => (h === null ? '—' : `${h} h`);
-const cv = (c: CountAndValue) => (c.bills === 0 ? 'none' : `${count(c.bills)} bills, ${moneyList(c.value)}`);
+/** `1 bill`, `12 bills`. */
+export const nBills = (n: number): string => `${count(n)} bill${n === 1 ? '' : 's'}`;
+const cv = (c: CountAndValue) => (c.bills === 0 ? 'none' : `${nBills(c.bills)}, ${moneyList(c.value)}`);
 
 export const STATE_LABELS: Readonly<Record<BillState, string>> = {
   ready_for_payment: 'ready for payment',
@@ -142,10 +144,10 @@ export function summaryFacts(s: Summary): Fact[] {
   add('Approvals', `overdue now (waiting over ${s.now.overdueAfterDays} days)`, `${count(s.now.overdueApprovals)} of ${count(s.now.pendingApprovals)} waiting`, null);
   add('Cycle time, arrival to ready for payment', 'median', hrs(c.cycle.medianHours), hrs(p.cycle.medianHours));
   add('Cycle time, arrival to ready for payment', '90th percentile', hrs(c.cycle.p90Hours), hrs(p.cycle.p90Hours));
-  c.topSuppliers.byExceptions.forEach((t, i) => out.push({ group: 'Top suppliers by exceptions', label: `#${i + 1}`, value: `${count(t.bills)} bills`, previous: null, name: t.supplier }));
+  c.topSuppliers.byExceptions.forEach((t, i) => out.push({ group: 'Top suppliers by exceptions', label: `#${i + 1}`, value: nBills(t.bills), previous: null, name: t.supplier }));
   c.topSuppliers.byValueHeld.forEach((t, i) => out.push({ group: 'Top suppliers by value held', label: `#${i + 1}`, value: money(t), previous: null, name: t.supplier }));
   for (const w of s.now.payables) {
-    add('Payables ready for payment, by due date', w.from === null ? `already due (before ${w.to.slice(5)})` : `${w.label} (${w.from.slice(5)} to ${w.to.slice(5)})`, w.bills ? `${count(w.bills)} bills, ${moneyList(w.value)}` : 'none', null);
+    add('Payables ready for payment, by due date', w.from === null ? `already due (by ${w.to.slice(5)})` : `${w.label} (${w.from.slice(5)} to ${w.to.slice(5)})`, w.bills ? `${nBills(w.bills)}, ${moneyList(w.value)}` : 'none', null);
   }
   const r = c.reading;
   const q = p.reading;
