@@ -37,3 +37,19 @@ export interface SummaryClaims {
 
 /** One Converse turn with a forced tool: the same port the extraction's model uses. */
 export type SummaryModel = InvoiceModel;
+
+/** A stacked bar chart: categories along the bottom, one series per stack part. */
+export interface StackedBars {
+  readonly title: string;
+  readonly categories: readonly string[];
+  readonly series: readonly { readonly name: string; readonly color: string; readonly values: readonly number[] }[];
+  /** CSS pixels; the PNG has `scale` times as many. */
+  readonly width: number;
+  readonly height: number;
+  readonly scale: number;
+}
+
+/** Draws a chart as a PNG, without a browser or a native canvas. */
+export interface ChartRenderer {
+  stackedBars(spec: StackedBars): Promise<{ readonly png: Uint8Array; readonly width: number; readonly height: number }>;
+}
