@@ -89,6 +89,11 @@ export class Storage extends Construct {
           partitionKey: { name: t.gsi1.partitionKey, type: AttributeType.STRING },
           sortKey: { name: t.gsi1.sortKey, type: AttributeType.STRING },
         },
+        {
+          indexName: t.gsi2.indexName,
+          partitionKey: { name: t.gsi2.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: t.gsi2.sortKey, type: AttributeType.STRING },
+        },
       ],
       removalPolicy,
     });

@@ -10,7 +10,9 @@ import {
   BatchWriteCommand,
   DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   QueryCommand,
+  UpdateCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -29,7 +31,9 @@ import {
   type Versioned,
   NonceSpentError,
 } from '../../core/ports/store.ts';
+import type { ClaimResult, MonthItems, SummaryClaims, SummaryReads } from '../../core/ports/summary.ts';
 import { vendorNameKeys } from '../../core/resolve.ts';
+import { utcMonthsOf } from '../../core/summary/month.ts';
 import { BILL_STATES, type BillState } from '../../core/route.ts';
 import { decimalMapFromJson, decimalMapToJson, policyFromJson, poFromJson, vendorFromJson } from './codec.ts';
 import { BILLS_TABLE } from './table.ts';
@@ -72,7 +76,7 @@ export interface DynamoBillStoreOptions {
 const T = BILLS_TABLE;
 const key = (pk: string, sk: string) => ({ [T.partitionKey]: pk, [T.sortKey]: sk });
 
-export class DynamoBillStore implements BillStore {
+export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims {
   readonly tableName: string;
   private readonly doc: DynamoDBDocumentClient;
   private readonly capacity: CapacityMeter | undefined;
@@ -404,6 +408,83 @@ export class DynamoBillStore implements BillStore {
     return options.limit ? all.slice(-options.limit) : all;
   }
 
+  // --- the month index (monthly summary) --------------------------------------------------------
+
+  /**
+   * Bills that arrived in `[startIso, endIso)` and audit rows dated in it: one query per UTC month
+   * the interval touches (two for a month in a zone other than UTC), on the month index.
+   */
+  async monthItems(startIso: string, endIso: string): Promise<MonthItems> {
+    const bills: BillRecord[] = [];
+    const events: AuditRecord[] = [];
+    const start = new Date(Date.parse(startIso)).toISOString();
+    const end = new Date(Date.parse(endIso)).toISOString();
+    for (const month of utcMonthsOf(Date.parse(start), Date.parse(end))) {
+      let from: Record<string, unknown> | undefined;
+      do {
+        const r = await this.doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: T.gsi2.indexName,
+            KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+            ExpressionAttributeNames: { '#pk': T.gsi2.partitionKey, '#sk': T.gsi2.sortKey },
+            // BETWEEN is inclusive, but every key is `<time>#…`, longer than `end`: an item at `end` itself sorts after it.
+            ExpressionAttributeValues: { ':pk': `MONTH#${month}`, ':from': start, ':to': end },
+            ExclusiveStartKey: from,
+            ...this.rcc,
+          }),
+        );
+        this.meter(r.ConsumedCapacity, 'read');
+        for (const item of r.Items ?? []) {
+          const sk = item[T.gsi2.sortKey] as string;
+          if (sk.includes('#B#')) bills.push(billFromItem(item));
+          else events.push(JSON.parse(item.data as string) as AuditRecord);
+        }
+        from = r.LastEvaluatedKey;
+      } while (from);
+    }
+    return { bills, events };
+  }
+
+  async claimSummary(month: string, opts: { nowMs: number; leaseMs: number; resend: boolean; runId: string }): Promise<ClaimResult> {
+    const at = new Date(opts.nowMs).toISOString();
+    const staleBefore = new Date(opts.nowMs - opts.leaseMs).toISOString();
+    try {
+      const r = await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...key(`SUMMARY#${month}`, 'SUMMARY'), status: 'sending', run_id: opts.runId, claimed_at: at },
+          // Free, or a claim whose run died (lease over), or — asked to resend — anything.
+          ConditionExpression: opts.resend
+            ? 'attribute_not_exists(pk) OR #s = :sent OR claimed_at < :stale'
+            : 'attribute_not_exists(pk) OR (#s = :sending AND claimed_at < :stale)',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: opts.resend ? { ':sent': 'sent', ':stale': staleBefore } : { ':sending': 'sending', ':stale': staleBefore },
+          ...this.rcc,
+        }),
+      );
+      this.meter(r.ConsumedCapacity, 'write');
+      return 'claimed';
+    } catch (err) {
+      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+      const item = await this.get(`SUMMARY#${month}`, 'SUMMARY', true);
+      return item?.status === 'sent' ? 'sent' : 'busy';
+    }
+  }
+
+  async summarySent(month: string, opts: { runId: string; at: string; messageId: string; narrative: string }): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key(`SUMMARY#${month}`, 'SUMMARY'),
+        UpdateExpression: 'SET #s = :sent, sent_at = :at, message_id = :mid, narrative = :n, sends = if_not_exists(sends, :zero) + :one',
+        ConditionExpression: 'run_id = :run',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':sent': 'sent', ':at': opts.at, ':mid': opts.messageId, ':n': opts.narrative, ':zero': 0, ':one': 1, ':run': opts.runId },
+      }),
+    );
+  }
+
   async audit(billId: string): Promise<AuditRecord[]> {
     return (await this.query(`BILL#${billId}`, { skPrefix: 'AUDIT#' })).map((i) => JSON.parse(i.data as string) as AuditRecord);
   }
@@ -422,10 +503,12 @@ function versionedPut(tableName: string, pk: string, sk: string, version: number
 
 /** The bill item: keys and state in the clear (for conditions and the state index), the rest compressed. */
 export function billItem(b: BillRecord): Item {
+  const arrived = utcIso(b.created_at);
   return {
     ...key(`BILL#${b.bill_id}`, 'BILL'),
     [T.gsi1.partitionKey]: `STATE#${b.state}`,
     [T.gsi1.sortKey]: `${b.updated_at}#${b.bill_id}`,
+    ...(arrived ? { [T.gsi2.partitionKey]: `MONTH#${arrived.slice(0, 7)}`, [T.gsi2.sortKey]: `${arrived}#B#${b.bill_id}` } : {}),
     state: b.state,
     version: b.version,
     detail: brotliCompressSync(Buffer.from(JSON.stringify(b))),
@@ -439,8 +522,17 @@ export function billFromItem(item: Item): BillRecord {
 }
 
 function auditItem(a: AuditRecord, billVersion: number): Item {
+  const sk = `AUDIT#${String(billVersion).padStart(6, '0')}#${String(a.seq).padStart(3, '0')}`;
+  const at = utcIso(a.at);
   return {
-    ...key(`BILL#${a.bill_id}`, `AUDIT#${String(billVersion).padStart(6, '0')}#${String(a.seq).padStart(3, '0')}`),
+    ...key(`BILL#${a.bill_id}`, sk),
+    ...(at ? { [T.gsi2.partitionKey]: `MONTH#${at.slice(0, 7)}`, [T.gsi2.sortKey]: `${at}#A#${a.bill_id}#${sk.slice(6)}` } : {}),
     data: JSON.stringify(a),
   };
+}
+
+/** A timestamp as UTC ISO 8601 (what the month index sorts by), or null when it is not one. */
+function utcIso(text: string): string | null {
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
 }

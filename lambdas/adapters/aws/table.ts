@@ -11,6 +11,8 @@
  * | a vendor's open POs                      | gsi1 pk `OPENPO#<vendor>`                       |
  * | bill, its audit trail (in order)         | pk `BILL#<id>`, sk `BILL` / `AUDIT#<ver>#<i>`   |
  * | bills by state, newest last              | gsi1 pk `STATE#<state>`, sk `<updated>#<id>`    |
+ * | a month's bills and audit rows (summary) | gsi2 pk `MONTH#<UTC yyyy-mm>`, sk `<UTC ISO time>#B#<id>` / `#A#<id>#<ver>#<n>` |
+ * | monthly summary claim                    | pk `SUMMARY#<yyyy-mm>`, sk `SUMMARY`             |
  * | duplicate claim (vendor, type, number)   | pk `DUP#<key>`, sk `DUP`                        |
  * | document claim (bytes hash, part)        | pk `DOC#<hash>#<part>`, sk `DOC`                |
  * | spent approval-link nonce (TTL)          | pk `NONCE#<nonce>`, sk `NONCE`                  |
@@ -22,6 +24,8 @@ export const BILLS_TABLE = {
   partitionKey: 'pk',
   sortKey: 'sk',
   gsi1: { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+  /** By month: a bill under the UTC month of its arrival, an audit row under the month of its time. */
+  gsi2: { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
   ttlAttribute: 'expires_at',
 } as const;
 
@@ -36,6 +40,8 @@ export function createBillsTableInput(tableName: string): CreateTableCommandInpu
       { AttributeName: t.sortKey, AttributeType: 'S' },
       { AttributeName: t.gsi1.partitionKey, AttributeType: 'S' },
       { AttributeName: t.gsi1.sortKey, AttributeType: 'S' },
+      { AttributeName: t.gsi2.partitionKey, AttributeType: 'S' },
+      { AttributeName: t.gsi2.sortKey, AttributeType: 'S' },
     ],
     KeySchema: [
       { AttributeName: t.partitionKey, KeyType: 'HASH' },
@@ -47,6 +53,14 @@ export function createBillsTableInput(tableName: string): CreateTableCommandInpu
         KeySchema: [
           { AttributeName: t.gsi1.partitionKey, KeyType: 'HASH' },
           { AttributeName: t.gsi1.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+      {
+        IndexName: t.gsi2.indexName,
+        KeySchema: [
+          { AttributeName: t.gsi2.partitionKey, KeyType: 'HASH' },
+          { AttributeName: t.gsi2.sortKey, KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: 'ALL' },
       },

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type { Mailer, OutgoingEmail } from '../../core/ports/mailer.ts';
+import { mimeAttachments } from '../../shared/mime.ts';
 
 /** Header names that carry what the email is about (the port's `tag` and `billId`). */
 export const TAG_HEADER = 'X-Bill-Matcher-Tag';
@@ -45,6 +46,7 @@ export class OutboxMailer implements Mailer {
       subject: email.subject,
       text: email.text,
       ...(email.html ? { html: email.html } : {}),
+      ...(email.attachments?.length ? { attachments: mimeAttachments(email) } : {}),
       date: new Date(now),
       messageId,
       headers,
@@ -134,7 +136,7 @@ export class OutboxReader {
       bytes: raw.byteLength,
       messageId: mail.messageId ?? null,
       text: mail.text ?? null,
-      html: typeof mail.html === 'string' ? mail.html : null,
+      html: typeof mail.html === 'string' ? inlineImages(mail.html, mail.attachments) : null,
       attachments: mail.attachments.map((a) => ({ filename: a.filename ?? '(unnamed)', contentType: a.contentType, size: a.size })),
     };
   }
@@ -149,4 +151,14 @@ export class OutboxReader {
       throw err;
     }
   }
+}
+
+/** `cid:` references to the message's own inline images as `data:` URLs, so that a page can show them. */
+function inlineImages(html: string, attachments: readonly { cid?: string; contentType: string; content: Buffer }[]): string {
+  const byCid = new Map(attachments.filter((a) => a.cid && /^image\/(png|jpeg|gif)$/.test(a.contentType)).map((a) => [a.cid!, a]));
+  if (byCid.size === 0) return html;
+  return html.replace(/(["'])cid:([^"']+)\1/g, (whole, q: string, cid: string) => {
+    const a = byCid.get(cid);
+    return a ? `${q}data:${a.contentType};base64,${a.content.toString('base64')}${q}` : whole;
+  });
 }
