@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BILL_FUNCTIONS, PROJECT_ROOT } from '../../lib/bundle.ts';
-import { logicalId, templates } from './support.ts';
+import { logicalId, templates, SYNTH_TIMEOUT } from './support.ts';
 
 let t: ReturnType<typeof templates>;
 beforeAll(() => {
   t = templates();
-});
+}, SYNTH_TIMEOUT);
 
 describe('functions', () => {
   it('BILL_FUNCTIONS lists every lambdas/*/handler.ts', () => {

@@ -1,7 +1,7 @@
 /** The inbound-mail stack: receipt rule → S3, the bucket policy for SES, the MX record. */
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { exampleConfig, logicalId, synthApp, templates } from './support.ts';
+import { exampleConfig, logicalId, synthApp, SYNTH_TIMEOUT, templates } from './support.ts';
 
 describe('the receipt rule', () => {
   const t = templates();
@@ -53,7 +53,7 @@ describe('with a hosted zone', () => {
       HostedZoneId: 'Z0123456789ABCDEFGHIJ',
       ResourceRecords: ['10 inbound-smtp.eu-west-1.amazonaws.com'],
     });
-  });
+  }, SYNTH_TIMEOUT);
 
   it('verifies the receiving domain too when the sender is in another domain', () => {
     const s = synthApp(exampleConfig((c) => (c.sender = 'ap@example.org')));
@@ -61,5 +61,5 @@ describe('with a hosted zone', () => {
     inbound.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'bills.example.com' });
     main.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'example.org' });
     expect(Object.keys(main.findResources('AWS::SES::EmailIdentity'))).toHaveLength(1);
-  });
+  }, SYNTH_TIMEOUT);
 });

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
-import { exampleConfig, synthApp } from './support.ts';
+import { exampleConfig, synthApp, SYNTH_TIMEOUT } from './support.ts';
 
 interface Report {
   pluginReports: { pluginName: string; violations: { ruleName: string; severity?: string; violatingConstructs: { constructPath: string }[] }[] }[];
@@ -28,7 +28,7 @@ function findings(s = synthApp()): string[] {
 describe('cdk-nag AwsSolutions', () => {
   it('reports no unacknowledged finding on the example configuration', () => {
     expect(findings()).toEqual([]);
-  });
+  }, SYNTH_TIMEOUT);
 
   it('reports no unacknowledged finding with a hosted zone, another sender domain and extraction off', () => {
     const config = exampleConfig((c) => {
@@ -37,13 +37,13 @@ describe('cdk-nag AwsSolutions', () => {
       c.extraction = { enabled: false };
     });
     expect(findings(synthApp(config))).toEqual([]);
-  });
+  }, SYNTH_TIMEOUT);
 
   it('does catch a finding (the check is live)', () => {
     const s = synthApp();
     // An unencrypted, unlogged queue without a DLQ: AwsSolutions-SQS2/SQS3/SQS4.
     new Queue(s.main, 'Unacknowledged');
     expect(findings(s).some((f) => f.includes('Unacknowledged'))).toBe(true);
-  });
+  }, SYNTH_TIMEOUT);
 });
 

@@ -1,7 +1,7 @@
 /** Least privilege: what each function's role may do, statement by statement. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BillFunction } from '../../lib/bill-function.ts';
-import { actionsOf, logicalId, statementsOfRole, statementsOn, templates, type PolicyStatement } from './support.ts';
+import { actionsOf, logicalId, statementsOfRole, statementsOn, templates, type PolicyStatement, SYNTH_TIMEOUT } from './support.ts';
 
 let t: ReturnType<typeof templates>;
 let id: (c: { node: { defaultChild?: unknown } }) => string;
@@ -10,7 +10,7 @@ beforeAll(() => {
   t = templates();
   id = (c) => logicalId(c, t.s.main);
   of = (fn) => statementsOfRole(t.main, id(fn.functionRole));
-});
+}, SYNTH_TIMEOUT);
 
 /** Actions a statement on `*` may carry: those without resource-level permissions. */
 const NO_RESOURCE_LEVEL = new Set([

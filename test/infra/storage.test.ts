@@ -2,12 +2,12 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BILLS_TABLE } from '../../lambdas/adapters/aws/table.ts';
-import { logicalId, templates } from './support.ts';
+import { logicalId, templates, SYNTH_TIMEOUT } from './support.ts';
 
 let t: ReturnType<typeof templates>;
 beforeAll(() => {
   t = templates();
-});
+}, SYNTH_TIMEOUT);
 
 describe('the bills table', () => {
   it('has the keys, index and TTL attribute of BILLS_TABLE', () => {

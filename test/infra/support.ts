@@ -11,6 +11,12 @@ import { CONTEXT_KEY, parseConfig, type BillMatcherConfig } from '../../lib/conf
 import { PROJECT_ROOT } from '../../lib/bundle.ts';
 import { buildApp } from '../../lib/stacks.ts';
 
+/**
+ * A timeout for a test or hook that synthesizes the app: 2–3 s on an idle machine, many times
+ * that on a busy one; generous, so only a hang fails.
+ */
+export const SYNTH_TIMEOUT = 180_000;
+
 /** cdk.json's context. */
 export const CDK_CONTEXT = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
 

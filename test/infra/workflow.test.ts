@@ -3,12 +3,12 @@ import { readFileSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WORKFLOW_DEFINITION, WORKFLOW_FUNCTIONS } from '../../lambdas/adapters/local/local-workflow.ts';
-import { logicalId, templates } from './support.ts';
+import { logicalId, templates, SYNTH_TIMEOUT } from './support.ts';
 
 let t: ReturnType<typeof templates>;
 beforeAll(() => {
   t = templates();
-});
+}, SYNTH_TIMEOUT);
 
 /** Task states of an ASL definition (nested Map processors included), with their Resource or FunctionName. */
 function taskStates(definition: { States: Record<string, Record<string, unknown>> }): Record<string, string> {

@@ -153,7 +153,9 @@ describe('quiet hours on a running stack', () => {
     } finally {
       const t = Date.now();
       await stack.dispose();
-      expect(Date.now() - t).toBeLessThan(5_000);
+      // Waiting out the quiet hours would take until 08:00 (11 hours): any bound well under that
+      // tells the two apart without depending on the machine's speed.
+      expect(Date.now() - t).toBeLessThan(30_000);
     }
   });
 });
