@@ -171,8 +171,40 @@ export function dropFromObject(name: string, source: string, bytes: Uint8Array):
   return { ...dropFromFiles(name, source, [{ name, bytes }]), hash };
 }
 
-/** Handles one drop: see the module comment. */
+/** Another import holds the lane (a drop and a sheet revision at once): try again shortly. */
+export class LaneBusyError extends Error {
+  override readonly name = 'LaneBusyError';
+}
+
+/** How long one import may hold the lane before another may take it over (above any function timeout). */
+export const LANE_LEASE_MS = 10 * 60 * 1000;
+const LOCK = { pk: 'LANE#LOCK#MASTER', sk: 'LOCK' };
+
+/**
+ * Handles one drop (see the module comment), one at a time: every drop is merged with the current
+ * set and imported whole, so two at once could write each other's stale records back. A lease in
+ * the table serializes them; a drop that finds the lane held throws `LaneBusyError` (S3's
+ * asynchronous invocation retries it; the sheet is synced again on the next run).
+ */
 export async function importMasterDrop(drop: MasterDrop, deps: MasterDropDeps): Promise<DropOutcome> {
+  const holder = `${drop.hash}:${deps.now()}`;
+  const lock = await deps.state.get<{ holder: string; until: number }>(LOCK.pk, LOCK.sk);
+  if (lock && lock.value.until > deps.now()) throw new LaneBusyError(`another master-data import is running (${lock.value.holder.slice(0, 16)}…); ${drop.name} waits`);
+  try {
+    await deps.state.put(LOCK.pk, LOCK.sk, { holder, until: deps.now() + LANE_LEASE_MS }, lock?.version ?? 0);
+  } catch (err) {
+    if ((err as Error).name === 'LaneConflictError') throw new LaneBusyError(`another master-data import started at the same moment; ${drop.name} waits`);
+    throw err;
+  }
+  const lockVersion = (lock?.version ?? 0) + 1;
+  try {
+    return await importHeld(drop, deps);
+  } finally {
+    await deps.state.put(LOCK.pk, LOCK.sk, { holder, until: 0 }, lockVersion).catch(() => undefined);
+  }
+}
+
+async function importHeld(drop: MasterDrop, deps: MasterDropDeps): Promise<DropOutcome> {
   const key = LANE_KEYS.drop(drop.hash);
   const seen = await deps.state.get<ImportHistory>(key.pk, key.sk);
   if (seen) return { status: 'duplicate', hash: drop.hash, previous: seen.value.status };

@@ -1,6 +1,6 @@
 import { zipSync, strToU8 } from 'fflate';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dropFromFiles, dropFromObject, importMasterDrop, type ImportHistory, type MasterAuditRow } from '../../lambdas/lanes/master-drop.ts';
+import { dropFromFiles, dropFromObject, importMasterDrop, LaneBusyError, type ImportHistory, type MasterAuditRow } from '../../lambdas/lanes/master-drop.ts';
 import { LANE_KEYS } from '../../lambdas/lanes/state.ts';
 import { laneWorld, POLICY, POS, RECEIPTS, VENDORS, type LaneWorld } from '../support/lanes.ts';
 
@@ -93,5 +93,16 @@ describe('master-data drop lane', () => {
     const alone = await importMasterDrop(dropFromObject('vendors.csv', 'z', enc(VENDORS)), w.deps);
     expect(alone).toMatchObject({ status: 'refused', problems: ['policy.json: missing (admin_approver is required)'] });
     await expect(w.store.vendor('V100')).resolves.toBeNull();
+  });
+
+  it('runs one import at a time: a drop that finds the lane held waits (throws, to be retried) and changes nothing', async () => {
+    let release!: () => void;
+    const slow = { ...w.deps, store: Object.assign(Object.create(w.store), { importMaster: async (m: never) => { await new Promise<void>((r) => (release = r)); return w.store.importMaster(m); } }) };
+    const first = importMasterDrop(dropFromObject('master.zip', 'a', fullSet()), slow);
+    await expect.poll(() => release !== undefined).toBe(true);
+    await expect(importMasterDrop(dropFromObject('vendors.csv', 'b', enc(VENDORS)), w.deps)).rejects.toBeInstanceOf(LaneBusyError);
+    release();
+    await expect(first).resolves.toMatchObject({ status: 'imported' });
+    await expect(importMasterDrop(dropFromObject('vendors.csv', 'b', enc(VENDORS.replace('Acme Office,', 'Acme,'))), w.deps)).resolves.toMatchObject({ status: 'imported' });
   });
 });

@@ -13,47 +13,9 @@
  * Links to another origin are refused: credentials go to the portal only.
  */
 import { Parser } from 'htmlparser2';
-import * as z from 'zod';
 import { MAX_BILL_BYTES, PortalError, type PortalAdapter, type PortalBill, type PortalSession } from './adapter.ts';
+import { httpsSecretSchema, type HttpsPortalConfig } from './config.ts';
 import { httpFetch, type HttpResponse } from './http-client.ts';
-
-export const httpsPortalSchema = z.object({
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and hyphens'),
-  kind: z.literal('https'),
-  base_url: z
-    .string()
-    .url()
-    .refine((u) => u.startsWith('https://'), 'must be an https:// URL'),
-  list: z.object({
-    path: z.string().startsWith('/'),
-    format: z.enum(['json', 'html']),
-    since_param: z.string().min(1).default('since'),
-    items: z.string().default('bills'),
-    fields: z
-      .object({ id: z.string().default('id'), url: z.string().default('url'), name: z.string().default('name'), date: z.string().default('date') })
-      .default({ id: 'id', url: 'url', name: 'name', date: 'date' }),
-    link_pattern: z.string().default('\\.pdf$'),
-  }),
-  auth: z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('bearer') }),
-    z.object({
-      kind: z.literal('cookie'),
-      sign_in_path: z.string().startsWith('/'),
-      username_field: z.string().default('username'),
-      password_field: z.string().default('password'),
-      encoding: z.enum(['form', 'json']).default('form'),
-    }),
-  ]),
-});
-export type HttpsPortalConfig = z.infer<typeof httpsPortalSchema>;
-
-export const httpsSecretSchema = z.object({
-  username: z.string().optional(),
-  password: z.string().optional(),
-  token: z.string().optional(),
-  /** PEM of the portal's CA, when it is not publicly trusted. */
-  ca: z.string().optional(),
-});
 
 const LIST_BYTES = 5 * 1024 * 1024;
 

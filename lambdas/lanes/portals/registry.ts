@@ -1,22 +1,13 @@
 /**
  * The configured portals: each entry's `kind` picks its adapter here. A third kind is one more
- * schema and one more factory in this file (docs/deploy.md, "Adding a portal").
+ * schema in ./config.ts and one more factory in `PORTAL_ADAPTERS` (docs/deploy.md, "Adding a portal").
  */
-import * as z from 'zod';
 import type { PortalAdapter } from './adapter.ts';
-import { createHttpsPortal, httpsPortalSchema } from './https.ts';
-import { createSftpPortal, sftpPortalSchema } from './sftp.ts';
+import { portalSecretName, type PortalConfig } from './config.ts';
+import { createHttpsPortal } from './https.ts';
+import { createSftpPortal } from './sftp.ts';
 
-export const portalConfigSchema = z.discriminatedUnion('kind', [httpsPortalSchema, sftpPortalSchema]);
-export type PortalConfig = z.infer<typeof portalConfigSchema>;
-
-export const portalsConfigSchema = z.array(portalConfigSchema).superRefine((list, ctx) => {
-  const ids = new Set<string>();
-  list.forEach((p, i) => {
-    if (ids.has(p.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `portal id ${p.id} appears twice` });
-    ids.add(p.id);
-  });
-});
+export { portalConfigSchema, portalsConfigSchema, portalSecretName, type PortalConfig } from './config.ts';
 
 type Factory = (config: never, secret: unknown, options: { timeoutMs?: number }) => PortalAdapter;
 
@@ -24,9 +15,6 @@ export const PORTAL_ADAPTERS: Record<PortalConfig['kind'], Factory> = {
   https: createHttpsPortal as Factory,
   sftp: createSftpPortal as Factory,
 };
-
-/** The Secrets Manager name of a portal's credentials. */
-export const portalSecretName = (id: string) => `bm/portals/${id}`;
 
 /** A portal ready to poll: its adapter is made (credentials read) only when it is its turn. */
 export interface ConfiguredPortal {

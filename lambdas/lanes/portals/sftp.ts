@@ -10,23 +10,8 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import SftpClient from 'ssh2-sftp-client';
-import * as z from 'zod';
+import { sftpSecretSchema, type SftpPortalConfig } from './config.ts';
 import { MAX_BILL_BYTES, PortalError, type PortalAdapter, type PortalBill, type PortalSession } from './adapter.ts';
-
-export const sftpPortalSchema = z.object({
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and hyphens'),
-  kind: z.literal('sftp'),
-  host: z.string().min(1),
-  port: z.coerce.number().int().min(1).max(65535).default(22),
-  path: z.string().startsWith('/'),
-  host_key_sha256: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'must be SHA256:… as ssh-keygen -lf prints it'),
-  pattern: z.string().default('\\.pdf$'),
-});
-export type SftpPortalConfig = z.infer<typeof sftpPortalSchema>;
-
-export const sftpSecretSchema = z
-  .object({ username: z.string().min(1), password: z.string().optional(), private_key: z.string().optional(), passphrase: z.string().optional() })
-  .refine((s) => s.password || s.private_key, 'needs password or private_key');
 
 /** `SHA256:<base64, no padding>` of a host key, as OpenSSH prints it. */
 export function hostKeyFingerprint(key: Buffer): string {
