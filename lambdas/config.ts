@@ -15,6 +15,13 @@ export const ENV = {
   EXTRACTION_MODEL_ID: 'BM_EXTRACTION_MODEL_ID',
   /** Optional JSON object: supplier (sender address, @domain or VAT id) → a larger model id for its bills. */
   EXTRACTION_SUPPLIER_MODELS: 'BM_EXTRACTION_SUPPLIER_MODELS',
+  /** Where the lanes report refused master-data imports (lambdas/lanes). */
+  OPS_EMAIL: 'BM_OPS_EMAIL',
+  /** Drive sync: the sheet's Drive file id and the service-account key's secret (ARN or name). */
+  DRIVE_FILE_ID: 'BM_DRIVE_FILE_ID',
+  DRIVE_SECRET: 'BM_DRIVE_SECRET',
+  /** Portal poll: the configured portals, JSON (lambdas/lanes/portals/registry.ts). */
+  PORTALS: 'BM_PORTALS',
 } as const;
 
 /**
@@ -68,6 +75,19 @@ export const config = {
   },
   get extractionModelId(): string {
     return required(ENV.EXTRACTION_MODEL_ID);
+  },
+  get opsEmail(): string {
+    return required(ENV.OPS_EMAIL);
+  },
+  get driveFileId(): string {
+    return required(ENV.DRIVE_FILE_ID);
+  },
+  get driveSecret(): string {
+    return required(ENV.DRIVE_SECRET);
+  },
+  /** The portals' configuration as JSON text (validated by the portal poll). */
+  get portalsJson(): string {
+    return required(ENV.PORTALS);
   },
   /** Per-supplier model overrides; `{}` when the variable is not set, a ConfigError when it is not a JSON object of strings. */
   get extractionSupplierModels(): Readonly<Record<string, string>> {

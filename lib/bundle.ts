@@ -27,6 +27,9 @@ export const BILL_FUNCTIONS = [
   'approval-desk',
   'ack',
   'sweep',
+  'master-drop',
+  'drive-sync',
+  'portal-poll',
 ] as const;
 export type BillFunctionName = (typeof BILL_FUNCTIONS)[number];
 
@@ -45,6 +48,8 @@ export function entryOf(name: BillFunctionName): string {
  * its ESM build: mailparser imports that one and mailsplit would `require` the CommonJS copy. `he`
  * (85 KB of entity tables, used by mailparser only to encode HTML the product never reads) is
  * replaced by `lambdas/shared/he-encode.ts`. Alias paths are relative to the project root.
+ * `ssh2` (the SFTP portal adapter) tries two optional native add-ons (`cpu-features` and its own
+ * `sshcrypto.node`) inside try/catch and falls back to Node's crypto: they are left out.
  */
 export const BUNDLING = {
   minify: true,
@@ -54,7 +59,7 @@ export const BUNDLING = {
   format: OutputFormat.ESM,
   mainFields: ['module', 'main'],
   banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-  externalModules: ['@aws-sdk/*'],
+  externalModules: ['@aws-sdk/*', 'cpu-features', '*.node'],
   alias: { libmime: './node_modules/libmime/dist/esm/libmime.js', he: './lambdas/shared/he-encode.ts' },
 } as const;
 

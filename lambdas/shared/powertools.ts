@@ -26,6 +26,12 @@ export const METRIC = {
   ackLinksRefused: 'AckLinksRefused',
   /** Submissions sent to the queue by intake. */
   submissionsReceived: 'SubmissionsReceived',
+  /** One per master-data drop (or sheet revision) refused by the drop lane. */
+  masterImportsRefused: 'MasterImportsRefused',
+  /** One per portal whose poll failed (and one with dimension `portal`). */
+  portalPollFailures: 'PortalPollFailures',
+  /** One per bill a portal poll landed as an upload. */
+  portalBillsLanded: 'PortalBillsLanded',
 } as const;
 
 /** True inside AWS Lambda. */

@@ -1,0 +1,62 @@
+/**
+ * The master-data drop lane in AWS: S3 notifications for objects under `master/incoming/` of the
+ * documents bucket. Each object is one drop (a master file or a zip of them), imported all or
+ * nothing by `importMasterDrop` (lambdas/lanes/master-drop.ts); refusals are reported there.
+ */
+import * as z from 'zod';
+import { decodeS3Key } from '../shared/intake.ts';
+import { lambdaEntry, METRIC } from '../shared/powertools.ts';
+import { dropFromObject, importMasterDrop, INCOMING_PREFIX, type DropOutcome, type MasterDropDeps } from '../lanes/master-drop.ts';
+
+const eventSchema = z.object({
+  Records: z
+    .array(z.object({ eventName: z.string(), s3: z.object({ bucket: z.object({ name: z.string() }), object: z.object({ key: z.string(), size: z.number().optional() }) }) }))
+    .default([]),
+});
+
+/** The largest drop read (a zip of the four files). */
+const MAX_DROP_BYTES = 50 * 1024 * 1024;
+
+export interface MasterDropResult {
+  readonly outcomes: { readonly key: string; readonly status: DropOutcome['status'] | 'ignored'; readonly problems?: number }[];
+}
+
+export function makeHandler(deps: MasterDropDeps, read: (bucket: string, key: string) => Promise<Uint8Array>) {
+  return async (event: unknown): Promise<MasterDropResult> => {
+    const outcomes: MasterDropResult['outcomes'][number][] = [];
+    for (const r of eventSchema.parse(event).Records) {
+      const key = decodeS3Key(r.s3.object.key);
+      if (!r.eventName.startsWith('ObjectCreated:') || !key.startsWith(INCOMING_PREFIX) || key.endsWith('/') || (r.s3.object.size ?? 1) === 0 || (r.s3.object.size ?? 0) > MAX_DROP_BYTES) {
+        outcomes.push({ key, status: 'ignored' });
+        continue;
+      }
+      const name = key.slice(key.lastIndexOf('/') + 1);
+      const outcome = await importMasterDrop(dropFromObject(name, `s3://${r.s3.bucket.name}/${key}`, await read(r.s3.bucket.name, key)), deps);
+      outcomes.push({ key, status: outcome.status, ...(outcome.status === 'refused' ? { problems: outcome.problems.length } : {}) });
+    }
+    return { outcomes };
+  };
+}
+
+let real: ReturnType<typeof makeHandler> | undefined;
+export const handler = lambdaEntry(
+  'master-drop',
+  async (event: unknown) => {
+    if (!real) {
+      const { masterDropDeps, s3 } = await import('../lanes/aws.ts');
+      const { GetObjectCommand } = await import('@aws-sdk/client-s3');
+      const client = s3();
+      real = makeHandler(masterDropDeps(), async (Bucket, Key) => {
+        const o = await client.send(new GetObjectCommand({ Bucket, Key }));
+        return o.Body!.transformToByteArray();
+      });
+    }
+    return real(event);
+  },
+  {
+    resultKeys: (r) => ({ drops: r.outcomes.length, refused: r.outcomes.filter((o) => o.status === 'refused').length }),
+    metrics: (r, sink) => {
+      for (const o of r.outcomes) if (o.status === 'refused') sink.count(METRIC.masterImportsRefused);
+    },
+  },
+);

@@ -1,0 +1,108 @@
+import { zipSync, strToU8 } from 'fflate';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { dropFromFiles, dropFromObject, importMasterDrop, LaneBusyError, type ImportHistory, type MasterAuditRow } from '../../lambdas/lanes/master-drop.ts';
+import { LANE_KEYS } from '../../lambdas/lanes/state.ts';
+import { laneWorld, POLICY, POS, RECEIPTS, VENDORS, type LaneWorld } from '../support/lanes.ts';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const fullSet = () =>
+  zipSync({ 'vendors.csv': strToU8(VENDORS), 'purchase_orders.csv': strToU8(POS), 'goods_receipts.csv': strToU8(RECEIPTS), 'policy.json': strToU8(POLICY) });
+
+describe('master-data drop lane', () => {
+  let w: LaneWorld;
+  beforeEach(async () => {
+    w = await laneWorld();
+  });
+  afterEach(async () => w.close());
+
+  it('imports a full set as bm import does, once per content hash', async () => {
+    const bytes = fullSet();
+    const first = await importMasterDrop(dropFromObject('master.zip', 's3://docs/master/incoming/master.zip', bytes), w.deps);
+    expect(first.status).toBe('imported');
+    expect((await w.store.vendor('V100'))?.iban).toBe('DE89370400440532013000');
+    const po = await w.store.purchaseOrder('PO-1001');
+    expect(po?.lines.find((l) => l.line_no === '1')?.received.toString()).toBe('20');
+    expect((await w.store.policy()).admin_approver).toBe('ap-admin@northwind.example');
+
+    const again = await importMasterDrop(dropFromObject('master-copy.zip', 's3://docs/master/incoming/master-copy.zip', bytes), w.deps);
+    expect(again).toMatchObject({ status: 'duplicate', previous: 'imported' });
+    const history = await w.state.list<ImportHistory>(LANE_KEYS.imports);
+    expect(history.map((h) => h.value.status)).toEqual(['imported']);
+    // First import: every record is audited as created, with the source.
+    const created = await w.state.list<MasterAuditRow>(LANE_KEYS.masterAudit('vendor', 'V100'));
+    expect(created[0]?.value).toMatchObject({ action: 'created', source: 's3://docs/master/incoming/master.zip' });
+  });
+
+  it('merges one file with the current set and audits each changed field old → new with the source', async () => {
+    await importMasterDrop(dropFromObject('master.zip', 'seed', fullSet()), w.deps);
+    const changed = VENDORS.replace('DE89370400440532013000', 'DE02120300000000202051');
+    const r = await importMasterDrop(dropFromObject('2026-03-02-vendors.csv', 's3://docs/master/incoming/2026-03-02-vendors.csv', enc(changed)), w.deps);
+    expect(r.status).toBe('imported');
+    expect((await w.store.vendor('V100'))?.iban).toBe('DE02120300000000202051');
+    // The PO and receipts came from the current set: still there, unchanged, not audited again.
+    expect((await w.store.purchaseOrder('PO-1001'))?.lines).toHaveLength(2);
+    if (r.status !== 'imported') throw new Error('not imported');
+    expect(r.changes).toEqual([{ kind: 'vendor', id: 'V100', created: false, fields: [{ field: 'iban', old: 'DE89370400440532013000', new: 'DE02120300000000202051' }] }]);
+    const rows = await w.state.list<MasterAuditRow>(LANE_KEYS.masterAudit('vendor', 'V100'));
+    expect(rows.at(-1)?.value).toMatchObject({ action: 'changed', source: 's3://docs/master/incoming/2026-03-02-vendors.csv', changes: [{ field: 'iban', old: 'DE89370400440532013000', new: 'DE02120300000000202051' }] });
+    expect(w.rematches.at(-1)).toMatchObject({ vendors: ['V100'], purchaseOrders: [], policy: false });
+  });
+
+  it('refuses a set with bad rows: nothing imported, every bad row in the history and the ops email', async () => {
+    await importMasterDrop(dropFromObject('master.zip', 'seed', fullSet()), w.deps);
+    const rematchesBefore = w.rematches.length;
+    const badVendors = VENDORS.replace('DE89370400440532013000', 'DE02120300000000202051').replace(',EUR,,0,false,,it', ',EURO,,0,false,,it');
+    const badPos = POS.replace('4,64.00', '4,6 4.00');
+    const r = await importMasterDrop(
+      dropFromFiles('march', '/drop/march', [
+        { name: 'vendors.csv', bytes: enc(badVendors) },
+        { name: 'purchase_orders.csv', bytes: enc(badPos) },
+      ]),
+      w.deps,
+    );
+    expect(r.status).toBe('refused');
+    if (r.status !== 'refused') throw new Error('not refused');
+    expect(r.problems).toEqual(['vendors.csv:3: currency "EURO" is not an ISO 4217 currency code', 'purchase_orders.csv:3: unit_price "6 4.00" is not a decimal number']);
+    // All or nothing: the good change in the same drop (V100's IBAN) was not imported either.
+    expect((await w.store.vendor('V100'))?.iban).toBe('DE89370400440532013000');
+    expect(w.rematches.length).toBe(rematchesBefore);
+    const history = await w.state.list<ImportHistory>(LANE_KEYS.imports);
+    expect(history.at(-1)?.value).toMatchObject({ status: 'refused', problem_count: 2, problems: r.problems });
+    const mail = w.outbox.sent.at(-1)!;
+    expect(mail.to).toEqual(['ops@northwind.example']);
+    expect(mail.subject).toBe('Master data refused: 2 problems in march');
+    for (const p of r.problems) expect(mail.text).toContain(p);
+    // The same bytes again: refused before, not reported twice.
+    const again = await importMasterDrop(
+      dropFromFiles('march', '/drop/march', [
+        { name: 'vendors.csv', bytes: enc(badVendors) },
+        { name: 'purchase_orders.csv', bytes: enc(badPos) },
+      ]),
+      w.deps,
+    );
+    expect(again).toMatchObject({ status: 'duplicate', previous: 'refused' });
+    expect(w.outbox.sent.filter((m) => m.tag === 'master-import-refused')).toHaveLength(1);
+  });
+
+  it('refuses files it does not know, text that is not UTF-8, and a partial set with nothing to merge with', async () => {
+    const unknown = await importMasterDrop(dropFromObject('x.zip', 'x', zipSync({ 'vendors.csv': strToU8(VENDORS), 'policy.json': strToU8(POLICY), 'suppliers.xlsx': new Uint8Array([1, 2]) })), w.deps);
+    expect(unknown).toMatchObject({ status: 'refused', problems: ['suppliers.xlsx: is not a master-data file (expected vendors.csv, purchase_orders.csv, goods_receipts.csv, policy.json)'] });
+    const latin1 = await importMasterDrop(dropFromObject('vendors.csv', 'y', new Uint8Array([...enc('vendor_id,name\nV1,M'), 0xfc, ...enc('ller GmbH\n')])), w.deps);
+    expect(latin1.status).toBe('refused');
+    if (latin1.status === 'refused') expect(latin1.problems).toContain('vendors.csv: is not UTF-8 text');
+    const alone = await importMasterDrop(dropFromObject('vendors.csv', 'z', enc(VENDORS)), w.deps);
+    expect(alone).toMatchObject({ status: 'refused', problems: ['policy.json: missing (admin_approver is required)'] });
+    await expect(w.store.vendor('V100')).resolves.toBeNull();
+  });
+
+  it('runs one import at a time: a drop that finds the lane held waits (throws, to be retried) and changes nothing', async () => {
+    let release!: () => void;
+    const slow = { ...w.deps, store: Object.assign(Object.create(w.store), { importMaster: async (m: never) => { await new Promise<void>((r) => (release = r)); return w.store.importMaster(m); } }) };
+    const first = importMasterDrop(dropFromObject('master.zip', 'a', fullSet()), slow);
+    await expect.poll(() => release !== undefined).toBe(true);
+    await expect(importMasterDrop(dropFromObject('vendors.csv', 'b', enc(VENDORS)), w.deps)).rejects.toBeInstanceOf(LaneBusyError);
+    release();
+    await expect(first).resolves.toMatchObject({ status: 'imported' });
+    await expect(importMasterDrop(dropFromObject('vendors.csv', 'b', enc(VENDORS.replace('Acme Office,', 'Acme,'))), w.deps)).resolves.toMatchObject({ status: 'imported' });
+  });
+});
