@@ -73,6 +73,7 @@ const clock = () => new Date().toTimeString().slice(0, 8);
 export function describeEvent(e: StackEvent, webUrl: string): { out?: string; err?: string } {
   if (e.kind === 'received') return {};
   if (e.kind === 'problem') return { err: `${clock()}  problem: ${e.message}\n` };
+  if (e.kind === 'notice') return { out: `${clock()}  ${e.message}\n` };
   const o = e.outcome;
   const by = { smtp: 'mail  ', drop: 'drop  ', upload: 'upload', api: 'api   ' }[e.via];
   const from = o.submission.submitter ? ` from ${o.submission.submitter}` : '';

@@ -90,11 +90,19 @@ describe('the local stack', () => {
   });
 
   it('runs submissions one at a time in arrival order, so a later copy is the duplicate', async () => {
+    // The first document's write is the slower one (a loaded disk): arrival order still holds.
+    const put = stack.documents.put.bind(stack.documents);
+    let calls = 0;
+    stack.documents.put = async (key, bytes) => {
+      if (calls++ === 0) await new Promise((r) => setTimeout(r, 300));
+      return put(key, bytes);
+    };
     const first = stack.submit({ bytes: readFileSync(bills('01-acme-office.xml')), name: 'first.xml' });
     const second = stack.submit({ bytes: readFileSync(bills('05-acme-office-resent.cii.xml')), name: 'second.xml' });
     const [a, b] = await Promise.all([first, second]);
     expect(a.kind === 'processed' && a.execution.bills[0]!.state).toBe('ready_for_payment');
     expect(b.kind === 'processed' && b.execution.bills[0]!.exceptions.map((e) => e.code)).toEqual(['DUPLICATE']);
+    stack.documents.put = put;
   });
 });
 

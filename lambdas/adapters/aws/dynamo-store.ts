@@ -12,6 +12,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  ScanCommand,
   UpdateCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
@@ -383,16 +384,71 @@ export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims {
 
   /**
    * Claims a workflow execution name (local stack only: Step Functions enforces unique names
-   * itself). False when the name was claimed before.
+   * itself), keeping the execution's input as Step Functions keeps it for a redrive. False when
+   * the name was claimed before: `executionRecord` then says whether that execution finished.
    */
-  async claimExecutionName(name: string, at: string): Promise<boolean> {
+  async claimExecutionName(name: string, at: string, input?: unknown): Promise<boolean> {
     try {
-      await this.transact([{ Put: { TableName: this.tableName, Item: { ...key(`EXEC#${name}`, 'EXEC'), at }, ConditionExpression: 'attribute_not_exists(pk)' } }]);
+      await this.transact([
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: { ...key(`EXEC#${name}`, 'EXEC'), at, status: 'RUNNING', ...(input === undefined ? {} : { input: JSON.stringify(input) }) },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      ]);
       return true;
     } catch (err) {
       if (err instanceof ConflictError) return false;
       throw err;
     }
+  }
+
+  /** A claimed execution: RUNNING until its outcome is recorded (`finishExecution`). */
+  async executionRecord(name: string): Promise<{ status: 'RUNNING' | 'SUCCEEDED' | 'FAILED'; input: unknown; at: string; outcome: unknown } | null> {
+    const item = await this.get(`EXEC#${name}`, 'EXEC', true);
+    if (!item) return null;
+    return {
+      // Claims written before outcomes were recorded count as finished, as they were then.
+      status: (item.status as 'RUNNING' | 'SUCCEEDED' | 'FAILED' | undefined) ?? 'SUCCEEDED',
+      input: typeof item.input === 'string' ? JSON.parse(item.input) : null,
+      at: item.at as string,
+      outcome: typeof item.outcome === 'string' ? JSON.parse(item.outcome) : null,
+    };
+  }
+
+  /** Records an execution's outcome: its bills are recorded (SUCCEEDED), or its failure with the reason (FAILED). */
+  async finishExecution(name: string, status: 'SUCCEEDED' | 'FAILED', outcome: unknown, at: string): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key(`EXEC#${name}`, 'EXEC'),
+        UpdateExpression: 'SET #s = :s, outcome = :o, finished_at = :at',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':s': status, ':o': JSON.stringify(outcome), ':at': at },
+      }),
+    );
+  }
+
+  /** Executions claimed and never finished (a crash, the database gone): what `bm redrive` runs again. */
+  async unfinishedExecutions(): Promise<{ name: string; input: unknown; at: string }[]> {
+    const out: { name: string; input: unknown; at: string }[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const r = await this.doc.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: '#sk = :exec AND #s = :running',
+          ExpressionAttributeNames: { '#sk': T.sortKey, '#s': 'status' },
+          ExpressionAttributeValues: { ':exec': 'EXEC', ':running': 'RUNNING' },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const i of r.Items ?? []) out.push({ name: (i[T.partitionKey] as string).slice('EXEC#'.length), input: typeof i.input === 'string' ? JSON.parse(i.input) : null, at: i.at as string });
+      start = r.LastEvaluatedKey;
+    } while (start);
+    return out.sort((a, b) => a.at.localeCompare(b.at));
   }
 
   async getBill(billId: string): Promise<BillRecord | null> {

@@ -16,7 +16,12 @@ export interface DropFolderOptions {
   readonly dir: string;
   /** @default 400 */
   readonly intervalMs?: number;
-  /** Runs the file; resolves once it has been processed. `false`: the stack could not run it. */
+  /**
+   * Takes the file over; resolves once it is safely accepted (the file then moves to
+   * `processed/`). `false`: it can never be run (moved to `failed/`). Throws when it cannot be
+   * taken now (the database is down, the disk is full): the file stays where it is and is tried
+   * again at the next scan.
+   */
   readonly onFile: (file: DroppedFile) => Promise<boolean>;
   readonly onError?: (err: Error, name: string) => void;
 }
@@ -43,6 +48,8 @@ export async function startDropFolder(options: DropFolderOptions): Promise<DropF
   await mkdir(processedDir, { recursive: true });
   await mkdir(failedDir, { recursive: true });
   const seen = new Map<string, string>();
+  /** Files that could not be taken, with the reason last reported. */
+  const refused = new Map<string, string>();
   let running: Promise<void> | null = null;
   let stopped = false;
 
@@ -76,11 +83,16 @@ export async function startDropFolder(options: DropFolderOptions): Promise<DropF
     for (const { name } of ready) {
       if (stopped) return;
       seen.delete(name);
-      let ok = false;
+      let ok: boolean;
       try {
         ok = await options.onFile({ name, bytes: new Uint8Array(await readFile(join(dir, name))) });
+        refused.delete(name);
       } catch (err) {
-        options.onError?.(err as Error, name);
+        // Left alone; said once per reason, not at every scan.
+        const why = (err as Error).message;
+        if (refused.get(name) !== why) options.onError?.(err as Error, name);
+        refused.set(name, why);
+        continue;
       }
       try {
         await rename(join(dir, name), await freeName(ok ? processedDir : failedDir, name));

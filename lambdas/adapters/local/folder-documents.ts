@@ -1,6 +1,7 @@
 /** DocumentStore on a local folder: the laptop's stand-in for the S3 document bucket. */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, normalize, sep } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join, normalize, sep } from 'node:path';
+import { durableWrite } from './durable-file.ts';
 import type { DocumentStore } from '../../core/ports/documents.ts';
 
 export class FolderDocumentStore implements DocumentStore {
@@ -13,9 +14,8 @@ export class FolderDocumentStore implements DocumentStore {
   }
 
   async put(key: string, bytes: Uint8Array): Promise<void> {
-    const p = this.path(key);
-    await mkdir(dirname(p), { recursive: true });
-    await writeFile(p, bytes);
+    // On the disk (fsync'd) before anyone is told it is stored.
+    await durableWrite(this.path(key), bytes);
   }
 
   async get(key: string): Promise<Uint8Array | null> {

@@ -60,7 +60,7 @@ interface EventLog {
 }
 
 export interface LocalWorkflowDeps {
-  readonly store: BillStore & { claimExecutionName(name: string, at: string): Promise<boolean> };
+  readonly store: BillStore & ExecutionNames;
   readonly documents: DocumentStore;
   readonly now: () => number;
   /** Replace a function's code (tests inject failures here). */
@@ -81,6 +81,18 @@ export interface ExecutionResult {
   readonly error?: { readonly name: string; readonly message: string };
   /** Resolves when the execution has ended (all approvals decided), with its final status. */
   readonly settled: Promise<'SUCCEEDED' | 'FAILED' | 'ABORTED'>;
+}
+
+/** The local stand-in for Step Functions' execution names and histories (`DynamoBillStore`). */
+export interface ExecutionNames {
+  claimExecutionName(name: string, at: string, input?: unknown): Promise<boolean>;
+  executionRecord(name: string): Promise<{ status: 'RUNNING' | 'SUCCEEDED' | 'FAILED'; input: unknown } | null>;
+  finishExecution(name: string, status: 'SUCCEEDED' | 'FAILED', outcome: unknown, at: string): Promise<void>;
+}
+
+/** The execution failed and not even its failure could be recorded (the database went away): it is run again. */
+export class ExecutionNotRecorded extends Error {
+  override readonly name = 'ExecutionNotRecorded';
 }
 
 export class ExecutionAlreadyExists extends Error {
@@ -150,11 +162,34 @@ export class LocalWorkflow {
    * Starts and awaits one execution for a submission. The execution name is the submission id:
    * a second start with the same name throws `ExecutionAlreadyExists`, as Step Functions does.
    */
-  async run(submission: Submission): Promise<ExecutionResult> {
+  async run(submitted: Submission): Promise<ExecutionResult> {
+    let submission = submitted;
     const name = executionName(submission.id);
-    if (!(await this.deps.store.claimExecutionName(name, new Date(this.deps.now()).toISOString()))) {
-      throw new ExecutionAlreadyExists(`execution ${name} already exists`);
+    const at = () => new Date(this.deps.now()).toISOString();
+    if (!(await this.deps.store.claimExecutionName(name, at(), { submission }))) {
+      // The name is taken. Only an execution whose outcome is recorded counts as done: one cut
+      // short (a crash, the database gone) runs again on its original input, as a redrive does;
+      // every task is idempotent, so bills already decided are found, not decided twice.
+      const earlier = await this.deps.store.executionRecord(name);
+      if (!earlier || earlier.status !== 'RUNNING') throw new ExecutionAlreadyExists(`execution ${name} already exists`);
+      const input = (earlier.input as { submission?: Submission } | null)?.submission;
+      if (input) submission = input;
     }
+    const result = await this.execute(name, submission);
+    // A failed execution is complete only when its failure is recorded: the document's needs_review bill.
+    if (result.status === 'FAILED' && (result.error?.name !== 'DocumentFailed' || result.bills.length === 0)) {
+      throw new ExecutionNotRecorded(`execution ${name} failed and its failure could not be recorded: ${result.error?.name ?? 'Error'}: ${result.error?.message ?? ''}`);
+    }
+    await this.deps.store.finishExecution(
+      name,
+      result.status === 'FAILED' ? 'FAILED' : 'SUCCEEDED',
+      { bills: result.bills.map((b) => b.bill_id), ...(result.error ? { error: result.error } : {}) },
+      at(),
+    );
+    return result;
+  }
+
+  private async execute(name: string, submission: Submission): Promise<ExecutionResult> {
     const taskResourceLocalHandlers = Object.fromEntries(
       Object.entries(TASK_STATE_FUNCTION).map(([state, fn]) => [state, (input: unknown) => this.handlers[fn](input) as Promise<never>]),
     );

@@ -25,6 +25,7 @@ import type { Submission } from '../../core/submission.ts';
 import type { DynamoBillStore } from '../aws/dynamo-store.ts';
 import { startDropFolder, type DropFolder } from './drop-folder.ts';
 import { FolderDocumentStore } from './folder-documents.ts';
+import { Journal, type JournalEntry } from './journal.ts';
 import { openLocalStore, startLocalDatabase } from './local-stack.ts';
 import { LocalWorkflow, type LocalWorkflowDeps } from './local-workflow.ts';
 import { OutboxMailer, OutboxReader } from './outbox.ts';
@@ -41,7 +42,9 @@ export type Via = 'smtp' | 'drop' | 'upload' | 'api';
 export type StackEvent =
   | { readonly kind: 'received'; readonly via: Via; readonly submission: Submission }
   | { readonly kind: 'outcome'; readonly via: Via; readonly outcome: QueueOutcome }
-  | { readonly kind: 'problem'; readonly message: string };
+  | { readonly kind: 'problem'; readonly message: string }
+  /** Something the person running the stack should know (documents processed again at start, the database restarted). */
+  | { readonly kind: 'notice'; readonly message: string };
 
 export interface LocalStackOptions {
   /** The stack's folder: documents, drop folder, outbox, database, `stack.json`. */
@@ -65,6 +68,8 @@ export interface LocalStackOptions {
   readonly routes?: (stack: LocalStack) => Route[];
   /** @default 400 */
   readonly dropIntervalMs?: number;
+  /** How soon a journaled document whose run broke (the database away) is tried again. @default 2000 */
+  readonly retryIntervalMs?: number;
   readonly onEvent?: (event: StackEvent) => void;
 }
 
@@ -162,7 +167,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       // a listener's problem is not the stack's
     }
   };
-  const dirs = { documents: join(home, 'documents'), drop: join(home, 'drop'), outbox: join(home, 'outbox'), db: join(home, 'db') };
+  const dirs = { documents: join(home, 'documents'), drop: join(home, 'drop'), outbox: join(home, 'outbox'), db: join(home, 'db'), journal: join(home, 'journal') };
   await mkdir(home, { recursive: true });
   for (const d of [dirs.documents, dirs.drop, dirs.outbox]) await mkdir(d, { recursive: true });
   const running = await readStackFile(home);
@@ -228,18 +233,82 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     undo.push(() => queue.close());
 
-    /** Stores the bytes, then queues one submission; resolves once queued, with the processing to come. */
-    async function accept(doc: IncomingDocument & { keyPrefix: string; fileName?: string }): Promise<{ submission: Submission; done: Promise<QueueOutcome> }> {
+    /** Why intake refuses documents right now (SMTP 451, the drop folder left alone), or null. */
+    let databaseDown: string | null = null;
+    const intakeRefusal = () => databaseDown;
+
+    // 3b. The journal: a document is acknowledged only once it is on the disk, and stays there
+    // until its outcome is recorded; whatever a crash cut short runs again at start.
+    const journal = new Journal(dirs.journal);
+    await journal.open();
+    const inFlight = new Set<string>();
+    let retryTimer: NodeJS.Timeout | null = null;
+    let closing = false;
+
+    function run(entry: JournalEntry): Promise<QueueOutcome> {
+      inFlight.add(entry.name);
+      via.set(entry.submission.id, [...(via.get(entry.submission.id) ?? []), entry.via]);
+      return queue.submit(entry.submission).then(async (outcome) => {
+        if (outcome.kind === 'error') {
+          // Nothing recorded: the entry stays and runs again (soon, or at the next start).
+          scheduleRetry();
+        } else {
+          await journal.complete(entry).catch((err: Error) => emit({ kind: 'problem', message: `journal: ${entry.name}: ${err.message}` }));
+        }
+        inFlight.delete(entry.name);
+        return outcome;
+      });
+    }
+
+    /** Runs again, in arrival order, every journaled document that is neither done nor running. */
+    async function replay(): Promise<number> {
+      const pending = (await journal.pending((name, err) => emit({ kind: 'problem', message: `journal: ${name} is unreadable and skipped: ${err.message}` }))).filter(
+        (e) => !inFlight.has(e.name),
+      );
+      for (const e of pending) void run(e);
+      return pending.length;
+    }
+
+    function scheduleRetry(): void {
+      if (retryTimer || closing) return;
+      retryTimer = setTimeout(() => {
+        retryTimer = null;
+        if (closing) return;
+        void replay().catch((err: Error) => emit({ kind: 'problem', message: `journal: ${err.message}` }));
+      }, options.retryIntervalMs ?? 2000);
+      retryTimer.unref();
+    }
+    undo.push(async () => {
+      closing = true;
+      if (retryTimer) clearTimeout(retryTimer);
+    });
+
+    // Arrival order is the order documents are handed over: each is written and queued in turn,
+    // so that a later copy of a bill never overtakes the first (its write finishing sooner).
+    let turn: Promise<unknown> = Promise.resolve();
+
+    /** Stores the bytes and journals the submission (both durably), then queues it; resolves once journaled. */
+    function accept(doc: IncomingDocument & { keyPrefix: string; fileName?: string }): Promise<{ submission: Submission; done: Promise<QueueOutcome> }> {
       const hash = sha256(doc.bytes);
       const id = doc.id ?? `${doc.via ?? 'api'}:${doc.name}:${hash.slice(0, 16)}`;
       // Never overwritten: the same bytes land on the same key.
       const key = `${doc.keyPrefix}/${hash.slice(0, 2)}/${hash.slice(0, 16)}-${doc.fileName ?? safeName(doc.name)}`;
-      await documents.put(key, doc.bytes);
       const submission: Submission = { id, document_key: key, name: doc.name, submitter: doc.submitter ?? null, received_at: new Date(now()).toISOString() };
-      via.set(id, [...(via.get(id) ?? []), doc.via ?? 'api']);
-      emit({ kind: 'received', via: doc.via ?? 'api', submission });
-      return { submission, done: queue.submit(submission) };
+      const mine = turn.then(async () => {
+        if (closing) throw new Error('the local stack is stopping');
+        const refusal = intakeRefusal();
+        if (refusal) throw new Error(refusal);
+        await documents.put(key, doc.bytes);
+        const entry = await journal.append(submission, doc.via ?? 'api', now());
+        emit({ kind: 'received', via: doc.via ?? 'api', submission });
+        return { submission, done: run(entry) };
+      });
+      turn = mine.catch(() => undefined);
+      return mine;
     }
+
+    const replayed = await replay();
+    if (replayed > 0) emit({ kind: 'notice', message: `${replayed} document${replayed === 1 ? '' : 's'} accepted before the last stop had no outcome yet: processing again` });
 
     const smtp: SmtpInbox = await startSmtpInbox({
       port: options.ports?.smtp ?? 0,
@@ -265,8 +334,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dir: dirs.drop,
       intervalMs: options.dropIntervalMs ?? 400,
       async onFile(file) {
-        const { done } = await accept({ bytes: file.bytes, name: file.name, via: 'drop', keyPrefix: 'drop' });
-        return (await done).kind !== 'error';
+        // Taken once journaled: the journal runs it to its outcome, across restarts if need be.
+        // A refusal (the database is down, the disk full) throws, and the file stays for a later scan.
+        await accept({ bytes: file.bytes, name: file.name, via: 'drop', keyPrefix: 'drop' });
+        return true;
       },
       onError: (err, name) => emit({ kind: 'problem', message: `drop folder, ${name}: ${err.message}` }),
     });

@@ -1,0 +1,77 @@
+/**
+ * Writes that survive a crash or a power cut: the bytes go to a temporary file in the same
+ * folder, are flushed to the disk (fsync), renamed into place, and the folder itself is flushed,
+ * so that after `durableWrite` resolves the file is there, whole, even after `kill -9` or a
+ * reboot. A failed write (ENOSPC) leaves no partial file behind and throws.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/** Test hook: throw this error code from the next writes (a simulated full disk). */
+let injected: { code: string; remaining: number } | null = null;
+export function injectWriteFailure(code: string | null, times = Number.POSITIVE_INFINITY): void {
+  injected = code ? { code, remaining: times } : null;
+}
+
+/** Flushes a folder's entries (a new, renamed or removed file) to the disk. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const h = await open(dir, 'r');
+  try {
+    await h.sync();
+  } catch (err) {
+    // Some file systems cannot fsync a folder (EINVAL, EISDIR on a few platforms): nothing more to do there.
+    if (!['EINVAL', 'EISDIR', 'EPERM'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+  } finally {
+    await h.close();
+  }
+}
+
+/** Writes `bytes` to `path` durably (temporary file, fsync, rename, fsync of the folder). */
+export async function durableWrite(path: string, bytes: Uint8Array | string, options: { mode?: number } = {}): Promise<void> {
+  const dir = dirname(path);
+  await mkdirDurable(dir);
+  const tmp = join(dir, `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    if (injected && injected.remaining > 0) {
+      injected.remaining--;
+      const err = new Error(`${injected.code}: no space left on device, write '${tmp}'`) as NodeJS.ErrnoException;
+      err.code = injected.code;
+      throw err;
+    }
+    const h = await open(tmp, 'wx', options.mode ?? 0o600);
+    try {
+      await h.writeFile(bytes);
+      await h.sync();
+    } finally {
+      await h.close();
+    }
+    await rename(tmp, path);
+    await fsyncDir(dir);
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Removes a file durably (absent is fine). */
+export async function durableRemove(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  await fsyncDir(dirname(path));
+}
+
+/** `mkdir -p`, with every folder it created flushed into its parent. */
+export async function mkdirDurable(dir: string): Promise<void> {
+  const first = await mkdir(dir, { recursive: true });
+  if (first === undefined) return;
+  // Flush each created folder's parent, from the first created one down.
+  for (let d = dir; d.length >= first.length; d = dirname(d)) {
+    await fsyncDir(dirname(d));
+    if (d === first) break;
+  }
+}

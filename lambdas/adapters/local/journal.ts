@@ -1,0 +1,65 @@
+/**
+ * The local intake's journal: every document the stack acknowledges (SMTP `250`, a drop-folder
+ * file taken, an upload answered) is first written here, durably, and stays here until its
+ * outcome is recorded — its bills, or a failure recorded with its reason. At start every entry
+ * still here is processed again, in the order it arrived. An entry is never completed by the
+ * execution-name claim alone (see `LocalWorkflow.run`).
+ *
+ * One JSON file per document, `<arrival time>-<sequence>.json`, written with `durableWrite`
+ * (fsync of the file and of the folder); completing it removes the file.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as z from 'zod';
+import { submissionSchema, type Submission } from '../../core/submission-schema.ts';
+import { durableRemove, durableWrite, mkdirDurable } from './durable-file.ts';
+
+export const journalEntrySchema = z.object({
+  submission: submissionSchema,
+  via: z.enum(['smtp', 'drop', 'upload', 'api']),
+});
+export interface JournalEntry {
+  /** The file name: sorts in arrival order. */
+  readonly name: string;
+  readonly submission: Submission;
+  readonly via: 'smtp' | 'drop' | 'upload' | 'api';
+}
+
+export class Journal {
+  private seq = 0;
+  constructor(readonly dir: string) {}
+
+  async open(): Promise<void> {
+    await mkdirDurable(this.dir);
+  }
+
+  /** Writes one entry durably; resolves once it is on the disk. */
+  async append(submission: Submission, via: JournalEntry['via'], nowMs: number): Promise<JournalEntry> {
+    const name = `${String(nowMs).padStart(15, '0')}-${String(process.pid).padStart(7, '0')}-${String(this.seq++).padStart(9, '0')}.json`;
+    await durableWrite(join(this.dir, name), JSON.stringify({ submission, via }) + '\n');
+    return { name, submission, via };
+  }
+
+  /** The outcome is recorded: the entry goes. */
+  async complete(entry: Pick<JournalEntry, 'name'>): Promise<void> {
+    await durableRemove(join(this.dir, entry.name));
+  }
+
+  /**
+   * Entries without an outcome, oldest first. An unreadable entry (cut short by a crash before
+   * its fsync returned, so never acknowledged) is reported and skipped.
+   */
+  async pending(onBad?: (name: string, err: Error) => void): Promise<JournalEntry[]> {
+    const names = (await readdir(this.dir)).filter((n) => /^\d{15}-\d{7}-\d{9}\.json$/.test(n)).sort();
+    const out: JournalEntry[] = [];
+    for (const name of names) {
+      try {
+        const parsed = journalEntrySchema.parse(JSON.parse(await readFile(join(this.dir, name), 'utf8')));
+        out.push({ name, ...parsed });
+      } catch (err) {
+        onBad?.(name, err as Error);
+      }
+    }
+    return out;
+  }
+}

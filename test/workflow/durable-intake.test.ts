@@ -1,0 +1,134 @@
+/**
+ * Nothing acknowledged is lost: a document is journaled (fsync'd) before the SMTP `250`, and
+ * every journaled document without an outcome runs again at the next start. An execution name
+ * claimed by a run that never recorded an outcome does not make the document "received before".
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { injectWriteFailure } from '../../lambdas/adapters/local/durable-file.ts';
+import { Journal } from '../../lambdas/adapters/local/journal.ts';
+import { loadMasterFolder } from '../../lambdas/adapters/local/master-folder.ts';
+import { executionName } from '../../lambdas/adapters/local/local-workflow.ts';
+import { startLocalStack, type LocalStack, type LocalStackOptions, type StackEvent } from '../../lambdas/adapters/local/stack.ts';
+import { FolderDocumentStore } from '../../lambdas/adapters/local/folder-documents.ts';
+import { openLocalStore } from '../../lambdas/adapters/local/local-stack.ts';
+import { DEMO, sendMail } from '../support/local.ts';
+
+const bill = (name: string) => join(DEMO, 'bills', name);
+
+describe('durable local intake', () => {
+  const cleanup: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    injectWriteFailure(null);
+    for (const c of cleanup.splice(0).reverse()) await c();
+  });
+
+  async function home(): Promise<string> {
+    const h = await mkdtemp(join(tmpdir(), 'bm-durable-'));
+    cleanup.push(() => rm(h, { recursive: true, force: true }));
+    return h;
+  }
+
+  async function start(h: string, tableName: string, extra: Partial<LocalStackOptions> = {}): Promise<LocalStack & { events: StackEvent[] }> {
+    const events: StackEvent[] = [];
+    const stack = await startLocalStack({ home: h, database: { endpoint: inject('dynamoEndpoint'), tableName }, dropIntervalMs: 100, retryIntervalMs: 100, onEvent: (e) => events.push(e), ...extra });
+    cleanup.push(() => stack.stop());
+    return Object.assign(stack, { events });
+  }
+
+  it('runs at start every journaled document that has no outcome, in arrival order, and empties the journal', async () => {
+    const h = await home();
+    const table = `t-${randomUUID()}`;
+    // What a crash leaves: two documents stored and journaled (acknowledged), never run.
+    const documents = new FolderDocumentStore(join(h, 'documents'));
+    const journal = new Journal(join(h, 'journal'));
+    await journal.open();
+    const at = Date.parse('2026-03-02T09:00:00Z');
+    for (const [i, f] of ['01-acme-office.xml', '05-acme-office-resent.cii.xml'].entries()) {
+      await documents.put(`drop/${f}`, readFileSync(bill(f)));
+      await journal.append({ id: `drop:${f}`, document_key: `drop/${f}`, name: f, submitter: null, received_at: new Date(at + i).toISOString() }, 'drop', at + i);
+    }
+    // The database already holds the master data.
+    const { store, client } = await openLocalStore(inject('dynamoEndpoint'), table);
+    await store.importMaster(await loadMasterFolder(join(DEMO, 'master')));
+    client.destroy();
+
+    const stack = await start(h, table);
+    await stack.idle();
+    expect(stack.events.find((e) => e.kind === 'notice')).toMatchObject({ message: expect.stringMatching(/^2 documents accepted before the last stop had no outcome yet/) });
+    const outcomes = stack.events.flatMap((e) => (e.kind === 'outcome' && e.outcome.kind === 'processed' ? e.outcome.execution.bills.map((r) => [r.input, r.state]) : []));
+    expect(outcomes).toEqual([
+      ['01-acme-office.xml', 'ready_for_payment'],
+      ['05-acme-office-resent.cii.xml', 'blocked'],
+    ]);
+    expect(await readdir(join(h, 'journal'))).toEqual([]);
+  });
+
+  it('a crash during a decision does not make the document "received before": the claimed execution runs again', async () => {
+    const h = await home();
+    const table = `t-${randomUUID()}`;
+    const stack = await start(h, table);
+    await stack.store.importMaster(await loadMasterFolder(join(DEMO, 'master')));
+    const bytes = readFileSync(bill('01-acme-office.xml'));
+    const id = 'mail:crash-during-decision@acme.example';
+    // The name was claimed, then the process died before any bill was recorded.
+    const original = { id, document_key: 'inbox/x/crashed.eml', name: 'Invoice 1', submitter: 'ap@acme.example', received_at: '2026-03-02T09:00:00.000Z' };
+    await stack.documents.put(original.document_key, bytes);
+    expect(await stack.store.claimExecutionName(executionName(id), original.received_at, { submission: original })).toBe(true);
+
+    const outcome = await stack.submit({ bytes, name: 'acme.xml', id });
+    expect(outcome.kind).toBe('processed');
+    const rows = outcome.kind === 'processed' ? outcome.execution.bills : [];
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.state).toBe('ready_for_payment');
+    // It ran on its original input, as a redrive does.
+    expect((await stack.store.getBill(rows[0]!.bill_id))!.source.input).toBe('Invoice 1');
+    // Now it has an outcome: a second delivery is received before.
+    expect((await stack.submit({ bytes, name: 'acme.xml', id })).kind).toBe('already_processed');
+    expect(await stack.store.executionRecord(executionName(id))).toMatchObject({ status: 'SUCCEEDED' });
+  });
+
+  it('answers 451 and keeps nothing when the document cannot be written (disk full); the resent mail is decided', async () => {
+    const h = await home();
+    const stack = await start(h, `t-${randomUUID()}`);
+    await stack.store.importMaster(await loadMasterFolder(join(DEMO, 'master')));
+    const mail = { from: 'ap@acme.example', subject: 'Invoice', text: 'attached', messageId: '<enospc@acme.example>', attachments: [{ filename: 'a.xml', path: bill('01-acme-office.xml') }] };
+    injectWriteFailure('ENOSPC');
+    await expect(sendMail(stack, mail)).rejects.toThrow(/451/);
+    expect(await readdir(join(h, 'journal'))).toEqual([]);
+    injectWriteFailure(null);
+    expect((await sendMail(stack, mail)).response).toMatch(/^250 /);
+    await stack.idle();
+    const bills = await stack.store.listBills();
+    expect(bills.map((b) => b.state)).toEqual(['ready_for_payment']);
+    expect(await readdir(join(h, 'journal'))).toEqual([]);
+  });
+
+  it('leaves a dropped file where it is while it cannot be taken, and takes it once it can', async () => {
+    const h = await home();
+    const stack = await start(h, `t-${randomUUID()}`);
+    await stack.store.importMaster(await loadMasterFolder(join(DEMO, 'master')));
+    injectWriteFailure('ENOSPC');
+    const { copyFile } = await import('node:fs/promises');
+    await copyFile(bill('01-acme-office.xml'), join(stack.dropDir, 'acme.xml'));
+    await waitUntil(() => stack.events.some((e) => e.kind === 'problem' && e.message.includes('ENOSPC')));
+    expect(await readdir(stack.dropDir)).toContain('acme.xml');
+    injectWriteFailure(null);
+    await waitUntil(async () => (await readdir(join(stack.dropDir, 'processed'))).includes('acme.xml'));
+    await stack.idle();
+    expect((await stack.store.listBills()).map((b) => b.state)).toEqual(['ready_for_payment']);
+  });
+});
+
+async function waitUntil(probe: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
