@@ -11,6 +11,8 @@ export const ENV = {
   CONFIGURATION_SET: 'BM_SES_CONFIGURATION_SET',
   SIGNING_SECRET_ARN: 'BM_SIGNING_SECRET_ARN',
   ACK_BASE_URL: 'BM_ACK_BASE_URL',
+  /** Optional: the AP team's inbox, where review links go when a bill's sender is not believed (default: the policy's admin_approver). */
+  AP_INBOX: 'BM_AP_INBOX',
   /** Bedrock model (or inference profile) id that reads PDF and image bills; set = the extraction path is on. */
   EXTRACTION_MODEL_ID: 'BM_EXTRACTION_MODEL_ID',
   /** Optional JSON object: supplier (sender address, @domain or VAT id) → a larger model id for its bills. */
@@ -64,6 +66,9 @@ export const config = {
   },
   get signingSecretArn(): string {
     return required(ENV.SIGNING_SECRET_ARN);
+  },
+  get apInbox(): string | null {
+    return process.env[ENV.AP_INBOX]?.trim() || null;
   },
   /** The ack handler's Function URL, to which approval links point. */
   get ackBaseUrl(): string {

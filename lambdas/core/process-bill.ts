@@ -10,7 +10,9 @@
 import type { CanonicalBill } from './bill.ts';
 import type { BillException } from './exceptions.ts';
 import { decide, decideUnreadable, documentKey, type Decided } from './decide.ts';
-import { ConflictError, type AuditRecord, type BillRecord, type BillSource, type BillStore, type DecisionCommit } from './ports/store.ts';
+import { Decimal } from './money.ts';
+import { normalizePoRef } from './normalize.ts';
+import { ConflictError, type AuditRecord, type BillRecord, type BillSource, type BillStore, type DecisionCommit, type DecisionReads, type Versioned } from './ports/store.ts';
 import { validateBill } from './validate.ts';
 
 export interface ProcessInput {
@@ -20,9 +22,11 @@ export interface ProcessInput {
   readonly readingExceptions: readonly BillException[];
   readonly source: BillSource;
   /**
-   * A reviewed bill decided again: the stored bill (it keeps its id, creation time and the
-   * version chain) and the audit row of the review, written in the same transaction before the
-   * decision's own row.
+   * A bill decided again (a review, the supplier's corrected re-send, a re-match): the stored
+   * bill (it keeps its id, creation time and the version chain) and the audit row that says
+   * why, written in the same transaction before the decision's own row. The quantities the
+   * stored bill holds on PO lines are given back in that transaction: the new decision sees the
+   * PO without them and reserves afresh.
    */
   readonly replacing?: {
     readonly bill: BillRecord;
@@ -63,6 +67,47 @@ export async function processBill(input: ProcessInput, deps: ProcessDeps): Promi
 }
 
 async function decideOnce(input: ProcessInput, deps: ProcessDeps): Promise<Decided> {
+  const reads = input.replacing ? withoutOwnReservations(deps.store, input.replacing.bill) : deps.store;
+  const decided = await decideWith(input, deps, reads);
+  if (!input.replacing) return decided;
+  // POs the stored bill reserved on that the new decision does not reserve on: given back.
+  const reserved = new Set(decided.commit.reservations.map((r) => r.po_number));
+  const releases: DecisionCommit['reservations'][number][] = [];
+  for (const po of Object.keys(input.replacing.bill.reservations)) {
+    if (reserved.has(po)) continue;
+    const b = await reads.billedQuantities(po);
+    releases.push({ po_number: po, version: b.version, previous: b.value, add: new Map() });
+  }
+  return releases.length ? { ...decided, commit: { ...decided.commit, reservations: [...decided.commit.reservations, ...releases] } } : decided;
+}
+
+/** The store's reads, with what `bill` holds on PO lines taken off (it is being decided again). */
+function withoutOwnReservations(store: BillStore, bill: BillRecord): DecisionReads {
+  const own = bill.reservations;
+  return {
+    policy: () => store.policy(),
+    vendorsByTaxId: (t) => store.vendorsByTaxId(t),
+    vendorsByName: (n) => store.vendorsByName(n),
+    purchaseOrder: (r) => store.purchaseOrder(r),
+    openPurchaseOrders: (v) => store.openPurchaseOrders(v),
+    vendorSpend: (v, from) => store.vendorSpend(v, from),
+    duplicateClaim: (k) => store.duplicateClaim(k),
+    documentClaim: (k) => store.documentClaim(k),
+    async billedQuantities(po: string): Promise<Versioned<ReadonlyMap<string, Decimal>>> {
+      const read = await store.billedQuantities(po);
+      const mine = Object.entries(own).find(([k]) => normalizePoRef(k) === normalizePoRef(po))?.[1];
+      if (!mine) return read;
+      const next = new Map(read.value);
+      for (const [line, q] of Object.entries(mine)) {
+        const have = next.get(line);
+        if (have) next.set(line, have.sub(Decimal.parse(q)));
+      }
+      return { value: next, version: read.version };
+    },
+  };
+}
+
+async function decideWith(input: ProcessInput, deps: ProcessDeps, reads: DecisionReads): Promise<Decided> {
   const policy = await deps.store.policy();
   const nowMs = deps.now();
   const ctx = { billId: input.billId, nowMs, policy, reviewer: input.replacing?.review.actor ?? null, reviewedAmounts: input.replacing?.reviewedAmounts ?? false };
@@ -72,7 +117,7 @@ async function decideOnce(input: ProcessInput, deps: ProcessDeps): Promise<Decid
     const claimed = (await deps.store.documentClaim(documentKey(input.source))) !== null;
     return decideUnreadable(input.canonical, reading.length > 0 ? reading : validated.exceptions, input.source, ctx, claimed);
   }
-  return decide(validated.bill, input.canonical, input.source, deps.store, ctx);
+  return decide(validated.bill, input.canonical, input.source, reads, ctx);
 }
 
 /** A decision as the next version of a stored bill, after the review's audit row. */
@@ -81,7 +126,15 @@ function replacingCommit(c: DecisionCommit, r: NonNullable<ProcessInput['replaci
   return {
     ...c,
     // The document stays claimed by this bill, as it was.
-    bill: { ...c.bill, version: prev.version + 1, created_at: prev.created_at, document_key: c.bill.document_key ?? prev.document_key },
+    bill: {
+      ...c.bill,
+      version: prev.version + 1,
+      revision: (prev.revision ?? 1) + 1,
+      created_at: prev.created_at,
+      document_key: c.bill.document_key ?? prev.document_key,
+      // An execution may still wait on this bill's decision: a final decision resumes it.
+      ...(prev.task_token ? { task_token: prev.task_token } : {}),
+    },
     audit: [r.review, ...c.audit.map((a) => ({ ...a, from_state: prev.state }))],
     replaces: prev.version,
   };

@@ -13,6 +13,8 @@ export const submissionSchema = z.object({
   name: z.string().min(1),
   submitter: z.string().nullable().default(null),
   received_at: z.string().datetime({ offset: true }),
+  /** Intake's word on the sender (§9): false = not to be believed (no receipt, no review link to it); null = unknown. */
+  sender_trusted: z.boolean().nullable().optional(),
   /**
    * Set when a clerk corrected a `needs_review` bill: the document is the corrected bill (JSON),
    * and the decision replaces that bill's version `expected_version` instead of making a new bill.

@@ -13,6 +13,7 @@ import { ConflictError, type BillRecord, type BillStore } from './ports/store.ts
 import { processBill } from './process-bill.ts';
 import { decideReviewedBill } from './review.ts';
 import { submissionSchema, type Submission } from './submission-schema.ts';
+import { senderTrusted } from './sender.ts';
 
 export { submissionSchema, type Submission };
 
@@ -82,6 +83,8 @@ function sourceOf(submission: Submission, part: Part) {
     origin: part.origin,
     email: part.email,
     extraction: part.extraction,
+    stored_as: submission.document_key,
+    sender_trusted: senderTrusted(submission, part),
   };
 }
 

@@ -36,11 +36,12 @@ describe('reviewing a bill', () => {
         },
       },
     );
-    expect(submission.review).toMatchObject({ bill_id: bill.bill_id, expected_version: 1, changes: ['total: "1532.20" → "1523.20"'] });
+    // Version 1 is the decision; the review link emailed for it (an audit row) makes it 2.
+    expect(submission.review).toMatchObject({ bill_id: bill.bill_id, expected_version: 2, changes: ['total: "1532.20" → "1523.20"'] });
 
     const after = (await stack.store.getBill(bill.bill_id))!;
-    // Version 2 is the new decision; the approval request (its task token) makes it 3.
-    expect(after).toMatchObject({ version: 3, state: 'awaiting_approval', total: '1523.20', approvers: ['workshop@northwind.example'], created_at: bill.created_at });
+    // Version 3 is the new decision (the bill's second revision); the approval request (its task token) makes it 4.
+    expect(after).toMatchObject({ version: 4, revision: 2, state: 'awaiting_approval', total: '1523.20', approvers: ['workshop@northwind.example'], created_at: bill.created_at });
     // The confirmed bill carries no confidence any more, and keeps where it came from.
     expect(after.canonical?.confidence).toBeUndefined();
     expect(after.source).toEqual(bill.source);

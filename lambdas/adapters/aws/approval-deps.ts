@@ -20,9 +20,9 @@ export function signingSecret(client = traced(new SecretsManagerClient({}))): Pr
   return secret;
 }
 
-export async function deskDeps(): Promise<DeskDeps> {
+export async function deskDeps(): Promise<DeskDeps & { apInbox: string | null }> {
   const { store, now } = awsDeps();
-  return { store, now, mailer: new SesMailer(config.sender, config.configurationSet, traced(new SESv2Client({}))), secret: await signingSecret(), baseUrl: config.ackBaseUrl };
+  return { store, now, mailer: new SesMailer(config.sender, config.configurationSet, traced(new SESv2Client({}))), secret: await signingSecret(), baseUrl: config.ackBaseUrl, apInbox: config.apInbox };
 }
 
 export async function ackDeps(sfn = traced(new SFNClient({}))): Promise<ApprovalDeps> {

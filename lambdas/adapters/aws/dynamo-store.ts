@@ -247,7 +247,8 @@ export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims {
     if (c.duplicateClaim) {
       const { key: k, version, entry } = c.duplicateClaim;
       const current = version === 0 ? [] : (await this.duplicateClaim(k)).value;
-      items.push(versionedPut(this.tableName, `DUP#${k}`, 'DUP', version, { entries: JSON.stringify([...current, entry]) }));
+      // A bill decided again (review, re-send, re-match) keeps one entry: its latest.
+      items.push(versionedPut(this.tableName, `DUP#${k}`, 'DUP', version, { entries: JSON.stringify([...current.filter((e) => e.bill_id !== entry.bill_id), entry]) }));
     }
     if (c.similarClaim) {
       const { key: k, version, entry } = c.similarClaim;
@@ -353,6 +354,23 @@ export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims {
         },
       },
     ];
+  }
+
+  async spendNonce(nonce: string, billId: string, expiresAtSeconds: number): Promise<void> {
+    try {
+      await this.transact([
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: { ...key(`NONCE#${nonce}`, 'NONCE'), bill_id: billId, [T.ttlAttribute]: expiresAtSeconds },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      ]);
+    } catch (err) {
+      if (err instanceof ConflictError) throw new NonceSpentError('this link was used already', { cause: err });
+      throw err;
+    }
   }
 
   async nonceSpent(nonce: string): Promise<boolean> {

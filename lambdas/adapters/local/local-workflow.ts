@@ -66,7 +66,7 @@ export interface LocalWorkflowDeps {
   /** Replace a function's code (tests inject failures here). */
   readonly override?: Partial<Record<WorkflowFunction, Handler>>;
   /** How approval requests are sent: the outbox, the signing secret, the ack page's address. */
-  readonly approvals: { readonly mailer: Mailer; readonly secret: Uint8Array; readonly baseUrl: string };
+  readonly approvals: { readonly mailer: Mailer; readonly secret: Uint8Array; readonly baseUrl: string; readonly billUrl?: (billId: string) => string; readonly apInbox?: string | null };
   /** Wait out quiet hours for real (`bm start`); a one-shot run with a fixed clock does not. @default false */
   readonly honourWaits?: boolean;
 }
@@ -106,11 +106,13 @@ const TASK_STATE_FUNCTION: Record<string, WorkflowFunction> = {
   RecordBillFailure: 'record-failure',
   RecordDocumentFailure: 'record-failure',
   RequestApproval: 'approval-desk',
+  NotifyPeople: 'approval-desk',
 };
 
 export class LocalWorkflow {
   private readonly machine: StateMachine;
   private readonly handlers: Record<WorkflowFunction, Handler>;
+  private readonly notify: Handler;
   /** Approval tasks waiting for their token, as Step Functions keeps them. */
   private readonly waiting = new Map<string, (output: unknown) => void>();
   private readonly running = new Set<{ abort: () => void }>();
@@ -121,6 +123,7 @@ export class LocalWorkflow {
     );
     this.machine = new StateMachine(workflowDefinition(arns) as never, { validationOptions: { checkPaths: true, checkArn: true } });
     const decideDeps = { store: deps.store, now: deps.now };
+    this.notify = makeApprovalDesk({ ...decideDeps, ...deps.approvals });
     this.handlers = {
       'read-document': makeReadDocument({ documents: deps.documents }),
       extract: makeExtract(),
@@ -191,7 +194,11 @@ export class LocalWorkflow {
 
   private async execute(name: string, submission: Submission): Promise<ExecutionResult> {
     const taskResourceLocalHandlers = Object.fromEntries(
-      Object.entries(TASK_STATE_FUNCTION).map(([state, fn]) => [state, (input: unknown) => this.handlers[fn](input) as Promise<never>]),
+      Object.entries(TASK_STATE_FUNCTION).map(([state, fn]) => [
+        state,
+        // NotifyPeople calls the approval-desk function directly (not the .waitForTaskToken integration).
+        (input: unknown) => (state === 'NotifyPeople' && !this.deps.override?.[fn] ? this.notify(input) : this.handlers[fn](input)) as Promise<never>,
+      ]),
     );
     // Retries wait milliseconds, not seconds, on a laptop; the policy (which errors, how often) is the definition's.
     const retryIntervalOverrides = Object.fromEntries(Object.keys(TASK_STATE_FUNCTION).map((s) => [s, 10]));

@@ -216,7 +216,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       store,
       documents,
       now,
-      approvals: { mailer, secret, baseUrl: web.url },
+      approvals: { mailer, secret, baseUrl: web.url, billUrl: (id) => `${web.url}/bills/${encodeURIComponent(id)}` },
       ...(options.honourWaits ? { honourWaits: true } : {}),
       ...(options.override ? { override: options.override } : {}),
     });

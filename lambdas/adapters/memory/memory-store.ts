@@ -107,7 +107,8 @@ export class MemoryBillStore implements BillStore {
     this.audits.set(c.bill.bill_id, [...trail, ...c.audit.map((a, i) => ({ ...a, bill_id: c.bill.bill_id, seq: trail.length + i + 1 }))]);
     if (c.duplicateClaim) {
       const d = c.duplicateClaim;
-      this.dups.set(d.key, { value: [...(this.dups.get(d.key)?.value ?? []), d.entry], version: d.version + 1 });
+      // A bill decided again keeps one entry: its latest.
+      this.dups.set(d.key, { value: [...(this.dups.get(d.key)?.value ?? []).filter((e) => e.bill_id !== d.entry.bill_id), d.entry], version: d.version + 1 });
     }
     if (c.documentClaim) this.docs.set(c.documentClaim, c.bill.bill_id);
     for (const r of c.reservations) {
@@ -127,6 +128,11 @@ export class MemoryBillStore implements BillStore {
 
   async nonceSpent(nonce: string): Promise<boolean> {
     return this.nonces.has(nonce);
+  }
+
+  async spendNonce(nonce: string): Promise<void> {
+    if (this.nonces.has(nonce)) throw new NonceSpentError('this link was used already');
+    this.nonces.add(nonce);
   }
 
   async commitTransition(c: TransitionCommit): Promise<void> {

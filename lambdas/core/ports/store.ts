@@ -98,6 +98,13 @@ export interface BillSource {
   readonly email?: Readonly<Record<string, unknown>> | null;
   /** Pages and tokens spent reading it by OCR and a model (PDF and image bills), for the cost report. */
   readonly extraction?: ExtractionUsage | null;
+  /** The stored submission (S3 key, or the local folder's key) the bill was read from: its original document. */
+  readonly stored_as?: string | null;
+  /**
+   * Whether the sender may be believed (§9): false for an email whose DMARC verdict is not
+   * `PASS` or that intake marked untrusted. Absent: trusted (operator input, the local inbox).
+   */
+  readonly sender_trusted?: boolean | null;
 }
 
 /** The stored bill: summary fields for lists and queries, detail for people. */
@@ -139,6 +146,20 @@ export interface BillRecord {
   readonly approvals?: readonly ApprovalGiven[];
   /** The workflow's task token, while it waits for this bill's decision. */
   readonly task_token?: string | null;
+  /**
+   * Which version of the bill's content this is: 1 as first decided, one more each time it is
+   * decided again (a review, the supplier's corrected re-send, a re-match after master data
+   * changed). Record `version` counts every write; this counts decisions. Absent: 1.
+   */
+  readonly revision?: number;
+  /** How many distinct approvals the bill needs when escalation added approvers. Absent: all of `approvers`. */
+  readonly required_approvals?: number;
+  /** Approvers added by the sweep after `escalate_after_days`, with when. */
+  readonly escalations?: readonly { readonly approver: string; readonly at: string }[];
+  /** Who queried the supplier and when (the bill waits on the supplier). */
+  readonly queried?: { readonly by: string; readonly at: string; readonly message: string } | null;
+  /** A clerk marked this review bill "not a bill": it is `rejected`, with who and why. */
+  readonly dismissed?: { readonly by: string; readonly at: string; readonly reason: string } | null;
 }
 
 export interface ApprovalGiven {
@@ -210,6 +231,8 @@ export interface BillStore extends DecisionReads {
   commitTransition(commit: TransitionCommit): Promise<void>;
   vendor(vendorId: string): Promise<Vendor | null>;
   nonceSpent(nonce: string): Promise<boolean>;
+  /** Spends a single-use link's nonce on its own (a review link); throws NonceSpentError when spent. */
+  spendNonce(nonce: string, billId: string, expiresAtSeconds: number): Promise<void>;
   getBill(billId: string): Promise<BillRecord | null>;
   listBills(options?: { state?: BillState; limit?: number }): Promise<BillRecord[]>;
   audit(billId: string): Promise<AuditRecord[]>;

@@ -1,0 +1,81 @@
+/**
+ * Receipts and review links through the local stack (DynamoDB Local, the SMTP inbox, the
+ * workflow, the outbox): one receipt per inbound email to a believed sender, none to a sender
+ * whose DMARC verdict is not a pass; a needs_review bill's review link by email.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO, misreadCastorBill, sendMail, testStack, waitFor, type TestStack } from '../support/local.ts';
+
+describe('receipts to the sender', () => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    stack = await testStack();
+  }, 60_000);
+  afterAll(async () => stack?.dispose());
+
+  async function forwarded(subject: string): Promise<Buffer> {
+    return (await new MailComposer({
+      from: 'billing@acme-office.example',
+      to: 'clerk@northwind.example',
+      subject,
+      text: 'Please find our invoices attached.',
+      attachments: [
+        { filename: '01-acme-office.xml', content: readFileSync(join(DEMO, 'bills', '01-acme-office.xml')) },
+        { filename: '02-brightline-laptops.cii.xml', content: readFileSync(join(DEMO, 'bills', '02-brightline-laptops.cii.xml')) },
+        { filename: 'scan-of-coffee.xml', content: '<?xml version="1.0"?><Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"><cbc:ID' },
+      ],
+    })
+      .compile()
+      .build()) as Buffer;
+  }
+
+  it('a forwarded email with two bills and a broken attachment gets one receipt naming each', async () => {
+    await sendMail(stack, {
+      from: 'Clara Clerk <clerk@northwind.example>',
+      subject: 'Fwd: invoices March',
+      text: 'Forwarding these.',
+      attachments: [{ filename: 'invoices.eml', content: await forwarded('invoices March'), contentType: 'message/rfc822' }],
+    });
+    await stack.idle();
+    const bills = (await stack.store.listBills()).filter((b) => b.source.input === 'Fwd: invoices March');
+    expect(bills).toHaveLength(3);
+    const receipts = (await stack.outbox.list()).filter((m) => m.tag === 'receipt');
+    expect(receipts).toHaveLength(1);
+    expect(receipts[0]!.to).toBe('clerk@northwind.example');
+    const mail = (await stack.outbox.read(receipts[0]!.file))!;
+    expect(mail.subject).toBe('Received: Fwd: invoices March — 2 bills read, 1 not readable');
+    for (const b of bills.filter((x) => x.canonical)) {
+      expect(mail.text).toContain(`Bill id: ${b.bill_id}`);
+      expect(mail.text).toContain(`${stack.webUrl}/bills/${b.bill_id}`);
+      expect(mail.text).toContain(b.invoice_number!);
+    }
+    // Each bill's state in words and what happens next.
+    expect(mail.text).toMatch(/State: (Ready for payment|Awaiting approval|Flagged)/);
+    expect(mail.text).toContain('Next: ');
+    // The broken attachment is named, with the reason.
+    expect(mail.text).toMatch(/Not readable[^\n]*\n- [^\n]*scan-of-coffee\.xml[^\n]*: /);
+    expect(mail.html).toContain('scan-of-coffee.xml');
+  });
+
+  it('a sender whose DMARC verdict is not a pass gets no receipt; the review link goes to the AP inbox', async () => {
+    await sendMail(stack, {
+      from: 'accounts@castor-tools.example',
+      subject: 'Invoice CT-7001',
+      headers: { 'Authentication-Results': 'inbound-smtp.eu-west-1.amazonaws.com; spf=fail smtp.mailfrom=castor-tools.example; dmarc=fail header.from=castor-tools.example' },
+      attachments: [{ filename: 'ct-7001.bill.json', content: JSON.stringify(misreadCastorBill('CT-7001')) }],
+    });
+    await stack.idle();
+    const bill = (await stack.store.listBills()).find((b) => b.invoice_number === 'CT-7001')!;
+    expect(bill.state).toBe('needs_review');
+    expect(bill.source.sender_trusted).toBe(false);
+    const sent = (await stack.outbox.list()).filter((m) => m.billId === bill.bill_id);
+    expect(sent.filter((m) => m.tag === 'receipt')).toHaveLength(0);
+    const review = await waitFor('the review link', async () => sent.find((m) => m.tag === 'review-request'));
+    // Not to the sender: to the AP admin of the policy.
+    expect(review.to).toBe('ap-admin@northwind.example');
+  });
+});
