@@ -1,7 +1,7 @@
 /**
  * The decision: what happens to one bill, given what the store holds now.
  *
- * 1. Resolve the vendor (tax id, then name or alias).
+ * 1. Resolve the vendor (tax id, then name or alias), then check the sender against it (§9).
  * 2. Check for duplicates (same number, or the same document bytes).
  * 3. Resolve the PO (referenced or inferred) and run the PO-level checks.
  * 4. Match the lines against the PO and its receipts (unless a duplicate or a credit note).
@@ -19,6 +19,7 @@ import { Decimal, formatAmount } from './money.ts';
 import { normalizeId, normalizeInvoiceNumber, normalizeName, normalizePoRef } from './normalize.ts';
 import type { BillRecord, BillSource, DecisionCommit, DecisionReads, DuplicateEntry, Versioned } from './ports/store.ts';
 import { inferPoCandidates, resolveVendor } from './resolve.ts';
+import { checkSender } from './sender.ts';
 import { notifyAt, requiredApprovers, route, type BillState } from './route.ts';
 import type { Bill } from './validate.ts';
 
@@ -109,6 +110,11 @@ export async function decide(
   ]);
   const vm = resolveVendor(bill, byTax, byName);
   const vendor = vm?.vendor ?? null;
+
+  // 1b. Sender (§9): an unverified sender claims nothing until a clerk confirms it in review.
+  const sender = checkSender(source, vendor, policy);
+  if (sender.exception && !ctx.reviewer) return decideUnreadable(canonical, [sender.exception], source, ctx, true);
+  source = { ...source, submitter: sender.submitter ?? source.submitter };
   if (!vendor) {
     found.push(
       exception('VENDOR_UNKNOWN', `no vendor matches ${[bill.supplier.name && `name "${bill.supplier.name}"`, bill.supplier.tax_id && `tax id ${bill.supplier.tax_id}`].filter(Boolean).join(' or ') || 'a bill with no supplier name or tax id'}`),
@@ -198,7 +204,7 @@ export async function decide(
 
   const exceptions = sortExceptions(found);
   const { state, touchless } = route({ exceptions, total: bill.total, documentType: bill.document_type, autoApproveMax: policy.auto_approve_max });
-  const approvers = requiredApprovers(state, vendor, bill.total, policy, ctx.reviewer ? [source.submitter, ctx.reviewer] : source.submitter);
+  const approvers = requiredApprovers(state, vendor, bill.total, policy, [source.submitter, ctx.reviewer ?? null]);
   const reservedPo = state !== 'blocked' && reservations.size > 0 ? po : null;
   const at = new Date(ctx.nowMs).toISOString();
   const record = baseRecord(ctx.billId, at, source, canonical, {
@@ -219,6 +225,7 @@ export async function decide(
     currency: bill.currency,
     total: money(bill.total),
     document_type: bill.document_type,
+    ...(ctx.reviewer ? { reviewer: ctx.reviewer } : {}),
   });
 
   const entry: DuplicateEntry = { bill_id: ctx.billId, issue_date: bill.issue_date };

@@ -50,6 +50,11 @@ export function policyFromJson(j: Json): Policy {
     dual_approval_threshold: decOrNull(j.dual_approval_threshold),
     confidence_threshold: dec(j.confidence_threshold),
     suppliers,
+    // Policies imported before these keys existed read as their defaults.
+    backup_approvers: (j.backup_approvers as string[] | undefined) ?? [],
+    internal_domains: (j.internal_domains as string[] | undefined) ?? [],
+    sender_check: (j.sender_check as Policy['sender_check'] | undefined) ?? null,
+    max_bills_per_document: (j.max_bills_per_document as number | undefined) ?? 100,
   };
 }
 

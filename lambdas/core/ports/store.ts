@@ -64,6 +64,8 @@ export interface BillSource {
   readonly submitter: string | null;
   readonly origin?: string | null;
   readonly email?: Readonly<Record<string, unknown>> | null;
+  /** The channel's sender check where the policy sets none: `off` for the local inbox and `bm run` (§9). */
+  readonly sender_check?: 'strict' | 'off' | null;
   /** Pages and tokens spent reading it by OCR and a model (PDF and image bills), for the cost report. */
   readonly extraction?: ExtractionUsage | null;
 }
@@ -100,6 +102,13 @@ export interface BillRecord {
   readonly approvals?: readonly ApprovalGiven[];
   /** The workflow's task token, while it waits for this bill's decision. */
   readonly task_token?: string | null;
+  /** Who corrected it in review: like its submitter, never its approver (§8). */
+  readonly reviewer?: string | null;
+  /**
+   * When each approver (lower case) was last sent links, epoch ms: a link issued before that is
+   * revoked, so that a reminder's fresh links replace the earlier ones.
+   */
+  readonly links_issued?: Readonly<Record<string, number>>;
 }
 
 export interface ApprovalGiven {
