@@ -17,7 +17,7 @@ const HOST = /\b((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+)([a-z]{2,63})\b/gi;
 
 /**
  * One line of text from a bill, safe to put in an email subject or body: controls and line
- * breaks become spaces, runs of white space one space, links defanged (`https[:]//evil[.]example`,
+ * breaks become spaces, runs of white space one space, links defanged (`https[:]//evil[.]example`, `www[.]evil[.]example`,
  * `billing@acme[.]example`), at most `max` characters. Escaping for HTML stays the caller's.
  */
 export function billText(value: unknown, max = 300): string {
@@ -26,6 +26,7 @@ export function billText(value: unknown, max = 300): string {
     .replace(/\s+/g, ' ')
     .trim()
     .replace(SCHEME, '$1[:]')
+    .replace(/\bwww\./gi, (w) => `${w.slice(0, 3)}[.]`)
     .replace(HOST, (_m, labels: string, tld: string) => `${labels.slice(0, -1)}[.]${tld}`);
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
