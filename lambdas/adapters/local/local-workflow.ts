@@ -110,7 +110,7 @@ export class LocalWorkflow {
     this.machine = new StateMachine(workflowDefinition(arns) as never, { validationOptions: { checkPaths: true, checkArn: true } });
     const decideDeps = { store: deps.store, now: deps.now };
     this.handlers = {
-      'read-document': makeReadDocument({ documents: deps.documents }),
+      'read-document': makeReadDocument({ documents: deps.documents, store: deps.store }),
       extract: makeExtract(),
       'decide-bill': makeDecideBill(decideDeps),
       'record-failure': makeRecordFailure(decideDeps),
