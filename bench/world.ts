@@ -44,7 +44,7 @@ export function generateWorld(nBills: number, nVendors = Math.max(10, Math.round
       poLines.push({ po, vendor: v, lines });
     }
   }
-  const policy = JSON.stringify({ timezone: 'Europe/Berlin', auto_approve_max: '1000', dual_approval_threshold: '10000', admin_approver: 'ap-admin@example.com', second_approver: 'controller@example.com' });
+  const policy = JSON.stringify({ timezone: 'Europe/Berlin', auto_approve_max: '1000', dual_approval_threshold: '10000', admin_approver: 'ap-admin@example.com', second_approver: 'controller@example.com', backup_approvers: ['backup-approver@example.com'] });
 
   const bills: CanonicalBill[] = [];
   for (let i = 0; i < nBills; i++) {

@@ -25,7 +25,7 @@ import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/config.ts';
 import { BillFunction } from './bill-function.ts';
-import { arnRef, iam5, REASONS } from './nag.ts';
+import { grantTableAccess, TABLE_ACCESS, type TableAccess } from './table-access.ts';
 
 export interface ApprovalsProps {
   readonly table: ITableV2;
@@ -35,7 +35,16 @@ export interface ApprovalsProps {
   readonly hostedZone?: IPublicHostedZone;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
+  /**
+   * Reserved concurrency of the public ack function (the Function URL): a flood of requests to
+   * the public URL is throttled there and cannot take the account's concurrency from the
+   * workflow. Reserving needs 100 unreserved executions left in the account. @default 10
+   */
+  readonly ackReservedConcurrency?: number;
 }
+
+/** Default reserved concurrency of the public ack function: approvers click one link at a time. */
+export const ACK_RESERVED_CONCURRENCY = 10;
 
 export class Approvals extends Construct {
   readonly signingSecret: Secret;
@@ -58,7 +67,7 @@ export class Approvals extends Construct {
     Validations.of(this.signingSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'Rotating the link-signing key invalidates every approval link still in the approvers\' inboxes (valid 14 days); it is rotated by hand between approval rounds, see docs/deploy.md.',
+        'Rotating the link-signing key invalidates every approval link still in the approvers\' inboxes (valid 7 days); it is rotated by hand between approval rounds, see docs/deploy.md.',
     });
 
     this.configurationSet = new ConfigurationSet(this, 'Sending', {
@@ -76,8 +85,9 @@ export class Approvals extends Construct {
       description: 'bill matcher: the pages of the signed approval links (Function URL)',
       logRetention: props.logRetention,
       timeout: Duration.seconds(15),
+      reservedConcurrentExecutions: props.ackReservedConcurrency ?? ACK_RESERVED_CONCURRENCY,
     });
-    this.configureSender(this.ackFunction);
+    this.configureSender(this.ackFunction, TABLE_ACCESS.ack);
     // Public by design: the links are the credential (HMAC-signed, single-use, expiring), and
     // approvers open them from their mail client without an AWS identity.
     this.ackUrl = this.ackFunction.addFunctionUrl({ authType: FunctionUrlAuthType.NONE, invokeMode: InvokeMode.BUFFERED });
@@ -87,9 +97,8 @@ export class Approvals extends Construct {
    * Lets a function send approval mail: the bills table, the signing secret, SES sending as
    * the sender through the configuration set, and the ack page's address for the links.
    */
-  configureSender(fn: BillFunction): void {
-    this.props.table.grantReadWriteData(fn);
-    fn.acknowledgeOnRole({ [iam5.resource(`${arnRef(this.props.table)}/index/*`)]: REASONS.tableIndexes });
+  configureSender(fn: BillFunction, tableAccess: TableAccess): void {
+    grantTableAccess(fn, this.props.table, tableAccess);
     this.signingSecret.grantRead(fn);
     this.identity.grantSendEmail(fn);
     // SESv2 SendEmail with a configuration set is authorised on the set as well.
@@ -101,7 +110,6 @@ export class Approvals extends Construct {
         ],
       }),
     );
-    fn.addEnvironment(ENV.TABLE_NAME, this.props.table.tableName);
     fn.addEnvironment(ENV.SENDER, this.props.sender);
     fn.addEnvironment(ENV.CONFIGURATION_SET, this.configurationSet.configurationSetName);
     fn.addEnvironment(ENV.SIGNING_SECRET_ARN, this.signingSecret.secretArn);

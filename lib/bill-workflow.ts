@@ -24,6 +24,7 @@ import type { Approvals } from './approvals.ts';
 import { BillFunction } from './bill-function.ts';
 import { arnRef, iam5, REASONS } from './nag.ts';
 import type { Storage } from './storage.ts';
+import { grantTableAccess, TABLE_ACCESS } from './table-access.ts';
 
 /** The extraction path's model configuration (Textract + Bedrock). */
 export interface ExtractionSettings {
@@ -104,6 +105,7 @@ export class BillWorkflow extends Construct {
       environment: { [ENV.DOCUMENT_BUCKET]: documents.bucketName },
     });
     documents.grantRead(readDocument);
+    grantTableAccess(readDocument, table, TABLE_ACCESS['read-document']);
     readDocument.acknowledgeOnRole({
       ...s3Read,
       [iam5.resource(`${arnRef(documents)}/*`)]: 'ReadDocument reads any submitted document of the documents bucket (uploads/, mail/); it has no write access.',
@@ -111,14 +113,12 @@ export class BillWorkflow extends Construct {
     // Textract polling gives up after 4 minutes, then up to three model calls; pdf.js wants CPU (memory).
     const extract = task('extract', 'Extract', { memorySize: 1024, timeout: Duration.minutes(6) });
     if (props.extraction) this.enableExtraction(extract, props.extraction, props.storage);
-    const decideBill = task('decide-bill', 'DecideBill', { environment: { [ENV.TABLE_NAME]: table.tableName } });
-    table.grantReadWriteData(decideBill);
-    decideBill.acknowledgeOnRole({ [iam5.resource(`${arnRef(table)}/index/*`)]: REASONS.tableIndexes });
-    const recordFailure = task('record-failure', 'RecordFailure', { environment: { [ENV.TABLE_NAME]: table.tableName } });
-    table.grantReadWriteData(recordFailure);
-    recordFailure.acknowledgeOnRole({ [iam5.resource(`${arnRef(table)}/index/*`)]: REASONS.tableIndexes });
+    const decideBill = task('decide-bill', 'DecideBill', {});
+    grantTableAccess(decideBill, table, TABLE_ACCESS['decide-bill']);
+    const recordFailure = task('record-failure', 'RecordFailure', {});
+    grantTableAccess(recordFailure, table, TABLE_ACCESS['record-failure']);
     const approvalDesk = task('approval-desk', 'ApprovalDesk', {});
-    props.approvals.configureSender(approvalDesk);
+    props.approvals.configureSender(approvalDesk, TABLE_ACCESS['approval-desk']);
     this.tasks = {
       'read-document': readDocument,
       extract,
@@ -174,14 +174,13 @@ export class BillWorkflow extends Construct {
   private enableExtraction(fn: BillFunction, settings: ExtractionSettings, storage: BillWorkflowProps['storage']): void {
     const supplierModels = settings.supplierModels ?? {};
     fn.addEnvironment(ENV.DOCUMENT_BUCKET, storage.documents.bucketName);
-    fn.addEnvironment(ENV.TABLE_NAME, storage.table.tableName);
     fn.addEnvironment(ENV.EXTRACTION_MODEL_ID, settings.modelId);
     if (Object.keys(supplierModels).length > 0) fn.addEnvironment(ENV.EXTRACTION_SUPPLIER_MODELS, JSON.stringify(supplierModels));
     // Textract reads the document from S3 with the caller's permissions.
     storage.documents.grantRead(fn);
     storage.documents.grantPut(fn, 'extraction/*');
     // The policy's confidence threshold.
-    storage.table.grantReadData(fn);
+    grantTableAccess(fn, storage.table, TABLE_ACCESS.extract);
     // Textract's asynchronous expense analysis has no resource-level permissions.
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['textract:StartExpenseAnalysis', 'textract:GetExpenseAnalysis'], resources: ['*'] }));
     const models = [...new Set([settings.modelId, ...Object.values(supplierModels)])];
@@ -194,7 +193,6 @@ export class BillWorkflow extends Construct {
       [iam5.resource('*')]: `${REASONS.xray} Textract StartExpenseAnalysis / GetExpenseAnalysis have no resource-level permissions either.`,
       [iam5.resource(`${documents}/*`)]: 'Textract reads the document to OCR from S3 with the caller\'s permissions: any submitted document.',
       [iam5.resource(`${documents}/extraction/*`)]: `${REASONS.objectsOfPrefix} An attachment to OCR is stored under extraction/ for Textract.`,
-      [iam5.resource(`${arnRef(storage.table)}/index/*`)]: REASONS.tableIndexes,
       ...Object.fromEntries(
         modelArns
           .filter((a) => a.includes(':bedrock:*:'))

@@ -4,7 +4,8 @@
  *
  * Each function is one minified ESM file. Two things the readers need only for some documents are
  * shipped *beside* the bundle and loaded on demand, so that a function starts without parsing them:
- * - pdf.js (its main module, its worker, the standard font data): loaded by the first PDF;
+ * - pdf.js (its main module, its worker, the standard font data) and the worker thread it runs
+ *   in (`pdf-worker.mjs`): loaded by the first PDF;
  * - iconv-lite's double-byte tables (Chinese, Japanese, Korean charsets): loaded by the first
  *   email in such a charset.
  */
@@ -79,6 +80,9 @@ export const ON_DEMAND_FILES: readonly OnDemandFile[] = [
   { from: 'node_modules/pdfjs-dist/legacy/build/pdf.mjs', to: 'node_modules/pdfjs-dist/legacy/build/pdf.mjs', minify: true },
   { from: 'node_modules/pdfjs-dist/legacy/build/pdf.worker.mjs', to: 'node_modules/pdfjs-dist/legacy/build/pdf.worker.mjs', minify: true },
   { from: 'node_modules/pdfjs-dist/standard_fonts', to: 'node_modules/pdfjs-dist/standard_fonts' },
+  // The worker thread pdf.js runs in (bounded memory and time): transpiled on its own, it imports
+  // only node: modules and pdf.js, which resolves from the node_modules above.
+  { from: 'lambdas/readers/pdf-worker.ts', to: 'pdf-worker.mjs', minify: true },
   // iconv-lite's dbcs-data.js requires "./tables/<name>.json"; external, that resolves beside the bundle.
   { from: 'node_modules/iconv-lite/encodings/tables', to: 'tables' },
 ];

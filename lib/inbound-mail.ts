@@ -2,8 +2,8 @@
  * Inbound mail, in a stack of its own (a change to a receipt rule set changes mail flow): an SES
  * receipt rule set with one rule for the configured recipients — spam and virus scanning on,
  * TLS required by default — that writes each message, raw and unchanged, to the raw-mail bucket
- * under `raw/`. The S3 action adds the bucket policy that lets SES (of this account only) write
- * there.
+ * under `raw/`. The bucket policy lets SES write there only for this rule of this account
+ * (`aws:SourceAccount` and `aws:SourceArn`), so no other SES customer's rule can drop mail in.
  *
  * Receiving needs, outside this construct (docs/deploy.md):
  * - the domain verified in SES in this region (the sender identity in `lib/approvals.ts`, or
@@ -13,11 +13,11 @@
  * - the rule set made active: `aws ses set-active-receipt-rule-set --rule-set-name <name>` (one
  *   active set per account and region; CloudFormation cannot activate one).
  */
-import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { MxRecord, type IPublicHostedZone } from 'aws-cdk-lib/aws-route53';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
-import { EmailIdentity, Identity, ReceiptRuleSet, TlsPolicy } from 'aws-cdk-lib/aws-ses';
-import * as actions from 'aws-cdk-lib/aws-ses-actions';
+import { EmailIdentity, Identity, ReceiptRuleSet, TlsPolicy, type IReceiptRule, type IReceiptRuleAction, type ReceiptRuleActionConfig } from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
 import { PREFIXES } from '../lambdas/shared/intake.ts';
 
@@ -36,7 +36,16 @@ export interface InboundMailProps {
   readonly hostedZone?: IPublicHostedZone;
   /** Create the SES identity of the receiving domain (needed when it is not the sender's domain). @default false */
   readonly verifyDomain?: boolean;
+  /**
+   * The rule set's name. A name, not a generated one: the bucket policy (in the stack that owns
+   * the bucket) names the rule in `aws:SourceArn`, and a reference back to this stack would be a
+   * cycle.
+   */
+  readonly ruleSetName: string;
 }
+
+/** The receipt rule's name (see `ruleSetName`). */
+export const RECEIPT_RULE_NAME = 'bills';
 
 export class InboundMail extends Construct {
   readonly ruleSet: ReceiptRuleSet;
@@ -48,12 +57,13 @@ export class InboundMail extends Construct {
     const region = Stack.of(this).region;
     this.mxHost = `inbound-smtp.${region}.amazonaws.com`;
 
-    this.ruleSet = new ReceiptRuleSet(this, 'RuleSet');
+    this.ruleSet = new ReceiptRuleSet(this, 'RuleSet', { receiptRuleSetName: props.ruleSetName });
     this.ruleSet.addRule('Bills', {
+      receiptRuleName: RECEIPT_RULE_NAME,
       recipients: [...props.recipients],
       scanEnabled: true,
       tlsPolicy: props.requireTls === false ? TlsPolicy.OPTIONAL : TlsPolicy.REQUIRE,
-      actions: [new actions.S3({ bucket: props.bucket, objectKeyPrefix: props.prefix ?? PREFIXES.rawMail })],
+      actions: [new SesToS3(props.bucket, props.prefix ?? PREFIXES.rawMail, props.ruleSetName)],
     });
 
     if (props.verifyDomain) {
@@ -75,5 +85,33 @@ export class InboundMail extends Construct {
       description: 'Activate it once: aws ses set-active-receipt-rule-set --rule-set-name <this>',
     });
     new CfnOutput(this, 'MxRecord', { value: `${props.domain} MX 10 ${this.mxHost}`, description: 'The MX record the domain needs' });
+  }
+}
+
+/**
+ * The SES S3 action with a bucket policy pinned to this account and this rule: CDK's own
+ * (`aws-ses-actions` S3) conditions on the account only.
+ */
+class SesToS3 implements IReceiptRuleAction {
+  constructor(
+    private readonly bucket: IBucket,
+    private readonly prefix: string,
+    private readonly ruleSetName: string,
+  ) {}
+
+  bind(rule: IReceiptRule): ReceiptRuleActionConfig {
+    const sourceArn = `arn:${Aws.PARTITION}:ses:${Aws.REGION}:${Aws.ACCOUNT_ID}:receipt-rule-set/${this.ruleSetName}:receipt-rule/${RECEIPT_RULE_NAME}`;
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        principals: [new iam.ServicePrincipal('ses.amazonaws.com')],
+        resources: [this.bucket.arnForObjects(`${this.prefix}*`)],
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID, 'aws:SourceArn': sourceArn } },
+      }),
+    );
+    // SES checks that it may write when the rule is created: the policy must exist first.
+    const policy = this.bucket.node.tryFindChild('Policy');
+    if (policy) rule.node.addDependency(policy);
+    return { s3Action: { bucketName: this.bucket.bucketName, objectKeyPrefix: this.prefix } };
   }
 }

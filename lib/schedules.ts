@@ -17,6 +17,7 @@ import { Construct } from 'constructs';
 import type { Approvals } from './approvals.ts';
 import { BillFunction } from './bill-function.ts';
 import { acknowledge, arnRef, iam5 } from './nag.ts';
+import { TABLE_ACCESS } from './table-access.ts';
 
 export interface SchedulesProps {
   /** IANA time zone, e.g. Europe/Berlin. */
@@ -42,7 +43,7 @@ export class Schedules extends Construct {
       logRetention: props.logRetention,
       timeout: Duration.minutes(5),
     });
-    props.approvals.configureSender(this.sweep);
+    props.approvals.configureSender(this.sweep, TABLE_ACCESS.sweep);
     this.deadLetterQueue = new Queue(this, 'Dlq', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
     acknowledge(this.deadLetterQueue, 'AwsSolutions-SQS3', 'This queue is itself a dead-letter queue (of the scheduler target); nothing consumes it but an operator.');
     // A role of our own (rather than the scheduler's shared singleton) so that its findings are acknowledged here.

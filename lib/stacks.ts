@@ -115,6 +115,7 @@ export class InboundMailStack extends Stack {
       requireTls: c.requireTls,
       hostedZone: zoneFor(this, c, c.domain),
       verifyDomain: senderDomain !== c.domain,
+      ruleSetName: `${c.stackName}-inbound-mail`,
     });
   }
 }

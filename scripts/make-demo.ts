@@ -76,6 +76,7 @@ const POLICY = {
   quiet_hours: { start: '19:00', end: '08:00', weekends: true },
   admin_approver: 'ap-admin@northwind.example',
   second_approver: 'controller@northwind.example',
+  backup_approvers: ['backup-approver@northwind.example'],
   category_approvers: { it: 'it-lead@northwind.example' },
   supplier_reminder_days: 5,
   confidence_threshold: '0.8',

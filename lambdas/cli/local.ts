@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { AuditRecord } from '../core/ports/store.ts';
+import { consoleText } from '../core/safe-text.ts';
 import { openLocalStore } from '../adapters/local/local-stack.ts';
 import { loadMasterFolder } from '../adapters/local/master-folder.ts';
 import { readStackFile, startLocalStack, StackAlreadyRunning, type LocalStack, type StackEvent, type StackFile } from '../adapters/local/stack.ts';
@@ -71,20 +72,23 @@ const clock = () => new Date().toTimeString().slice(0, 8);
 
 /** One line per event for the `bm start` console. */
 export function describeEvent(e: StackEvent, webUrl: string): { out?: string; err?: string } {
+  // Names, senders and messages come from documents: their control characters are escaped.
+  const c = consoleText;
   if (e.kind === 'received') return {};
-  if (e.kind === 'problem') return { err: `${clock()}  problem: ${e.message}\n` };
-  if (e.kind === 'notice') return { out: `${clock()}  ${e.message}\n` };
+  if (e.kind === 'problem') return { err: `${clock()}  problem: ${c(e.message)}\n` };
+  if (e.kind === 'notice') return { out: `${clock()}  ${c(e.message)}\n` };
   const o = e.outcome;
   const by = { smtp: 'mail  ', drop: 'drop  ', upload: 'upload', api: 'api   ' }[e.via];
-  const from = o.submission.submitter ? ` from ${o.submission.submitter}` : '';
-  if (o.kind === 'already_processed') return { out: `${clock()}  ${by}  ${o.submission.name}${from}: received before, not processed again\n` };
-  if (o.kind === 'error') return { err: `${clock()}  ${by}  ${o.submission.name}${from}: could not be processed: ${o.error.message}\n` };
+  const from = o.submission.submitter ? ` from ${c(o.submission.submitter)}` : '';
+  const name = c(o.submission.name);
+  if (o.kind === 'already_processed') return { out: `${clock()}  ${by}  ${name}${from}: received before, not processed again\n` };
+  if (o.kind === 'error') return { err: `${clock()}  ${by}  ${name}${from}: could not be processed: ${c(o.error.message)}\n` };
   const lines = o.execution.bills.map((b) => {
     const codes = b.exceptions.length ? ` (${b.exceptions.map((x) => x.code).join(', ')})` : '';
-    const what = [b.vendor_id ?? 'unknown vendor', b.invoice_number, b.total ? `${b.total} ${b.currency ?? ''}`.trim() : null].filter(Boolean).join(' ');
-    return `${clock()}  ${by}  ${o.submission.name}${b.part > 0 || o.execution.bills.length > 1 ? ` #${b.part}` : ''}${from}: ${what} → ${b.state}${codes}  ${webUrl}/bills/${b.bill_id}\n`;
+    const what = c([b.vendor_id ?? 'unknown vendor', b.invoice_number, b.total ? `${b.total} ${b.currency ?? ''}`.trim() : null].filter(Boolean).join(' '));
+    return `${clock()}  ${by}  ${name}${b.part > 0 || o.execution.bills.length > 1 ? ` #${b.part}` : ''}${from}: ${what} → ${b.state}${codes}  ${webUrl}/bills/${c(b.bill_id)}\n`;
   });
-  return { out: lines.join('') || `${clock()}  ${by}  ${o.submission.name}${from}: no bill\n` };
+  return { out: lines.join('') || `${clock()}  ${by}  ${name}${from}: no bill\n` };
 }
 
 /** Where everything is, for people. */

@@ -4,8 +4,9 @@
  * exception in plain words — and Approve / Query / Reject buttons, each a signed link for
  * that one approver. One email per required approver.
  */
-import { approvalLinks } from './approvals.ts';
+import { approvalLinks, withLinksIssued } from './approvals.ts';
 import type { Mailer, OutgoingEmail } from './ports/mailer.ts';
+import { billText } from './safe-text.ts';
 import { ConflictError, type BillRecord, type BillStore } from './ports/store.ts';
 
 export interface ApprovalRequest {
@@ -29,18 +30,30 @@ export function approvalRequests(bill: BillRecord, opts: { baseUrl: string; nowM
 }
 
 function compose(bill: BillRecord, approver: string, links: ApprovalRequest['links']): OutgoingEmail {
+  // Every value below that came from the bill is one defanged line (core/safe-text.ts): a
+  // supplier name cannot add a line, or a link, of its own.
+  const t = billText;
   const what =
     bill.state === 'blocked' ? 'is blocked and needs your decision (an override needs a reason)' : bill.state === 'flagged' ? 'has exceptions and needs your decision' : 'needs your approval';
-  const supplier = bill.supplier_name ?? bill.vendor_id ?? 'an unknown supplier';
-  const subject = `${bill.state === 'blocked' ? 'Blocked' : bill.state === 'flagged' ? 'Flagged' : 'Approve'}: ${supplier} invoice ${bill.invoice_number ?? ''} — ${bill.total ?? '?'} ${bill.currency ?? ''}`.replace(/\s+/g, ' ').trim();
+  const supplier = t(bill.supplier_name ?? bill.vendor_id ?? 'an unknown supplier', 120);
+  const subject = `${bill.state === 'blocked' ? 'Blocked' : bill.state === 'flagged' ? 'Flagged' : 'Approve'}: ${supplier} invoice ${t(bill.invoice_number ?? '', 60)} — ${t(bill.total ?? '?')} ${t(bill.currency ?? '')}`.replace(/\s+/g, ' ').trim();
   const dual = bill.approvers.length > 1 ? `Two approvals are needed: ${bill.approvers.join(' and ')}.` : '';
   const facts: [string, string][] = [
-    ['Supplier', `${supplier}${bill.vendor_id ? ` (${bill.vendor_id})` : ''}`],
-    ['Invoice', `${bill.invoice_number ?? '—'}${bill.issue_date ? `, issued ${bill.issue_date}` : ''}`],
-    ['Total', `${bill.total ?? '—'} ${bill.currency ?? ''}`],
-    ['Purchase order', bill.po_number ? `${bill.po_number}${bill.po_inferred ? ' (inferred)' : ''}` : 'none'],
+    ['Supplier', `${supplier}${bill.vendor_id ? ` (${t(bill.vendor_id)})` : ''}`],
+    ['Invoice', `${t(bill.invoice_number ?? '—')}${bill.issue_date ? `, issued ${t(bill.issue_date)}` : ''}`],
+    ['Total', `${t(bill.total ?? '—')} ${t(bill.currency ?? '')}`],
+    ['Purchase order', bill.po_number ? `${t(bill.po_number)}${bill.po_inferred ? ' (inferred)' : ''}` : 'none'],
   ];
-  const exceptions = bill.exceptions.map((e) => `${e.code}${e.line ? ` (line ${e.line})` : ''}: ${e.message}`);
+  const exceptions = bill.exceptions.map((e) => `${e.code}${e.line ? ` (line ${t(e.line)})` : ''}: ${t(e.message, 600)}`);
+  const match = bill.match.map((m) => ({
+    line_id: t(m.line_id),
+    quantity: t(m.quantity),
+    unit_price: t(m.unit_price),
+    po_line: t(m.po_line ?? 'none'),
+    po_unit_price: t(m.po_unit_price ?? '—'),
+    received: t(m.received ?? m.ordered ?? '—'),
+    already_billed: t(m.already_billed ?? '—'),
+  }));
   const text = [
     `The bill below ${what}.`,
     dual,
@@ -49,8 +62,8 @@ function compose(bill: BillRecord, approver: string, links: ApprovalRequest['lin
     '',
     exceptions.length ? `Exceptions:\n${exceptions.map((e) => `- ${e}`).join('\n')}` : 'No exceptions.',
     '',
-    bill.match.length
-      ? `Lines:\n${bill.match.map((m) => `- line ${m.line_id}: ${m.quantity} × ${m.unit_price} → PO line ${m.po_line ?? 'none'} (PO price ${m.po_unit_price ?? '—'}, received ${m.received ?? m.ordered ?? '—'}, billed before ${m.already_billed ?? '—'})`).join('\n')}`
+    match.length
+      ? `Lines:\n${match.map((m) => `- line ${m.line_id}: ${m.quantity} × ${m.unit_price} → PO line ${m.po_line} (PO price ${m.po_unit_price}, received ${m.received}, billed before ${m.already_billed})`).join('\n')}`
       : '',
     '',
     `Approve: ${links.approve}`,
@@ -68,7 +81,7 @@ function compose(bill: BillRecord, approver: string, links: ApprovalRequest['lin
 <p>The bill below ${esc(what)}.</p>${dual ? `<p>${esc(dual)}</p>` : ''}
 <table role="presentation" style="border-collapse:collapse">${facts.map(([k, v]) => `<tr><th style="text-align:left;padding:2px 12px 2px 0">${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>
 <h3>Exceptions</h3>${exceptions.length ? `<ul>${exceptions.map((e) => `<li>${esc(e)}</li>`).join('')}</ul>` : '<p>None.</p>'}
-${bill.match.length ? `<h3>Lines against the purchase order</h3><table style="border-collapse:collapse" border="1" cellpadding="4"><tr><th>Line</th><th>Qty</th><th>Unit price</th><th>PO line</th><th>PO price</th><th>Received</th><th>Billed before</th></tr>${bill.match.map((m) => `<tr><td>${esc(m.line_id)}</td><td>${esc(m.quantity)}</td><td>${esc(m.unit_price)}</td><td>${esc(m.po_line ?? '—')}</td><td>${esc(m.po_unit_price ?? '—')}</td><td>${esc(m.received ?? m.ordered ?? '—')}</td><td>${esc(m.already_billed ?? '—')}</td></tr>`).join('')}</table>` : ''}
+${match.length ? `<h3>Lines against the purchase order</h3><table style="border-collapse:collapse" border="1" cellpadding="4"><tr><th>Line</th><th>Qty</th><th>Unit price</th><th>PO line</th><th>PO price</th><th>Received</th><th>Billed before</th></tr>${match.map((m) => `<tr><td>${esc(m.line_id)}</td><td>${esc(m.quantity)}</td><td>${esc(m.unit_price)}</td><td>${esc(m.po_line)}</td><td>${esc(m.po_unit_price)}</td><td>${esc(m.received)}</td><td>${esc(m.already_billed)}</td></tr>`).join('')}</table>` : ''}
 <p>${button(links.approve, bill.state === 'blocked' ? 'Override and approve' : 'Approve', '#1a7f37')}${button(links.query, 'Query supplier', '#9a6700')}${button(links.reject, 'Reject', '#cf222e')}</p>
 <p style="color:#555;font-size:90%">These links are for ${esc(approver)} only, work once, and expire. Opening one shows a confirmation page; nothing changes until you confirm.</p>
 </body></html>`;
@@ -97,7 +110,7 @@ export async function requestApproval(input: { bill_id: string; task_token: stri
     const at = new Date(nowMs).toISOString();
     try {
       await deps.store.commitTransition({
-        bill: { ...bill, version: bill.version + 1, updated_at: at, task_token: input.task_token },
+        bill: { ...withLinksIssued(bill, bill.approvers, nowMs), version: bill.version + 1, updated_at: at, task_token: input.task_token },
         expectedVersion: bill.version,
         audit: [{ at, actor: 'system', action: 'approval_requested', from_state: bill.state, to_state: bill.state, message: `approval requested from ${bill.approvers.join(' and ')}` }],
         nonce: null,

@@ -23,6 +23,8 @@ export interface LinkPayload {
   readonly e: number;
   /** hash of the bill content shown in the email */
   readonly h: string;
+  /** when it was issued, epoch ms: a later email to the same approver revokes it */
+  readonly i?: number;
 }
 
 const b64 = (buf: Buffer) => buf.toString('base64url');

@@ -19,6 +19,7 @@ import { Decimal, formatAmount } from './money.ts';
 import { normalizeId, normalizePoRef } from './normalize.ts';
 import { spendOf, yearToDate } from './spend.ts';
 import { validateBill } from './validate.ts';
+import { billText } from './safe-text.ts';
 import { billContentHash, newNonce, signLink, verifyLink, type ApprovalAction, type LinkPayload } from './approval-links.ts';
 import {
   ConflictError,
@@ -29,7 +30,7 @@ import {
   type Reservation,
   type TransitionCommit,
 } from './ports/store.ts';
-import { notifyAt } from './route.ts';
+import { isExcluded, notifyAt, requiredApprovers } from './route.ts';
 
 /** A message to the supplier (query, rejection). */
 export interface SupplierMessage {
@@ -52,10 +53,20 @@ export interface ApprovalDeps {
   readonly onSettled?: (bill: BillRecord) => Promise<void>;
 }
 
-/** How long approval links stay valid. */
-export const LINK_TTL_DAYS = 14;
+/** How long approval links stay valid: a week, and a reminder replaces them sooner. */
+export const LINK_TTL_DAYS = 7;
 
 export type LinkTokens = Record<ApprovalAction, string>;
+
+/**
+ * The bill as it must be stored before links issued at `nowMs` go out to `approvers`: their
+ * earlier links are revoked from then on.
+ */
+export function withLinksIssued(bill: BillRecord, approvers: readonly string[], nowMs: number): BillRecord {
+  const issued = { ...(bill.links_issued ?? {}) };
+  for (const a of approvers) issued[a.toLowerCase()] = nowMs;
+  return { ...bill, links_issued: issued };
+}
 
 /** One set of Approve / Query / Reject tokens per required approver, each with its own nonce. */
 export function approvalLinks(bill: BillRecord, nowMs: number, secret: Uint8Array, ttlDays = LINK_TTL_DAYS): Record<string, LinkTokens> {
@@ -63,7 +74,7 @@ export function approvalLinks(bill: BillRecord, nowMs: number, secret: Uint8Arra
   const e = Math.floor(nowMs / 1000) + ttlDays * 86_400;
   const out: Record<string, LinkTokens> = {};
   for (const p of bill.approvers) {
-    const make = (a: ApprovalAction) => signLink({ b: bill.bill_id, a, p, n: newNonce(), e, h } satisfies LinkPayload, secret);
+    const make = (a: ApprovalAction) => signLink({ b: bill.bill_id, a, p, n: newNonce(), e, h, i: nowMs } satisfies LinkPayload, secret);
     out[p] = { approve: make('approve'), query: make('query'), reject: make('reject') };
   }
   return out;
@@ -106,6 +117,14 @@ async function check(token: string, deps: ApprovalDeps): Promise<LinkView & { pa
   if (billContentHash(bill) !== p.h) return { kind: 'refused', reason: 'The bill changed after this email was sent; nothing was done. A new email will follow.', bill };
   if (!PENDING.has(bill.state)) return { kind: 'refused', reason: `This bill is already decided: it is ${bill.state.replace(/_/g, ' ')}.`, bill };
   if (!bill.approvers.some((a) => same(a, p.p))) return { kind: 'refused', reason: `${p.p} is not an approver of this bill.`, bill };
+  // Segregation of duties, checked again at the click: the submitter and the reviewer never decide.
+  if (isExcluded(p.p, [bill.source.submitter, bill.reviewer])) {
+    return { kind: 'refused', reason: `${p.p} submitted or reviewed this bill and may not approve it (segregation of duties).`, bill };
+  }
+  const issued = bill.links_issued?.[p.p.toLowerCase()];
+  if (issued !== undefined && (p.i ?? 0) < issued) {
+    return { kind: 'refused', reason: 'A newer email replaced this link; use the links in the latest email about this bill.', bill };
+  }
   if ((bill.approvals ?? []).some((a) => same(a.approver, p.p))) return { kind: 'refused', reason: `${p.p} has already approved this bill; the other approver must decide.`, bill };
   if (await deps.store.nonceSpent(p.n)) return { kind: 'refused', reason: 'This link was used already.', bill };
   return { kind: 'confirm', bill, action: p.a, approver: p.p, needs: needsOf(bill, p.a), payload: p };
@@ -167,14 +186,14 @@ async function transition(bill: BillRecord, p: LinkPayload, text: string | null,
     { at, actor: p.p, action, from_state: bill.state, to_state: to, message, ...(codes ? { codes } : {}) },
   ];
   const who = bill.invoice_number ? `bill ${bill.invoice_number}` : `bill ${bill.bill_id}`;
-  const supplierTo = supplierEmail(bill, await vendorOf(bill, deps));
+  const supplierTo = supplierAddress(await vendorOf(bill, deps), await deps.store.policy());
 
   if (p.a === 'query') {
     const next: BillRecord = { ...base, state: 'waiting_on_supplier', approvers: [], notify_at: null };
     return {
       commit: { bill: next, expectedVersion: bill.version, audit: audit('waiting_on_supplier', 'queried', `query to the supplier: ${text}`), nonce, ...none },
       message: `Your query was sent${supplierTo ? ` to ${supplierTo}` : ''}; the bill waits on the supplier.`,
-      supplier: supplierTo ? { to: supplierTo, subject: `Query about your invoice ${bill.invoice_number ?? ''}`.trim(), text: text ?? '', billId: bill.bill_id } : null,
+      supplier: supplierTo ? { to: supplierTo, subject: `Query about your invoice ${billText(bill.invoice_number ?? '', 60)}`.trim(), text: text ?? '', billId: bill.bill_id } : null,
     };
   }
 
@@ -196,7 +215,7 @@ async function transition(bill: BillRecord, p: LinkPayload, text: string | null,
       },
       message: `The ${who} is rejected${supplierTo ? `; ${supplierTo} is told` : ''}.`,
       supplier: supplierTo
-        ? { to: supplierTo, subject: `Invoice ${bill.invoice_number ?? ''} rejected`.replace(/\s+/g, ' '), text: text ? `Reason: ${text}` : 'Your invoice was rejected.', billId: bill.bill_id }
+        ? { to: supplierTo, subject: `Invoice ${billText(bill.invoice_number ?? '', 60)} rejected`.replace(/\s+/g, ' '), text: text ? `Reason: ${text}` : 'Your invoice was rejected.', billId: bill.bill_id }
         : null,
     };
   }
@@ -251,7 +270,8 @@ async function transition(bill: BillRecord, p: LinkPayload, text: string | null,
   if (denied.exceptions.length > 0) {
     const { releases } = await giveBack(bill, deps);
     const exceptions = sortExceptions([...bill.exceptions, ...denied.exceptions]);
-    const next: BillRecord = { ...base, state: 'blocked', approvals, exceptions, approvers: [policy.admin_approver], notify_at: notifyAt(nowMs, policy), reservations: {} };
+    const approvers = requiredApprovers('blocked', vendor, total, policy, [bill.source.submitter, bill.reviewer ?? null]);
+    const next: BillRecord = { ...base, state: 'blocked', approvals, exceptions, approvers, notify_at: notifyAt(nowMs, policy), reservations: {} };
     return {
       commit: {
         bill: next,
@@ -262,7 +282,7 @@ async function transition(bill: BillRecord, p: LinkPayload, text: string | null,
         releases,
         duplicateClaim: denied.claim,
       },
-      message: `Not paid: at approval time ${denied.exceptions.map((e) => e.message).join('; ')}. The bill is blocked and goes to ${policy.admin_approver}.`,
+      message: `Not paid: at approval time ${denied.exceptions.map((e) => e.message).join('; ')}. The bill is blocked and goes to ${approvers.join(' and ') || 'the admin'}.`,
       supplier: null,
     };
   }
@@ -287,9 +307,13 @@ async function vendorOf(bill: BillRecord, deps: ApprovalDeps): Promise<Vendor | 
   return bill.vendor_id ? deps.store.vendor(bill.vendor_id) : null;
 }
 
-function supplierEmail(bill: BillRecord, vendor: Vendor | null): string | null {
-  const fromBill = bill.canonical?.supplier?.email;
-  return (typeof fromBill === 'string' && fromBill) || vendor?.email || null;
+/**
+ * Where a notice to the supplier (query, rejection, reminder) goes: the vendor master's email,
+ * else the admin approver, who passes it on. Never an address written in the bill: anyone can
+ * write any address there (spec/domain.md §8).
+ */
+export function supplierAddress(vendor: Vendor | null, policy: Policy): string {
+  return vendor?.email || policy.admin_approver;
 }
 
 /** Deny-class checks on the current data (spec/domain.md §7). */

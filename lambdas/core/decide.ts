@@ -4,9 +4,10 @@
  * 1. Gather the facts: vendor (tax id, then name or alias), duplicate claims, the PO
  *    (referenced or inferred), the line match against the PO and its receipts (unless a
  *    duplicate or a credit note), and the vendor's year-to-date spend.
- * 2. Run the checks: a table of small rules, each returning its exceptions (`CHECKS`).
- * 3. Route and name the approvers.
- * 4. Return everything the decision writes, with the versions it read, so that the store can
+ * 2. Check the sender against the vendor (§9): an unverified sender claims nothing.
+ * 3. Run the checks: a table of small rules, each returning its exceptions (`CHECKS`).
+ * 4. Route and name the approvers.
+ * 5. Return everything the decision writes, with the versions it read, so that the store can
  *    commit it in one conditional transaction or refuse it when anything changed.
  */
 import type { CanonicalBill } from './bill.ts';
@@ -18,6 +19,7 @@ import { Decimal, formatAmount } from './money.ts';
 import { normalizeId, normalizeInvoiceNumber, normalizeName, normalizePoRef } from './normalize.ts';
 import type { BillRecord, BillSource, DecisionCommit, DecisionReads, DuplicateEntry, Versioned } from './ports/store.ts';
 import { inferPoCandidates, resolveVendor } from './resolve.ts';
+import { checkSender } from './sender.ts';
 import { notifyAt, requiredApprovers, route, type BillState } from './route.ts';
 import { spendOf, yearToDate, type YearToDate } from './spend.ts';
 import { checkCharges, checkTax } from './tax.ts';
@@ -295,15 +297,20 @@ export async function decide(
   const g = await gather(bill, source, reads, ctx);
   const { vendor, po, poInferred, match, ytd } = g.facts;
 
-  // 2. Checks
+  // 2. Sender (§9): an unverified sender claims nothing until a clerk confirms it in review.
+  const sender = checkSender(source, vendor, policy);
+  if (sender.exception && !ctx.reviewer) return decideUnreadable(canonical, [sender.exception], source, ctx, true);
+  source = { ...source, submitter: sender.submitter ?? source.submitter };
+
+  // 3. Checks
   const exceptions = runChecks(g.facts);
 
-  // 3. Route: a bill whose amounts a reviewer changed is never touchless.
+  // 4. Route: a bill whose amounts a reviewer changed is never touchless.
   const autoApproveMax = ctx.reviewedAmounts ? Decimal.ZERO : policy.auto_approve_max;
   const { state, touchless } = route({ exceptions, total: bill.total, documentType: bill.document_type, autoApproveMax });
-  const approvers = requiredApprovers(state, vendor, bill.total, policy, ctx.reviewer ? [source.submitter, ctx.reviewer] : source.submitter);
+  const approvers = requiredApprovers(state, vendor, bill.total, policy, [source.submitter, ctx.reviewer ?? null]);
 
-  // 4. What the decision writes
+  // 5. What the decision writes
   const reservations = match?.reservations ?? new Map<string, Decimal>();
   const reservedPo = state !== 'blocked' && reservations.size > 0 ? po : null;
   const paid = state === 'ready_for_payment';
@@ -329,6 +336,7 @@ export async function decide(
     total: formatAmount(bill.total, bill.currency),
     document_type: bill.document_type,
     reviewed_amounts: ctx.reviewedAmounts ?? false,
+    ...(ctx.reviewer ? { reviewer: ctx.reviewer } : {}),
   });
 
   const entry: DuplicateEntry = {

@@ -15,6 +15,7 @@ export const EXCEPTION_CODES = [
   'CURRENCY_MISMATCH',
   'BILL_PREDATES_PO',
   'UNMATCHED_LINE',
+  'SENDER_UNVERIFIED',
   'PRICE_VARIANCE',
   'NEGATIVE_LINE',
   'TAX_INVALID',
@@ -29,7 +30,8 @@ export const EXCEPTION_CODES = [
 
 export type ExceptionCode = (typeof EXCEPTION_CODES)[number];
 
-export type ExceptionClass = 'reading' | 'variance' | 'deny';
+/** `review`: routed like a reading exception (to `needs_review`), but the bill itself was read fine. */
+export type ExceptionClass = 'reading' | 'review' | 'variance' | 'deny';
 
 const CLASS: Record<ExceptionCode, ExceptionClass> = {
   UNREADABLE: 'reading',
@@ -44,6 +46,7 @@ const CLASS: Record<ExceptionCode, ExceptionClass> = {
   CURRENCY_MISMATCH: 'variance',
   BILL_PREDATES_PO: 'variance',
   UNMATCHED_LINE: 'variance',
+  SENDER_UNVERIFIED: 'review',
   PRICE_VARIANCE: 'variance',
   NEGATIVE_LINE: 'variance',
   TAX_INVALID: 'variance',

@@ -96,7 +96,18 @@ export interface Policy extends Tolerances {
   readonly tax_rates: readonly Decimal[];
   /** Document-level charges above this are `UNEXPECTED_CHARGE`. */
   readonly max_charge: Decimal;
+  /** Who fills in, in order, where segregation of duties leaves too few approvers (§8). */
+  readonly backup_approvers: readonly string[];
+  /** Domains (lower case) whose trusted senders are the bill's submitter, a clerk forwarding it (§9). */
+  readonly internal_domains: readonly string[];
+  /** `strict`: only a DMARC-passing sender is trusted; `off`: From taken at its word; null: the channel's default (§9). */
+  readonly sender_check: SenderCheck | null;
+  /** The most bills one document may give (§10). */
+  readonly max_bills_per_document: number;
 }
+
+export const SENDER_CHECKS = ['strict', 'off'] as const;
+export type SenderCheck = (typeof SENDER_CHECKS)[number];
 
 export interface MasterData {
   readonly vendors: readonly Vendor[];
@@ -136,6 +147,7 @@ export interface MasterFiles {
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const DOMAIN = /^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 class RowReader {
@@ -353,11 +365,26 @@ const policySchema = z
       .default('01-01'),
     tax_rates: taxRatesSchema.default(DEFAULT_TAX_RATES.map((r) => Decimal.from(r))),
     max_charge: decimalText.default(Decimal.ZERO),
+    backup_approvers: z.array(email).default([]),
+    internal_domains: z
+      .array(z.string().regex(DOMAIN, 'not a domain name (like example.com)').transform((d) => d.toLowerCase()))
+      .default([]),
+    sender_check: z.enum(SENDER_CHECKS).nullable().default(null),
+    max_bills_per_document: z.coerce.number().int().min(1).max(10_000).default(100),
   })
   .refine((p) => !p.second_approver || p.second_approver.toLowerCase() !== p.admin_approver.toLowerCase(), {
     message: 'second_approver must not be the admin_approver (dual sign-off needs two different people)',
     path: ['second_approver'],
+  })
+  .refine((p) => p.dual_approval_threshold === null || distinctPeople([p.admin_approver, p.second_approver, ...p.backup_approvers]) >= 3, {
+    message:
+      'dual_approval_threshold needs at least three different people among admin_approver, second_approver and backup_approvers, so that two can still sign when the submitter or reviewer is one of them (segregation of duties)',
+    path: ['backup_approvers'],
   });
+
+function distinctPeople(addresses: readonly (string | null)[]): number {
+  return new Set(addresses.filter((a): a is string => !!a).map((a) => a.toLowerCase())).size;
+}
 
 /** Parses `policy.json`; problems name the key (`policy.json: quiet_hours.start: must be HH:MM`). */
 export function parsePolicy(text: string | undefined, problems: MasterProblem[]): Policy | null {

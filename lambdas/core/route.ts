@@ -22,9 +22,9 @@ export interface RouteInput {
   readonly autoApproveMax: Decimal;
 }
 
-/** First rule that applies: reading → review; deny → blocked; other → flagged; touchless; approval. */
+/** First rule that applies: reading (or an unverified sender) → review; deny → blocked; other → flagged; touchless; approval. */
 export function route({ exceptions, total, documentType, autoApproveMax }: RouteInput): { state: BillState; touchless: boolean } {
-  if (exceptions.some((e) => exceptionClass(e.code) === 'reading')) return { state: 'needs_review', touchless: false };
+  if (exceptions.some((e) => ['reading', 'review'].includes(exceptionClass(e.code)))) return { state: 'needs_review', touchless: false };
   if (exceptions.some((e) => exceptionClass(e.code) === 'deny')) return { state: 'blocked', touchless: false };
   if (exceptions.length > 0) return { state: 'flagged', touchless: false };
   // Credit notes always go to a person: there is nothing to pay, and they reduce the spend.
@@ -34,34 +34,52 @@ export function route({ exceptions, total, documentType, autoApproveMax }: Route
 }
 
 /**
- * The approvers a bill needs: the vendor's approver, else its category's, else the admin;
- * above the dual threshold a second, different one (second_approver, or the admin where the
- * second approver is the first). `blocked` goes to the admin; other states need nobody.
- * Whoever submitted the bill (or corrected it in review) is never its approver: the next in line
- * is asked instead.
+ * The approvers a bill needs (spec/domain.md §8): the vendor's approver, else its category's,
+ * else the admin; above the dual threshold (on the absolute total) a second, different one
+ * (second_approver, or the admin where the second approver is the first). `blocked` goes to the
+ * admin; other states need nobody.
+ *
+ * Segregation of duties: whoever submitted the bill or corrected it in review (`excluded`) is
+ * never among its approvers. Where one of them is the one in line, the next in line is asked
+ * (category approver, admin, then `backup_approvers` in order); where that leaves fewer distinct
+ * people than the bill needs, the backups fill in. With nobody eligible the list is short (or
+ * empty): the policy import refuses a dual-approval policy with fewer than three people, so that
+ * only a single-approver policy whose only approver submitted the bill can get there.
  */
 export function requiredApprovers(
   state: BillState,
   vendor: Vendor | null,
   total: Decimal,
   policy: Policy,
-  submitter: string | null | readonly (string | null)[] = null,
+  excluded: string | null | readonly (string | null)[] = null,
 ): string[] {
-  const same = (a: string | null | undefined, b: string | null | readonly (string | null)[] | undefined): boolean =>
-    Array.isArray(b) ? b.some((x) => same(a, x)) : !!a && typeof b === 'string' && a.toLowerCase() === b.toLowerCase();
-  const admin = policy.admin_approver;
-  if (state === 'blocked') return [admin];
-  if (state !== 'awaiting_approval' && state !== 'flagged') return [];
-  const chain = [vendor?.approver, vendor?.category ? policy.category_approvers[vendor.category] : undefined, admin].filter(
-    (a): a is string => !!a && !same(a, submitter),
+  const out = new Set(
+    (Array.isArray(excluded) ? excluded : [excluded]).filter((x): x is string => !!x).map((x) => x.toLowerCase()),
   );
-  const first = chain[0] ?? admin;
-  const out = [first];
-  if (policy.dual_approval_threshold && total.gt(policy.dual_approval_threshold)) {
-    const second = [policy.second_approver, admin].find((a) => a && !same(a, first) && !same(a, submitter));
-    if (second) out.push(second);
+  const chosen: string[] = [];
+  const eligible = (a: string | null | undefined): a is string =>
+    !!a && !out.has(a.toLowerCase()) && !chosen.some((c) => c.toLowerCase() === a.toLowerCase());
+  const pick = (candidates: readonly (string | null | undefined)[]) => {
+    const next = candidates.find(eligible);
+    if (next) chosen.push(next);
+  };
+  const admin = policy.admin_approver;
+  const backups = policy.backup_approvers ?? [];
+  if (state === 'blocked') {
+    pick([admin, ...backups]);
+    return chosen;
   }
-  return out;
+  if (state !== 'awaiting_approval' && state !== 'flagged') return [];
+  pick([vendor?.approver, vendor?.category ? policy.category_approvers[vendor.category] : undefined, admin, ...backups]);
+  if (policy.dual_approval_threshold && total.abs().gt(policy.dual_approval_threshold)) {
+    pick([policy.second_approver, admin, ...backups]);
+  }
+  return chosen;
+}
+
+/** True when `who` is the bill's submitter or reviewer, compared case-insensitively. */
+export function isExcluded(who: string, excluded: readonly (string | null | undefined)[]): boolean {
+  return excluded.some((x) => !!x && x.toLowerCase() === who.toLowerCase());
 }
 
 const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));

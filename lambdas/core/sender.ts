@@ -1,14 +1,63 @@
 /**
- * Who sent a submission, and whether to believe it (spec/domain.md §9), as far as the receipt
- * and the review link need it: a receipt or a review link goes only to a sender that may be
- * believed. The signal is intake's `sender_trusted` when it set one, else the receiving
- * service's DMARC verdict on the email (SES writes it into `Authentication-Results`): anything
- * but `pass` is not believed. Files from an operator (upload, drop folder, `bm run`) and an
- * email without verdicts (the local SMTP inbox, `sender_check: off`) are trusted.
+ * Who sent the bill (spec/domain.md §9), decided before the bill may claim anything.
+ *
+ * 1. Not an email (a file given to `bm run`, the drop folder, a signed-in upload): operator
+ *    input, trusted; the submitter is the operator when known.
+ * 2. An email: its From address is trusted when SES reported DMARC `PASS` — or always, when the
+ *    sender check is `off` (a local inbox, a trusted gateway in front of the inbox).
+ * 3. A trusted sender of an `internal_domains` domain is the submitter (a clerk forwarding it);
+ *    a trusted sender with the resolved vendor's master address, or its domain, is the vendor.
+ * 4. Anyone else gives `SENDER_UNVERIFIED` under `strict`: the bill waits for a clerk.
  */
+import { exception, type BillException } from './exceptions.ts';
+import type { Policy, SenderCheck, Vendor } from './master.ts';
 import type { BillSource } from './ports/store.ts';
 import type { Submission } from './submission-schema.ts';
 
+export interface SenderVerdict {
+  /** The person who submitted the bill, for segregation of duties: never its approver. */
+  readonly submitter: string | null;
+  /** `SENDER_UNVERIFIED`, or null when the sender may submit this bill. */
+  readonly exception: BillException | null;
+}
+
+const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+
+/** The sender check in force: the policy's, else the channel's default, else `strict`. */
+export function senderCheckOf(policy: Policy, source: BillSource): SenderCheck {
+  return policy.sender_check ?? source.sender_check ?? 'strict';
+}
+
+export function checkSender(source: BillSource, vendor: Vendor | null, policy: Policy): SenderVerdict {
+  const email = source.email;
+  if (!email) return { submitter: source.submitter, exception: null };
+  const from = typeof email['from'] === 'string' && email['from'].includes('@') ? email['from'].trim() : null;
+  const verdicts = (email['verdicts'] ?? {}) as Record<string, unknown>;
+  const strict = senderCheckOf(policy, source) === 'strict';
+  const trusted = !!from && (!strict || verdicts['dmarc'] === 'PASS');
+  const internal = trusted && policy.internal_domains.includes(domainOf(from));
+  if (internal) return { submitter: from, exception: null };
+  const vendorEmail = vendor?.email?.trim().toLowerCase() ?? null;
+  const isVendor = trusted && !!vendorEmail && (from.toLowerCase() === vendorEmail || domainOf(from) === domainOf(vendorEmail));
+  if (isVendor || !strict) return { submitter: null, exception: null };
+  const who = from ? `From ${from}` : 'an email with no From address';
+  const why = !from
+    ? 'no sender address'
+    : !trusted
+      ? `DMARC ${typeof verdicts['dmarc'] === 'string' ? verdicts['dmarc'] : 'not reported'}, so the From address is not proven`
+      : `neither an internal domain (${policy.internal_domains.join(', ') || 'none set'}) nor ${vendor ? `vendor ${vendor.vendor_id}'s address (${vendor.email ?? 'no email in the vendor master'})` : 'a known vendor'}`;
+  return {
+    submitter: null,
+    exception: exception('SENDER_UNVERIFIED', `${who}: ${why}; a clerk must confirm the bill in review before it claims anything`),
+  };
+}
+
+/*
+ * Whether to believe a submission's sender, as far as receipts and review links need it: a
+ * receipt or a review link goes only to a sender that may be believed. The signal is intake's
+ * `sender_trusted` when it set one, else the DMARC verdict on the email: anything but `pass` is
+ * not believed. Operator files and an email without verdicts (the local SMTP inbox) are trusted.
+ */
 interface PartLike {
   readonly email?: Readonly<Record<string, unknown>> | null;
 }

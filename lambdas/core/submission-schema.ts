@@ -11,7 +11,13 @@ export const submissionSchema = z.object({
   document_key: z.string().min(1),
   /** The name shown in results: the file name or path as given. */
   name: z.string().min(1),
+  /** The operator who gave the file (signed-in uploader, `bm run`); an email's sender is read from the email. */
   submitter: z.string().nullable().default(null),
+  /**
+   * The sender check of the channel it came by, where the policy sets none (spec/domain.md §9):
+   * `off` for the local SMTP inbox and `bm run`; absent = `strict` (the AWS inbox).
+   */
+  sender_check: z.enum(['strict', 'off']).optional(),
   received_at: z.string().datetime({ offset: true }),
   /** Intake's word on the sender (§9): false = not to be believed (no receipt, no review link to it); null = unknown. */
   sender_trusted: z.boolean().nullable().optional(),

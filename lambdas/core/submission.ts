@@ -79,9 +79,11 @@ function sourceOf(submission: Submission, part: Part) {
     format: part.format,
     document_hash: part.document_hash,
     document_part: part.document_part,
-    submitter: submission.submitter ?? (typeof part.email?.from === 'string' ? part.email.from : null),
+    // An email's sender is decided with the policy (core/sender.ts), never taken from the submission.
+    submitter: part.email ? null : submission.submitter,
     origin: part.origin,
     email: part.email,
+    ...(submission.sender_check ? { sender_check: submission.sender_check } : {}),
     extraction: part.extraction,
     stored_as: submission.document_key,
     sender_trusted: senderTrusted(submission, part),

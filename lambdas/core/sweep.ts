@@ -8,7 +8,9 @@
  * 3. Each reminder is an audit row, written with the bill's version check.
  */
 import { approvalRequests } from './approval-desk.ts';
+import { supplierAddress, withLinksIssued } from './approvals.ts';
 import type { Mailer } from './ports/mailer.ts';
+import { billText } from './safe-text.ts';
 import { ConflictError, type BillRecord, type BillStore } from './ports/store.ts';
 
 export interface SweepDeps {
@@ -36,7 +38,8 @@ export async function dailySweep(deps: SweepDeps): Promise<SweepResult> {
       if (nowMs - Date.parse(bill.updated_at) < DAY) continue;
       const pending = bill.approvers.filter((a) => !(bill.approvals ?? []).some((g) => g.approver.toLowerCase() === a.toLowerCase()));
       if (pending.length === 0) continue;
-      if (!(await remind(bill, `approval reminder sent to ${pending.join(', ')}`, deps))) continue;
+      // The fresh links revoke the earlier ones of the same approvers (recorded with the reminder).
+      if (!(await remind(withLinksIssued(bill, pending, nowMs), `approval reminder sent to ${pending.join(', ')}; their earlier links are revoked`, deps, bill.version))) continue;
       for (const r of approvalRequests(bill, { baseUrl: deps.baseUrl, nowMs, secret: deps.secret })) {
         if (pending.includes(r.approver)) await deps.mailer.send({ ...r.email, subject: `Reminder — ${r.email.subject}`, tag: 'approval-reminder' });
       }
@@ -46,13 +49,12 @@ export async function dailySweep(deps: SweepDeps): Promise<SweepResult> {
   for (const bill of await deps.store.listBills({ state: 'waiting_on_supplier' })) {
     if (nowMs - Date.parse(bill.updated_at) <= policy.supplier_reminder_days * DAY) continue;
     const vendor = bill.vendor_id ? await deps.store.vendor(bill.vendor_id) : null;
-    const to = (typeof bill.canonical?.supplier?.email === 'string' && bill.canonical.supplier.email) || vendor?.email;
-    if (!to) continue;
+    const to = supplierAddress(vendor, policy);
     if (!(await remind(bill, `supplier ${to} reminded after ${policy.supplier_reminder_days} days`, deps))) continue;
     await deps.mailer.send({
       to: [to],
-      subject: `Reminder: our query about invoice ${bill.invoice_number ?? ''}`.trim(),
-      text: `We are still waiting for your answer about invoice ${bill.invoice_number ?? ''} (${bill.total ?? ''} ${bill.currency ?? ''}). Please reply to this email.`,
+      subject: `Reminder: our query about invoice ${billText(bill.invoice_number ?? '', 60)}`.trim(),
+      text: `We are still waiting for your answer about invoice ${billText(bill.invoice_number ?? '', 60)} (${billText(bill.total ?? '')} ${billText(bill.currency ?? '')}). Please reply to this email.`,
       tag: 'supplier-reminder',
       billId: bill.bill_id,
     });
@@ -62,12 +64,12 @@ export async function dailySweep(deps: SweepDeps): Promise<SweepResult> {
 }
 
 /** Records the reminder (and so resets the bill's clock); false when the bill changed meanwhile. */
-async function remind(bill: BillRecord, message: string, deps: SweepDeps): Promise<boolean> {
+async function remind(bill: BillRecord, message: string, deps: SweepDeps, expectedVersion = bill.version): Promise<boolean> {
   const at = new Date(deps.now()).toISOString();
   try {
     await deps.store.commitTransition({
-      bill: { ...bill, version: bill.version + 1, updated_at: at },
-      expectedVersion: bill.version,
+      bill: { ...bill, version: expectedVersion + 1, updated_at: at },
+      expectedVersion,
       audit: [{ at, actor: 'system', action: 'reminded', from_state: bill.state, to_state: bill.state, message }],
       nonce: null,
       spend: null,

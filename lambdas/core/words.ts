@@ -25,6 +25,7 @@ export const EXCEPTION_WORDS: Readonly<Record<ExceptionCode, string>> = {
   CURRENCY_MISMATCH: 'The currency differs from the purchase order’s',
   BILL_PREDATES_PO: 'The bill is dated before its purchase order',
   UNMATCHED_LINE: 'A line matches no purchase order line',
+  SENDER_UNVERIFIED: 'The sender is not proven to be the supplier or a colleague; confirm the bill before it counts',
   PRICE_VARIANCE: 'A price is above the purchase order price and its tolerance',
   NEGATIVE_LINE: 'An invoice line has a negative quantity or amount (a discount belongs in the allowances)',
   TAX_INVALID: 'The tax does not follow from the amounts at an accepted rate',

@@ -252,17 +252,27 @@ export function verdicts(lines: HeaderLines): Record<string, string> {
   };
   put('spam', firstWord(headerValue(lines, 'x-ses-spam-verdict')), SES_VERDICTS);
   put('virus', firstWord(headerValue(lines, 'x-ses-virus-verdict')), SES_VERDICTS);
-  const auth = authenticationResults(headerValue(lines, 'authentication-results'));
+  // Only SES's own results count (authserv-id amazonses.com, prepended on receipt): a sender can
+  // write any Authentication-Results into the message it sends.
+  const auth = authenticationResults(headerValue(lines, 'authentication-results'), SES_AUTHSERV_ID);
   for (const method of ['spf', 'dkim', 'dmarc']) put(method, auth[method], AUTH_RESULTS);
   put('spf', firstWord(headerValue(lines, 'received-spf')), AUTH_RESULTS);
   return out;
 }
 
-/** `spf=pass (comment) smtp.mailfrom=…; dkim=pass …; dmarc=none …` → the first result of each method. */
-function authenticationResults(value: string | null): Record<string, string> {
+/** The authserv-id SES writes in the Authentication-Results it adds to received mail. */
+export const SES_AUTHSERV_ID = 'amazonses.com';
+
+/**
+ * `amazonses.com; spf=pass (comment) smtp.mailfrom=…; dkim=pass …; dmarc=none …` → the first
+ * result of each method; nothing when the header is not from `authservId`.
+ */
+function authenticationResults(value: string | null, authservId: string): Record<string, string> {
   const out: Record<string, string> = {};
   if (!value) return out;
-  const clauses = value.replace(/\([^()]*\)/g, ' ').split(';').slice(1);
+  const parts = value.replace(/\([^()]*\)/g, ' ').split(';');
+  if (parts[0]?.trim().split(/\s+/)[0]?.toLowerCase() !== authservId) return out;
+  const clauses = parts.slice(1);
   for (const clause of clauses) {
     const m = /^\s*(spf|dkim|dmarc)\s*=\s*([A-Za-z_]+)/i.exec(clause);
     const method = m?.[1]?.toLowerCase();

@@ -9,7 +9,7 @@
 import { unreadable } from './canonical.ts';
 import { readInvoiceXml } from './einvoice.ts';
 import type { ReadInput, ReadResult } from './types.ts';
-import { PDF_LIMITS, withPdf } from './pdfjs.ts';
+import { PDF_LIMITS, pdfEmbeddedFiles } from './pdfjs.ts';
 
 export const FACTURX_FORMAT = 'facturx';
 
@@ -33,12 +33,8 @@ export type PdfAttachments = { readonly ok: true; readonly attachments: readonly
 
 /** The embedded files of a PDF, or why the PDF cannot be opened. Never throws, never hangs. */
 export async function pdfAttachments(bytes: Uint8Array, timeoutMs = PDF_LIMITS.timeoutMs): Promise<PdfAttachments> {
-  const r = await withPdf(bytes, timeoutMs, async (doc, within) => {
-    const found = (await within(doc.getAttachments())) as Record<string, { filename?: string; content?: Uint8Array }> | null;
-    return Object.entries(found ?? {})
-      .filter(([, a]) => a.content instanceof Uint8Array)
-      .map(([key, a]) => ({ name: a.filename || key, bytes: a.content! }));
-  });
+  // pdf.js runs in a worker thread with bounded memory and time (pdfjs.ts).
+  const r = await pdfEmbeddedFiles(bytes, timeoutMs);
   return r.ok ? { ok: true, attachments: r.value } : r;
 }
 

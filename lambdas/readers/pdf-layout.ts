@@ -9,7 +9,7 @@
  * or a text layer of glyph garbage) has none and needs OCR.
  */
 import type { DocumentText, LayoutPage } from '../core/ports/extractor.ts';
-import { PDF_LIMITS, withPdf } from './pdfjs.ts';
+import { PDF_LIMITS, pdfTextPages } from './pdfjs.ts';
 
 /** A run of text on one row, with its horizontal extent (points, from the page's left edge). */
 export interface Cell {
@@ -68,26 +68,21 @@ interface Item {
 
 /** The text layer of a PDF, by page, row and cell. Never throws, never hangs. */
 export async function pdfLayout(bytes: Uint8Array, timeoutMs = PDF_LIMITS.timeoutMs): Promise<PdfLayoutResult> {
-  const r = await withPdf(bytes, timeoutMs, async (doc, within) => {
-    const pages: { width: number; height: number; items: Item[] }[] = [];
-    for (let p = 1; p <= Math.min(doc.numPages, MAX_PAGES); p++) {
-      const page = await within(doc.getPage(p));
-      const [, , width, height] = page.view as [number, number, number, number];
-      const content = await within(page.getTextContent());
-      const items: Item[] = [];
-      for (const raw of content.items) {
-        if (!('str' in raw) || raw.str.trim() === '') continue;
-        const t = raw.transform as number[];
-        const size = Math.max(1, Math.hypot(t[2] ?? 0, t[3] ?? 0) || raw.height || 1);
-        // Rotated text (vertical margins, stamps) is not part of the page's rows.
-        if (Math.abs(t[1] ?? 0) > 0.01 || Math.abs(t[2] ?? 0) > 0.01) continue;
-        items.push(...splitWideGaps(raw.str, t[4] ?? 0, raw.width, height - (t[5] ?? 0), size));
-      }
-      pages.push({ width, height, items });
+  // pdf.js runs in a worker thread with bounded memory and time (pdfjs.ts).
+  const r = await pdfTextPages(bytes, MAX_PAGES, timeoutMs);
+  if (!r.ok) return r;
+  const pages: { width: number; height: number; items: Item[] }[] = r.value.map(({ width, height, items: raws }) => {
+    const items: Item[] = [];
+    for (const raw of raws) {
+      const t = raw.transform;
+      const size = Math.max(1, Math.hypot(t[2] ?? 0, t[3] ?? 0) || raw.height || 1);
+      // Rotated text (vertical margins, stamps) is not part of the page's rows.
+      if (Math.abs(t[1] ?? 0) > 0.01 || Math.abs(t[2] ?? 0) > 0.01) continue;
+      items.push(...splitWideGaps(raw.str, t[4] ?? 0, raw.width, height - (t[5] ?? 0), size));
     }
-    return buildLayout(pages);
+    return { width, height, items };
   });
-  return r.ok ? { ok: true, layout: r.value } : r;
+  return { ok: true, layout: buildLayout(pages) };
 }
 
 /** One text item, split where it holds a run of three or more spaces (a column gap typed as spaces). */

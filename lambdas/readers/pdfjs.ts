@@ -1,87 +1,110 @@
 /**
- * pdf.js, loaded on first use (in Lambda it is shipped beside the bundle: `lib/bundle.ts`).
+ * pdf.js, run in a worker thread (`pdf-worker.ts`) with bounded memory and a hard wall-clock
+ * limit. pdf.js parses synchronously: on the main thread a hostile PDF — a 1 MB decompression
+ * bomb whose content stream inflates to gigabytes — held the process for 84 s and 3.5 GB, and a
+ * `setTimeout` could never fire. In a worker:
  *
- * pdf.js builds a `DOMMatrix` when its module loads, for canvas rendering. Node has none; pdf.js
- * borrows one from the optional `@napi-rs/canvas` where that happens to be installed, and fails to
- * load where it is not (Lambda). The readers never render, they read text and attachments, so an
- * identity matrix is installed first, everywhere: a laptop runs pdf.js as Lambda does.
+ * 1. the bytes are copied to a worker with `resourceLimits` (heap) of its own;
+ * 2. the main thread stays free: a timer terminates the worker at the wall-clock limit, and a
+ *    watchdog terminates it when the process's resident memory grows past the budget (inflated
+ *    stream buffers live outside the V8 heap, so the heap limit alone does not bound them);
+ * 3. the worker posts plain data back (text items, attachment bytes); every failure is a reason.
+ *
+ * In Lambda the worker is shipped beside the bundle as `pdf-worker.mjs` (lib/bundle.ts); from the
+ * sources it is `pdf-worker.ts`, which Node 22 runs with its built-in type stripping.
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { PdfJob, PdfJobResult, PdfTextPage } from './pdf-worker.ts';
 
-type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
-type PdfDocument = Awaited<ReturnType<PdfJs['getDocument']>['promise']>;
+export type { PdfTextItem, PdfTextPage } from './pdf-worker.ts';
 
-/** What a PDF may be: bigger is refused unopened, slower is given up. */
-export const PDF_LIMITS = { maxBytes: 50 * 1024 * 1024, timeoutMs: 15_000 };
+/** What a PDF may be and cost: bigger is refused unopened; slower, or hungrier, is stopped. */
+export const PDF_LIMITS = {
+  maxBytes: 50 * 1024 * 1024,
+  timeoutMs: 15_000,
+  /** The worker's V8 heap (old generation). */
+  heapMb: 256,
+  /** Growth of the process's resident memory while a PDF is parsed, V8 heap and buffers together. */
+  memoryBudgetMb: 512,
+};
 
-let loading: Promise<PdfJs> | undefined;
+export type PdfOutcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
 
-export function loadPdfjs(): Promise<PdfJs> {
-  loading ??= (async () => {
-    if (!('DOMMatrix' in globalThis)) Object.assign(globalThis, { DOMMatrix: IdentityMatrix });
-    return import('pdfjs-dist/legacy/build/pdf.mjs');
-  })();
-  return loading;
+/** The text items of the first `maxPages` pages. Never throws, never hangs. */
+export async function pdfTextPages(bytes: Uint8Array, maxPages: number, timeoutMs = PDF_LIMITS.timeoutMs): Promise<PdfOutcome<PdfTextPage[]>> {
+  const r = await runPdfJob({ kind: 'text', bytes, maxPages }, timeoutMs);
+  return r.ok ? (r.kind === 'text' ? { ok: true, value: r.pages } : { ok: false, reason: 'unexpected answer from the PDF worker' }) : r;
 }
 
-/** Enough of DOMMatrix for pdf.js to load; the text and attachment paths never use it. */
-class IdentityMatrix {
-  a = 1;
-  b = 0;
-  c = 0;
-  d = 1;
-  e = 0;
-  f = 0;
+/** The embedded files of a PDF. Never throws, never hangs. */
+export async function pdfEmbeddedFiles(bytes: Uint8Array, timeoutMs = PDF_LIMITS.timeoutMs): Promise<PdfOutcome<{ name: string; bytes: Uint8Array }[]>> {
+  const r = await runPdfJob({ kind: 'attachments', bytes, maxPages: 0 }, timeoutMs);
+  return r.ok ? (r.kind === 'attachments' ? { ok: true, value: r.attachments } : { ok: false, reason: 'unexpected answer from the PDF worker' }) : r;
 }
 
-/** The options every pdf.js open in this product uses: no eval, no fonts loaded, no worker fetches, errors stop. */
-export function pdfjsDocumentOptions(bytes: Uint8Array) {
-  return {
-    // A plain copy: pdf.js rejects a Buffer and takes ownership of (detaches) what it is given.
-    data: new Uint8Array(bytes),
-    isEvalSupported: false,
-    disableFontFace: true,
-    useSystemFonts: false,
-    useWorkerFetch: false,
-    stopAtErrors: true,
-    verbosity: 0,
-    standardFontDataUrl: standardFontDataUrl(),
-  };
-}
-
-let fontDir: string | undefined;
-function standardFontDataUrl(): string {
-  fontDir ??= pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json')), 'standard_fonts') + '/').href;
-  return fontDir;
-}
-
-/**
- * Opens a PDF and gives it to `use`, which wraps each pdf.js call in `within` (the time limit).
- * Never throws, never hangs: a PDF over the size limit, one pdf.js cannot open, or one that takes
- * longer than `timeoutMs` gives the reason instead. The document is always destroyed.
- */
-export async function withPdf<T>(
-  bytes: Uint8Array,
-  timeoutMs: number,
-  use: (doc: PdfDocument, within: <X>(p: Promise<X>) => Promise<X>) => Promise<T>,
-): Promise<{ readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string }> {
-  if (bytes.length > PDF_LIMITS.maxBytes) return { ok: false, reason: `PDF is ${bytes.length} bytes, over the ${PDF_LIMITS.maxBytes}-byte limit` };
-  const pdfjs = await loadPdfjs();
-  let task: ReturnType<PdfJs['getDocument']> | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`gave up after ${timeoutMs} ms`)), timeoutMs);
-  });
-  const within = <X>(p: Promise<X>) => Promise.race([p, timeout]);
-  try {
-    task = pdfjs.getDocument(pdfjsDocumentOptions(bytes));
-    return { ok: true, value: await use(await within(task.promise), within) };
-  } catch (err) {
-    return { ok: false, reason: `not a readable PDF: ${err instanceof Error ? err.message : String(err)}` };
-  } finally {
-    clearTimeout(timer);
-    void task?.destroy().catch(() => undefined);
+let workerFile: URL | undefined;
+/** `pdf-worker.mjs` beside the bundle (Lambda), else the source file. */
+function workerUrl(): URL {
+  if (!workerFile) {
+    const shipped = new URL('./pdf-worker.mjs', import.meta.url);
+    workerFile = existsSync(fileURLToPath(shipped)) ? shipped : new URL('./pdf-worker.ts', import.meta.url);
   }
+  return workerFile;
+}
+
+const MB = 1024 * 1024;
+
+/** Runs one job in a fresh worker; the worker is always gone when this resolves. */
+export function runPdfJob(job: PdfJob, timeoutMs = PDF_LIMITS.timeoutMs, limits = PDF_LIMITS): Promise<PdfJobResult> {
+  if (job.bytes.length > limits.maxBytes) {
+    return Promise.resolve({ ok: false, reason: `PDF is ${job.bytes.length} bytes, over the ${limits.maxBytes}-byte limit` });
+  }
+  return new Promise<PdfJobResult>((resolve) => {
+    let settled = false;
+    const startRss = process.memoryUsage.rss();
+    let worker: Worker;
+    try {
+      worker = new Worker(workerUrl(), {
+        // A copy: pdf.js takes ownership of (detaches) what it is given.
+        workerData: { bmPdfJob: { ...job, bytes: new Uint8Array(job.bytes) } },
+        resourceLimits: { maxOldGenerationSizeMb: limits.heapMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
+        stdout: true,
+        stderr: true,
+      });
+    } catch (err) {
+      resolve({ ok: false, reason: `the PDF reader could not start (${err instanceof Error ? err.message : String(err)})` });
+      return;
+    }
+    const finish = (r: PdfJobResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      clearInterval(watchdog);
+      resolve(r);
+      void worker.terminate();
+    };
+    const timer = setTimeout(
+      () => finish({ ok: false, reason: `PDF parsing took longer than ${timeoutMs} ms and was stopped (a hostile or broken PDF, such as a decompression bomb)` }),
+      timeoutMs,
+    );
+    const watchdog = setInterval(() => {
+      const grown = (process.memoryUsage.rss() - startRss) / MB;
+      if (grown > limits.memoryBudgetMb) {
+        finish({ ok: false, reason: `PDF parsing needed more than ${limits.memoryBudgetMb} MB of memory and was stopped (a hostile or broken PDF, such as a decompression bomb)` });
+      }
+    }, 25);
+    worker.on('message', (r: PdfJobResult) => finish(r));
+    worker.on('error', (err: Error & { code?: string }) =>
+      finish({
+        ok: false,
+        reason:
+          err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+            ? `PDF parsing needed more than ${limits.heapMb} MB of heap and was stopped (a hostile or broken PDF, such as a decompression bomb)`
+            : `not a readable PDF: ${err.message}`,
+      }),
+    );
+    worker.on('exit', (code) => finish({ ok: false, reason: `the PDF reader stopped unexpectedly (exit code ${code})` }));
+  });
 }

@@ -20,7 +20,7 @@ describe('the receipt rule', () => {
     t.inbound.resourceCountIs('AWS::SES::ReceiptRuleSet', 1);
   });
 
-  it('lets SES of this account, and only it, put objects under raw/', () => {
+  it('lets SES put objects under raw/ only for this account and this receipt rule (SourceAccount, SourceArn)', () => {
     const rawMailBucket = logicalId(t.s.main.storage.rawMail, t.s.main);
     t.main.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: rawMailBucket },
@@ -31,7 +31,14 @@ describe('the receipt rule', () => {
             Effect: 'Allow',
             Principal: { Service: 'ses.amazonaws.com' },
             Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [rawMailBucket, 'Arn'] }, '/raw/*']] },
-            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+            Condition: {
+              StringEquals: {
+                'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+                'aws:SourceArn': {
+                  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':receipt-rule-set/BillMatcher-inbound-mail:receipt-rule/bills']],
+                },
+              },
+            },
           },
         ]),
       },

@@ -30,7 +30,8 @@ const NO_RESOURCE_LEVEL = new Set([
   'textract:GetExpenseAnalysis',
 ]);
 
-const TRANSACT_WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
+/** What the store's transactions use: conditional Puts and condition checks, never Update or Delete. */
+const TRANSACT_WRITE = ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem'];
 
 describe('every role', () => {
   it('has no wildcard action, and statements on * only for services without resource-level permissions', () => {
@@ -58,7 +59,7 @@ describe.each([
   { case: 'decide-bill', fn: () => t.s.main.workflow.tasks['decide-bill'] },
   { case: 'record-failure', fn: () => t.s.main.workflow.tasks['record-failure'] },
 ])('$case', ({ fn }) => {
-  it('can write bills in a transaction (Put, Update, Delete, ConditionCheck) on the bills table only', () => {
+  it('can write bills in a transaction (conditional Put, ConditionCheck) on the bills table only', () => {
     const table = id(t.s.main.storage.table);
     const onTable = actionsOf(statementsOn(of(fn()), table));
     for (const a of TRANSACT_WRITE) expect(onTable).toContain(a);
@@ -83,8 +84,65 @@ describe('read-document', () => {
     expect(statementsOn(of(fn()), id(t.s.main.storage.rawMail))).toEqual([]);
   });
 
-  it('cannot write to S3 nor touch the table', () => {
-    expect(actionsOf(of(fn())).filter((a) => /^s3:(Put|Delete|Abort)|^dynamodb:/.test(a))).toEqual([]);
+  it('cannot write to S3, and reads only the policy item of the table', () => {
+    expect(actionsOf(of(fn())).filter((a) => /^s3:(Put|Delete|Abort)/.test(a))).toEqual([]);
+    expect(tableAccess(fn())).toEqual({ read: ['POLICY'], write: [], index: false, actions: ['dynamodb:GetItem', 'dynamodb:Query'] });
+  });
+});
+
+/** What a function may do on the bills table: actions, and the partition keys it reads and writes. */
+function tableAccess(fn: BillFunction) {
+  const table = id(t.s.main.storage.table);
+  const st = of(fn).filter((s) => actionsOf([s]).some((a) => a.startsWith('dynamodb:')));
+  const keys = (s: PolicyStatement) => ((s as { Condition?: Record<string, Record<string, string[]>> }).Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] ?? null);
+  const onTable = st.filter((s) => JSON.stringify(s.Resource) === JSON.stringify({ 'Fn::GetAtt': [table, 'Arn'] }));
+  const onIndex = st.filter((s) => JSON.stringify(s.Resource).includes('/index/*'));
+  // Every statement is on the table or its index, and every one on the table names its keys.
+  expect(onTable.length + onIndex.length).toBe(st.length);
+  for (const s of onTable) expect(keys(s), JSON.stringify(s)).not.toBeNull();
+  for (const s of onIndex) expect(actionsOf([s])).toEqual(['dynamodb:Query']);
+  return {
+    read: onTable.filter((s) => actionsOf([s]).includes('dynamodb:GetItem')).flatMap((s) => keys(s)!),
+    write: onTable.filter((s) => actionsOf([s]).includes('dynamodb:PutItem')).flatMap((s) => keys(s)!),
+    index: onIndex.length > 0,
+    actions: [...new Set(actionsOf(st))].sort(),
+  };
+}
+
+describe('the bills table, function by function (least privilege)', () => {
+  const M = ['POLICY', 'VENDOR#*', 'VTAX#*', 'VNAME#*', 'PO#*'];
+  const READ = ['dynamodb:GetItem', 'dynamodb:Query'];
+  const WRITE = ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'];
+  it.each([
+    { case: 'read-document', fn: () => t.s.main.workflow.tasks['read-document'], read: ['POLICY'], write: [], index: false, actions: READ },
+    { case: 'extract', fn: () => t.s.main.workflow.tasks.extract, read: ['POLICY'], write: [], index: false, actions: READ },
+    { case: 'decide-bill', fn: () => t.s.main.workflow.tasks['decide-bill'], read: [...M, 'BILL#*', 'DUP#*', 'DOC#*'], write: ['BILL#*', 'DUP#*', 'DOC#*', 'PO#*', 'VENDOR#*'], index: true, actions: WRITE },
+    { case: 'record-failure', fn: () => t.s.main.workflow.tasks['record-failure'], read: ['POLICY', 'BILL#*', 'DOC#*'], write: ['BILL#*', 'DOC#*'], index: false, actions: WRITE },
+    { case: 'approval-desk', fn: () => t.s.main.workflow.tasks['approval-desk'], read: ['BILL#*'], write: ['BILL#*'], index: false, actions: WRITE },
+    { case: 'ack', fn: () => t.s.main.approvals.ackFunction, read: [...M, 'BILL#*', 'DUP#*', 'NONCE#*'], write: ['BILL#*', 'DUP#*', 'PO#*', 'VENDOR#*', 'NONCE#*'], index: false, actions: WRITE },
+    { case: 'sweep', fn: () => t.s.main.schedules.sweep, read: ['POLICY', 'VENDOR#*', 'BILL#*'], write: ['BILL#*'], index: true, actions: WRITE },
+  ])('$case: $actions on its own keys', ({ fn, read, write, index, actions }) => {
+    expect(tableAccess(fn())).toEqual({ read, write, index, actions });
+  });
+
+  it('no function may Scan, Delete, Update or batch-write the table', () => {
+    for (const fn of functions()) expect(actionsOf(of(fn)).filter((a) => /^dynamodb:(Scan|DeleteItem|UpdateItem|BatchWriteItem|PartiQL)/.test(a))).toEqual([]);
+  });
+
+  it('intake and start-execution have no table access at all', () => {
+    for (const fn of [t.s.main.workflow.intake, t.s.main.workflow.starter]) expect(actionsOf(of(fn)).filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
+  });
+});
+
+describe('the public ack function', () => {
+  it('has reserved concurrency, so a flood on its URL is throttled there', () => {
+    const ack = t.main.findResources('AWS::Lambda::Function')[id(t.s.main.approvals.ackFunction)]!;
+    expect(ack.Properties.ReservedConcurrentExecutions).toBe(10);
+    t.main.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE', TargetFunctionArn: { 'Fn::GetAtt': [id(t.s.main.approvals.ackFunction), 'Arn'] } });
+    // The other functions are not capped: the workflow scales with the mail.
+    for (const fn of functions().filter((f) => f !== t.s.main.approvals.ackFunction)) {
+      expect(t.main.findResources('AWS::Lambda::Function')[id(fn)]!.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    }
   });
 });
 

@@ -48,6 +48,7 @@ export const POLICY_JSON = JSON.stringify({
   quiet_hours: { start: '19:00', end: '08:00', weekends: true },
   admin_approver: 'ap-admin@example.com',
   second_approver: 'controller@example.com',
+  backup_approvers: ['backup-approver@example.com'],
   category_approvers: { it: 'it-lead@example.com' },
 });
 

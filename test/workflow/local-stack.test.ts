@@ -45,8 +45,9 @@ describe('the local stack', () => {
     const [bill] = await billsNumbered('CT-88410');
     expect(bill).toMatchObject({ state: 'flagged', vendor_id: 'V300', po_number: 'PO-3001' });
     expect(bill!.exceptions.map((e) => e.code)).toEqual(['PRICE_VARIANCE']);
-    expect(bill!.source).toMatchObject({ input: 'Invoice CT-88410', submitter: 'accounts@castor-tools.example', origin: 'attachment CT-88410.xml' });
-    expect(bill!.source.email).toMatchObject({ messageId: '<smtp-1@castor-tools.example>', subject: 'Invoice CT-88410' });
+    // The supplier sent it: it is the sender, not a submitter (a submitter is a colleague, §9).
+    expect(bill!.source).toMatchObject({ input: 'Invoice CT-88410', submitter: null, origin: 'attachment CT-88410.xml', sender_check: 'off' });
+    expect(bill!.source.email).toMatchObject({ messageId: '<smtp-1@castor-tools.example>', subject: 'Invoice CT-88410', from: 'accounts@castor-tools.example' });
     // The raw message is kept as it came.
     const stored = await readdir(join(stack.documentsDir, 'inbox'), { recursive: true });
     expect(stored.filter((f) => f.endsWith('.eml'))).toHaveLength(1);

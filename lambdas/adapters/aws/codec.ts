@@ -57,6 +57,11 @@ export function policyFromJson(j: Json): Policy {
     fiscal_year_start: typeof j.fiscal_year_start === 'string' ? j.fiscal_year_start : '01-01',
     tax_rates: ((j.tax_rates as unknown[] | undefined) ?? DEFAULT_TAX_RATES).map(dec),
     max_charge: j.max_charge === undefined ? dec('0') : dec(j.max_charge),
+    // Policies imported before these keys existed read as their defaults.
+    backup_approvers: (j.backup_approvers as string[] | undefined) ?? [],
+    internal_domains: (j.internal_domains as string[] | undefined) ?? [],
+    sender_check: (j.sender_check as Policy['sender_check'] | undefined) ?? null,
+    max_bills_per_document: (j.max_bills_per_document as number | undefined) ?? 100,
   };
 }
 

@@ -125,7 +125,7 @@ export class LocalWorkflow {
     const decideDeps = { store: deps.store, now: deps.now };
     this.notify = makeApprovalDesk({ ...decideDeps, ...deps.approvals });
     this.handlers = {
-      'read-document': makeReadDocument({ documents: deps.documents }),
+      'read-document': makeReadDocument({ documents: deps.documents, store: deps.store }),
       extract: makeExtract(),
       'decide-bill': makeDecideBill(decideDeps),
       'record-failure': makeRecordFailure(decideDeps),

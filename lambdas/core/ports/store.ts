@@ -96,6 +96,8 @@ export interface BillSource {
   readonly submitter: string | null;
   readonly origin?: string | null;
   readonly email?: Readonly<Record<string, unknown>> | null;
+  /** The channel's sender check where the policy sets none: `off` for the local inbox and `bm run` (§9). */
+  readonly sender_check?: 'strict' | 'off' | null;
   /** Pages and tokens spent reading it by OCR and a model (PDF and image bills), for the cost report. */
   readonly extraction?: ExtractionUsage | null;
   /** The stored submission (S3 key, or the local folder's key) the bill was read from: its original document. */
@@ -160,6 +162,13 @@ export interface BillRecord {
   readonly queried?: { readonly by: string; readonly at: string; readonly message: string } | null;
   /** A clerk marked this review bill "not a bill": it is `rejected`, with who and why. */
   readonly dismissed?: { readonly by: string; readonly at: string; readonly reason: string } | null;
+  /** Who corrected it in review: like its submitter, never its approver (§8). */
+  readonly reviewer?: string | null;
+  /**
+   * When each approver (lower case) was last sent links, epoch ms: a link issued before that is
+   * revoked, so that a reminder's fresh links replace the earlier ones.
+   */
+  readonly links_issued?: Readonly<Record<string, number>>;
 }
 
 export interface ApprovalGiven {

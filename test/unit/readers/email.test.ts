@@ -377,6 +377,11 @@ describe('readEmail: SES verdicts', () => {
     },
     { case: 'nothing for a Received-SPF without a result word', headers: { 'Received-SPF': 'custom_header1' }, verdicts: {} },
     { case: 'no verdict headers', headers: {}, verdicts: {} },
+    {
+      case: 'no DMARC from an Authentication-Results that SES did not write',
+      headers: { 'Authentication-Results': 'mx.attacker.example; dmarc=pass header.from=example.com' },
+      verdicts: {},
+    },
   ])('records $case', async ({ headers, verdicts }) => {
     const raw = await compose({ headers, attachments: [xmlAttachment('inv.xml', 'V-1')] });
 

@@ -1,0 +1,101 @@
+/**
+ * The worker thread pdf.js runs in (see `pdfjs.ts`). pdf.js parses synchronously: a hostile PDF
+ * (a decompression bomb, a content stream of millions of operators) would otherwise stall the
+ * whole process. Here it runs with its own heap limits and can be terminated at any instruction.
+ *
+ * Self-contained on purpose (only `node:` modules and pdf.js): in Lambda it is shipped beside the
+ * bundle as `pdf-worker.mjs`, transpiled on its own (lib/bundle.ts), and loads pdf.js from the
+ * `node_modules` shipped there.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+
+/** What the main thread asks for. */
+export interface PdfJob {
+  readonly kind: 'text' | 'attachments';
+  readonly bytes: Uint8Array;
+  /** Pages read at most (text). */
+  readonly maxPages: number;
+}
+
+/** One text item as pdf.js gives it, reduced to what the layout needs. */
+export interface PdfTextItem {
+  readonly str: string;
+  readonly transform: number[];
+  readonly width: number;
+  readonly height: number;
+}
+
+export interface PdfTextPage {
+  readonly width: number;
+  readonly height: number;
+  readonly items: PdfTextItem[];
+}
+
+export type PdfJobResult =
+  | { readonly ok: true; readonly kind: 'text'; readonly pages: PdfTextPage[] }
+  | { readonly ok: true; readonly kind: 'attachments'; readonly attachments: { name: string; bytes: Uint8Array }[] }
+  | { readonly ok: false; readonly reason: string };
+
+/** Enough of DOMMatrix for pdf.js to load (it builds one at load time); reading never uses it. */
+class IdentityMatrix {
+  a = 1;
+  b = 0;
+  c = 0;
+  d = 1;
+  e = 0;
+  f = 0;
+}
+
+async function run(job: PdfJob): Promise<PdfJobResult> {
+  if (!('DOMMatrix' in globalThis)) Object.assign(globalThis, { DOMMatrix: IdentityMatrix });
+  const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+  const fonts = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json')), 'standard_fonts') + '/').href;
+  const task = pdfjs.getDocument({
+    data: job.bytes,
+    isEvalSupported: false,
+    disableFontFace: true,
+    useSystemFonts: false,
+    useWorkerFetch: false,
+    stopAtErrors: true,
+    verbosity: 0,
+    standardFontDataUrl: fonts,
+  });
+  try {
+    const doc = await task.promise;
+    if (job.kind === 'attachments') {
+      const found = (await doc.getAttachments()) as Record<string, { filename?: string; content?: Uint8Array }> | null;
+      const attachments = Object.entries(found ?? {})
+        .filter(([, a]) => a.content instanceof Uint8Array)
+        .map(([key, a]) => ({ name: a.filename || key, bytes: a.content! }));
+      return { ok: true, kind: 'attachments', attachments };
+    }
+    const pages: PdfTextPage[] = [];
+    for (let p = 1; p <= Math.min(doc.numPages, job.maxPages); p++) {
+      const page = await doc.getPage(p);
+      const [, , width, height] = page.view as [number, number, number, number];
+      const content = await page.getTextContent();
+      const items: PdfTextItem[] = [];
+      for (const raw of content.items) {
+        if (!('str' in raw) || raw.str.trim() === '') continue;
+        items.push({ str: raw.str, transform: [...(raw.transform as number[])], width: raw.width, height: raw.height });
+      }
+      pages.push({ width, height, items });
+    }
+    return { ok: true, kind: 'text', pages };
+  } catch (err) {
+    return { ok: false, reason: `not a readable PDF: ${err instanceof Error ? err.message : String(err)}` };
+  } finally {
+    void task.destroy().catch(() => undefined);
+  }
+}
+
+if (!isMainThread && parentPort && (workerData as { bmPdfJob?: PdfJob } | null)?.bmPdfJob) {
+  const port = parentPort;
+  void run((workerData as { bmPdfJob: PdfJob }).bmPdfJob).then(
+    (r) => port.postMessage(r),
+    (err: unknown) => port.postMessage({ ok: false, reason: `not a readable PDF: ${err instanceof Error ? err.message : String(err)}` } satisfies PdfJobResult),
+  );
+}
