@@ -16,6 +16,7 @@ import { MasterDataError } from '../core/master.ts';
 import { outcomeRow, type OutcomeRow } from '../core/output.ts';
 import { readDocument } from '../readers/index.ts';
 import { demoCommand } from './demo.ts';
+import { costCommand } from './cost.ts';
 import { auditCommand, CliUsageError, importCommand, parseCli, reviewCommands, startCommand } from './local.ts';
 import { formatTable } from './table.ts';
 
@@ -42,6 +43,8 @@ const USAGE = `bm — bill matcher
   bm review BILL_ID --stack NAME --file F --reviewer EMAIL [--note TEXT] [--region R]
                                                           correct a needs_review bill of a deployed stack
                                                           and decide it again (locally: the bill's page)
+  bm cost [--template FILE] [--json]                      dollars per 1,000 bills by encoding and outcome (AWS list prices)
+  bm cost --stack NAME [--month YYYY-MM] [--region R]     a month of a deployed stack, from its CloudWatch metrics
   bm help                                                 this text
 
 FILE: .bill.json, .xml (UBL, CII, XRechnung), .pdf (Factur-X), .edi/.x12 (X12 810), .csv, .eml
@@ -63,6 +66,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await importCommand(rest, io);
       case 'audit':
         return await auditCommand(rest, io);
+      case 'cost':
+        return await costCommand(rest, io);
       case 'show':
       case 'review':
         return await reviewCommands(command, rest, io);
