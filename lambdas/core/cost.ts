@@ -51,6 +51,8 @@ export interface MeasuredDurations {
   readonly measured: string;
   readonly ms: Readonly<Record<PricedFunction, number>>;
   readonly source: Readonly<Record<PricedFunction, 'bench' | 'assumed'>>;
+  /** read-document by encoding: its reader's time (pdf.js dominates a text PDF) plus the handler's own. */
+  readonly readMs: Readonly<Record<Encoding, number>>;
 }
 
 /** Per outcome, DynamoDB units per bill (bench (c), billed units from item sizes). */
@@ -128,7 +130,7 @@ export function usageOf(encoding: Encoding, outcome: Outcome, inputs: Omit<CostI
   let requests = 0;
   for (const [fn, count] of Object.entries(calls) as [PricedFunction, number][]) {
     const spec = inputs.functions[fn];
-    const ms = billedMs(inputs.durations.ms[fn], spec);
+    const ms = billedMs(fn === 'read-document' ? inputs.durations.readMs[encoding] : inputs.durations.ms[fn], spec);
     gbSeconds = gbSeconds.add(D(spec.memoryMb).mul(ms).mul(D(count)).div(D(1024 * 1000), 12));
     requests += count;
   }

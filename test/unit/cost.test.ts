@@ -38,6 +38,7 @@ const INPUTS: CostInputs = {
     measured: 'test',
     ms: { intake: 100, 'start-execution': 50, 'read-document': 20, extract: 4000, 'decide-bill': 30, 'approval-desk': 10, ack: 40 },
     source: { intake: 'assumed', 'start-execution': 'assumed', 'read-document': 'bench', extract: 'assumed', 'decide-bill': 'bench', 'approval-desk': 'bench', ack: 'assumed' },
+    readMs: { 'e-invoice': 20, edi: 5, 'text-pdf': 190, scan: 190, photo: 5 },
   },
   dynamo: { measured: 'test', straightThrough: { write: 12, read: 6 }, needsApproval: { write: 10, read: 6 }, approvalGate: { write: 12, read: 6 } },
 };
