@@ -183,6 +183,9 @@ export async function costCommand(args: string[], io: CliIo, deps: CostDeps = {}
     region: { type: 'string' },
   });
   if (positionals.length > 0) throw new CliUsageError(`cost takes no FILE (got ${positionals[0]})`);
+  for (const flag of ['month', 'region'] as const) if (values[flag] !== undefined && !values.stack) throw new CliUsageError(`--${flag} goes with --stack NAME`);
+  // A bad month is refused before anything is synthesized or asked of AWS.
+  if (values.stack) monthRange(values.month as string | undefined);
   const prices = deps.prices ?? AWS_PRICES;
   let template: TemplateJson;
   const templateFile = values.template as string | undefined;

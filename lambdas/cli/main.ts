@@ -16,7 +16,6 @@ import { MasterDataError } from '../core/master.ts';
 import { outcomeRow, type OutcomeRow } from '../core/output.ts';
 import { readDocument } from '../readers/index.ts';
 import { demoCommand } from './demo.ts';
-import { costCommand } from './cost.ts';
 import { auditCommand, CliUsageError, importCommand, parseCli, reviewCommands, startCommand } from './local.ts';
 import { formatTable } from './table.ts';
 
@@ -67,7 +66,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
       case 'audit':
         return await auditCommand(rest, io);
       case 'cost':
-        return await costCommand(rest, io);
+        // Loaded on demand: it brings the CloudWatch client and, without --template, the CDK app.
+        return await (await import('./cost.ts')).costCommand(rest, io);
       case 'show':
       case 'review':
         return await reviewCommands(command, rest, io);

@@ -178,6 +178,11 @@ describe('bm cost', () => {
     expect(sent[0]).toMatchObject({ StartTime: new Date('2026-10-01T00:00:00Z'), EndTime: new Date('2026-11-01T00:00:00Z') });
   }, 60_000);
 
+  it('refuses --month without --stack, and a malformed month before synthesizing anything', async () => {
+    await expect(costCommand(['--month', '2026-10'], io().io)).rejects.toThrow('--month goes with --stack NAME');
+    await expect(costCommand(['--stack', 'BillMatcher', '--month', 'October'], io().io)).rejects.toThrow('--month "October" is not a month (YYYY-MM)');
+  });
+
   it('takes the previous month by default and refuses a malformed one', () => {
     expect(monthRange(undefined, new Date('2026-01-15T00:00:00Z')).label).toBe('2025-12');
     expect(() => monthRange('2026-13')).toThrow('--month "2026-13" is not a month (YYYY-MM)');
