@@ -318,5 +318,14 @@ if (only.has('d')) {
   console.log(`    (b) per stage, ms per execution: ${Object.entries(d.stagesMsPerExecution).map(([k, v]) => `${k} ${v}`).join('; ')}`);
 }
 
-mkdirSync(join(process.cwd(), 'bench', 'results'), { recursive: true });
-writeFileSync(join(process.cwd(), 'bench', 'results', 'latest.json'), JSON.stringify(results, null, 2) + '\n');
+// A partial run (BENCH=…) keeps the other parts of the last full run.
+const resultsDir = join(process.cwd(), 'bench', 'results');
+mkdirSync(resultsDir, { recursive: true });
+const previous = (() => {
+  try {
+    return JSON.parse(readFileSync(join(resultsDir, 'latest.json'), 'utf8')) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+})();
+writeFileSync(join(resultsDir, 'latest.json'), JSON.stringify({ ...previous, ...results }, null, 2) + '\n');
