@@ -42,6 +42,8 @@ const USAGE = `bm — bill matcher
   bm review BILL_ID --stack NAME --file F --reviewer EMAIL [--note TEXT] [--region R]
                                                           correct a needs_review bill of a deployed stack
                                                           and decide it again (locally: the bill's page)
+  bm cost [--template FILE] [--json]                      dollars per 1,000 bills by encoding and outcome (AWS list prices)
+  bm cost --stack NAME [--month YYYY-MM] [--region R]     a month of a deployed stack, from its CloudWatch metrics
   bm help                                                 this text
 
 FILE: .bill.json, .xml (UBL, CII, XRechnung), .pdf (Factur-X), .edi/.x12 (X12 810), .csv, .eml
@@ -63,6 +65,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await importCommand(rest, io);
       case 'audit':
         return await auditCommand(rest, io);
+      case 'cost':
+        // Loaded on demand: it brings the CloudWatch client and, without --template, the CDK app.
+        return await (await import('./cost.ts')).costCommand(rest, io);
       case 'show':
       case 'review':
         return await reviewCommands(command, rest, io);

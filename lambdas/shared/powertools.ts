@@ -9,7 +9,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { executionName } from './intake.ts';
 
 /** The CloudWatch namespace of the product's metrics (alarms in `lib/observability.ts` use it). */
@@ -39,10 +39,18 @@ export function inLambda(): boolean {
   return Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME);
 }
 
+/**
+ * The Tracer's X-Ray SDK enables a process-wide async hook (cls-hooked) as soon as it is imported,
+ * and every promise of the process then pays for it (~7 % of a decision's CPU time, bench (a)).
+ * Only a Lambda function loads it; the local stack, `bm` and the tests never do.
+ */
+const tracerModule = inLambda() ? await import('@aws-lambda-powertools/tracer') : undefined;
+
 interface Tools {
   readonly logger: Logger;
   readonly metrics: Metrics;
-  readonly tracer: Tracer;
+  /** Absent only when the module was loaded outside Lambda and is then used in it (tests do). */
+  readonly tracer: Tracer | undefined;
 }
 
 let tools: Tools | undefined;
@@ -53,7 +61,7 @@ function powertools(): Tools | undefined {
     logger: new Logger({ serviceName: SERVICE_NAME }),
     metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME }),
     // The handler's response is never attached to a trace: it may hold bill details.
-    tracer: new Tracer({ serviceName: SERVICE_NAME, captureHTTPsRequests: false }),
+    tracer: tracerModule ? new tracerModule.Tracer({ serviceName: SERVICE_NAME, captureHTTPsRequests: false }) : undefined,
   };
   return tools;
 }
@@ -61,7 +69,7 @@ function powertools(): Tools | undefined {
 /** An AWS SDK v3 client, traced by X-Ray inside Lambda, untouched elsewhere. */
 export function traced<T>(client: T): T {
   const t = powertools();
-  return t ? t.tracer.captureAWSv3Client(client) : client;
+  return t?.tracer ? t.tracer.captureAWSv3Client(client) : client;
 }
 
 /** A warning in the structured log of the current invocation (nothing outside Lambda). Ids only. */
@@ -107,11 +115,11 @@ export function lambdaEntry<R>(name: string, handler: (event: unknown) => Promis
     if (context) logger.addContext(context as never);
     logger.appendKeys({ handler: name, ...defined(safely(() => options.keys?.(event) ?? {})) });
     metrics.captureColdStartMetric();
-    const segment = tracer.getSegment();
+    const segment = tracer?.getSegment();
     const sub = segment?.addNewSubsegment(`## ${name}`);
-    if (sub) tracer.setSegment(sub);
-    tracer.annotateColdStart();
-    tracer.addServiceNameAnnotation();
+    if (sub) tracer?.setSegment(sub);
+    tracer?.annotateColdStart();
+    tracer?.addServiceNameAnnotation();
     const started = Date.now();
     try {
       const result = await handler(event);
@@ -128,13 +136,13 @@ export function lambdaEntry<R>(name: string, handler: (event: unknown) => Promis
       return result;
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
-      if (sub) tracer.addErrorAsMetadata(e);
+      if (sub) tracer?.addErrorAsMetadata(e);
       // The name and message only: a message never carries a document, the stack adds nothing here.
       logger.error('failed', { durationMs: Date.now() - started, error: { name: e.name, message: e.message.slice(0, 500) } });
       throw err;
     } finally {
       sub?.close();
-      if (segment) tracer.setSegment(segment);
+      if (segment) tracer?.setSegment(segment);
       if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
   };

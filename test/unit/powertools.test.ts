@@ -1,4 +1,5 @@
 /** Powertools at the entry points: inert outside Lambda; in Lambda, ids and metrics, never bodies. */
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 afterEach(() => {
@@ -44,4 +45,23 @@ describe('lambdaEntry', () => {
     expect(out).not.toContain('1234.56');
     expect(out).not.toContain('Invoice from ACME');
   });
+});
+
+describe('the X-Ray SDK', () => {
+  // Importing it enables a process-wide async hook (cls-hooked) that every promise pays for.
+  const loads = async (env: Record<string, string>) => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const script = "await import('./lambdas/shared/powertools.ts'); console.log(JSON.stringify(Object.keys(process.namespaces ?? {})));";
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: join(import.meta.dirname, '..', '..'),
+      env: { ...process.env, AWS_LAMBDA_FUNCTION_NAME: '', ...env },
+    });
+    return JSON.parse(stdout.trim()) as string[];
+  };
+
+  it('is loaded in Lambda only: the local stack, bm and the tests run without its async hook', async () => {
+    expect(await loads({})).toEqual([]);
+    expect((await loads({ AWS_LAMBDA_FUNCTION_NAME: 'decide-bill', POWERTOOLS_TRACE_ENABLED: 'false' })).length).toBeGreaterThan(0);
+  }, 60_000);
 });
