@@ -7,6 +7,8 @@
 import { approvalLinks } from './approvals.ts';
 import type { Mailer, OutgoingEmail } from './ports/mailer.ts';
 import { ConflictError, type BillRecord, type BillStore } from './ports/store.ts';
+import { taxAndCharges } from './tax-summary.ts';
+import { EXCEPTION_WORDS } from './words.ts';
 
 export interface ApprovalRequest {
   readonly email: OutgoingEmail;
@@ -40,7 +42,12 @@ function compose(bill: BillRecord, approver: string, links: ApprovalRequest['lin
     ['Total', `${bill.total ?? '—'} ${bill.currency ?? ''}`],
     ['Purchase order', bill.po_number ? `${bill.po_number}${bill.po_inferred ? ' (inferred)' : ''}` : 'none'],
   ];
-  const exceptions = bill.exceptions.map((e) => `${e.code}${e.line ? ` (line ${e.line})` : ''}: ${e.message}`);
+  // Tax per rate and charges: what the tax and charge checks judged.
+  const tc = taxAndCharges(bill.canonical);
+  if (tc.tax.length) facts.push(['Tax', tc.tax.join('; ')]);
+  facts.push(['Charges', tc.charges.length ? tc.charges.join('; ') : 'none']);
+  // In plain words, with the numbers; messages usually name their line already ("line 2: …").
+  const exceptions = bill.exceptions.map((e) => `${EXCEPTION_WORDS[e.code] ?? e.code}${e.line && !e.message.startsWith(`line ${e.line}`) ? ` (line ${e.line})` : ''}: ${e.message} [${e.code}]`);
   const text = [
     `The bill below ${what}.`,
     dual,
