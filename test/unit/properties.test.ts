@@ -1,7 +1,10 @@
-/** Properties of the normalizations duplicates are judged by (fast-check). */
+/** Properties (fast-check) of the normalizations duplicates are judged by, and of the tax check. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { Decimal } from '../../lambdas/core/money.ts';
 import { normalizeInvoiceNumber } from '../../lambdas/core/normalize.ts';
+import { checkTax, DEFAULT_TAX_RATES, taxAt } from '../../lambdas/core/tax.ts';
+import type { Bill } from '../../lambdas/core/validate.ts';
 
 // Letters and digits a supplier might type or paste: ASCII, full-width, Cyrillic, Greek,
 // Armenian, mathematical bold, Arabic-Indic and Devanagari digits, separators.
@@ -39,6 +42,36 @@ describe('normalized invoice numbers', () => {
         expect(normalizeInvoiceNumber(`${prefix}${sep}${'0'.repeat(zeros)}${n}`)).toBe(normalizeInvoiceNumber(`${prefix}${n}`));
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('the tax check without a breakdown', () => {
+  // It tries only the accepted rates next to the effective rate; trying them all must agree.
+  it('agrees with trying every accepted rate', () => {
+    const rates = DEFAULT_TAX_RATES.map((r) => Decimal.from(r));
+    const one = Decimal.from('0.01');
+    fc.assert(
+      fc.property(fc.bigInt({ min: -10_000_000n, max: 10_000_000n }), fc.bigInt({ min: -3_000_000n, max: 3_000_000n }), (netUnits, taxUnits) => {
+        const net = Decimal.ofUnits(netUnits, 2);
+        const tax = Decimal.ofUnits(taxUnits, 2);
+        const exhaustive = tax.isZero() || rates.some((r) => taxAt(net, r, 'EUR').sub(tax).abs().lte(one));
+        const bill = { currency: 'EUR', net_total: net, tax_total: tax, tax_breakdown: null } as unknown as Bill;
+        return (checkTax(bill, rates).length === 0) === exhaustive;
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('accepts the tax at any accepted rate', () => {
+    const rates = DEFAULT_TAX_RATES.map((r) => Decimal.from(r));
+    fc.assert(
+      fc.property(fc.bigInt({ min: -10_000_000n, max: 10_000_000n }), fc.constantFrom(...rates), (netUnits, rate) => {
+        const net = Decimal.ofUnits(netUnits, 2);
+        const bill = { currency: 'EUR', net_total: net, tax_total: taxAt(net, rate, 'EUR'), tax_breakdown: null } as unknown as Bill;
+        return checkTax(bill, rates).length === 0;
+      }),
+      { numRuns: 3000 },
     );
   });
 });
