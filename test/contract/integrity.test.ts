@@ -294,6 +294,7 @@ describe('a corrected bill is paid at the corrected amount, by a person', () => 
     expect(row.state).toBe('awaiting_approval'); // 104.13 ≤ auto_approve_max 500, yet not touchless
     expect(after.approvers).toEqual(['ap-admin@example.com']); // the vendor's approver is the reviewer
     expect(after.reviewed_amounts).toBe(true);
+    expect((await w.store.audit(first.bill_id)).at(-1)!.message).toContain('a reviewer changed its amounts or lines: never touchless');
   });
 
   it('a payable corrected in the form must agree with the total', async () => {
