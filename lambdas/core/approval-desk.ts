@@ -8,6 +8,8 @@ import { approvalLinks, withLinksIssued } from './approvals.ts';
 import type { Mailer, OutgoingEmail } from './ports/mailer.ts';
 import { billText } from './safe-text.ts';
 import { ConflictError, type BillRecord, type BillStore } from './ports/store.ts';
+import { taxAndCharges } from './tax-summary.ts';
+import { EXCEPTION_WORDS } from './words.ts';
 
 export interface ApprovalRequest {
   readonly email: OutgoingEmail;
@@ -44,7 +46,14 @@ function compose(bill: BillRecord, approver: string, links: ApprovalRequest['lin
     ['Total', `${t(bill.total ?? '—')} ${t(bill.currency ?? '')}`],
     ['Purchase order', bill.po_number ? `${t(bill.po_number)}${bill.po_inferred ? ' (inferred)' : ''}` : 'none'],
   ];
-  const exceptions = bill.exceptions.map((e) => `${e.code}${e.line ? ` (line ${t(e.line)})` : ''}: ${t(e.message, 600)}`);
+  // Tax per rate and charges: what the tax and charge checks judged.
+  const tc = taxAndCharges(bill.canonical);
+  if (tc.tax.length) facts.push(['Tax', tc.tax.map((x) => t(x)).join('; ')]);
+  facts.push(['Charges', tc.charges.length ? tc.charges.map((x) => t(x)).join('; ') : 'none']);
+  // In plain words, with the numbers; messages usually name their line already ("line 2: …").
+  const exceptions = bill.exceptions.map(
+    (e) => `${EXCEPTION_WORDS[e.code] ?? e.code}${e.line && !e.message.startsWith(`line ${e.line}`) ? ` (line ${t(e.line)})` : ''}: ${t(e.message, 600)} [${e.code}]`,
+  );
   const match = bill.match.map((m) => ({
     line_id: t(m.line_id),
     quantity: t(m.quantity),

@@ -399,11 +399,10 @@ function decisionMessage(
   const poText = po ? `${po.po_number}${poInferred ? ' (inferred)' : ''}` : 'no PO';
   const head = `${who}, ${poText}, total ${formatAmount(bill.total, bill.currency)} ${bill.currency}`;
   if (touchless) return `${head}: touchless — no exception and total ≤ auto-approve limit ${policy.auto_approve_max}; ready for payment`;
-  if (exceptions.length === 0) {
-    return `${head}: no exception; awaiting approval by ${approvers.join(' and ')}${reviewedAmounts ? ' (a reviewer changed its amounts or lines: never touchless)' : ''}`;
-  }
+  const reviewed = reviewedAmounts ? ' (a reviewer changed its amounts or lines: never touchless)' : '';
+  if (exceptions.length === 0) return `${head}: no exception; awaiting approval by ${approvers.join(' and ')}${reviewed}`;
   const list = exceptions.map((e) => `${e.code}: ${e.message}`).join('; ');
-  return `${head}: ${state}${approvers.length ? ` (to ${approvers.join(' and ')})` : ''} — ${list}`;
+  return `${head}: ${state}${approvers.length ? ` (to ${approvers.join(' and ')})` : ''}${reviewed} — ${list}`;
 }
 
 function baseRecord(

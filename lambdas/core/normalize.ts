@@ -57,6 +57,7 @@ const CONFUSABLE_ASCII: ReadonlyMap<string, string> = new Map(
 );
 
 const ND = /\p{Nd}/u;
+const ASCII = /^[\x00-\x7f]*$/;
 
 /** The value of a decimal digit of any script: Unicode encodes each script's 0–9 contiguously. */
 function digitValue(ch: string): number {
@@ -90,8 +91,13 @@ function asciiLookAlike(ch: string): string {
 export function normalizeInvoiceNumber(n: string | null | undefined): string {
   if (!n) return '';
   let mapped = '';
-  for (const ch of n.normalize('NFKC')) mapped += asciiLookAlike(ch);
-  mapped = mapped.normalize('NFKC').replace(/O/g, '0').replace(/[IL]/g, '1');
+  // Most numbers are plain ASCII: NFKC and the look-alikes change nothing there.
+  if (ASCII.test(n)) mapped = n.toUpperCase();
+  else {
+    for (const ch of n.normalize('NFKC')) mapped += asciiLookAlike(ch);
+    mapped = mapped.normalize('NFKC');
+  }
+  mapped = mapped.replace(/O/g, '0').replace(/[IL]/g, '1');
   const runs = mapped.match(/\p{Nd}+|\p{L}+/gu) ?? [];
   return runs.map((r) => (/^\d/.test(r) ? r.replace(/^0+(?=\d)/, '') : r)).join('');
 }

@@ -13,8 +13,26 @@ import type { Policy, Vendor } from './master.ts';
 import { Decimal } from './money.ts';
 import type { DecisionReads, Versioned } from './ports/store.ts';
 
+// Time-zone arithmetic (Intl) is slow next to the rest of a decision, and its answers repeat:
+// the fiscal year cannot change within a minute (years start at local midnight), nor a day's end.
+const yearStarts = new Map<string, number>();
+const dayEnds = new Map<string, number>();
+const remember = (m: Map<string, number>, k: string, f: () => number): number => {
+  let v = m.get(k);
+  if (v === undefined) {
+    if (m.size >= 10_000) m.clear();
+    v = f();
+    m.set(k, v);
+  }
+  return v;
+};
+
 /** Epoch ms at which the fiscal year containing `epochMs` began (policy time zone). */
 export function fiscalYearStart(epochMs: number, policy: Pick<Policy, 'timezone' | 'fiscal_year_start'>): number {
+  return remember(yearStarts, `${policy.timezone}|${policy.fiscal_year_start}|${Math.floor(epochMs / 60_000)}`, () => computeYearStart(epochMs, policy));
+}
+
+function computeYearStart(epochMs: number, policy: Pick<Policy, 'timezone' | 'fiscal_year_start'>): number {
   const [mm, dd] = policy.fiscal_year_start.split('-').map(Number) as [number, number];
   const t = localTime(epochMs, policy.timezone);
   const year = t.month < mm || (t.month === mm && t.day < dd) ? t.year - 1 : t.year;
@@ -23,16 +41,23 @@ export function fiscalYearStart(epochMs: number, policy: Pick<Policy, 'timezone'
 
 /** The fiscal year containing `epochMs`, named by the calendar date it starts on (`2026-04-01`). */
 export function fiscalYearOf(epochMs: number, policy: Pick<Policy, 'timezone' | 'fiscal_year_start'>): string {
-  const t = localTime(fiscalYearStart(epochMs, policy), policy.timezone);
-  return `${t.year}-${String(t.month).padStart(2, '0')}-${String(t.day).padStart(2, '0')}`;
+  // The start's local date: the year it begins in, and the policy's MM-DD.
+  const start = fiscalYearStart(epochMs, policy);
+  const year = localYear(start, policy.timezone);
+  return `${year}-${policy.fiscal_year_start}`;
 }
+
+const localYear = (epochMs: number, tz: string) => remember(yearStarts, `year|${tz}|${Math.floor(epochMs / 60_000)}`, () => localTime(epochMs, tz).year);
 
 /** The moment up to which the master's figure counts: the end of `ytd_as_of`, else the import moment; null when unknown. */
 export function masterCoversUntil(vendor: Pick<Vendor, 'ytd_as_of' | 'imported_at'>, policy: Pick<Policy, 'timezone'>): number | null {
   if (vendor.ytd_as_of) {
-    const [y, m, d] = vendor.ytd_as_of.split('-').map(Number) as [number, number, number];
-    const next = new Date(Date.UTC(y, m - 1, d + 1));
-    return zonedToEpoch(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate(), 0, 0, policy.timezone);
+    const asOf = vendor.ytd_as_of;
+    return remember(dayEnds, `${policy.timezone}|${asOf}`, () => {
+      const [y, m, d] = asOf.split('-').map(Number) as [number, number, number];
+      const next = new Date(Date.UTC(y, m - 1, d + 1));
+      return zonedToEpoch(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate(), 0, 0, policy.timezone);
+    });
   }
   return vendor.imported_at ? Date.parse(vendor.imported_at) : null;
 }

@@ -4,7 +4,7 @@ import { makeHandler } from '../../lambdas/ack/handler.ts';
 import { approvalLinks } from '../../lambdas/core/approvals.ts';
 import { newBillId } from '../../lambdas/core/ids.ts';
 import { processBill } from '../../lambdas/core/process-bill.ts';
-import { bill, master } from '../support/builders.ts';
+import { bill, master, POLICY_JSON } from '../support/builders.ts';
 import { freshStore } from '../support/db.ts';
 
 const SECRET = new TextEncoder().encode('ack-handler-test-secret');
@@ -19,8 +19,9 @@ const event = (method: string, token: string, body?: string) => ({
 describe('ack handler (Function URL)', () => {
   it('GET renders a confirmation form; POST approves and resumes the workflow', async () => {
     const store = await freshStore();
-    await store.importMaster(master());
-    const b = await processBill({ billId: newBillId(), canonical: bill({ total: '2148.75', tax_total: '2023.75' }), readingExceptions: [], source: { input: 't', part: 0, format: 'bill-json', document_hash: 'x', submitter: null } }, { store, now: () => NOW });
+    // Nothing touchless: the clean bill waits for its approver.
+    await store.importMaster(master({ 'policy.json': POLICY_JSON.replace('"500"', '"0"') }));
+    const b = await processBill({ billId: newBillId(), canonical: bill(), readingExceptions: [], source: { input: 't', part: 0, format: 'bill-json', document_hash: 'x', submitter: null } }, { store, now: () => NOW });
     const resumed: string[] = [];
     const handler = makeHandler({ store, secret: SECRET, now: () => NOW, onSettled: async (x) => void resumed.push(x.state) });
     const link = approvalLinks(b, NOW, SECRET)['buyer@example.com']!.approve;

@@ -13,7 +13,7 @@ const T0 = Date.parse('2026-03-03T10:00:00+01:00');
 const DAY = 86_400_000;
 
 describe('approval email', () => {
-  it('shows the bill, its lines and exceptions, and one set of signed buttons per approver', async () => {
+  it('shows the bill, its lines, tax per rate, charges and exceptions in plain words, and one set of signed buttons per approver', async () => {
     const store = await freshStore();
     await store.importMaster(master());
     const b = await processBill({ billId: newBillId(), canonical: bill({ total: '2148.75', tax_total: '2023.75' }), readingExceptions: [], source: { input: 't', part: 0, format: 'bill-json', document_hash: 'x', submitter: null } }, { store, now: () => T0 });
@@ -21,8 +21,41 @@ describe('approval email', () => {
     expect(req!.email.to).toEqual(['buyer@example.com']);
     expect(req!.email.subject).toContain('INV-1001');
     expect(req!.email.text).toContain('Purchase order: PO-7001');
+    expect(req!.email.text).toContain('Tax: 2023.75 on net 125.00 (1619.0 %); no breakdown by rate given');
+    expect(req!.email.text).toContain('Charges: none');
+    expect(req!.email.text).toContain('- The tax does not follow from the amounts at an accepted rate: tax 2023.75 on net 125.00 is 1619.0 %; accepted rates: 0, 2.1,');
+    expect(req!.email.html).toContain('The tax does not follow from the amounts at an accepted rate');
     expect(req!.email.html).toContain('Approve');
     expect(req!.links.approve).toMatch(/^http:\/\/localhost:1234\/approve\?t=/);
+  });
+
+  it('shows each tax rate and every charge with its numbers', async () => {
+    const store = await freshStore();
+    await store.importMaster(master());
+    const canonical = bill({
+      invoice_number: 'TC-1',
+      lines: [
+        { line_id: '1', item_code: 'A-100', description: 'Widget', quantity: '8', unit_price: '12.25', net_amount: '898.00', charge_total: '800.00' },
+        { line_id: '2', item_code: 'B-200', description: 'Gadget', quantity: '5', unit_price: '20.00', net_amount: '100.00' },
+      ],
+      charge_total: '700.00',
+      net_total: '1698.00',
+      tax_total: '177.62',
+      tax_breakdown: [
+        { category: 'S', rate: '19', taxable_amount: '898.00', tax_amount: '170.62' },
+        { category: 'AA', rate: '7', taxable_amount: '100.00', tax_amount: '7.00' },
+        { category: 'E', rate: '0', taxable_amount: '700.00', tax_amount: '0.00' },
+      ],
+      total: '1875.62',
+    });
+    const b = await processBill({ billId: newBillId(), canonical, readingExceptions: [], source: { input: 't', part: 0, format: 'bill-json', document_hash: 'y', submitter: null } }, { store, now: () => T0 });
+    expect(b.exceptions.map((e) => e.code)).toEqual(['PRICE_VARIANCE', 'UNEXPECTED_CHARGE']);
+    const { text, html } = approvalRequests(b, { baseUrl: 'http://localhost:1234', nowMs: T0, secret: SECRET })[0]!.email;
+    expect(text).toContain('Tax: 19 % (S): 170.62 on 898.00; 7 % (AA): 7.00 on 100.00; 0 % (E): 0.00 on 700.00');
+    expect(text).toContain('Charges: document charges 700.00; line 1 charges 800.00');
+    expect(text).toContain('The bill adds charges above what the policy allows: document charges 700.00 EUR > allowed 0.00 (no charge is expected) [UNEXPECTED_CHARGE]');
+    expect(text).toContain('A price is above the purchase order price and its tolerance: line 1: amount 898.00 > 8 × PO 12.50 + 2% (102.00); unit price 12.25 [PRICE_VARIANCE]');
+    expect(html).toContain('19 % (S): 170.62 on 898.00');
   });
 });
 

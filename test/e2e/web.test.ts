@@ -51,6 +51,9 @@ describe('the local web page', () => {
     expect(await page.locator('h1').innerText()).toBe('Bill CT-88410');
     expect(await page.locator('#summary').innerText()).toMatch(/Flagged[\s\S]*Castor Tools AG[\s\S]*PO-3001/);
     expect(await page.locator('#exceptions').innerText()).toContain('A price is above the purchase order price and its tolerance');
+    // Tax per rate (or the total and its effective rate) and charges, beside the totals.
+    expect(await page.locator('#tax').innerText()).toMatch(/^Tax \d+\.\d{2} on net \d+\.\d{2} \(\d+\.\d %\)|^Tax \d+(\.\d+)? % /);
+    expect(await page.locator('#charges').innerText()).toBe('No charges');
 
     const match = page.locator('#match tbody tr');
     expect(await match.count()).toBe(2);

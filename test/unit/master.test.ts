@@ -12,6 +12,19 @@ function problems(files: Parameters<typeof master>[0]): string[] {
   return [];
 }
 
+describe('vendors.csv ytd_as_of (optional column)', () => {
+  const withAsOf = (v: string) =>
+    VENDORS_CSV.replace('approver,category', 'approver,category,ytd_as_of').replace('buyer@example.com,', `buyer@example.com,,${v}`).replace(',,it', ',,it,');
+  it('reads the date, and empty as the import moment', () => {
+    const m = master({ 'vendors.csv': withAsOf('2026-03-31') });
+    expect(m.vendors.map((v) => v.ytd_as_of)).toEqual(['2026-03-31', null]);
+    expect(master().vendors[0]!.ytd_as_of ?? null).toBeNull();
+  });
+  it('refuses a date that is not real, naming file, line and column', () => {
+    expect(problems({ 'vendors.csv': withAsOf('2026-02-30') })).toEqual(['vendors.csv:2: ytd_as_of "2026-02-30" is not a real date (YYYY-MM-DD)']);
+  });
+});
+
 describe('master data import', () => {
   it('reads vendors, POs with their receipts, and the policy with defaults', () => {
     const m = master();

@@ -166,11 +166,18 @@ export class MemoryBillStore implements BillStore {
     if (c.duplicateClaim?.entries) this.dups.set(c.duplicateClaim.key, { value: c.duplicateClaim.entries, version: c.duplicateClaim.version + 1 });
   }
 
-  private readonly executions = new Set<string>();
-  async claimExecutionName(name: string): Promise<boolean> {
+  private readonly executions = new Map<string, { status: 'RUNNING' | 'SUCCEEDED' | 'FAILED'; input: unknown }>();
+  async claimExecutionName(name: string, _at?: string, input?: unknown): Promise<boolean> {
     if (this.executions.has(name)) return false;
-    this.executions.add(name);
+    this.executions.set(name, { status: 'RUNNING', input: input ?? null });
     return true;
+  }
+  async executionRecord(name: string): Promise<{ status: 'RUNNING' | 'SUCCEEDED' | 'FAILED'; input: unknown } | null> {
+    return this.executions.get(name) ?? null;
+  }
+  async finishExecution(name: string, status: 'SUCCEEDED' | 'FAILED'): Promise<void> {
+    const e = this.executions.get(name);
+    this.executions.set(name, { status, input: e?.input ?? null });
   }
 
   async getBill(id: string): Promise<BillRecord | null> {

@@ -3,6 +3,7 @@ import type { BillException, ExceptionCode } from '../../../core/exceptions.ts';
 import type { LineMatch } from '../../../core/match.ts';
 import type { AuditRecord, BillRecord } from '../../../core/ports/store.ts';
 import { BILL_STATES, type BillState } from '../../../core/route.ts';
+import { taxAndCharges } from '../../../core/tax-summary.ts';
 import { EXCEPTION_WORDS, STATE_WORDS } from '../../../core/words.ts';
 import type { OutboxEntry, OutboxMessage } from '../outbox.ts';
 import { esc, facts, layout, orDash, table, time } from './html.ts';
@@ -152,7 +153,9 @@ function canonicalView(b: BillRecord): string {
       .map(([k, v]) => [k, money(v === null || v === undefined ? null : String(v), c.currency)] as [string, string]),
     'totals',
   );
-  return `${header}<h3>Lines</h3>${table('Lines as read', ['Line', 'Item code', 'Description', { text: 'Qty', num: true }, 'Unit', { text: 'Unit price', num: true }, { text: 'Per', num: true }, 'PO line', { text: 'Net amount', num: true }], rows, { id: 'lines' })}<h3>Totals</h3>${totals}`;
+  const tc = taxAndCharges(c);
+  const taxAndChargesView = `<h3>Tax and charges</h3><ul id="tax">${tc.tax.map((t) => `<li>Tax ${esc(t)}</li>`).join('')}</ul><ul id="charges">${tc.charges.length ? tc.charges.map((t) => `<li>${esc(t)}</li>`).join('') : '<li>No charges</li>'}</ul>`;
+  return `${header}<h3>Lines</h3>${table('Lines as read', ['Line', 'Item code', 'Description', { text: 'Qty', num: true }, 'Unit', { text: 'Unit price', num: true }, { text: 'Per', num: true }, 'PO line', { text: 'Net amount', num: true }], rows, { id: 'lines' })}<h3>Totals</h3>${totals}${taxAndChargesView}`;
 }
 
 function sourceView(b: BillRecord): string {
