@@ -97,6 +97,8 @@ export function describeStack(stack: LocalStack): string {
     return p.startsWith(cwd + '/') ? p.slice(cwd.length + 1) : p;
   };
   return `  web page     ${stack.webUrl}/
+  sign in      ${stack.signInUrl()}
+               (works once, for 15 minutes; signs you in as ${stack.user}, the reviewer and uploader of what you do there)
   SMTP inbox   ${stack.smtp.host}:${stack.smtp.port}, no TLS, no login: mail bills to ${stack.billsAddress} (any recipient is accepted)
   drop folder  ${rel(stack.dropDir)}/   (each file is processed once, then moved to processed/)
   outbox       ${rel(stack.outboxDir)}/   (every email the pipeline sends, as an .eml file)

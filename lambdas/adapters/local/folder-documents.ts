@@ -14,8 +14,9 @@ export class FolderDocumentStore implements DocumentStore {
 
   async put(key: string, bytes: Uint8Array): Promise<void> {
     const p = this.path(key);
-    await mkdir(dirname(p), { recursive: true });
-    await writeFile(p, bytes);
+    // Readable by the user only: bills, bank details and emails.
+    await mkdir(dirname(p), { recursive: true, mode: 0o700 });
+    await writeFile(p, bytes, { mode: 0o600 });
   }
 
   async get(key: string): Promise<Uint8Array | null> {
