@@ -134,7 +134,7 @@ export async function demoCommand(args: string[], io: CliIo): Promise<number> {
     if (failures > 0) io.stderr(`\nbm demo: ${failures} bill(s) did not end as the demo expects (marked !)\n`);
 
     if (values.serve) {
-      io.stdout(`\nThe demo keeps running: open ${stack.webUrl}/ (SMTP ${stack.smtp.host}:${stack.smtp.port}). Ctrl-C stops it.\n`);
+      io.stdout(`\nThe demo keeps running: sign in at ${stack.signInUrl()} (works once), then ${stack.webUrl}/ (SMTP ${stack.smtp.host}:${stack.smtp.port}). Ctrl-C stops it.\n`);
       await waiting.stopped;
     } else {
       io.stdout(`\nThe demo has stopped, and these links with it: \`bm demo --serve\` keeps the page open; \`bm start\` runs the stack for your own bills.\n`);

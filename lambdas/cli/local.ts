@@ -2,6 +2,7 @@
  * `bm start`, `bm import`, `bm audit`: the long-running local stack and the commands that talk
  * to it. `bm start` writes `<home>/stack.json`; the others find the running stack through it.
  */
+import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { AuditRecord } from '../core/ports/store.ts';
@@ -98,6 +99,8 @@ export function describeStack(stack: LocalStack): string {
     return p.startsWith(cwd + '/') ? p.slice(cwd.length + 1) : p;
   };
   return `  web page     ${stack.webUrl}/
+  sign in      ${stack.signInUrl()}
+               (works once, for 15 minutes; signs you in as ${stack.user}, the reviewer and uploader of what you do there)
   SMTP inbox   ${stack.smtp.host}:${stack.smtp.port}, no TLS, no login: mail bills to ${stack.billsAddress} (any recipient is accepted)
   drop folder  ${rel(stack.dropDir)}/   (each file is processed once, then moved to processed/)
   outbox       ${rel(stack.outboxDir)}/   (every email the pipeline sends, as an .eml file)
@@ -106,11 +109,19 @@ export function describeStack(stack: LocalStack): string {
 }
 
 export async function startCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCli(args, { home: { type: 'string' }, port: { type: 'string' }, 'smtp-port': { type: 'string' } });
+  const { values, positionals } = parseCli(args, {
+    home: { type: 'string' },
+    port: { type: 'string' },
+    'smtp-port': { type: 'string' },
+    user: { type: 'string' },
+    'no-open': { type: 'boolean' },
+  });
   if (positionals.length > 0) throw new CliUsageError(`start takes no FILE (got ${positionals[0]}); drop files into the drop folder or mail them`);
   const home = resolve((values.home as string | undefined) ?? DEFAULT_HOME);
   const web = portOption(values.port as string | undefined, DEFAULT_WEB_PORT, '--port');
   const smtp = portOption(values['smtp-port'] as string | undefined, DEFAULT_SMTP_PORT, '--smtp-port');
+  const user = values.user as string | undefined;
+  if (user !== undefined && !/^[^\s@<>"]+@[^\s@<>"]+$/.test(user)) throw new CliUsageError(`--user "${user}" is not an email address`);
   const waiting = untilStopped(io.signal);
   let stack: LocalStack;
   let webUrl = '';
@@ -120,6 +131,7 @@ export async function startCommand(args: string[], io: CliIo): Promise<number> {
       ports: { web, smtp },
       persistent: true,
       honourWaits: true,
+      ...(user ? { user } : {}),
       onEvent(e) {
         const d = describeEvent(e, webUrl);
         if (d.out) io.stdout(d.out);
@@ -141,6 +153,8 @@ export async function startCommand(args: string[], io: CliIo): Promise<number> {
   }
   webUrl = stack.webUrl;
   io.stdout(`bill matcher is running locally. Ctrl-C stops it.\n\n${describeStack(stack)}\n`);
+  // On a terminal, open the web page signed in (a link of its own: the printed one stays unused).
+  if (!io.signal && values['no-open'] !== true && process.stdout.isTTY) openInBrowser(stack.signInUrl());
   if (!(await stack.hasMasterData())) {
     io.stdout(`No master data yet. In another terminal: bm import DIR   (for example: bm import bin/demo/master)\n\n`);
   }
@@ -153,6 +167,18 @@ export async function startCommand(args: string[], io: CliIo): Promise<number> {
   }
   io.stdout('stopped.\n');
   return 0;
+}
+
+/** Best effort: the desktop's browser opener; nothing happens where there is none. */
+function openInBrowser(url: string): void {
+  const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  try {
+    const child = spawn(opener, [url], { stdio: 'ignore', detached: true });
+    child.on('error', () => undefined);
+    child.unref();
+  } catch {
+    // no opener: the link is printed
+  }
 }
 
 async function runningStack(home: string, io: CliIo): Promise<StackFile | null> {

@@ -61,12 +61,16 @@ export function runPdfJob(job: PdfJob, timeoutMs = PDF_LIMITS.timeoutMs, limits 
   if (job.bytes.length > limits.maxBytes) {
     return Promise.resolve({ ok: false, reason: `PDF is ${job.bytes.length} bytes, over the ${limits.maxBytes}-byte limit` });
   }
+  const url = workerUrl();
+  if (url.pathname.endsWith('.ts') && !(process.features as { typescript?: unknown }).typescript) {
+    return Promise.resolve({ ok: false, reason: 'the PDF reader runs from its TypeScript source and needs Node 22.18 or newer (type stripping); PDFs are not read' });
+  }
   return new Promise<PdfJobResult>((resolve) => {
     let settled = false;
     const startRss = process.memoryUsage.rss();
     let worker: Worker;
     try {
-      worker = new Worker(workerUrl(), {
+      worker = new Worker(url, {
         // A copy: pdf.js takes ownership of (detaches) what it is given.
         workerData: { bmPdfJob: { ...job, bytes: new Uint8Array(job.bytes) } },
         resourceLimits: { maxOldGenerationSizeMb: limits.heapMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },

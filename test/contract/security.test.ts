@@ -79,6 +79,31 @@ describe('sender identity (§9)', () => {
     expect((await w.submit(big('V-2'), emailFrom('ar@bigbuild.example', 'FAIL'))).exceptions.map((e) => e.code)).toEqual(['SENDER_UNVERIFIED']);
   });
 
+  it('a clerk confirming it in review decides it: it claims from then on, the clerk is in the audit and never approves', async () => {
+    const w = await world({ vendors: V003 });
+    const held = await w.submit(big('CONF-1'), emailFrom('ar@unknown-relay.example', 'PASS'));
+    expect(held.state).toBe('needs_review');
+    const reviewed = await processBill(
+      {
+        billId: held.bill_id,
+        canonical: held.canonical,
+        readingExceptions: [],
+        source: held.source,
+        replacing: { bill: held, review: { at: new Date(w.now()).toISOString(), actor: 'ap-admin@example.com', action: 'reviewed', from_state: 'needs_review', to_state: 'needs_review', message: 'sender confirmed by phone', codes: [] } },
+      },
+      { store: w.store, now: w.now },
+    );
+    expect(reviewed.exceptions.map((e) => e.code)).not.toContain('SENDER_UNVERIFIED');
+    expect(reviewed).toMatchObject({ vendor_id: 'V003', reviewer: 'ap-admin@example.com' });
+    expect(reviewed.duplicate_key).not.toBeNull();
+    expect(reviewed.approvers).not.toContain('ap-admin@example.com');
+    expect((await w.store.audit(held.bill_id)).map((a) => [a.action, a.actor])).toEqual([
+      ['decided', 'system'],
+      ['reviewed', 'ap-admin@example.com'],
+      ['decided', 'system'],
+    ]);
+  });
+
   it('sender_check off takes From at its word (local inbox); operator input is trusted', async () => {
     const w = await world({ vendors: V003 });
     const local = await w.submit(big('L-1'), { ...emailFrom('someone@elsewhere.example'), sender_check: 'off' });

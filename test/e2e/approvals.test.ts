@@ -18,6 +18,8 @@ describe('approving from the email', () => {
   beforeAll(async () => {
     [stack, browser] = await Promise.all([testStack({ honourWaits: false }), chromium.launch(CHROMIUM)]);
     page = await browser.newPage();
+    // The web page needs a session: the one-time link `bm start` prints.
+    await page.goto(stack.signInUrl());
   }, 60_000);
 
   afterAll(async () => {

@@ -23,6 +23,8 @@ describe('the local web page', () => {
     await submit('03-castor-drills.xml');
     await submit('08-gamma-electrical.xml');
     page = await browser.newPage();
+    // The web page needs a session: the one-time link `bm start` prints.
+    await page.goto(stack.signInUrl());
   }, 60_000);
 
   afterAll(async () => {
@@ -104,6 +106,8 @@ describe('the local web page', () => {
     expect(await page.locator('#summary [data-state]').innerText()).toBe('Blocked');
     expect(await page.locator('#exceptions').innerText()).toContain('VENDOR_BLOCKED');
     const url = page.url();
+    // The signed-in user uploaded it: its submitter (operator input, §9), so never its approver.
+    expect((await stack.store.getBill(decodeURIComponent(url.split('/').pop()!)))!.source.submitter).toBe(stack.user);
 
     // The same file again runs nothing new and leads to the same bill.
     await page.goto(`${stack.webUrl}/upload`);
@@ -134,5 +138,30 @@ describe('the local web page', () => {
     expect(r.status).toBe(403);
     const h = await fetch(`${stack.webUrl}/healthz`);
     expect(await h.json()).toMatchObject({ status: 'ok' });
+  });
+
+  it('answers nothing without a session; a sign-in link works once and names the user', async () => {
+    const context = await browser.newContext();
+    try {
+      const stranger = await context.newPage();
+      const r = await stranger.goto(`${stack.webUrl}/`);
+      expect(r!.status()).toBe(401);
+      expect(await stranger.locator('body').innerText()).toContain('Sign in first');
+      expect((await stranger.goto(`${stack.webUrl}/api/bills`))!.status()).toBe(401);
+      const link = stack.signInUrl();
+      expect((await stranger.goto(link))!.status()).toBe(200);
+      expect(await stranger.title()).toContain('Bills');
+      const cookie = (await context.cookies()).find((c) => c.name.startsWith('bm_session_'))!;
+      expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+      // Used once: a second browser cannot use it again.
+      const other = await browser.newContext();
+      try {
+        expect((await (await other.newPage()).goto(link))!.status()).toBe(403);
+      } finally {
+        await other.close();
+      }
+    } finally {
+      await context.close();
+    }
   });
 });

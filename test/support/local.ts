@@ -35,6 +35,14 @@ export async function testStack(options: Omit<LocalStackOptions, 'home'> = {}): 
   });
 }
 
+/** `fetch` on the stack's web page with a session (signed in through a one-time link, as a browser would be). */
+export async function signedInFetch(stack: LocalStack): Promise<(path: string, init?: RequestInit) => Promise<Response>> {
+  const r = await fetch(stack.signInUrl(), { redirect: 'manual' });
+  const cookie = r.headers.get('set-cookie')?.split(';')[0];
+  if (r.status !== 303 || !cookie) throw new Error(`sign-in failed: ${r.status}`);
+  return (path, init = {}) => fetch(`${stack.webUrl}${path}`, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), Cookie: cookie } });
+}
+
 /** Sends one email to the stack's SMTP inbox, as any mail client would. */
 export async function sendMail(stack: LocalStack, mail: SendMailOptions): Promise<{ response: string }> {
   const transport = nodemailer.createTransport({ host: stack.smtp.host, port: stack.smtp.port, secure: false, ignoreTLS: true });

@@ -13,7 +13,7 @@ import { WORKFLOW_DEFINITION } from '../../lambdas/adapters/local/local-workflow
 import { readStackFile, type StackEvent } from '../../lambdas/adapters/local/stack.ts';
 import { main } from '../../lambdas/cli/main.ts';
 import { TransientError } from '../../lambdas/shared/errors.ts';
-import { DEMO, sendMail, testStack, waitFor, type TestStack } from '../support/local.ts';
+import { DEMO, sendMail, signedInFetch, testStack, waitFor, type TestStack } from '../support/local.ts';
 
 const bills = (name: string) => join(DEMO, 'bills', name);
 
@@ -52,7 +52,7 @@ describe('the local stack', () => {
     const stored = await readdir(join(stack.documentsDir, 'inbox'), { recursive: true });
     expect(stored.filter((f) => f.endsWith('.eml'))).toHaveLength(1);
     // And the web page lists it.
-    const api = (await (await fetch(`${stack.webUrl}/api/bills?state=flagged`)).json()) as { bills: { invoice_number: string }[] };
+    const api = (await (await (await signedInFetch(stack))('/api/bills?state=flagged')).json()) as { bills: { invoice_number: string }[] };
     expect(api.bills.map((b) => b.invoice_number)).toContain('CT-88410');
   });
 
@@ -137,7 +137,7 @@ describe('a task that keeps failing', () => {
     const bill = await stack.store.getBill(row!.bill_id);
     expect(bill!.exceptions[0]!.message).toContain('the database is on fire');
 
-    const page = await (await fetch(`${stack.webUrl}/bills/${row!.bill_id}`)).text();
+    const page = await (await (await signedInFetch(stack))(`/bills/${row!.bill_id}`)).text();
     expect(page).toContain('Needs review');
     expect(page).toContain('processing failed after retries: TransientError: the database is on fire');
   });

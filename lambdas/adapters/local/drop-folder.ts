@@ -45,8 +45,8 @@ export async function startDropFolder(options: DropFolderOptions): Promise<DropF
   const dir = options.dir;
   const processedDir = join(dir, 'processed');
   const failedDir = join(dir, 'failed');
-  await mkdir(processedDir, { recursive: true });
-  await mkdir(failedDir, { recursive: true });
+  await mkdir(processedDir, { recursive: true, mode: 0o700 });
+  await mkdir(failedDir, { recursive: true, mode: 0o700 });
   const seen = new Map<string, string>();
   /** Files that could not be taken, with the reason last reported. */
   const refused = new Map<string, string>();

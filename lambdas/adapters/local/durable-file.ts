@@ -67,7 +67,7 @@ export async function durableRemove(path: string): Promise<void> {
 
 /** `mkdir -p`, with every folder it created flushed into its parent. */
 export async function mkdirDurable(dir: string): Promise<void> {
-  const first = await mkdir(dir, { recursive: true });
+  const first = await mkdir(dir, { recursive: true, mode: 0o700 });
   if (first === undefined) return;
   // Flush each created folder's parent, from the first created one down.
   for (let d = dir; d.length >= first.length; d = dirname(d)) {

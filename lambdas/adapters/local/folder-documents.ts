@@ -14,8 +14,9 @@ export class FolderDocumentStore implements DocumentStore {
   }
 
   async put(key: string, bytes: Uint8Array): Promise<void> {
-    // On the disk (fsync'd) before anyone is told it is stored.
-    await durableWrite(this.path(key), bytes);
+    // On the disk (fsync'd) before anyone is told it is stored; readable by the user only
+    // (bills, bank details, emails): 0700 folders, 0600 files.
+    await durableWrite(this.path(key), bytes, { mode: 0o600 });
   }
 
   async get(key: string): Promise<Uint8Array | null> {

@@ -53,13 +53,14 @@ export class OutboxMailer implements Mailer {
     })
       .compile()
       .build();
-    await mkdir(this.dir, { recursive: true });
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
     // Sortable by time, then by order of sending within one millisecond.
     const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace('.', '');
     const slug = (email.tag ?? 'email').replace(/[^A-Za-z0-9-]/g, '-').slice(0, 40);
     const name = `${stamp}-${String(++this.seq).padStart(4, '0')}-${slug}-${id.slice(0, 8)}.eml`;
     const tmp = join(this.dir, `.${name}.tmp`);
-    await writeFile(tmp, raw);
+    // Readable by the user only: the emails carry signed approval links.
+    await writeFile(tmp, raw, { mode: 0o600 });
     await rename(tmp, join(this.dir, name));
     return { messageId };
   }

@@ -19,7 +19,8 @@
  * `stop()` closes the intake, lets the queue finish, and stops DynamoDB Local (no Java left).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Submission } from '../../core/submission.ts';
 import type { DynamoBillStore } from '../aws/dynamo-store.ts';
@@ -34,6 +35,7 @@ import { SubmissionQueue, type QueueOutcome } from './submission-queue.ts';
 import { webRoutes, errorPage, type UploadOutcome } from './web/app.ts';
 import { approvalRoutes } from './web/approvals.ts';
 import { Router, startWebServer, type Route, type WebServer } from './web/http.ts';
+import { LocalSessions, SIGN_IN_PATH } from './web/session.ts';
 import { ReviewConflictError, submitReview } from '../../core/review.ts';
 
 /** How a document came in. */
@@ -60,6 +62,8 @@ export interface LocalStackOptions {
   readonly billsAddress?: string;
   /** Accept mail for any recipient, not only `billsAddress`. @default true */
   readonly acceptAnyRecipient?: boolean;
+  /** Who signs in to the web page: the reviewer and uploader of what is done there. @default `<login name>@localhost` */
+  readonly user?: string;
   /** Replace task code (tests inject failures). */
   readonly override?: LocalWorkflowDeps['override'];
   /** Wait out quiet hours for real before emailing approvers. @default false */
@@ -101,6 +105,10 @@ export interface LocalStack {
   readonly mailer: OutboxMailer;
   readonly outbox: OutboxReader;
   readonly router: Router;
+  /** The signed-in user of the web page (reviewer, uploader). */
+  readonly user: string;
+  /** A fresh one-time link that signs a browser in to the web page (valid 15 minutes). */
+  signInUrl(): string;
   /** Stores a document and queues it; resolves once it has been processed. */
   submit(doc: IncomingDocument): Promise<QueueOutcome>;
   /** Resolves when everything received so far has been processed. */
@@ -168,8 +176,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
   };
   const dirs = { documents: join(home, 'documents'), drop: join(home, 'drop'), outbox: join(home, 'outbox'), db: join(home, 'db'), journal: join(home, 'journal') };
-  await mkdir(home, { recursive: true });
-  for (const d of [dirs.documents, dirs.drop, dirs.outbox]) await mkdir(d, { recursive: true });
+  // The stack's data is the user's alone (0700 folders, 0600 files): bills, bank details, the
+  // approval links in the outbox, the database. Folders made by an older version are tightened.
+  for (const d of [home, dirs.documents, dirs.drop, dirs.outbox, dirs.journal]) await privateDir(d);
   const running = await readStackFile(home);
   if (running) throw new StackAlreadyRunning(`a local stack already runs in ${home} (pid ${running.pid}, ${running.web_url}); stop it first`);
 
@@ -189,7 +198,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dynamo = { ...options.database };
       undo.push(async () => opened.client.destroy());
     } else {
-      if (options.persistent) await mkdir(dirs.db, { recursive: true });
+      if (options.persistent) await privateDir(dirs.db);
       const db = await startLocalDatabase(options.persistent ? { dbPath: dirs.db } : {});
       store = db.store;
       dynamo = { endpoint: db.endpoint, tableName: 'bills' };
@@ -203,8 +212,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // 2. The web server; routes are added once the parts they use exist.
     const router = new Router();
     let stack!: LocalStack;
+    const sessions = new LocalSessions(options.user ?? localUser(), `bm_session_${randomBytes(4).toString('hex')}`);
+    router.add({
+      method: 'GET',
+      path: SIGN_IN_PATH,
+      public: true,
+      handler(req) {
+        const signed = sessions.signIn(req.url.searchParams.get('t'));
+        if (!signed) return { status: 403, body: errorPage(403, 'This sign-in link is not valid: it was used already or has expired. Restart bm start for a new one.') };
+        return { status: 303, headers: { Location: '/', 'Set-Cookie': signed.cookie }, body: '' };
+      },
+    });
     const web: WebServer = await startWebServer({
       router,
+      userOf: (cookie) => sessions.userOf(cookie),
       port: options.ports?.web ?? 0,
       errorPage,
       onError: (err, req) => emit({ kind: 'problem', message: `web ${req.method} ${req.path}: ${err.message}` }),
@@ -351,8 +372,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     undo.push(() => drop.stop());
 
-    async function upload(file: { filename: string; bytes: Uint8Array }): Promise<UploadOutcome> {
-      const { done } = await accept({ bytes: file.bytes, name: file.filename, via: 'upload', keyPrefix: 'uploads' });
+    async function upload(file: { filename: string; bytes: Uint8Array }, user: string | null): Promise<UploadOutcome> {
+      // Operator input (§9): the signed-in user is its submitter, and so never its approver.
+      const { done } = await accept({ bytes: file.bytes, name: file.filename, via: 'upload', keyPrefix: 'uploads', submitter: user });
       const outcome = await done;
       if (outcome.kind === 'error') return { kind: 'error', message: outcome.error.message };
       if (outcome.kind === 'processed') return { kind: 'decided', billIds: outcome.execution.bills.map((b) => b.bill_id) };
@@ -402,7 +424,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       outbox: dirs.outbox,
       persistent: options.persistent === true,
     };
-    await writeFile(join(home, STACK_FILE), JSON.stringify(stackFile, null, 2) + '\n');
+    await writeFile(join(home, STACK_FILE), JSON.stringify(stackFile, null, 2) + '\n', { mode: 0o600 });
     undo.push(() => rm(join(home, STACK_FILE), { force: true }));
 
     let stopping: Promise<void> | null = null;
@@ -422,6 +444,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       mailer,
       outbox,
       router,
+      user: sessions.user,
+      signInUrl: () => `${web.url}${sessions.newSignInPath()}`,
       async submit(doc) {
         const { done } = await accept({ ...doc, keyPrefix: doc.via === 'upload' ? 'uploads' : 'submitted' });
         return done;
@@ -457,6 +481,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await unwind();
     throw err;
   }
+}
+
+/** The local user as an address, the form reviewers and submitters take: `<login name>@localhost`. */
+function localUser(): string {
+  let name = 'user';
+  try {
+    name = userInfo().username.replace(/[^A-Za-z0-9._-]/g, '') || 'user';
+  } catch {
+    // no passwd entry (some containers): a neutral name
+  }
+  return `${name}@localhost`;
+}
+
+/** A folder only its owner may enter (created, or tightened when it exists). */
+async function privateDir(path: string): Promise<void> {
+  await mkdir(path, { recursive: true, mode: 0o700 });
+  await chmod(path, 0o700);
 }
 
 /** The approval links' signing key of a persistent stack: links in the outbox survive a restart. */

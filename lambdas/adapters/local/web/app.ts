@@ -22,8 +22,8 @@ export interface WebAppDeps {
   readonly store: Pick<BillStore, 'listBills' | 'getBill' | 'audit'>;
   readonly outbox: OutboxReader;
   readonly intake: IntakeInfo;
-  /** Stores the file and runs it through the workflow; resolves once it is decided. */
-  upload(file: UploadedFile): Promise<UploadOutcome>;
+  /** Stores the file and runs it through the workflow (uploaded by `user`); resolves once it is decided. */
+  upload(file: UploadedFile, user: string | null): Promise<UploadOutcome>;
   /**
    * A clerk's correction of a `needs_review` bill: submits it and resolves once it is decided
    * again. Throws `ReviewRefusedError` (with the problems by field) or `ReviewConflictError`.
@@ -98,7 +98,8 @@ export function webRoutes(deps: WebAppDeps): Route[] {
             billId: bill.bill_id,
             expectedVersion: Number(form.version),
             corrected: correctedBill(bill.canonical, form),
-            reviewer: form.reviewer ?? '',
+            // The signed-in user, never a name typed into the form.
+            reviewer: req.user ?? '',
             note: form.note ?? null,
           });
         } catch (err) {
@@ -144,7 +145,7 @@ export function webRoutes(deps: WebAppDeps): Route[] {
         const form = parseMultipart(await req.body(MAX_UPLOAD_BYTES + 64 * 1024), req.headers['content-type']);
         const file = form.files.find((f) => f.field === 'file' && f.bytes.byteLength > 0);
         if (!file) return html(uploadPage(deps.intake, 'Choose a file to upload.'), 400);
-        const outcome = await deps.upload(file);
+        const outcome = await deps.upload(file, req.user);
         if (outcome.kind === 'error') return html(uploadPage(deps.intake, `The file could not be processed: ${outcome.message}`), 500);
         const ids = outcome.billIds;
         if (ids.length === 1) return redirect(`/bills/${encodeURIComponent(ids[0]!)}${outcome.kind === 'already' ? '?notice=already' : ''}`);
@@ -154,6 +155,7 @@ export function webRoutes(deps: WebAppDeps): Route[] {
     {
       method: 'GET',
       path: '/healthz',
+      public: true,
       handler: async () => json(await deps.health()),
     },
     {

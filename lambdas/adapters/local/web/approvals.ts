@@ -13,11 +13,14 @@ export function approvalRoutes(deps: ApprovalDeps): Route[] {
   return [
     {
       method: 'GET',
+      // The signed link is the credential: an approver opens it from the email, without a session.
+      public: true,
       path: '/approve',
       handler: async (req) => page(await handleAck('GET', req.url.searchParams.get('t'), {}, deps)),
     },
     {
       method: 'POST',
+      public: true,
       path: '/approve',
       async handler(req) {
         const form = parseUrlEncoded(await req.body(MAX_FORM_BYTES));

@@ -15,6 +15,8 @@ export interface WebRequest {
   /** `:name` segments of the route's path, decoded. */
   readonly params: Readonly<Record<string, string>>;
   readonly headers: IncomingHttpHeaders;
+  /** The signed-in local user (session cookie), or null on a public route without a session. */
+  readonly user: string | null;
   /** The request body; throws `HttpError(413)` beyond `limitBytes`. */
   body(limitBytes?: number): Promise<Buffer>;
 }
@@ -32,6 +34,8 @@ export interface Route {
   /** `/bills/:id` — literal segments and `:name` parameters. */
   readonly path: string;
   readonly handler: RouteHandler;
+  /** Answered without a session (sign-in, health, the signed approval links). @default false */
+  readonly public?: boolean;
 }
 
 /** An error that is an HTTP answer (413 too large, 400 bad form, …). */
@@ -110,6 +114,8 @@ export interface WebServerOptions {
   /** Renders an error page (status ≥ 400). */
   readonly errorPage?: (status: number, message: string) => string;
   readonly onError?: (err: Error, req: { method: string; path: string }) => void;
+  /** Who is signed in, from the Cookie header; without it every route is open (tests of the server alone). */
+  readonly userOf?: (cookieHeader: string | undefined) => string | null;
 }
 
 export interface WebServer {
@@ -149,7 +155,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if ('allowed' in found) {
       return send(res, method, { status: 405, headers: { Allow: [...new Set(found.allowed)].join(', ') }, body: errorPage(405, 'Not allowed.') });
     }
-    const request: WebRequest = { method, url, params: found.params, headers: req.headers, body: (limit) => readBody(req, limit) };
+    const user = options.userOf ? options.userOf(req.headers.cookie) : null;
+    if (options.userOf && !user && !found.route.public) {
+      return send(res, method, { status: 401, body: errorPage(401, 'Sign in first: open the sign-in link that bm start printed in its terminal (it works once; restart bm start for a new one).') });
+    }
+    const request: WebRequest = { method, url, params: found.params, headers: req.headers, user, body: (limit) => readBody(req, limit) };
     try {
       send(res, method, await found.route.handler(request));
     } catch (err) {

@@ -99,7 +99,8 @@ ${problems}
 <input type="hidden" name="version" value="${esc(String(bill.version))}">
 <div class="fields">${header}</div>
 <div class="scroll"><table id="review-lines"><caption>Lines</caption><thead><tr>${LINE.map(([, l]) => `<th scope="col">${esc(l)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></div>
-<div class="fields">${input('reviewer', 'Reviewed by (your email)', posted?.reviewer ?? '')}${input('note', 'Note for the audit trail (optional)', posted?.note ?? '')}</div>
+<div class="fields">${input('note', 'Note for the audit trail (optional)', posted?.note ?? '')}</div>
+<p class="hint">Confirmed in your name, the signed-in user: you will not be asked to approve this bill.</p>
 <div><button type="submit" id="confirm-review">Confirm and decide again</button></div>
 </form>`;
 }
