@@ -91,6 +91,15 @@ export class Approvals extends Construct {
     this.props.table.grantReadWriteData(fn);
     fn.acknowledgeOnRole({ [iam5.resource(`${arnRef(this.props.table)}/index/*`)]: REASONS.tableIndexes });
     this.signingSecret.grantRead(fn);
+    this.grantSending(fn);
+    fn.addEnvironment(ENV.TABLE_NAME, this.props.table.tableName);
+    fn.addEnvironment(ENV.SIGNING_SECRET_ARN, this.signingSecret.secretArn);
+    // The ack function answers its own links and needs no URL of itself.
+    if (fn !== this.ackFunction) fn.addEnvironment(ENV.ACK_BASE_URL, this.ackUrl.url);
+  }
+
+  /** Lets a function send mail as the sender, through the configuration set (the monthly summary). */
+  grantSending(fn: BillFunction): void {
     this.identity.grantSendEmail(fn);
     // SESv2 SendEmail with a configuration set is authorised on the set as well.
     fn.addToRolePolicy(
@@ -101,12 +110,8 @@ export class Approvals extends Construct {
         ],
       }),
     );
-    fn.addEnvironment(ENV.TABLE_NAME, this.props.table.tableName);
     fn.addEnvironment(ENV.SENDER, this.props.sender);
     fn.addEnvironment(ENV.CONFIGURATION_SET, this.configurationSet.configurationSetName);
-    fn.addEnvironment(ENV.SIGNING_SECRET_ARN, this.signingSecret.secretArn);
-    // The ack function answers its own links and needs no URL of itself.
-    if (fn !== this.ackFunction) fn.addEnvironment(ENV.ACK_BASE_URL, this.ackUrl.url);
   }
 
   /**
