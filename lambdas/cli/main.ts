@@ -17,6 +17,7 @@ import { outcomeRow, type OutcomeRow } from '../core/output.ts';
 import { readDocument } from '../readers/index.ts';
 import { demoCommand } from './demo.ts';
 import { auditCommand, CliUsageError, importCommand, parseCli, reviewCommands, startCommand } from './local.ts';
+import { summaryCommand } from './summary.ts';
 import { formatTable } from './table.ts';
 
 export interface Io {
@@ -42,6 +43,10 @@ const USAGE = `bm — bill matcher
   bm review BILL_ID --stack NAME --file F --reviewer EMAIL [--note TEXT] [--region R]
                                                           correct a needs_review bill of a deployed stack
                                                           and decide it again (locally: the bill's page)
+  bm summary [--month YYYY-MM] [--resend] [--home DIR]    the monthly summary on the running local stack:
+                                                          figures printed, the email in the outbox
+  bm summary --stack NAME [--month YYYY-MM] [--region R] [--eml FILE]
+                                                          a deployed stack's monthly figures (sends nothing)
   bm help                                                 this text
 
 FILE: .bill.json, .xml (UBL, CII, XRechnung), .pdf (Factur-X), .edi/.x12 (X12 810), .csv, .eml
@@ -63,6 +68,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await importCommand(rest, io);
       case 'audit':
         return await auditCommand(rest, io);
+      case 'summary':
+        return await summaryCommand(rest, io);
       case 'show':
       case 'review':
         return await reviewCommands(command, rest, io);
