@@ -45,6 +45,9 @@ describe('bm summary --month 2026-03', () => {
     expect(mail.attachments.map((a) => a.filename)).toEqual(['bills-by-week.png', 'bills-2026-03.csv']);
     const page = await (await fetch(`${stack.webUrl}/outbox`)).text();
     expect(page).toContain('Bills summary, March 2026');
+    // The email's page shows the chart: the inline image's cid became the image itself.
+    const shown = await (await fetch(`${stack.webUrl}/outbox/${encodeURIComponent(mails[0]!.file)}`)).text();
+    expect(shown).toContain('data:image/png;base64,');
   });
 
   it('a second run sends nothing again; --resend writes it again', async () => {
