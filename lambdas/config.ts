@@ -24,6 +24,10 @@ export const ENV = {
   DRIVE_SECRET: 'BM_DRIVE_SECRET',
   /** Portal poll: the configured portals, JSON (lambdas/lanes/portals/registry.ts). */
   PORTALS: 'BM_PORTALS',
+  /** Comma-separated addresses of the monthly summary (finance's stakeholder list). */
+  SUMMARY_RECIPIENTS: 'BM_SUMMARY_RECIPIENTS',
+  /** Bedrock model (or inference profile) id that writes the summary's paragraph; unset: the template. */
+  SUMMARY_MODEL_ID: 'BM_SUMMARY_MODEL_ID',
 } as const;
 
 /**
@@ -32,6 +36,9 @@ export const ENV = {
  * profiles exist too). Kept here so that the stack and the docs name one value.
  */
 export const DEFAULT_EXTRACTION_MODEL_ID = 'eu.anthropic.claude-haiku-4-5-20251001-v1:0';
+
+/** The model that writes the monthly summary's paragraph unless told otherwise: the same Claude Haiku 4.5 profile. */
+export const DEFAULT_SUMMARY_MODEL_ID = DEFAULT_EXTRACTION_MODEL_ID;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -108,5 +115,18 @@ export const config = {
       throw new ConfigError(`environment variable ${ENV.EXTRACTION_SUPPLIER_MODELS} must be a JSON object of model ids`);
     }
     return parsed as Record<string, string>;
+  },
+  /** The monthly summary's recipients (at least one). */
+  get summaryRecipients(): string[] {
+    const list = required(ENV.SUMMARY_RECIPIENTS)
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean);
+    if (list.length === 0 || list.some((a) => !/^[^@\s]+@[^@\s]+$/.test(a))) throw new ConfigError(`environment variable ${ENV.SUMMARY_RECIPIENTS} must be a comma-separated list of addresses`);
+    return list;
+  },
+  /** The summary's model, or null: the paragraph is the template. */
+  get summaryModelId(): string | null {
+    return process.env[ENV.SUMMARY_MODEL_ID]?.trim() || null;
   },
 };

@@ -100,6 +100,15 @@ export class Approvals extends Construct {
   configureSender(fn: BillFunction, tableAccess: TableAccess): void {
     grantTableAccess(fn, this.props.table, tableAccess);
     this.signingSecret.grantRead(fn);
+    this.grantSending(fn);
+    fn.addEnvironment(ENV.TABLE_NAME, this.props.table.tableName);
+    fn.addEnvironment(ENV.SIGNING_SECRET_ARN, this.signingSecret.secretArn);
+    // The ack function answers its own links and needs no URL of itself.
+    if (fn !== this.ackFunction) fn.addEnvironment(ENV.ACK_BASE_URL, this.ackUrl.url);
+  }
+
+  /** Lets a function send mail as the sender, through the configuration set (the monthly summary). */
+  grantSending(fn: BillFunction): void {
     this.identity.grantSendEmail(fn);
     // SESv2 SendEmail with a configuration set is authorised on the set as well.
     fn.addToRolePolicy(
@@ -112,9 +121,6 @@ export class Approvals extends Construct {
     );
     fn.addEnvironment(ENV.SENDER, this.props.sender);
     fn.addEnvironment(ENV.CONFIGURATION_SET, this.configurationSet.configurationSetName);
-    fn.addEnvironment(ENV.SIGNING_SECRET_ARN, this.signingSecret.secretArn);
-    // The ack function answers its own links and needs no URL of itself.
-    if (fn !== this.ackFunction) fn.addEnvironment(ENV.ACK_BASE_URL, this.ackUrl.url);
   }
 
   /**

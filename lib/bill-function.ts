@@ -12,7 +12,7 @@ import { NodejsFunction, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/shared/powertools.ts';
-import { BUNDLING, entryOf, ON_DEMAND_EXTERNALS, onDemandCommands, PROJECT_ROOT, READER_FUNCTIONS, type BillFunctionName } from './bundle.ts';
+import { besideBundle, BUNDLING, entryOf, onDemandCommands, PROJECT_ROOT, type BillFunctionName } from './bundle.ts';
 import { acknowledge, iam5, REASONS } from './nag.ts';
 
 export interface BillFunctionProps
@@ -38,7 +38,7 @@ export class BillFunction extends NodejsFunction {
 
   constructor(scope: Construct, id: string, props: BillFunctionProps) {
     const { name, logRetention, environment, ...rest } = props;
-    const reader = READER_FUNCTIONS.has(name);
+    const beside = besideBundle(name);
     const role = new iam.Role(scope, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `bill matcher ${name}: only what this function uses`,
@@ -69,14 +69,14 @@ export class BillFunction extends NodejsFunction {
         format: BUNDLING.format,
         banner: BUNDLING.banner,
         mainFields: [...BUNDLING.mainFields],
-        externalModules: [...BUNDLING.externalModules, ...(reader ? ON_DEMAND_EXTERNALS : [])],
+        externalModules: [...BUNDLING.externalModules, ...beside.externals],
         esbuildArgs: Object.fromEntries(Object.entries(BUNDLING.alias).map(([k, v]) => [`--alias:${k}`, v])),
-        ...(reader
+        ...(beside.files.length > 0
           ? {
               commandHooks: {
                 beforeBundling: () => [],
                 beforeInstall: () => [],
-                afterBundling: (inputDir: string, outputDir: string) => onDemandCommands(inputDir, outputDir),
+                afterBundling: (inputDir: string, outputDir: string) => onDemandCommands(inputDir, outputDir, beside.files),
               },
             }
           : {}),

@@ -7,7 +7,9 @@
  * - pdf.js (its main module, its worker, the standard font data) and the worker thread it runs
  *   in (`pdf-worker.mjs`): loaded by the first PDF;
  * - iconv-lite's double-byte tables (Chinese, Japanese, Korean charsets): loaded by the first
- *   email in such a charset.
+ *   email in such a charset;
+ * - for the summary function, resvg's WebAssembly module (2.4 MB) and the chart's font: read by
+ *   the first chart.
  */
 import { cpSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -31,6 +33,7 @@ export const BILL_FUNCTIONS = [
   'master-drop',
   'drive-sync',
   'portal-poll',
+  'summary',
 ] as const;
 export type BillFunctionName = (typeof BILL_FUNCTIONS)[number];
 
@@ -87,12 +90,25 @@ export const ON_DEMAND_FILES: readonly OnDemandFile[] = [
   { from: 'node_modules/iconv-lite/encodings/tables', to: 'tables' },
 ];
 
+/** The files beside the summary function's bundle (`lambdas/adapters/render/chart.ts` reads them by these names). */
+export const SUMMARY_FILES: readonly OnDemandFile[] = [
+  { from: 'node_modules/@resvg/resvg-wasm/index_bg.wasm', to: 'resvg.wasm' },
+  { from: 'node_modules/pdfjs-dist/standard_fonts/LiberationSans-Regular.ttf', to: 'LiberationSans-Regular.ttf' },
+];
+
+/** What goes beside a function's bundle, and what its bundle leaves out for that. */
+export function besideBundle(name: BillFunctionName): { readonly files: readonly OnDemandFile[]; readonly externals: readonly string[] } {
+  if (READER_FUNCTIONS.has(name)) return { files: ON_DEMAND_FILES, externals: ON_DEMAND_EXTERNALS };
+  if (name === 'summary') return { files: SUMMARY_FILES, externals: [] };
+  return { files: [], externals: [] };
+}
+
 const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
 
 /** The same copies as shell commands, for CDK's `afterBundling` hook (local bundling). */
-export function onDemandCommands(inputDir: string, outputDir: string): string[] {
+export function onDemandCommands(inputDir: string, outputDir: string, files: readonly OnDemandFile[] = ON_DEMAND_FILES): string[] {
   const esbuild = join(inputDir, 'node_modules', '.bin', 'esbuild');
-  return ON_DEMAND_FILES.flatMap((f) => {
+  return files.flatMap((f) => {
     const from = join(inputDir, f.from);
     const to = join(outputDir, f.to);
     const mk = `mkdir -p ${quote(dirname(to))}`;
@@ -102,9 +118,9 @@ export function onDemandCommands(inputDir: string, outputDir: string): string[] 
 }
 
 /** The same copies done in-process (bundle report, smoke test). */
-export async function copyOnDemandFiles(outputDir: string): Promise<void> {
+export async function copyOnDemandFiles(outputDir: string, files: readonly OnDemandFile[] = ON_DEMAND_FILES): Promise<void> {
   const { build } = await import('esbuild');
-  for (const f of ON_DEMAND_FILES) {
+  for (const f of files) {
     const from = join(PROJECT_ROOT, f.from);
     const to = join(outputDir, f.to);
     mkdirSync(dirname(to), { recursive: true });
@@ -119,7 +135,7 @@ export async function copyOnDemandFiles(outputDir: string): Promise<void> {
  */
 export async function bundleFunction(name: BillFunctionName, outputDir: string) {
   const { build } = await import('esbuild');
-  const reader = READER_FUNCTIONS.has(name);
+  const beside = besideBundle(name);
   const result = await build({
     entryPoints: [entryOf(name)],
     absWorkingDir: PROJECT_ROOT,
@@ -133,11 +149,11 @@ export async function bundleFunction(name: BillFunctionName, outputDir: string) 
     mainFields: [...BUNDLING.mainFields],
     banner: { js: BUNDLING.banner },
     alias: { ...BUNDLING.alias },
-    external: [...BUNDLING.externalModules, ...(reader ? ON_DEMAND_EXTERNALS : [])],
+    external: [...BUNDLING.externalModules, ...beside.externals],
     outfile: join(outputDir, 'index.mjs'),
     metafile: true,
     logLevel: 'error',
   });
-  if (reader) await copyOnDemandFiles(outputDir);
+  if (beside.files.length > 0) await copyOnDemandFiles(outputDir, beside.files);
   return result.metafile;
 }

@@ -6,7 +6,7 @@
  */
 import type { Node } from 'constructs';
 import * as z from 'zod';
-import { DEFAULT_EXTRACTION_MODEL_ID } from '../lambdas/config.ts';
+import { DEFAULT_EXTRACTION_MODEL_ID, DEFAULT_SUMMARY_MODEL_ID } from '../lambdas/config.ts';
 
 /** The context key that holds the configuration. */
 export const CONTEXT_KEY = 'billMatcher';
@@ -87,6 +87,18 @@ export const configSchema = z
         supplierModels: z.record(z.string(), z.string().min(1)).default({}),
       })
       .default({ enabled: true, modelId: DEFAULT_EXTRACTION_MODEL_ID, supplierModels: {} }),
+    /**
+     * Finance's monthly summary, emailed on the first Monday of the month at 9:00 in `timeZone`.
+     * Omitted: no summary function. (Its month is read in the policy's time zone: keep the two the same.)
+     */
+    summary: z
+      .object({
+        /** Who receives it (the stakeholder list). */
+        recipients: z.array(email).min(1, 'must list at least one address').max(50, 'must list at most 50 addresses (SES: 50 recipients a message)'),
+        /** Bedrock model or inference-profile id that writes the paragraph; null: the fixed template. @default DEFAULT_SUMMARY_MODEL_ID */
+        modelId: z.string().min(1).nullable().default(DEFAULT_SUMMARY_MODEL_ID),
+      })
+      .optional(),
   })
   .superRefine((c, ctx) => {
     c.recipients.forEach((r, i) => {

@@ -58,6 +58,7 @@ export class BillMatcherStack extends Stack {
       sweepHour: c.sweepHour,
       approvals: this.approvals,
       logRetention,
+      ...(c.summary ? { summary: { recipients: c.summary.recipients, modelId: c.summary.modelId, table: this.storage.table } } : {}),
     });
     const functions: Record<string, BillFunction> = {
       Intake: this.workflow.intake,
@@ -69,6 +70,7 @@ export class BillMatcherStack extends Stack {
       ApprovalDesk: this.workflow.tasks['approval-desk'],
       Ack: this.approvals.ackFunction,
       Sweep: this.schedules.sweep,
+      ...(this.schedules.summary ? { Summary: this.schedules.summary } : {}),
     };
     this.observability = new Observability(this, 'Observability', {
       alarmEmail: c.alarmEmail,

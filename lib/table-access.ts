@@ -27,6 +27,7 @@ export const KEY_PREFIXES = {
   duplicate: 'DUP#*',
   document: 'DOC#*',
   nonce: 'NONCE#*',
+  summary: 'SUMMARY#*',
 } as const;
 type Prefix = (typeof KEY_PREFIXES)[keyof typeof KEY_PREFIXES];
 
@@ -35,7 +36,9 @@ export interface TableAccess {
   readonly read: readonly Prefix[];
   /** Partition keys it writes (conditional Put, ConditionCheck in a transaction). */
   readonly write?: readonly Prefix[];
-  /** Queries the index (bills by state, a vendor's open POs). */
+  /** Partition keys it updates in place (UpdateItem, conditional). */
+  readonly update?: readonly Prefix[];
+  /** Queries the indexes (bills by state, a vendor's open POs, a month's bills and audit rows). */
   readonly index?: boolean;
 }
 
@@ -61,6 +64,8 @@ export const TABLE_ACCESS = {
   ack: { read: [...MASTER_READS, P.bill, P.duplicate, P.nonce], write: [P.bill, P.duplicate, P.po, P.vendor, P.nonce] },
   /** Reminders: bills by state, vendors' addresses, the policy; records each reminder on the bill. */
   sweep: { read: [P.policy, P.vendor, P.bill], write: [P.bill], index: true },
+  /** The month's figures from the month index; the month's claim, so that it is sent once. */
+  summary: { read: [P.policy, P.vendor, P.bill, P.summary], write: [P.summary], update: [P.summary], index: true },
 } as const satisfies Record<string, TableAccess>;
 
 /** Grants `access` on `table` to `fn`: one statement per kind, each on its leading keys. */
@@ -71,6 +76,9 @@ export function grantTableAccess(fn: BillFunction, table: ITableV2, access: Tabl
     fn.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem'], resources: [table.tableArn], conditions: leading(access.write) }),
     );
+  }
+  if (access.update?.length) {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [table.tableArn], conditions: leading(access.update) }));
   }
   if (access.index) {
     // LeadingKeys names the table's partition key; the index is read-only and holds summaries.

@@ -18,7 +18,7 @@ const json = args.includes('--json');
 interface Row {
   readonly name: string;
   readonly kb: number;
-  /** Beside the bundle, loaded on demand (pdf.js, the double-byte charset tables). */
+  /** Beside the bundle, loaded on demand (pdf.js, the double-byte charset tables, the chart renderer). */
   readonly onDemandKb: number;
   readonly largest: string;
 }
@@ -72,7 +72,7 @@ if (json) {
     console.log(`${r.name.padEnd(w)}  ${r.kb.toFixed(0).padStart(6)}${r.kb > limitKb ? ' !' : '  '} ${od.padStart(9)}  ${r.largest}`);
   }
   console.log(`\nKB: the bundle loaded at start (minified ESM, @aws-sdk/* external, without source maps); limit ${limitKb} KB.`);
-  console.log('on demand: beside the bundle, loaded by the first PDF (pdf.js) or the first CJK-charset email (iconv tables).');
+  console.log('on demand: beside the bundle, loaded by the first PDF (pdf.js), the first CJK-charset email (iconv tables) or the first chart (resvg WebAssembly, a font).');
 }
 if (over.length > 0) {
   console.error(`over the limit: ${over.map((r) => `${r.name} (${r.kb.toFixed(0)} KB)`).join(', ')}`);

@@ -5,6 +5,8 @@
  * - `bm import DIR --stack NAME`: the same import as the local one; the folder is checked whole
  *   first, and a bad row refuses it before AWS is asked anything;
  * - `bm audit BILL_ID --stack NAME`: a bill's audit trail (the bill item itself is compressed);
+ * - `bm summary --stack NAME [--month YYYY-MM]`: the month's summary figures, read by queries on
+ *   the month index (`lambdas/cli/summary.ts`);
  * - `bm review BILL_ID --stack NAME --file F --reviewer E`: a clerk's correction of a bill in
  *   `needs_review` (`lambdas/core/review.ts`): checked here, then stored in the documents bucket
  *   and decided again by a new execution of the workflow.
@@ -59,6 +61,10 @@ async function stackResources<K extends string>(stackName: string, needed: reado
 }
 
 /** The store of a deployed stack, or null (said on stderr) when the stack or its table is not found. */
+export async function stackTableStore(stackName: string, io: CliIo, clients: CloudClients): Promise<{ store: DynamoBillStore; tableName: string } | null> {
+  return stackStore(stackName, io, clients);
+}
+
 async function stackStore(stackName: string, io: CliIo, clients: CloudClients): Promise<{ store: DynamoBillStore; tableName: string } | null> {
   const found = await stackResources(stackName, ['TableName'], io, clients);
   if (!found) return null;

@@ -5,8 +5,9 @@
  * 2. Load the demo master data.
  * 3. Push each sample bill through the pipeline in order: e-invoice files as uploads, and one
  *    email with attachments sent to the SMTP inbox with nodemailer, as a supplier would.
- * 4. Print the outcomes, the bill pages and the approval links; then stop (or, with
- *    `--serve`, keep serving until Ctrl-C), leaving no Java process behind.
+ * 4. Print the outcomes, the bill pages and the approval links, and write finance's monthly
+ *    summary of the demo's bills to the outbox; then stop (or, with `--serve`, keep serving
+ *    until Ctrl-C), leaving no Java process behind.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,8 @@ import { loadMasterFolder } from '../adapters/local/master-folder.ts';
 import { startLocalStack, type LocalStack } from '../adapters/local/stack.ts';
 import type { QueueOutcome } from '../adapters/local/submission-queue.ts';
 import { CliUsageError, parseCli, portOption, untilStopped, type CliIo } from './local.ts';
+import { monthOf } from '../core/summary/month.ts';
+import { localSummary } from './summary.ts';
 import { formatTable } from './table.ts';
 
 /** The bundled demo: master data, sample bills and the manifest that orders them. */
@@ -131,6 +134,9 @@ export async function demoCommand(args: string[], io: CliIo): Promise<number> {
         io.stdout(`  ${(a.billId && invoice.get(a.billId)) ?? '—'} → ${a.to}\n    email:   ${stack.webUrl}/outbox/${encodeURIComponent(a.file)}\n${approve ? `    approve: ${approve}\n` : ''}`);
       }
     }
+    // The month's summary for finance, of the demo's bills (this month, in the policy's zone).
+    const zone = (await stack.store.policy()).timezone;
+    await localSummary({ store: stack.store, mailer: stack.mailer, month: monthOf(Date.now(), zone), resend: true, webUrl: stack.webUrl, brief: true }, io);
     if (failures > 0) io.stderr(`\nbm demo: ${failures} bill(s) did not end as the demo expects (marked !)\n`);
 
     if (values.serve) {

@@ -17,6 +17,7 @@ import { outcomeRow, type OutcomeRow } from '../core/output.ts';
 import { readDocument } from '../readers/index.ts';
 import { demoCommand } from './demo.ts';
 import { auditCommand, CliUsageError, importCommand, parseCli, reviewCommands, startCommand } from './local.ts';
+import { summaryCommand } from './summary.ts';
 import { formatTable } from './table.ts';
 
 export interface Io {
@@ -44,6 +45,10 @@ const USAGE = `bm — bill matcher
                                                           and decide it again (locally: the bill's page)
   bm cost [--template FILE] [--json]                      dollars per 1,000 bills by encoding and outcome (AWS list prices)
   bm cost --stack NAME [--month YYYY-MM] [--region R]     a month of a deployed stack, from its CloudWatch metrics
+  bm summary [--month YYYY-MM] [--resend] [--home DIR]    the monthly summary on the running local stack:
+                                                          figures printed, the email in the outbox
+  bm summary --stack NAME [--month YYYY-MM] [--region R] [--eml FILE]
+                                                          a deployed stack's monthly figures (sends nothing)
   bm help                                                 this text
 
 FILE: .bill.json, .xml (UBL, CII, XRechnung), .pdf (Factur-X), .edi/.x12 (X12 810), .csv, .eml
@@ -68,6 +73,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
       case 'cost':
         // Loaded on demand: it brings the CloudWatch client and, without --template, the CDK app.
         return await (await import('./cost.ts')).costCommand(rest, io);
+      case 'summary':
+        return await summaryCommand(rest, io);
       case 'show':
       case 'review':
         return await reviewCommands(command, rest, io);

@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { BILL_FUNCTIONS, bundleFunction, ON_DEMAND_FILES, PROJECT_ROOT, type BillFunctionName } from '../../lib/bundle.ts';
+import { BILL_FUNCTIONS, bundleFunction, ON_DEMAND_FILES, PROJECT_ROOT, SUMMARY_FILES, type BillFunctionName } from '../../lib/bundle.ts';
+import type { OutgoingEmail } from '../../lambdas/core/ports/mailer.ts';
+import { master } from '../support/builders.ts';
 import { fixtureBytes, pdfWith } from '../unit/readers/support.ts';
 import { pdfWithText, rowsToItems } from '../unit/extraction/support.ts';
 
@@ -108,6 +110,40 @@ describe('the read-document bundle', () => {
     expect(out.parts.map((p) => p.format)).toEqual(['ubl']);
     expect(out.parts[0]!.email).toMatchObject({ subject: '发票 INV-7' });
   });
+});
+
+describe('the summary bundle', () => {
+  it('ships resvg\'s WebAssembly and the font beside the bundle, and draws the month\'s chart from them', async () => {
+    const mod = (await import(await bundled('summary'))) as {
+      makeHandler(deps: unknown): (e: unknown) => Promise<{ status: string }>;
+      WasmChartRenderer: new () => unknown;
+    };
+    for (const f of SUMMARY_FILES) expect(existsSync(join(dir, 'summary', f.to)), f.to).toBe(true);
+    const sent: OutgoingEmail[] = [];
+    const store = {
+      policy: async () => master().policy,
+      monthItems: async () => ({ bills: [], events: [] }),
+      listBills: async () => [],
+      claimSummary: async () => 'claimed',
+      summarySent: async () => undefined,
+    };
+    const handler = mod.makeHandler({
+      store,
+      mailer: { send: async (e: OutgoingEmail) => (sent.push(e), { messageId: 'm-1' }) },
+      chart: new mod.WasmChartRenderer(),
+      model: null,
+      modelId: null,
+      recipients: ['finance@example.com'],
+      now: () => Date.parse('2026-04-06T09:00:00+02:00'),
+      runId: () => 'run-1',
+      onChartError: (err: unknown) => {
+        throw err;
+      },
+    });
+    expect(await handler({})).toMatchObject({ status: 'sent', month: '2026-03' });
+    const png = sent[0]!.attachments!.find((a) => a.contentType === 'image/png')!.content;
+    expect(Buffer.from(png).readUInt32BE(16)).toBe(1200);
+  }, 120_000);
 });
 
 describe('every function bundle', () => {

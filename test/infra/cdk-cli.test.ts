@@ -46,5 +46,7 @@ describe('npx cdk synth', () => {
       expect(readdirSync(join(a, 'node_modules', 'pdfjs-dist', 'legacy', 'build')).sort()).toEqual(['pdf.mjs', 'pdf.worker.mjs']);
       expect(readdirSync(join(a, 'tables'))).toContain('cp936.json');
     }
+    // The summary: resvg's WebAssembly and the chart's font beside its bundle.
+    expect(assets.filter((a) => existsSync(join(a, 'resvg.wasm')) && existsSync(join(a, 'LiberationSans-Regular.ttf')))).toHaveLength(1);
   });
 });

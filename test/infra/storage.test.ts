@@ -10,7 +10,7 @@ beforeAll(() => {
 }, SYNTH_TIMEOUT);
 
 describe('the bills table', () => {
-  it('has the keys, index and TTL attribute of BILLS_TABLE', () => {
+  it('has the keys, indexes and TTL attribute of BILLS_TABLE', () => {
     const b = BILLS_TABLE;
     t.main.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       KeySchema: [
@@ -26,11 +26,20 @@ describe('the bills table', () => {
           ],
           Projection: { ProjectionType: 'ALL' },
         },
+        {
+          IndexName: b.gsi2.indexName,
+          KeySchema: [
+            { AttributeName: b.gsi2.partitionKey, KeyType: 'HASH' },
+            { AttributeName: b.gsi2.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
       ],
       TimeToLiveSpecification: { AttributeName: b.ttlAttribute, Enabled: true },
       AttributeDefinitions: Match.arrayWith([
         { AttributeName: b.partitionKey, AttributeType: 'S' },
         { AttributeName: b.gsi1.partitionKey, AttributeType: 'S' },
+        { AttributeName: b.gsi2.partitionKey, AttributeType: 'S' },
       ]),
     });
   });

@@ -192,6 +192,8 @@ describe('bm demo', () => {
     expect(out).toMatch(/http:\/\/127\.0\.0\.1:\d+\/bills\/b\w+/);
     expect(out).toMatch(/approve: http:\/\/127\.0\.0\.1:\d+\/approve\?t=/);
     expect(err).toMatch(/\[10\/10\] email/);
+    // It ends with finance's monthly summary of its bills, written to the outbox.
+    expect(out).toMatch(/Monthly summary of \w+ \d{4} \(finance's email, in the outbox: http:\/\/127\.0\.0\.1:\d+\/outbox\): 11 bills, /);
     // No DynamoDB Local left behind by this process.
     expect(javaChildren()).toEqual([]);
   }, 90_000);

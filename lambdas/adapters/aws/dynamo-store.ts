@@ -595,7 +595,8 @@ export function billFromItem(item: Item): BillRecord {
   return { ...record, state: item.state as BillState, version: item.version as number };
 }
 
-function auditItem(a: AuditRecord, billVersion: number): Item {
+/** An audit row's item (exported for bulk loads in benchmarks, which write what the store writes). */
+export function auditItem(a: AuditRecord, billVersion: number): Item {
   const sk = `AUDIT#${String(billVersion).padStart(6, '0')}#${String(a.seq).padStart(3, '0')}`;
   const at = utcIso(a.at);
   return {

@@ -1,18 +1,21 @@
 /**
  * Mailer on Amazon SES (v2 API): approval requests, supplier queries and reminders as simple
- * messages; an email with attachments (the monthly summary's chart and CSV) as raw MIME built
- * by nodemailer's MailComposer.
+ * messages; an email with attachments (the monthly summary's chart and CSV) as raw MIME, built
+ * by the `mime` function given (`ses-raw.ts`: nodemailer's MailComposer), so that functions that
+ * never send attachments do not bundle it.
  */
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
-import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type { Mailer, OutgoingEmail } from '../../core/ports/mailer.ts';
-import { mimeAttachments } from '../../shared/mime.ts';
+
+/** Builds the raw MIME message of an email from an address. */
+export type MimeBuilder = (email: OutgoingEmail, from: string) => Promise<Uint8Array>;
 
 export class SesMailer implements Mailer {
   constructor(
     private readonly from: string,
     private readonly configurationSet?: string,
     private readonly ses: SESv2Client = new SESv2Client({}),
+    private readonly mime?: MimeBuilder,
   ) {}
 
   async send(email: OutgoingEmail): Promise<{ messageId: string }> {
@@ -35,16 +38,8 @@ export class SesMailer implements Mailer {
   }
 
   private async sendRaw(email: OutgoingEmail): Promise<{ messageId: string }> {
-    const raw = await new MailComposer({
-      from: this.from,
-      to: email.to.join(', '),
-      subject: email.subject,
-      text: email.text,
-      ...(email.html ? { html: email.html } : {}),
-      attachments: mimeAttachments(email),
-    })
-      .compile()
-      .build();
+    if (!this.mime) throw new Error('this mailer was built without a MIME builder: it sends no attachments');
+    const raw = await this.mime(email, this.from);
     const r = await this.ses.send(
       new SendEmailCommand({
         FromEmailAddress: this.from,

@@ -2,7 +2,7 @@
  * The local stack's database: DynamoDB Local with the bills table created from the one
  * table definition, and the same DynamoDB store the cloud uses.
  */
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoBillStore, type CapacityMeter } from '../aws/dynamo-store.ts';
 import { createBillsTableInput } from '../aws/table.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
@@ -25,8 +25,36 @@ export async function openLocalStore(endpoint: string, tableName: string, capaci
     await client.send(new CreateTableCommand(createBillsTableInput(tableName)));
   } catch (err) {
     if ((err as Error).name !== 'ResourceInUseException') throw err;
+    await addMissingIndexes(client, tableName);
   }
   return { store: new DynamoBillStore({ tableName, client, ...(capacity ? { capacity } : {}) }), client };
+}
+
+/**
+ * A table kept from an older version (`bm start` keeps its database) gets the indexes it lacks,
+ * as a deployed table does on update. Items written before carry no keys for them.
+ */
+async function addMissingIndexes(client: DynamoDBClient, tableName: string): Promise<void> {
+  const want = createBillsTableInput(tableName);
+  const table = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
+  const have = new Set((table?.GlobalSecondaryIndexes ?? []).map((g) => g.IndexName));
+  for (const index of want.GlobalSecondaryIndexes ?? []) {
+    if (have.has(index.IndexName)) continue;
+    const names = new Set(index.KeySchema!.map((k) => k.AttributeName));
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: want.AttributeDefinitions!.filter((a) => names.has(a.AttributeName)),
+        GlobalSecondaryIndexUpdates: [{ Create: { IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection } }],
+      }),
+    );
+    // Queries on an index still being built fail: wait until it is active (bounded).
+    for (let i = 0; i < 100; i++) {
+      const t = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
+      if (t?.GlobalSecondaryIndexes?.find((g) => g.IndexName === index.IndexName)?.IndexStatus === 'ACTIVE') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 
 /** Starts a fresh DynamoDB Local (in memory unless `dbPath`) with the bills table. */
