@@ -97,6 +97,8 @@ interface Found<T> {
   readonly conf: number;
   readonly at: Seg;
   readonly how: How;
+  /** An amount whose label names a rate (`USt. 19 %`, `Netto 7 %`): one row of a breakdown per rate. */
+  readonly rated?: boolean;
 }
 
 interface Resolved<T> {
@@ -131,6 +133,8 @@ interface Candidates {
   buyerTaxIds: Found<string>[];
   names: NameCandidate[];
   currencyLabels: string[];
+  /** Currencies stated by a currency label (`Währung: GBP`), in reading order. */
+  currencyStated: { code: string; seg: Seg }[];
   headings: Heading[];
   titles: { kind: 'invoice' | 'credit_note' | 'not_a_bill'; seg: Seg; weak: boolean }[];
   ibanLabels: Seg[];
@@ -326,6 +330,7 @@ function collect(ctx: Context): Candidates {
     buyerTaxIds: [],
     names: [],
     currencyLabels: [],
+    currencyStated: [],
     headings: [],
     titles: [],
     ibanLabels: [],
@@ -417,8 +422,8 @@ function collectLabel(ctx: Context, seg: Seg, m: LabelMatch, c: Candidates): voi
       return;
     }
     case 'currency': {
-      const f = findValue(ctx, seg, m.rest, (t) => currencyCodesIn(t, isCurrencyCode)[0] ?? null, { below: true });
-      if (f) c.currencyLabels.push(f.value);
+      const f = findValue(ctx, seg, m.rest, statedCurrency, { below: true });
+      if (f) c.currencyStated.push({ code: f.value, seg: f.at });
       return;
     }
     case 'iban':
@@ -474,7 +479,7 @@ function collectAmount(ctx: Context, seg: Seg, m: LabelMatch, c: Candidates): vo
   let conf = BASE[m.strength][found.how];
   if (found.value.ambiguous) conf = Math.min(conf, 0.5);
   const list = c.amounts.get(field) ?? [];
-  list.push({ value: found.value, conf, at: found.at, how: found.how });
+  list.push({ value: found.value, conf, at: found.at, how: found.how, rated: /\d\s*%/.test(seg.text) });
   c.amounts.set(field, list);
   // A code in the label ("Total EUR", "Montant EUR TTC") speaks for the currency of the amount.
   for (const code of currencyCodesIn(m.rest + ' ' + seg.text, isCurrencyCode)) c.currencyLabels.push(code);
@@ -796,12 +801,14 @@ function resolveTotals(amounts: ReadonlyMap<AmountField, Found<ParsedAmount>[]>,
   const taxes = amountGroups(amounts.get('tax_total'));
   const prepaid = amountGroups(amounts.get('prepaid')).filter((g) => !dec(g.value.value).isZero());
   // "Amount due" is the total where nothing was paid in advance.
-  const payable = amountGroups(amounts.get('payable')).map((g) => ({ ...g, conf: prepaid.length === 0 ? g.conf - 0.1 : 0.3 }));
+  // An amount due that differs from the total (prepaid, open items carried over) is not a second total.
+  const payable = amountGroups(amounts.get('payable')).map((g) => ({ ...g, conf: prepaid.length === 0 ? g.conf - 0.1 : 0.3, found: g.found.map((f) => ({ ...f, rated: true })) }));
   const totals = mergeGroups([...amountGroups(amounts.get('total')), ...payable]);
   const lineSum = table && table.lines.length > 0 && table.incomplete === 0 ? table.lines.reduce((s, l) => s.add(dec(l.netAmount)), Decimal.ZERO) : null;
 
   const strongest = (gs: readonly Resolved<ParsedAmount>[]) => gs[0] ?? null;
-  const conflictIn = (gs: readonly Resolved<ParsedAmount>[], chosen: Resolved<ParsedAmount>) => gs.some((g) => g !== chosen && g.conf >= 0.55);
+  // Another value under the same kind of label contradicts the chosen one; amounts per rate (`USt. 7 %`) do not.
+  const conflictIn = (gs: readonly Resolved<ParsedAmount>[], chosen: Resolved<ParsedAmount>) => gs.some((g) => g !== chosen && g.conf >= 0.55 && !g.found.every((f) => f.rated));
 
   // 1. The best triple net + tax = total among the values read.
   let best: { n: Resolved<ParsedAmount>; t: Resolved<ParsedAmount>; g: Resolved<ParsedAmount>; score: number } | null = null;
@@ -811,15 +818,17 @@ function resolveTotals(amounts: ReadonlyMap<AmountField, Found<ParsedAmount>[]>,
     if (!best || score > best.score) best = { n, t, g, score };
   }
   if (best) {
-    const lift = (g: Resolved<ParsedAmount>, all: readonly Resolved<ParsedAmount>[]) => {
+    // Two different totals printed under total labels: which one is owed is not certain, even
+    // when one of them adds up (a subtotal before a discount may add up as well).
+    const lift = (g: Resolved<ParsedAmount>, all: readonly Resolved<ParsedAmount>[], cap: number) => {
       const c = Math.min(0.95, g.conf + 0.1);
-      return conflictIn(all, g) ? Math.min(c, 0.85) : c;
+      return conflictIn(all, g) ? Math.min(c, cap) : c;
     };
     // A line sum that contradicts the net total makes the lines doubtful, not the totals.
     return {
-      net: { value: best.n.value.value, conf: lift(best.n, nets) },
-      tax: { value: best.t.value.value, conf: lift(best.t, taxes) },
-      total: { value: best.g.value.value, conf: lift(best.g, totals) },
+      net: { value: best.n.value.value, conf: lift(best.n, nets, 0.85) },
+      tax: { value: best.t.value.value, conf: lift(best.t, taxes, 0.85) },
+      total: { value: best.g.value.value, conf: lift(best.g, totals, 0.6) },
       confirmed: true,
     };
   }
@@ -876,7 +885,37 @@ function linesConfidence(table: LineTable | null, totals: Totals): number {
 
 // ---- currency
 
+/** A currency value next to a currency label: an ISO code (`GBP`), or a word naming one for certain (`Euro`). */
+function statedCurrency(text: string): string | null {
+  const t = text.replace(/^[\s:=]+/, '').trim();
+  if (t.length > 40) return null;
+  const codes = [...new Set(currencyCodesIn(/^[A-Za-z]{3}\.?$/.test(t) ? t.slice(0, 3).toUpperCase() : t, isCurrencyCode))];
+  if (codes.length === 1) return codes[0]!;
+  if (codes.length > 1) return null;
+  const words = [...new Set(currencyMarks(t).certain)];
+  return words.length === 1 ? words[0]! : null;
+}
+
+/**
+ * The currency. Stated by label (`Rechnungswährung : GBP`, `All amounts in USD`), it wins over
+ * symbols and codes printed elsewhere (a tax amount in the VAT accounting currency, BT-111, a
+ * bank's currency, a conversion note): confident, unless a second label states another
+ * currency, or the total itself is marked with another one. Without a label, the codes and
+ * symbols on the page decide, and any disagreement between them leaves it doubtful.
+ */
 function resolveCurrency(ctx: Context, c: Candidates): { code: string | null; conf: number } {
+  const stated = [...new Set(c.currencyStated.map((s) => s.code))];
+  if (stated.length > 1) return { code: stated[0]!, conf: 0.5 };
+  if (stated.length === 1) {
+    const code = stated[0]!;
+    const totalMarks = ['total', 'payable'].flatMap((f) => c.amounts.get(f as AmountField) ?? []).flatMap((f) => [...f.value.marks.certain, ...f.value.codes]);
+    const against = totalMarks.some((m) => m !== code);
+    return { code, conf: against ? 0.6 : 0.95 };
+  }
+  return resolveCurrencyByMarks(ctx, c);
+}
+
+function resolveCurrencyByMarks(ctx: Context, c: Candidates): { code: string | null; conf: number } {
   const certain = new Map<string, number>();
   const add = (code: string, weight = 1) => certain.set(code, (certain.get(code) ?? 0) + weight);
   for (const code of c.currencyLabels) add(code, 2);
