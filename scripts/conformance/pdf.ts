@@ -33,6 +33,8 @@ import { readDocument } from '../../lambdas/readers/index.ts';
 import { normalizeSign } from '../../lambdas/readers/normalize.ts';
 import { readPdfText } from '../../lambdas/readers/pdf-text.ts';
 import { validateBill } from '../../lambdas/core/validate.ts';
+import { pdfLayout } from '../../lambdas/readers/pdf-layout.ts';
+import { normaliseNumber, parseDateAt } from '../../lambdas/readers/pdf-text/values.ts';
 
 const THRESHOLD = 0.8;
 
@@ -96,6 +98,10 @@ export const TEXT_DIFFERS_FROM_XML: Readonly<Record<string, Readonly<Record<stri
 
 interface Tally {
   readonly counts: Map<string, Record<Verdict, number>>;
+  /** Per family (the corpus folder two levels down): the same five counts over all fields. */
+  readonly families: Map<string, Record<Verdict, number>>;
+  /** Truth fields not printed on the page (B only): not scored. */
+  notPrinted: number;
   readonly failures: string[];
   readonly notes: string[];
   documents: number;
@@ -105,7 +111,7 @@ interface Tally {
 }
 
 function newTally(): Tally {
-  return { counts: new Map(), failures: [], notes: [], documents: 0, bills: 0, clean: 0 };
+  return { counts: new Map(), families: new Map(), notPrinted: 0, failures: [], notes: [], documents: 0, bills: 0, clean: 0 };
 }
 
 export async function pdfConformance(sharedDir: string): Promise<{ table: string; failures: number }> {
@@ -146,7 +152,9 @@ export async function pdfConformance(sharedDir: string): Promise<{ table: string
     const index = JSON.parse(readFileSync(indexPath, 'utf8')) as { documents: { corpus_path: string; truth_path: string }[] };
     for (const doc of index.documents.filter((d) => /\.pdf$/i.test(d.corpus_path))) {
       const truth = JSON.parse(readFileSync(join(corpus, doc.truth_path), 'utf8')) as Json;
-      const [r] = await readPdfText({ bytes: readFileSync(join(corpus, doc.corpus_path)), filename: basename(doc.corpus_path) });
+      const bytes = readFileSync(join(corpus, doc.corpus_path));
+      const [r] = await readPdfText({ bytes, filename: basename(doc.corpus_path) });
+      const page = await pageText(bytes);
       b.documents++;
       b.bills++;
       const bill = r?.bill ? normalizeSign(r.bill) : null;
@@ -156,6 +164,10 @@ export async function pdfConformance(sharedDir: string): Promise<{ table: string
         const differs = TEXT_DIFFERS_FROM_XML[doc.corpus_path]?.[e.field];
         if (differs) {
           b.notes.push(`${doc.corpus_path}: ${e.field} not scored (${differs})`);
+          continue;
+        }
+        if (!printed(page, e)) {
+          b.notPrinted++;
           continue;
         }
         record(b, doc.corpus_path, 'pdf-text', bill ? e : { ...e, got: null, confidence: undefined });
@@ -182,6 +194,10 @@ function record(t: Tally, doc: string, format: string, e: Expectation): void {
   const row = t.counts.get(e.field) ?? { 'right-high': 0, 'right-low': 0, honest: 0, missing: 0, 'wrong-high': 0 };
   row[v]++;
   t.counts.set(e.field, row);
+  const family = doc.split('/').slice(0, 2).join('/');
+  const fam = t.families.get(family) ?? { 'right-high': 0, 'right-low': 0, honest: 0, missing: 0, 'wrong-high': 0 };
+  fam[v]++;
+  t.families.set(family, fam);
   if (v === 'wrong-high') t.failures.push(`${doc} (${format}): ${e.path} expected ${show(e.want)}, got ${show(e.got)} with confidence ${e.confidence ?? 'none (counts as 1)'}`);
 }
 
@@ -336,7 +352,22 @@ function listPdfs(dir: string): string[] {
 function render(title: string, t: Tally): string {
   const rows = [...t.counts.entries()].map(([field, c]) => `| ${field} | ${c['right-high']} | ${c['right-low']} | ${c.honest} | ${c.missing} | ${c['wrong-high']} |`);
   const sum = (k: Verdict) => [...t.counts.values()].reduce((s, c) => s + c[k], 0);
+  const pct = (c: Record<Verdict, number>, k: Verdict) => {
+    const n = c['right-high'] + c['right-low'] + c.honest + c.missing + c['wrong-high'];
+    return n === 0 ? '-' : `${c[k]} (${((100 * c[k]) / n).toFixed(1)} %)`;
+  };
+  const all: Record<Verdict, number> = { 'right-high': sum('right-high'), 'right-low': sum('right-low'), honest: sum('honest'), missing: sum('missing'), 'wrong-high': sum('wrong-high') };
+  const familyRows = [...t.families.entries(), ['**all**', all] as const].map(
+    ([f, c]) => `| ${f} | ${pct(c, 'right-high')} | ${pct(c, 'right-low')} | ${pct(c, 'honest')} | ${pct(c, 'wrong-high')} | ${pct(c, 'missing')} |`,
+  );
   return [
+    `${title}: per family`,
+    '',
+    '| family | right and confident | right but doubtful | wrong but doubtful | CONFIDENTLY WRONG (must be 0) | not read |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...familyRows,
+    ...(t.notPrinted ? ['', `${t.notPrinted} truth values are not printed on the page (checked in its text layer) and are not scored.`] : []),
+    '',
     `${title}: ${t.documents} documents, ${t.bills} bills, ${t.clean} of them read with no reading exception at the default threshold (the rest go to needs_review)`,
     '',
     '| field | right (≥ 0.8) | right (< 0.8) | wrong, < 0.8 (honest) | missing | WRONG, ≥ 0.8 (failure) |',
@@ -347,4 +378,74 @@ function render(title: string, t: Tally): string {
     ...(t.failures.length ? [`High-confidence wrong values (${t.failures.length}):`, ...t.failures.map((f) => `  - FAIL ${f}`), ''] : []),
     ...(t.notes.length ? [`Notes (${t.notes.length}):`, ...t.notes.map((n) => `  - ${n}`)] : []),
   ].join('\n');
+}
+
+// ------------------------------------------------------------------ what the page prints
+
+interface PageText {
+  readonly compact: string;
+  readonly numbers: ReadonlySet<string>;
+  readonly dates: ReadonlySet<string>;
+  readonly words: ReadonlySet<string>;
+  readonly folded: string;
+}
+
+/**
+ * The page's text as the scorer needs it: the issue's measure scores a text-layer reader only
+ * on fields visibly printed on the page (the embedded XML may say more than the page does).
+ */
+async function pageText(bytes: Uint8Array): Promise<PageText | null> {
+  const opened = await pdfLayout(bytes);
+  if (!opened.ok) return null;
+  const cells = opened.layout.cells.map((c) => c.text);
+  const text = cells.join('\n');
+  const numbers = new Set<string>();
+  for (const m of text.matchAll(/\d[\d.,'’\u00a0\u202f]*\d|\d/g)) {
+    for (const conv of [',', '.'] as const) {
+      const n = normaliseNumber(m[0], conv);
+      const d = n ? Decimal.tryParse(n.value) : null;
+      if (d) numbers.add(d.abs().toString());
+    }
+  }
+  const dates = new Set<string>();
+  for (const cell of cells) {
+    for (let i = 0; i < cell.length; i++) {
+      if (i > 0 && /[\p{L}\d]/u.test(cell[i - 1]!)) continue;
+      for (const order of ['dmy', 'mdy'] as const) {
+        const d = parseDateAt(cell.slice(i), order);
+        if (d) dates.add(d.iso);
+      }
+    }
+  }
+  return {
+    compact: text.replace(/[\s.\-]/g, '').toUpperCase(),
+    numbers,
+    dates,
+    words: new Set(normalizeName(text).split(' ')),
+    folded: text.replace(/\s+/g, ' ').toLowerCase(),
+  };
+}
+
+const CURRENCY_SIGNS: Readonly<Record<string, RegExp>> = { EUR: /€|\beuro/i, USD: /\$/, GBP: /£/, INR: /₹|\bRs\b/, JPY: /¥/ };
+
+function printed(page: PageText | null, e: Expectation): boolean {
+  if (!page) return true;
+  const w = String(e.want);
+  switch (e.kind) {
+    case 'amount': {
+      const d = Decimal.tryParse(w);
+      return d === null || page.numbers.has(d.abs().toString());
+    }
+    case 'date':
+      return page.dates.has(w);
+    case 'name':
+      return normalizeName(w).split(' ').every((x) => x === '' || page.words.has(x));
+    case 'description':
+      return page.folded.includes(w.replace(/\s+/g, ' ').trim().toLowerCase().slice(0, 30));
+    case 'text':
+      if (e.field === 'currency') return page.compact.includes(w.toUpperCase()) || (CURRENCY_SIGNS[w]?.test(page.folded) ?? false);
+      return true; // document_type: the title says it
+    default:
+      return page.compact.includes(w.replace(/[\s.\-]/g, '').toUpperCase());
+  }
 }
