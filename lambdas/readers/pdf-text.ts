@@ -190,8 +190,11 @@ export function readLayout(layout: PdfLayout): LayoutRead {
     conf[field] = Math.round(Math.max(0, Math.min(1, value)) * 100) / 100;
   };
 
-  // Header identifiers and dates
-  const invoiceNumber = resolve(c.invoiceNumber, (v) => v.toUpperCase());
+  // Header identifiers and dates. A bare `Nummer:` under a party heading (`Verkäufer`, `Käufer`) is
+  // that party's number, not the invoice's: weak number labels inside party blocks are dropped.
+  const headingBands = bandsOf(ctx, c.headings);
+  const numbers = c.invoiceNumber.filter((f) => f.conf > BASE.weak.inline || partyOf(ctx, f.at, headingBands, false) === null);
+  const invoiceNumber = resolve(numbers, (v) => v.toUpperCase());
   const issue = resolve(c.issueDate, (v) => v);
   const due = resolve(c.dueDate, (v) => v);
   const po = resolve(c.po, (v) => v.toUpperCase());
@@ -241,7 +244,7 @@ export function readLayout(layout: PdfLayout): LayoutRead {
     allowance_total: null,
     charge_total: null,
   }));
-  const linesConf = linesConfidence(table, totals);
+  const linesConf = linesConfidence(table, totals, c.amounts.get('net_total') ?? []);
   for (const [i, l] of (table?.lines ?? []).entries()) {
     const base = l.consistent ? linesConf : Math.min(linesConf, 0.5);
     put(`lines[${i}].net_amount`, base);
@@ -253,7 +256,7 @@ export function readLayout(layout: PdfLayout): LayoutRead {
   }
 
   // The VAT breakdown where printed, kept only when it adds up to totals read with confidence.
-  const breakdown = totals.tax && totals.tax.conf >= DEFAULT_THRESHOLD ? breakdownOf(taxRowsOf(layout, convention, table?.rows ?? new Set()), totals.net ? dec(totals.net.value) : null, dec(totals.tax.value)) : null;
+  const breakdown = totals.tax && totals.tax.conf >= DEFAULT_THRESHOLD && (!totals.net || totals.net.conf >= DEFAULT_THRESHOLD) ? breakdownOf(taxRowsOf(layout, convention, table?.rows ?? new Set()), totals.net ? dec(totals.net.value) : null, dec(totals.tax.value)) : null;
   const taxBreakdown = breakdown?.map((r) => ({ category: null, rate: r.rate, taxable_amount: r.taxable.toFixed(), tax_amount: r.tax.toFixed() })) ?? null;
   (breakdown ?? []).forEach((_, i) => {
     const rowConf = Math.min(totals.tax!.conf, totals.net?.conf ?? 0.7, 0.9);
@@ -347,6 +350,11 @@ function collect(ctx: Context): Candidates {
       }
       const longest = matches[0]!.labelLength;
       const top = matches.filter((m) => m.labelLength === longest);
+      // `Lieferant GmbH`, `Kunde & Partner AG`: a company name that starts with a party word.
+      if (!inTable && top.every((m) => PARTY_LABELS.has(m.field) && !m.colon) && legalName(seg.text)) {
+        collectName(ctx, seg, c);
+        continue;
+      }
       if (top.some((m) => m.field === 'ignore')) continue;
       for (const m of top) {
         if (inTable && m.field !== 'title_invoice' && m.field !== 'title_credit_note') continue;
@@ -356,6 +364,8 @@ function collect(ctx: Context): Candidates {
   }
   return c;
 }
+
+const PARTY_LABELS = new Set<LabelField>(['supplier', 'payee', 'buyer']);
 
 function collectLabel(ctx: Context, seg: Seg, m: LabelMatch, c: Candidates): void {
   const s = m.strength;
@@ -611,6 +621,7 @@ function resolve<T>(found: readonly Found<T>[], key: (v: T) => string): Resolved
 
 const LEGAL_FORM =
   "(?:GmbH\\s*&\\s*Co\\.?(?:\\s*KG)?|GmbH|gGmbH|AG|KGaA|KG|OHG|UG(?:\\s*\\(haftungsbeschr[aä]nkt\\))?|e\\.\\s?K\\.|Ltd\\.?|Limited|Inc\\.?|Incorporated|LLC|L\\.L\\.C\\.|LLP|PLC|plc|Corp\\.?|Corporation|B\\.\\s?V\\.?|BV|N\\.\\s?V\\.?|NV|SASU|SAS|SARL|S\\.A\\.R\\.L\\.|Sarl|EURL|S\\.A\\.|SA|S\\.L\\.|SL|SLU|S\\.r\\.l\\.|SRL|Srl|S\\.p\\.A\\.|SpA|Pvt\\.?\\s*Ltd\\.?|Private\\s+Limited|Pty\\.?\\s*Ltd\\.?|Oy|AB|A/S|ApS|sp\\.\\s*z\\s*o\\.\\s*o\\.|s\\.r\\.o\\.)";
+const LEGAL_END = new RegExp(`\\s${LEGAL_FORM}$`, 'u');
 const LEGAL_NAME = new RegExp(`^((?:[\\p{Lu}\\d][\\p{L}\\d&'’.+\\-]*\\s+){0,6}?(?:[\\p{L}\\d&'’.+\\-]+\\s+)?${LEGAL_FORM})(?=$|[\\s,;:]|\\s+au capital)`, 'u');
 
 /** A company name ending in a legal form (`Hetzner Online GmbH`, `Coolblue B.V.`, `Free SAS au capital de …`). */
@@ -634,7 +645,9 @@ function nameOf(text: string): string | null {
   const t = text.replace(/[,;:]+$/, '').replace(/\s+/g, ' ').trim();
   if (/:\s*$/.test(text) || t.length < 2 || t.length > 80 || !/\p{L}{2}/u.test(t)) return null;
   if ((t.match(/\d/g) ?? []).length > t.length / 3) return null;
-  if (/@|https?:|www\./i.test(t) || labelsOf(t).length > 0 || t.split(' ').length > 8) return null;
+  if (/@|https?:|www\./i.test(t) || t.split(' ').length > 8) return null;
+  // `Lieferant GmbH` starts with a label word but is a company name: no colon, a legal form at the end.
+  if (labelsOf(t).some((m) => m.colon || !LEGAL_END.test(t))) return null;
   return t;
 }
 
@@ -873,14 +886,18 @@ function mergeGroups(groups: Resolved<ParsedAmount>[]): Resolved<ParsedAmount>[]
 }
 
 /** How far the line table can be trusted: its lines add up to the net total (or the gross total for gross lines). */
-function linesConfidence(table: LineTable | null, totals: Totals): number {
+function linesConfidence(table: LineTable | null, totals: Totals, netsRead: readonly Found<ParsedAmount>[]): number {
   if (!table || table.lines.length === 0) return 0;
   if (table.incomplete > 0) return 0.5;
   const sum = table.lines.reduce((s, l) => s.add(dec(l.netAmount)), Decimal.ZERO);
   const target = table.gross ? totals.total : totals.net;
   if (table.gross) return 0.5; // gross line amounts are not the net amounts the bill needs
-  if (!target || !near(sum, dec(target.value))) return 0.5;
-  return target.conf >= DEFAULT_THRESHOLD ? 0.9 : 0.7;
+  if (target && near(sum, dec(target.value))) return target.conf >= DEFAULT_THRESHOLD ? 0.9 : 0.7;
+  // The sum of the lines printed as such (`Positionssumme`, `Line total`) before document
+  // allowances and charges: the lines add up to what the page says they add up to.
+  const printedSum = netsRead.some((f) => f.at.cell.index !== undefined && near(sum, dec(f.value.value)) && f.how !== 'column');
+  if (printedSum && totals.confirmed) return 0.85;
+  return 0.5;
 }
 
 // ---- currency

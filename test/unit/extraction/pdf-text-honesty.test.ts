@@ -114,3 +114,22 @@ describe('pdf-text: a second, different labelled value', () => {
     expect(conf(bill, 'invoice_number')).toBeGreaterThanOrEqual(0.8);
   });
 });
+
+describe('pdf-text: values that belong to something else', () => {
+  it('a party number under a seller or buyer heading is not a second invoice number', async () => {
+    const bill = await read(invoice([
+      [160, [[50, 'Verkäufer']]],
+      [174, [[50, 'Nummer:'], [150, '549910']]],
+      [188, [[50, 'Name:'], [150, 'Lieferant GmbH']]],
+    ]));
+    expect(bill.invoice_number).toBe('471102');
+    expect(conf(bill, 'invoice_number')).toBeGreaterThanOrEqual(0.8);
+    // `Lieferant GmbH` starts with a label word but is the seller's name.
+    expect(bill.supplier?.name).toBe('Lieferant GmbH');
+  });
+
+  it('a bracketed product code before the line name is the item code, not part of the description', async () => {
+    const bill = await read(invoice([], { 'Trennblätter A4': '[TB100A4] Trennblätter A4' }));
+    expect(bill.lines?.[0]).toMatchObject({ item_code: 'TB100A4', description: 'Trennblätter A4' });
+  });
+});
