@@ -16,6 +16,7 @@ import { readInvoiceXml } from './einvoice.ts';
 import { readEmail } from './email.ts';
 import { inspectFacturx } from './facturx.ts';
 import { normalizeSign } from './normalize.ts';
+import { readOffice } from './office.ts';
 import { needsOcr, readPdfText } from './pdf-text.ts';
 import type { ReadInput, ReadResult } from './types.ts';
 import { readX12 } from './x12.ts';
@@ -53,6 +54,9 @@ async function dispatch(input: ReadInput): Promise<ReadResult[]> {
       return readZip(input, readDocument);
     case 'csv':
       return readCsvBill(input);
+    case 'docx':
+    case 'xlsx':
+      return readOffice(input, detected.kind);
     case 'image':
       return [needsOcr(input, 'image', detected.description)];
     case 'unknown':
