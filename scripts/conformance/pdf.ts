@@ -33,6 +33,8 @@ import { readDocument } from '../../lambdas/readers/index.ts';
 import { normalizeSign } from '../../lambdas/readers/normalize.ts';
 import { readPdfText } from '../../lambdas/readers/pdf-text.ts';
 import { validateBill } from '../../lambdas/core/validate.ts';
+import { TesseractOcr } from '../../lambdas/adapters/local/tesseract-ocr.ts';
+import { useOcrEngine } from '../../lambdas/readers/ocr.ts';
 import { pdfLayout } from '../../lambdas/readers/pdf-layout.ts';
 import { normaliseNumber, parseDateAt } from '../../lambdas/readers/pdf-text/values.ts';
 
@@ -175,14 +177,40 @@ export async function pdfConformance(sharedDir: string): Promise<{ table: string
     }
   }
 
+  // C. The PNG renderings of the same invoices, read by local OCR (tesseract.js) and the layout reader.
+  const c = newTally();
+  const pngs = listFiles(root, /\.png$/i).filter((p) => existsSync(p.replace(/\.png$/i, '.json')));
+  const ocr = new TesseractOcr();
+  useOcrEngine(ocr);
+  const ocrStarted = performance.now();
+  try {
+    for (const png of pngs) {
+      const rel = relative(corpus, png).split('\\').join('/');
+      const expected = (JSON.parse(readFileSync(png.replace(/\.png$/i, '.json'), 'utf8')) as Json[])[0] ?? {};
+      const [r] = await readDocument({ bytes: readFileSync(png), filename: basename(png) });
+      c.documents++;
+      c.bills++;
+      const bill = r?.bill ?? null;
+      if (bill && cleanRead(bill)) c.clean++;
+      if (!bill) c.notes.push(`${rel}: no bill (${r?.exceptions.map((e) => e.message).join('; ')})`);
+      for (const e of invoice2dataExpectations(rel.replace(/\.png$/i, '.pdf'), expected, bill)) record(c, rel, r?.format ?? '?', bill ? e : { ...e, got: null, confidence: undefined });
+    }
+  } finally {
+    useOcrEngine(null);
+    await ocr.stop();
+  }
+  if (pngs.length > 0) c.notes.push(`OCR time: ${Math.round((performance.now() - ocrStarted) / 1000)} s for ${pngs.length} pages, engine start included`);
+
   const corrections = Object.entries(TRUTH_CORRECTIONS).flatMap(([doc, fields]) => Object.entries(fields).map(([f, c]) => `${doc}: ${f} = ${JSON.stringify(c.value)} — ${c.why}`));
   const table = [
     render('A. PDF invoices (corpus/pdf-invoices, invoice2data expected JSON), read by readDocument', a),
     corrections.length ? `\nTruth corrections (${corrections.length}):\n${corrections.map((c) => `  - ${c}`).join('\n')}` : '',
     '',
     render('B. Factur-X PDFs read by their text layer only (pdf-text), truth = the embedded XML', b),
+    '',
+    render('C. PNG renderings in corpus/pdf-invoices read by local OCR (tesseract.js, eng) and the layout reader', c),
   ].join('\n');
-  return { table, failures: a.failures.length + b.failures.length };
+  return { table, failures: a.failures.length + b.failures.length + c.failures.length };
 }
 
 function cleanRead(bill: CanonicalBill): boolean {
@@ -448,4 +476,14 @@ function printed(page: PageText | null, e: Expectation): boolean {
     default:
       return page.compact.includes(w.replace(/[\s.\-]/g, '').toUpperCase());
   }
+}
+
+function listFiles(dir: string, pattern: RegExp): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) return listFiles(p, pattern);
+      return pattern.test(name) ? [p] : [];
+    });
 }
