@@ -40,11 +40,11 @@ import { normaliseNumber, parseDateAt } from '../../lambdas/readers/pdf-text/val
 
 const THRESHOLD = 0.8;
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 type Kind = 'amount' | 'date' | 'text' | 'number' | 'po' | 'name' | 'id' | 'description';
-type Verdict = 'right-high' | 'right-low' | 'honest' | 'missing' | 'wrong-high';
+export type Verdict = 'right-high' | 'right-low' | 'honest' | 'missing' | 'wrong-high';
 
-interface Expectation {
+export interface Expectation {
   readonly field: string;
   readonly path: string;
   readonly kind: Kind;
@@ -229,7 +229,7 @@ function record(t: Tally, doc: string, format: string, e: Expectation): void {
   if (v === 'wrong-high') t.failures.push(`${doc} (${format}): ${e.path} expected ${show(e.want)}, got ${show(e.got)} with confidence ${e.confidence ?? 'none (counts as 1)'}`);
 }
 
-function verdict(e: Expectation): Verdict {
+export function verdict(e: Expectation): Verdict {
   if (e.got === null || e.got === undefined || e.got === '') return 'missing';
   const conf = e.confidence ?? 1;
   if (equal(e.kind, e.want, e.got)) return conf >= THRESHOLD ? 'right-high' : 'right-low';
@@ -276,7 +276,7 @@ function header(field: string, path: string, kind: Kind, want: unknown, bill: Ca
   return { field, path, kind, want, got: bill ? got(bill) : null, confidence: conf(bill, path) };
 }
 
-function invoice2dataExpectations(doc: string, x: Json, bill: CanonicalBill | null): Expectation[] {
+export function invoice2dataExpectations(doc: string, x: Json, bill: CanonicalBill | null): Expectation[] {
   const fix = TRUTH_CORRECTIONS[doc] ?? {};
   const seller = fix['seller_name']?.value ?? x['partner_name'] ?? x['issuer'];
   const out: (Expectation | null)[] = [
@@ -297,7 +297,7 @@ function invoice2dataExpectations(doc: string, x: Json, bill: CanonicalBill | nu
   return out.filter((e): e is Expectation => e !== null);
 }
 
-function truthExpectations(t: Json, bill: CanonicalBill | null): Expectation[] {
+export function truthExpectations(t: Json, bill: CanonicalBill | null): Expectation[] {
   const out: (Expectation | null)[] = [
     header('document_type', 'document_type', 'text', t['document_type'], bill, (b) => b.document_type ?? 'invoice'),
     header('invoice_number', 'invoice_number', 'number', t['invoice_number'], bill, (b) => b.invoice_number),
