@@ -51,7 +51,8 @@ const USAGE = `bm — bill matcher
                                                           a deployed stack's monthly figures (sends nothing)
   bm help                                                 this text
 
-FILE: .bill.json, .xml (UBL, CII, XRechnung), .pdf (Factur-X), .edi/.x12 (X12 810), .csv, .eml
+FILE: .bill.json, .xml (UBL, CII, XRechnung), .pdf (Factur-X or text layer), .edi/.x12 (X12 810), .csv, .eml,
+      .docx, .xlsx, .png/.jpg (a scan or photo, read by local OCR)
 `;
 
 export async function main(argv: string[], io: Io): Promise<number> {

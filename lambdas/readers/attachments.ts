@@ -15,7 +15,7 @@ import type { ReadInput, ReadResult } from './types.ts';
 /** Reads one file (the real one is `readDocument`); must return at least one result. */
 export type ReadAttachment = (input: ReadInput) => Promise<ReadResult[]>;
 
-export type BillFileKind = 'pdf' | 'xml' | 'x12' | 'csv' | 'json' | 'zip' | 'message' | 'image';
+export type BillFileKind = 'pdf' | 'xml' | 'x12' | 'csv' | 'json' | 'zip' | 'message' | 'image' | 'docx' | 'xlsx';
 
 /**
  * A photo or scan attached on its own (not an inline picture of the HTML body) and at least this
@@ -111,6 +111,8 @@ function byContent(detected: DetectedFormat['kind'], bytes: Uint8Array, ext: str
     case 'x12':
     case 'csv':
     case 'json':
+    case 'docx':
+    case 'xlsx':
       return detected;
     case 'xml':
       return !isHtml(bytes, ext, type) && (declaresXml(bytes) || ext === 'xml' || XML_TYPES.has(type)) ? 'xml' : null;

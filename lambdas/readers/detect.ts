@@ -6,10 +6,11 @@
 import { looksLikeJson } from './bill-json.ts';
 import { looksLikeCsvBill } from './csv-bill.ts';
 import { looksLikePdf } from './facturx.ts';
+import { officeKind } from './office.ts';
 import { looksLikeX12 } from './x12.ts';
 
 export type DetectedFormat =
-  | { readonly kind: 'json' | 'pdf' | 'xml' | 'x12' | 'email' | 'zip' | 'csv' }
+  | { readonly kind: 'json' | 'pdf' | 'xml' | 'x12' | 'email' | 'zip' | 'csv' | 'docx' | 'xlsx' }
   | { readonly kind: 'image'; readonly mediaType: ImageMediaType; readonly description: string }
   | { readonly kind: 'unknown'; readonly description: string };
 
@@ -22,7 +23,7 @@ export function detectFormat(bytes: Uint8Array): DetectedFormat {
   if (startsWithAscii(bytes, '%PDF-')) return { kind: 'pdf' };
   const image = imageType(bytes);
   if (image) return { kind: 'image', mediaType: image, description: describe(bytes) };
-  if (isZip(bytes)) return { kind: 'zip' };
+  if (isZip(bytes)) return { kind: officeKind(bytes) ?? 'zip' };
   if (looksLikeXml(bytes)) return { kind: 'xml' };
   // PDF readers accept up to 1 KB of junk before the header; so does this product.
   if (looksLikePdf(bytes)) return { kind: 'pdf' };

@@ -16,6 +16,8 @@ import { readInvoiceXml } from './einvoice.ts';
 import { readEmail } from './email.ts';
 import { inspectFacturx } from './facturx.ts';
 import { normalizeSign } from './normalize.ts';
+import { readImageByOcr } from './ocr.ts';
+import { readOffice } from './office.ts';
 import { needsOcr, readPdfText } from './pdf-text.ts';
 import type { ReadInput, ReadResult } from './types.ts';
 import { readX12 } from './x12.ts';
@@ -53,8 +55,12 @@ async function dispatch(input: ReadInput): Promise<ReadResult[]> {
       return readZip(input, readDocument);
     case 'csv':
       return readCsvBill(input);
+    case 'docx':
+    case 'xlsx':
+      return readOffice(input, detected.kind);
     case 'image':
-      return [needsOcr(input, 'image', detected.description)];
+      // Read by local OCR where the process has an engine (the local stack, bm); else marked for Textract.
+      return (await readImageByOcr(input, detected.mediaType, detected.description)) ?? [needsOcr(input, 'image', detected.description)];
     case 'unknown':
       return [unreadable('unknown', input.filename, `not a bill format this product reads (detected: ${detected.description})`, input.bytes)];
   }

@@ -97,6 +97,8 @@ interface Found<T> {
   readonly conf: number;
   readonly at: Seg;
   readonly how: How;
+  /** An amount whose label names a rate (`USt. 19 %`, `Netto 7 %`): one row of a breakdown per rate. */
+  readonly rated?: boolean;
 }
 
 interface Resolved<T> {
@@ -131,6 +133,8 @@ interface Candidates {
   buyerTaxIds: Found<string>[];
   names: NameCandidate[];
   currencyLabels: string[];
+  /** Currencies stated by a currency label (`Währung: GBP`), in reading order. */
+  currencyStated: { code: string; seg: Seg }[];
   headings: Heading[];
   titles: { kind: 'invoice' | 'credit_note' | 'not_a_bill'; seg: Seg; weak: boolean }[];
   ibanLabels: Seg[];
@@ -186,8 +190,11 @@ export function readLayout(layout: PdfLayout): LayoutRead {
     conf[field] = Math.round(Math.max(0, Math.min(1, value)) * 100) / 100;
   };
 
-  // Header identifiers and dates
-  const invoiceNumber = resolve(c.invoiceNumber, (v) => v.toUpperCase());
+  // Header identifiers and dates. A bare `Nummer:` under a party heading (`Verkäufer`, `Käufer`) is
+  // that party's number, not the invoice's: weak number labels inside party blocks are dropped.
+  const headingBands = bandsOf(ctx, c.headings);
+  const numbers = c.invoiceNumber.filter((f) => f.conf > BASE.weak.inline || partyOf(ctx, f.at, headingBands, false) === null);
+  const invoiceNumber = resolve(numbers, (v) => v.toUpperCase());
   const issue = resolve(c.issueDate, (v) => v);
   const due = resolve(c.dueDate, (v) => v);
   const po = resolve(c.po, (v) => v.toUpperCase());
@@ -237,7 +244,7 @@ export function readLayout(layout: PdfLayout): LayoutRead {
     allowance_total: null,
     charge_total: null,
   }));
-  const linesConf = linesConfidence(table, totals);
+  const linesConf = linesConfidence(table, totals, c.amounts.get('net_total') ?? []);
   for (const [i, l] of (table?.lines ?? []).entries()) {
     const base = l.consistent ? linesConf : Math.min(linesConf, 0.5);
     put(`lines[${i}].net_amount`, base);
@@ -249,7 +256,7 @@ export function readLayout(layout: PdfLayout): LayoutRead {
   }
 
   // The VAT breakdown where printed, kept only when it adds up to totals read with confidence.
-  const breakdown = totals.tax && totals.tax.conf >= DEFAULT_THRESHOLD ? breakdownOf(taxRowsOf(layout, convention, table?.rows ?? new Set()), totals.net ? dec(totals.net.value) : null, dec(totals.tax.value)) : null;
+  const breakdown = totals.tax && totals.tax.conf >= DEFAULT_THRESHOLD && (!totals.net || totals.net.conf >= DEFAULT_THRESHOLD) ? breakdownOf(taxRowsOf(layout, convention, table?.rows ?? new Set()), totals.net ? dec(totals.net.value) : null, dec(totals.tax.value)) : null;
   const taxBreakdown = breakdown?.map((r) => ({ category: null, rate: r.rate, taxable_amount: r.taxable.toFixed(), tax_amount: r.tax.toFixed() })) ?? null;
   (breakdown ?? []).forEach((_, i) => {
     const rowConf = Math.min(totals.tax!.conf, totals.net?.conf ?? 0.7, 0.9);
@@ -326,6 +333,7 @@ function collect(ctx: Context): Candidates {
     buyerTaxIds: [],
     names: [],
     currencyLabels: [],
+    currencyStated: [],
     headings: [],
     titles: [],
     ibanLabels: [],
@@ -342,6 +350,11 @@ function collect(ctx: Context): Candidates {
       }
       const longest = matches[0]!.labelLength;
       const top = matches.filter((m) => m.labelLength === longest);
+      // `Lieferant GmbH`, `Kunde & Partner AG`: a company name that starts with a party word.
+      if (!inTable && top.every((m) => PARTY_LABELS.has(m.field) && !m.colon) && legalName(seg.text)) {
+        collectName(ctx, seg, c);
+        continue;
+      }
       if (top.some((m) => m.field === 'ignore')) continue;
       for (const m of top) {
         if (inTable && m.field !== 'title_invoice' && m.field !== 'title_credit_note') continue;
@@ -351,6 +364,8 @@ function collect(ctx: Context): Candidates {
   }
   return c;
 }
+
+const PARTY_LABELS = new Set<LabelField>(['supplier', 'payee', 'buyer']);
 
 function collectLabel(ctx: Context, seg: Seg, m: LabelMatch, c: Candidates): void {
   const s = m.strength;
@@ -417,8 +432,8 @@ function collectLabel(ctx: Context, seg: Seg, m: LabelMatch, c: Candidates): voi
       return;
     }
     case 'currency': {
-      const f = findValue(ctx, seg, m.rest, (t) => currencyCodesIn(t, isCurrencyCode)[0] ?? null, { below: true });
-      if (f) c.currencyLabels.push(f.value);
+      const f = findValue(ctx, seg, m.rest, statedCurrency, { below: true });
+      if (f) c.currencyStated.push({ code: f.value, seg: f.at });
       return;
     }
     case 'iban':
@@ -474,7 +489,7 @@ function collectAmount(ctx: Context, seg: Seg, m: LabelMatch, c: Candidates): vo
   let conf = BASE[m.strength][found.how];
   if (found.value.ambiguous) conf = Math.min(conf, 0.5);
   const list = c.amounts.get(field) ?? [];
-  list.push({ value: found.value, conf, at: found.at, how: found.how });
+  list.push({ value: found.value, conf, at: found.at, how: found.how, rated: /\d\s*%/.test(seg.text) });
   c.amounts.set(field, list);
   // A code in the label ("Total EUR", "Montant EUR TTC") speaks for the currency of the amount.
   for (const code of currencyCodesIn(m.rest + ' ' + seg.text, isCurrencyCode)) c.currencyLabels.push(code);
@@ -606,6 +621,7 @@ function resolve<T>(found: readonly Found<T>[], key: (v: T) => string): Resolved
 
 const LEGAL_FORM =
   "(?:GmbH\\s*&\\s*Co\\.?(?:\\s*KG)?|GmbH|gGmbH|AG|KGaA|KG|OHG|UG(?:\\s*\\(haftungsbeschr[aä]nkt\\))?|e\\.\\s?K\\.|Ltd\\.?|Limited|Inc\\.?|Incorporated|LLC|L\\.L\\.C\\.|LLP|PLC|plc|Corp\\.?|Corporation|B\\.\\s?V\\.?|BV|N\\.\\s?V\\.?|NV|SASU|SAS|SARL|S\\.A\\.R\\.L\\.|Sarl|EURL|S\\.A\\.|SA|S\\.L\\.|SL|SLU|S\\.r\\.l\\.|SRL|Srl|S\\.p\\.A\\.|SpA|Pvt\\.?\\s*Ltd\\.?|Private\\s+Limited|Pty\\.?\\s*Ltd\\.?|Oy|AB|A/S|ApS|sp\\.\\s*z\\s*o\\.\\s*o\\.|s\\.r\\.o\\.)";
+const LEGAL_END = new RegExp(`\\s${LEGAL_FORM}$`, 'u');
 const LEGAL_NAME = new RegExp(`^((?:[\\p{Lu}\\d][\\p{L}\\d&'’.+\\-]*\\s+){0,6}?(?:[\\p{L}\\d&'’.+\\-]+\\s+)?${LEGAL_FORM})(?=$|[\\s,;:]|\\s+au capital)`, 'u');
 
 /** A company name ending in a legal form (`Hetzner Online GmbH`, `Coolblue B.V.`, `Free SAS au capital de …`). */
@@ -629,7 +645,9 @@ function nameOf(text: string): string | null {
   const t = text.replace(/[,;:]+$/, '').replace(/\s+/g, ' ').trim();
   if (/:\s*$/.test(text) || t.length < 2 || t.length > 80 || !/\p{L}{2}/u.test(t)) return null;
   if ((t.match(/\d/g) ?? []).length > t.length / 3) return null;
-  if (/@|https?:|www\./i.test(t) || labelsOf(t).length > 0 || t.split(' ').length > 8) return null;
+  if (/@|https?:|www\./i.test(t) || t.split(' ').length > 8) return null;
+  // `Lieferant GmbH` starts with a label word but is a company name: no colon, a legal form at the end.
+  if (labelsOf(t).some((m) => m.colon || !LEGAL_END.test(t))) return null;
   return t;
 }
 
@@ -796,12 +814,14 @@ function resolveTotals(amounts: ReadonlyMap<AmountField, Found<ParsedAmount>[]>,
   const taxes = amountGroups(amounts.get('tax_total'));
   const prepaid = amountGroups(amounts.get('prepaid')).filter((g) => !dec(g.value.value).isZero());
   // "Amount due" is the total where nothing was paid in advance.
-  const payable = amountGroups(amounts.get('payable')).map((g) => ({ ...g, conf: prepaid.length === 0 ? g.conf - 0.1 : 0.3 }));
+  // An amount due that differs from the total (prepaid, open items carried over) is not a second total.
+  const payable = amountGroups(amounts.get('payable')).map((g) => ({ ...g, conf: prepaid.length === 0 ? g.conf - 0.1 : 0.3, found: g.found.map((f) => ({ ...f, rated: true })) }));
   const totals = mergeGroups([...amountGroups(amounts.get('total')), ...payable]);
   const lineSum = table && table.lines.length > 0 && table.incomplete === 0 ? table.lines.reduce((s, l) => s.add(dec(l.netAmount)), Decimal.ZERO) : null;
 
   const strongest = (gs: readonly Resolved<ParsedAmount>[]) => gs[0] ?? null;
-  const conflictIn = (gs: readonly Resolved<ParsedAmount>[], chosen: Resolved<ParsedAmount>) => gs.some((g) => g !== chosen && g.conf >= 0.55);
+  // Another value under the same kind of label contradicts the chosen one; amounts per rate (`USt. 7 %`) do not.
+  const conflictIn = (gs: readonly Resolved<ParsedAmount>[], chosen: Resolved<ParsedAmount>) => gs.some((g) => g !== chosen && g.conf >= 0.55 && !g.found.every((f) => f.rated));
 
   // 1. The best triple net + tax = total among the values read.
   let best: { n: Resolved<ParsedAmount>; t: Resolved<ParsedAmount>; g: Resolved<ParsedAmount>; score: number } | null = null;
@@ -811,15 +831,17 @@ function resolveTotals(amounts: ReadonlyMap<AmountField, Found<ParsedAmount>[]>,
     if (!best || score > best.score) best = { n, t, g, score };
   }
   if (best) {
-    const lift = (g: Resolved<ParsedAmount>, all: readonly Resolved<ParsedAmount>[]) => {
+    // Two different totals printed under total labels: which one is owed is not certain, even
+    // when one of them adds up (a subtotal before a discount may add up as well).
+    const lift = (g: Resolved<ParsedAmount>, all: readonly Resolved<ParsedAmount>[], cap: number) => {
       const c = Math.min(0.95, g.conf + 0.1);
-      return conflictIn(all, g) ? Math.min(c, 0.85) : c;
+      return conflictIn(all, g) ? Math.min(c, cap) : c;
     };
     // A line sum that contradicts the net total makes the lines doubtful, not the totals.
     return {
-      net: { value: best.n.value.value, conf: lift(best.n, nets) },
-      tax: { value: best.t.value.value, conf: lift(best.t, taxes) },
-      total: { value: best.g.value.value, conf: lift(best.g, totals) },
+      net: { value: best.n.value.value, conf: lift(best.n, nets, 0.85) },
+      tax: { value: best.t.value.value, conf: lift(best.t, taxes, 0.85) },
+      total: { value: best.g.value.value, conf: lift(best.g, totals, 0.6) },
       confirmed: true,
     };
   }
@@ -864,19 +886,53 @@ function mergeGroups(groups: Resolved<ParsedAmount>[]): Resolved<ParsedAmount>[]
 }
 
 /** How far the line table can be trusted: its lines add up to the net total (or the gross total for gross lines). */
-function linesConfidence(table: LineTable | null, totals: Totals): number {
+function linesConfidence(table: LineTable | null, totals: Totals, netsRead: readonly Found<ParsedAmount>[]): number {
   if (!table || table.lines.length === 0) return 0;
   if (table.incomplete > 0) return 0.5;
   const sum = table.lines.reduce((s, l) => s.add(dec(l.netAmount)), Decimal.ZERO);
   const target = table.gross ? totals.total : totals.net;
   if (table.gross) return 0.5; // gross line amounts are not the net amounts the bill needs
-  if (!target || !near(sum, dec(target.value))) return 0.5;
-  return target.conf >= DEFAULT_THRESHOLD ? 0.9 : 0.7;
+  if (target && near(sum, dec(target.value))) return target.conf >= DEFAULT_THRESHOLD ? 0.9 : 0.7;
+  // The sum of the lines printed as such (`Positionssumme`, `Line total`) before document
+  // allowances and charges: the lines add up to what the page says they add up to.
+  const printedSum = netsRead.some((f) => f.at.cell.index !== undefined && near(sum, dec(f.value.value)) && f.how !== 'column');
+  if (printedSum && totals.confirmed) return 0.85;
+  return 0.5;
 }
 
 // ---- currency
 
+/** A currency value next to a currency label: an ISO code (`GBP`), or a word naming one for certain (`Euro`). */
+function statedCurrency(text: string): string | null {
+  const t = text.replace(/^[\s:=]+/, '').trim();
+  if (t.length > 40) return null;
+  const codes = [...new Set(currencyCodesIn(/^[A-Za-z]{3}\.?$/.test(t) ? t.slice(0, 3).toUpperCase() : t, isCurrencyCode))];
+  if (codes.length === 1) return codes[0]!;
+  if (codes.length > 1) return null;
+  const words = [...new Set(currencyMarks(t).certain)];
+  return words.length === 1 ? words[0]! : null;
+}
+
+/**
+ * The currency. Stated by label (`Rechnungswährung : GBP`, `All amounts in USD`), it wins over
+ * symbols and codes printed elsewhere (a tax amount in the VAT accounting currency, BT-111, a
+ * bank's currency, a conversion note): confident, unless a second label states another
+ * currency, or the total itself is marked with another one. Without a label, the codes and
+ * symbols on the page decide, and any disagreement between them leaves it doubtful.
+ */
 function resolveCurrency(ctx: Context, c: Candidates): { code: string | null; conf: number } {
+  const stated = [...new Set(c.currencyStated.map((s) => s.code))];
+  if (stated.length > 1) return { code: stated[0]!, conf: 0.5 };
+  if (stated.length === 1) {
+    const code = stated[0]!;
+    const totalMarks = ['total', 'payable'].flatMap((f) => c.amounts.get(f as AmountField) ?? []).flatMap((f) => [...f.value.marks.certain, ...f.value.codes]);
+    const against = totalMarks.some((m) => m !== code);
+    return { code, conf: against ? 0.6 : 0.95 };
+  }
+  return resolveCurrencyByMarks(ctx, c);
+}
+
+function resolveCurrencyByMarks(ctx: Context, c: Candidates): { code: string | null; conf: number } {
   const certain = new Map<string, number>();
   const add = (code: string, weight = 1) => certain.set(code, (certain.get(code) ?? 0) + weight);
   for (const code of c.currencyLabels) add(code, 2);

@@ -33,14 +33,18 @@ import { readDocument } from '../../lambdas/readers/index.ts';
 import { normalizeSign } from '../../lambdas/readers/normalize.ts';
 import { readPdfText } from '../../lambdas/readers/pdf-text.ts';
 import { validateBill } from '../../lambdas/core/validate.ts';
+import { TesseractOcr } from '../../lambdas/adapters/local/tesseract-ocr.ts';
+import { useOcrEngine } from '../../lambdas/readers/ocr.ts';
+import { pdfLayout } from '../../lambdas/readers/pdf-layout.ts';
+import { normaliseNumber, parseDateAt } from '../../lambdas/readers/pdf-text/values.ts';
 
 const THRESHOLD = 0.8;
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 type Kind = 'amount' | 'date' | 'text' | 'number' | 'po' | 'name' | 'id' | 'description';
-type Verdict = 'right-high' | 'right-low' | 'honest' | 'missing' | 'wrong-high';
+export type Verdict = 'right-high' | 'right-low' | 'honest' | 'missing' | 'wrong-high';
 
-interface Expectation {
+export interface Expectation {
   readonly field: string;
   readonly path: string;
   readonly kind: Kind;
@@ -96,6 +100,10 @@ export const TEXT_DIFFERS_FROM_XML: Readonly<Record<string, Readonly<Record<stri
 
 interface Tally {
   readonly counts: Map<string, Record<Verdict, number>>;
+  /** Per family (the corpus folder two levels down): the same five counts over all fields. */
+  readonly families: Map<string, Record<Verdict, number>>;
+  /** Truth fields not printed on the page (B only): not scored. */
+  notPrinted: number;
   readonly failures: string[];
   readonly notes: string[];
   documents: number;
@@ -105,7 +113,7 @@ interface Tally {
 }
 
 function newTally(): Tally {
-  return { counts: new Map(), failures: [], notes: [], documents: 0, bills: 0, clean: 0 };
+  return { counts: new Map(), families: new Map(), notPrinted: 0, failures: [], notes: [], documents: 0, bills: 0, clean: 0 };
 }
 
 export async function pdfConformance(sharedDir: string): Promise<{ table: string; failures: number }> {
@@ -146,7 +154,9 @@ export async function pdfConformance(sharedDir: string): Promise<{ table: string
     const index = JSON.parse(readFileSync(indexPath, 'utf8')) as { documents: { corpus_path: string; truth_path: string }[] };
     for (const doc of index.documents.filter((d) => /\.pdf$/i.test(d.corpus_path))) {
       const truth = JSON.parse(readFileSync(join(corpus, doc.truth_path), 'utf8')) as Json;
-      const [r] = await readPdfText({ bytes: readFileSync(join(corpus, doc.corpus_path)), filename: basename(doc.corpus_path) });
+      const bytes = readFileSync(join(corpus, doc.corpus_path));
+      const [r] = await readPdfText({ bytes, filename: basename(doc.corpus_path) });
+      const page = await pageText(bytes);
       b.documents++;
       b.bills++;
       const bill = r?.bill ? normalizeSign(r.bill) : null;
@@ -158,10 +168,38 @@ export async function pdfConformance(sharedDir: string): Promise<{ table: string
           b.notes.push(`${doc.corpus_path}: ${e.field} not scored (${differs})`);
           continue;
         }
+        if (!printed(page, e)) {
+          b.notPrinted++;
+          continue;
+        }
         record(b, doc.corpus_path, 'pdf-text', bill ? e : { ...e, got: null, confidence: undefined });
       }
     }
   }
+
+  // C. The PNG renderings of the same invoices, read by local OCR (tesseract.js) and the layout reader.
+  const c = newTally();
+  const pngs = listFiles(root, /\.png$/i).filter((p) => existsSync(p.replace(/\.png$/i, '.json')));
+  const ocr = new TesseractOcr();
+  useOcrEngine(ocr);
+  const ocrStarted = performance.now();
+  try {
+    for (const png of pngs) {
+      const rel = relative(corpus, png).split('\\').join('/');
+      const expected = (JSON.parse(readFileSync(png.replace(/\.png$/i, '.json'), 'utf8')) as Json[])[0] ?? {};
+      const [r] = await readDocument({ bytes: readFileSync(png), filename: basename(png) });
+      c.documents++;
+      c.bills++;
+      const bill = r?.bill ?? null;
+      if (bill && cleanRead(bill)) c.clean++;
+      if (!bill) c.notes.push(`${rel}: no bill (${r?.exceptions.map((e) => e.message).join('; ')})`);
+      for (const e of invoice2dataExpectations(rel.replace(/\.png$/i, '.pdf'), expected, bill)) record(c, rel, r?.format ?? '?', bill ? e : { ...e, got: null, confidence: undefined });
+    }
+  } finally {
+    useOcrEngine(null);
+    await ocr.stop();
+  }
+  if (pngs.length > 0) c.notes.push(`OCR time: ${Math.round((performance.now() - ocrStarted) / 1000)} s for ${pngs.length} pages, engine start included`);
 
   const corrections = Object.entries(TRUTH_CORRECTIONS).flatMap(([doc, fields]) => Object.entries(fields).map(([f, c]) => `${doc}: ${f} = ${JSON.stringify(c.value)} — ${c.why}`));
   const table = [
@@ -169,8 +207,10 @@ export async function pdfConformance(sharedDir: string): Promise<{ table: string
     corrections.length ? `\nTruth corrections (${corrections.length}):\n${corrections.map((c) => `  - ${c}`).join('\n')}` : '',
     '',
     render('B. Factur-X PDFs read by their text layer only (pdf-text), truth = the embedded XML', b),
+    '',
+    render('C. PNG renderings in corpus/pdf-invoices read by local OCR (tesseract.js, eng) and the layout reader', c),
   ].join('\n');
-  return { table, failures: a.failures.length + b.failures.length };
+  return { table, failures: a.failures.length + b.failures.length + c.failures.length };
 }
 
 function cleanRead(bill: CanonicalBill): boolean {
@@ -182,10 +222,14 @@ function record(t: Tally, doc: string, format: string, e: Expectation): void {
   const row = t.counts.get(e.field) ?? { 'right-high': 0, 'right-low': 0, honest: 0, missing: 0, 'wrong-high': 0 };
   row[v]++;
   t.counts.set(e.field, row);
+  const family = doc.split('/').slice(0, 2).join('/');
+  const fam = t.families.get(family) ?? { 'right-high': 0, 'right-low': 0, honest: 0, missing: 0, 'wrong-high': 0 };
+  fam[v]++;
+  t.families.set(family, fam);
   if (v === 'wrong-high') t.failures.push(`${doc} (${format}): ${e.path} expected ${show(e.want)}, got ${show(e.got)} with confidence ${e.confidence ?? 'none (counts as 1)'}`);
 }
 
-function verdict(e: Expectation): Verdict {
+export function verdict(e: Expectation): Verdict {
   if (e.got === null || e.got === undefined || e.got === '') return 'missing';
   const conf = e.confidence ?? 1;
   if (equal(e.kind, e.want, e.got)) return conf >= THRESHOLD ? 'right-high' : 'right-low';
@@ -232,7 +276,7 @@ function header(field: string, path: string, kind: Kind, want: unknown, bill: Ca
   return { field, path, kind, want, got: bill ? got(bill) : null, confidence: conf(bill, path) };
 }
 
-function invoice2dataExpectations(doc: string, x: Json, bill: CanonicalBill | null): Expectation[] {
+export function invoice2dataExpectations(doc: string, x: Json, bill: CanonicalBill | null): Expectation[] {
   const fix = TRUTH_CORRECTIONS[doc] ?? {};
   const seller = fix['seller_name']?.value ?? x['partner_name'] ?? x['issuer'];
   const out: (Expectation | null)[] = [
@@ -253,7 +297,7 @@ function invoice2dataExpectations(doc: string, x: Json, bill: CanonicalBill | nu
   return out.filter((e): e is Expectation => e !== null);
 }
 
-function truthExpectations(t: Json, bill: CanonicalBill | null): Expectation[] {
+export function truthExpectations(t: Json, bill: CanonicalBill | null): Expectation[] {
   const out: (Expectation | null)[] = [
     header('document_type', 'document_type', 'text', t['document_type'], bill, (b) => b.document_type ?? 'invoice'),
     header('invoice_number', 'invoice_number', 'number', t['invoice_number'], bill, (b) => b.invoice_number),
@@ -336,7 +380,22 @@ function listPdfs(dir: string): string[] {
 function render(title: string, t: Tally): string {
   const rows = [...t.counts.entries()].map(([field, c]) => `| ${field} | ${c['right-high']} | ${c['right-low']} | ${c.honest} | ${c.missing} | ${c['wrong-high']} |`);
   const sum = (k: Verdict) => [...t.counts.values()].reduce((s, c) => s + c[k], 0);
+  const pct = (c: Record<Verdict, number>, k: Verdict) => {
+    const n = c['right-high'] + c['right-low'] + c.honest + c.missing + c['wrong-high'];
+    return n === 0 ? '-' : `${c[k]} (${((100 * c[k]) / n).toFixed(1)} %)`;
+  };
+  const all: Record<Verdict, number> = { 'right-high': sum('right-high'), 'right-low': sum('right-low'), honest: sum('honest'), missing: sum('missing'), 'wrong-high': sum('wrong-high') };
+  const familyRows = [...t.families.entries(), ['**all**', all] as const].map(
+    ([f, c]) => `| ${f} | ${pct(c, 'right-high')} | ${pct(c, 'right-low')} | ${pct(c, 'honest')} | ${pct(c, 'wrong-high')} | ${pct(c, 'missing')} |`,
+  );
   return [
+    `${title}: per family`,
+    '',
+    '| family | right and confident | right but doubtful | wrong but doubtful | CONFIDENTLY WRONG (must be 0) | not read |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...familyRows,
+    ...(t.notPrinted ? ['', `${t.notPrinted} truth values are not printed on the page (checked in its text layer) and are not scored.`] : []),
+    '',
     `${title}: ${t.documents} documents, ${t.bills} bills, ${t.clean} of them read with no reading exception at the default threshold (the rest go to needs_review)`,
     '',
     '| field | right (≥ 0.8) | right (< 0.8) | wrong, < 0.8 (honest) | missing | WRONG, ≥ 0.8 (failure) |',
@@ -347,4 +406,84 @@ function render(title: string, t: Tally): string {
     ...(t.failures.length ? [`High-confidence wrong values (${t.failures.length}):`, ...t.failures.map((f) => `  - FAIL ${f}`), ''] : []),
     ...(t.notes.length ? [`Notes (${t.notes.length}):`, ...t.notes.map((n) => `  - ${n}`)] : []),
   ].join('\n');
+}
+
+// ------------------------------------------------------------------ what the page prints
+
+interface PageText {
+  readonly compact: string;
+  readonly numbers: ReadonlySet<string>;
+  readonly dates: ReadonlySet<string>;
+  readonly words: ReadonlySet<string>;
+  readonly folded: string;
+}
+
+/**
+ * The page's text as the scorer needs it: the issue's measure scores a text-layer reader only
+ * on fields visibly printed on the page (the embedded XML may say more than the page does).
+ */
+async function pageText(bytes: Uint8Array): Promise<PageText | null> {
+  const opened = await pdfLayout(bytes);
+  if (!opened.ok) return null;
+  const cells = opened.layout.cells.map((c) => c.text);
+  const text = cells.join('\n');
+  const numbers = new Set<string>();
+  for (const m of text.matchAll(/\d[\d.,'’\u00a0\u202f]*\d|\d/g)) {
+    for (const conv of [',', '.'] as const) {
+      const n = normaliseNumber(m[0], conv);
+      const d = n ? Decimal.tryParse(n.value) : null;
+      if (d) numbers.add(d.abs().toString());
+    }
+  }
+  const dates = new Set<string>();
+  for (const cell of cells) {
+    for (let i = 0; i < cell.length; i++) {
+      if (i > 0 && /[\p{L}\d]/u.test(cell[i - 1]!)) continue;
+      for (const order of ['dmy', 'mdy'] as const) {
+        const d = parseDateAt(cell.slice(i), order);
+        if (d) dates.add(d.iso);
+      }
+    }
+  }
+  return {
+    compact: text.replace(/[\s.\-]/g, '').toUpperCase(),
+    numbers,
+    dates,
+    words: new Set(normalizeName(text).split(' ')),
+    folded: text.replace(/\s+/g, ' ').toLowerCase(),
+  };
+}
+
+const CURRENCY_SIGNS: Readonly<Record<string, RegExp>> = { EUR: /€|\beuro/i, USD: /\$/, GBP: /£/, INR: /₹|\bRs\b/, JPY: /¥/ };
+
+function printed(page: PageText | null, e: Expectation): boolean {
+  if (!page) return true;
+  const w = String(e.want);
+  switch (e.kind) {
+    case 'amount': {
+      const d = Decimal.tryParse(w);
+      return d === null || page.numbers.has(d.abs().toString());
+    }
+    case 'date':
+      return page.dates.has(w);
+    case 'name':
+      return normalizeName(w).split(' ').every((x) => x === '' || page.words.has(x));
+    case 'description':
+      return page.folded.includes(w.replace(/\s+/g, ' ').trim().toLowerCase().slice(0, 30));
+    case 'text':
+      if (e.field === 'currency') return page.compact.includes(w.toUpperCase()) || (CURRENCY_SIGNS[w]?.test(page.folded) ?? false);
+      return true; // document_type: the title says it
+    default:
+      return page.compact.includes(w.replace(/[\s.\-]/g, '').toUpperCase());
+  }
+}
+
+function listFiles(dir: string, pattern: RegExp): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) return listFiles(p, pattern);
+      return pattern.test(name) ? [p] : [];
+    });
 }

@@ -65,7 +65,7 @@ const DEFS: readonly LabelDef[] = [
   ...L('ignore', 'strong',
     'n[°º] de facture associee', 'facture associee', 'date de facture associee', 'related invoice', 'original invoice', 'referenced invoice',
     'ursprungsrechnung', 'bezugsrechnung', 'rechnungsadresse', 'rechnungsanschrift', 'rechnungsbetrag vom',
-    'invoice address', 'invoicee', 'invoice period', 'invoice summary', 'invoice currency',
+    'invoice address', 'invoicee', 'invoice period', 'invoice summary',
     'kundennummer', 'kunden-?nr\\.?', 'kundennr\\.?', 'customer (?:no|number|id)\\.?', 'account (?:no|number)\\.?', 'client (?:no|id)\\.?', "n[°º] de client", 'klantnummer', 'numero de cliente',
     'order id', 'ordernummer', 'order (?:no|number|#)\\.?', 'auftragsnummer', 'auftrags-?nr\\.?', 'lieferschein(?:nummer|-?nr\\.?)?', 'delivery note', 'bon de livraison', "n[°º] bon de livraison", "n[°º] bon de reception",
     'contract (?:no|number)\\.?', 'vertragsnummer', "n[°º] contrat", 'mandatsreferenz', 'glaubiger-id', 'booking id', 'steuernummer', 'steuer-?nr\\.?', 'tax number',
@@ -156,7 +156,14 @@ const DEFS: readonly LabelDef[] = [
     'klant', 'factuuradres', 'afleveradres', 'koper',
     'destinatario', 'acquirente', 'committente', 'cessionario'),
   ...L('party_name', 'strong', 'name', 'firma', 'firmenname', 'company(?: name)?', 'nom', 'raison sociale', 'naam', 'bedrijfsnaam', 'nombre', 'razon social', 'ragione sociale', 'denominazione'),
-  ...L('currency', 'strong', 'currency', 'wahrung', 'devise', 'monnaie', 'moneda', 'divisa', 'valuta', 'munteenheid'),
+  // The currency stated by label (`Rechnungswährung: GBP`, `All amounts in USD`) beats symbols and other mentions.
+  ...L('currency', 'strong',
+    'currency', 'invoice currency', 'currency code', 'billing currency', 'document currency', 'all amounts (?:are )?(?:stated |shown )?in', 'amounts (?:are )?in', 'prices (?:are )?in',
+    'wahrung', 'rechnungswahrung', 'wahrungscode', 'belegwahrung', 'alle betrage (?:sind )?in', 'betrage in', 'preise in',
+    'devise', 'monnaie', 'devise de facturation', 'monnaie de facturation', 'devise de la facture', 'montants (?:exprimes )?en', 'tous les montants sont (?:exprimes )?en',
+    'moneda', 'divisa', 'moneda de (?:la )?factura(?:cion)?', 'importes (?:expresados )?en', 'todos los importes (?:estan )?en',
+    'valuta', 'munteenheid', 'factuurvaluta', 'valuta van de factuur', 'bedragen (?:zijn )?in', 'alle bedragen (?:zijn )?in',
+    'valuta (?:della )?fattura', 'divisa (?:della )?fattura', 'importi (?:espressi )?in', 'tutti gli importi (?:sono )?(?:espressi )?in'),
   ...L('iban', 'strong', 'iban'),
   // ---- titles
   // "Gutschrift" is a German credit note, or a self-billed invoice (type 389): a credit note only with doubt.

@@ -291,10 +291,12 @@ function finish(d: Draft, index: number): TableLine {
   }
   // A price worked out from the amount always "matches": only values read can confirm each other.
   const consistent = derived.size === 0 && quantity !== null && unitPrice !== null && matches(quantity, unitPrice, net);
+  // `[FURN_7777] Office Chair`: a bracketed product code before the name is the item code (BT-155).
+  const coded = d.description ? /^\[([^\]\s]{1,40})\]\s*(.+)$/.exec(d.description) : null;
   return {
     lineId: d.lineId ?? String(index + 1),
-    description: d.description,
-    itemCode: d.itemCode,
+    description: coded ? coded[2]! : d.description,
+    itemCode: d.itemCode ?? (coded ? coded[1]! : null),
     quantity,
     unitPrice,
     netAmount: net,
