@@ -17,6 +17,7 @@ import { BillWorkflow } from './bill-workflow.ts';
 import { BillFunction } from './bill-function.ts';
 import { isExampleDomain, loadConfig, type BillMatcherConfig } from './config.ts';
 import { InboundMail } from './inbound-mail.ts';
+import { Lanes } from './lanes.ts';
 import { Observability } from './observability.ts';
 import { Schedules } from './schedules.ts';
 import { Storage } from './storage.ts';
@@ -31,6 +32,7 @@ export class BillMatcherStack extends Stack {
   readonly workflow: BillWorkflow;
   readonly schedules: Schedules;
   readonly observability: Observability;
+  readonly lanes: Lanes;
 
   constructor(scope: Construct, id: string, props: BillMatcherStackProps) {
     super(scope, id, props);
@@ -59,6 +61,14 @@ export class BillMatcherStack extends Stack {
       approvals: this.approvals,
       logRetention,
     });
+    this.lanes = new Lanes(this, 'Lanes', {
+      storage: this.storage,
+      approvals: this.approvals,
+      timeZone: c.timeZone,
+      opsEmail: c.lanes.opsEmail ?? c.alarmEmail,
+      lanes: c.lanes,
+      logRetention,
+    });
     const functions: Record<string, BillFunction> = {
       Intake: this.workflow.intake,
       StartExecution: this.workflow.starter,
@@ -69,6 +79,7 @@ export class BillMatcherStack extends Stack {
       ApprovalDesk: this.workflow.tasks['approval-desk'],
       Ack: this.approvals.ackFunction,
       Sweep: this.schedules.sweep,
+      ...this.lanes.functions(),
     };
     this.observability = new Observability(this, 'Observability', {
       alarmEmail: c.alarmEmail,
@@ -81,6 +92,7 @@ export class BillMatcherStack extends Stack {
       },
       functions,
     });
+    this.lanes.alarmTo(this.observability.topic);
 
     // What `bm import --stack`, the docs and an operator look up.
     const out = (name: string, value: string, description: string) => new CfnOutput(this, name, { value, description });
