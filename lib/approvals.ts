@@ -90,7 +90,16 @@ export class Approvals extends Construct {
   configureSender(fn: BillFunction): void {
     this.props.table.grantReadWriteData(fn);
     fn.acknowledgeOnRole({ [iam5.resource(`${arnRef(this.props.table)}/index/*`)]: REASONS.tableIndexes });
+    fn.addEnvironment(ENV.TABLE_NAME, this.props.table.tableName);
     this.signingSecret.grantRead(fn);
+    this.configureMailer(fn);
+    fn.addEnvironment(ENV.SIGNING_SECRET_ARN, this.signingSecret.secretArn);
+    // The ack function answers its own links and needs no URL of itself.
+    if (fn !== this.ackFunction) fn.addEnvironment(ENV.ACK_BASE_URL, this.ackUrl.url);
+  }
+
+  /** Lets a function send email as the sender through the configuration set (no links, no table). */
+  configureMailer(fn: BillFunction): void {
     this.identity.grantSendEmail(fn);
     // SESv2 SendEmail with a configuration set is authorised on the set as well.
     fn.addToRolePolicy(
@@ -101,12 +110,8 @@ export class Approvals extends Construct {
         ],
       }),
     );
-    fn.addEnvironment(ENV.TABLE_NAME, this.props.table.tableName);
     fn.addEnvironment(ENV.SENDER, this.props.sender);
     fn.addEnvironment(ENV.CONFIGURATION_SET, this.configurationSet.configurationSetName);
-    fn.addEnvironment(ENV.SIGNING_SECRET_ARN, this.signingSecret.secretArn);
-    // The ack function answers its own links and needs no URL of itself.
-    if (fn !== this.ackFunction) fn.addEnvironment(ENV.ACK_BASE_URL, this.ackUrl.url);
   }
 
   /**

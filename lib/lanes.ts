@@ -10,8 +10,8 @@
  * scheduled run that cannot be delivered lands in a dead-letter queue. Alarms: refused
  * master-data imports and failed portals (metrics the functions emit), and the dead-letter queue;
  * the functions' errors and throttles are alarmed with the others (lib/observability.ts).
- * Each function may read exactly its secrets: no wildcard beyond the random suffix Secrets
- * Manager appends to a secret's ARN.
+ * Each function may read exactly its secrets (not even the link-signing secret): no wildcard
+ * beyond the random suffix Secrets Manager appends to a secret's ARN.
  */
 import { Aws, Duration, TimeZone } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
@@ -67,8 +67,10 @@ export class Lanes extends Construct {
     super(scope, id);
     const documents = props.storage.documents;
     const withMasterAccess = (fn: BillFunction) => {
-      // The table (lane state, the import), SES for the ops email: what the approval mailer has.
-      props.approvals.configureSender(fn);
+      // The table (lane state, the import) and SES for the ops email; not the link-signing secret.
+      props.storage.table.grantReadWriteData(fn);
+      fn.addEnvironment(ENV.TABLE_NAME, props.storage.table.tableName);
+      props.approvals.configureMailer(fn);
       fn.addEnvironment(ENV.DOCUMENT_BUCKET, documents.bucketName);
       fn.addEnvironment(ENV.OPS_EMAIL, props.opsEmail);
       documents.grantReadWrite(fn, `${LANE_PREFIXES.current}*`);
@@ -79,6 +81,7 @@ export class Lanes extends Construct {
         [iam5.action('s3:List*')]: REASONS.s3ReadGrant,
         [iam5.action('s3:DeleteObject*')]: "CDK's read-write grant on one prefix includes deletes of that prefix's objects (the lane never deletes).",
         [iam5.action('s3:Abort*')]: REASONS.s3PutGrant,
+        [iam5.resource(`${arnRef(props.storage.table)}/index/*`)]: REASONS.tableIndexes,
       });
     };
 
