@@ -23,10 +23,9 @@ import { rematchHook } from './rematch.ts';
 export class DropFolderUploads implements UploadTarget {
   constructor(private readonly dir: string) {}
 
-  /** `uploads/portals/<portal>/<hash16>-<name>` → `<portal>-<hash16>-<name>` in the drop folder. */
+  /** `uploads/portals/<portal>/<portal>-<hash16>-<name>` → `<portal>-<hash16>-<name>` in the drop folder. */
   static fileName(key: string): string {
-    const [portal, file] = key.split('/').slice(-2);
-    return `${portal}-${file}`;
+    return key.slice(key.lastIndexOf('/') + 1);
   }
 
   private async present(name: string): Promise<boolean> {

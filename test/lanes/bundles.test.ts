@@ -44,7 +44,7 @@ describe('the portal-poll bundle', () => {
     );
     const r = await handler({});
     expect(r.portals).toEqual([{ portal: 'initech', status: 'ok', listed: 1, landed: ['INV-1.pdf'], duplicates: 0 }]);
-    expect(landed).toEqual([expect.stringMatching(/^uploads\/portals\/initech\/[0-9a-f]{16}-INV-1\.pdf$/)]);
+    expect(landed).toEqual([expect.stringMatching(/^uploads\/portals\/initech\/initech-[0-9a-f]{16}-INV-1\.pdf$/)]);
   }, 120_000);
 });
 
