@@ -107,7 +107,12 @@ export class Approvals extends Construct {
     if (fn !== this.ackFunction) fn.addEnvironment(ENV.ACK_BASE_URL, this.ackUrl.url);
   }
 
-  /** Lets a function send mail as the sender, through the configuration set (the monthly summary). */
+  /** Lets a function send email as the sender through the configuration set (no links, no table). */
+  configureMailer(fn: BillFunction): void {
+    this.grantSending(fn);
+  }
+
+  /** Lets a function send mail as the sender, through the configuration set (the monthly summary, the lanes). */
   grantSending(fn: BillFunction): void {
     this.identity.grantSendEmail(fn);
     // SESv2 SendEmail with a configuration set is authorised on the set as well.

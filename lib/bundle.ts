@@ -37,6 +37,9 @@ export const BILL_FUNCTIONS = [
 ] as const;
 export type BillFunctionName = (typeof BILL_FUNCTIONS)[number];
 
+/** Functions deployed only when configured (`lanes.driveSync`, `lanes.portalPoll`). */
+export const OPTIONAL_FUNCTIONS: ReadonlySet<BillFunctionName> = new Set(['drive-sync', 'portal-poll']);
+
 /** The functions that run the readers (emails, PDFs): they get the on-demand files. */
 export const READER_FUNCTIONS: ReadonlySet<BillFunctionName> = new Set(['read-document', 'extract']);
 

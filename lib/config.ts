@@ -7,6 +7,7 @@
 import type { Node } from 'constructs';
 import * as z from 'zod';
 import { DEFAULT_EXTRACTION_MODEL_ID, DEFAULT_SUMMARY_MODEL_ID } from '../lambdas/config.ts';
+import { portalsConfigSchema } from '../lambdas/lanes/portals/config.ts';
 
 /** The context key that holds the configuration. */
 export const CONTEXT_KEY = 'billMatcher';
@@ -99,6 +100,35 @@ export const configSchema = z
         modelId: z.string().min(1).nullable().default(DEFAULT_SUMMARY_MODEL_ID),
       })
       .optional(),
+    /**
+     * The lanes that bring master data and bills without email (docs/deploy.md): the master-data drop
+     * lane (always on), Drive sync and portal poll (each off unless configured).
+     */
+    lanes: z
+      .object({
+        /** Who is told of a refused master-data import (every bad row). @default alarmEmail */
+        opsEmail: email.optional(),
+        /** The orders-and-receipts Google Sheet, synced every 15 minutes. */
+        driveSync: z
+          .object({
+            /** The sheet's Drive file id (from its URL: /spreadsheets/d/<id>/edit). */
+            fileId: z.string().regex(/^[A-Za-z0-9_-]{20,200}$/, 'must be a Drive file id (the part after /d/ in the sheet\'s URL)'),
+            /** Secrets Manager name of the service-account key (JSON). @default bm/drive/sa */
+            secretName: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name').default('bm/drive/sa'),
+            /** Minutes between syncs. @default 15 */
+            everyMinutes: z.coerce.number().int().min(5, 'must be at least 5 minutes').max(60, 'must be at most 60 minutes').default(15),
+          })
+          .optional(),
+        /** Supplier portals, polled at `hours` (in `timeZone`); credentials in Secrets Manager under bm/portals/<id>. */
+        portalPoll: z
+          .object({
+            /** @default [8, 12, 16] */
+            hours: z.array(z.coerce.number().int().min(0, 'must be an hour from 0 to 23').max(23, 'must be an hour from 0 to 23')).min(1).default([8, 12, 16]),
+            portals: portalsConfigSchema.refine((l) => l.length > 0, 'must list at least one portal'),
+          })
+          .optional(),
+      })
+      .default({}),
   })
   .superRefine((c, ctx) => {
     c.recipients.forEach((r, i) => {

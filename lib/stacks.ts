@@ -17,6 +17,7 @@ import { BillWorkflow } from './bill-workflow.ts';
 import { BillFunction } from './bill-function.ts';
 import { isExampleDomain, loadConfig, type BillMatcherConfig } from './config.ts';
 import { InboundMail } from './inbound-mail.ts';
+import { Lanes } from './lanes.ts';
 import { Observability } from './observability.ts';
 import { Schedules } from './schedules.ts';
 import { Storage } from './storage.ts';
@@ -31,6 +32,7 @@ export class BillMatcherStack extends Stack {
   readonly workflow: BillWorkflow;
   readonly schedules: Schedules;
   readonly observability: Observability;
+  readonly lanes: Lanes;
 
   constructor(scope: Construct, id: string, props: BillMatcherStackProps) {
     super(scope, id, props);
@@ -60,6 +62,14 @@ export class BillMatcherStack extends Stack {
       logRetention,
       ...(c.summary ? { summary: { recipients: c.summary.recipients, modelId: c.summary.modelId, table: this.storage.table } } : {}),
     });
+    this.lanes = new Lanes(this, 'Lanes', {
+      storage: this.storage,
+      approvals: this.approvals,
+      timeZone: c.timeZone,
+      opsEmail: c.lanes.opsEmail ?? c.alarmEmail,
+      lanes: c.lanes,
+      logRetention,
+    });
     const functions: Record<string, BillFunction> = {
       Intake: this.workflow.intake,
       StartExecution: this.workflow.starter,
@@ -71,6 +81,7 @@ export class BillMatcherStack extends Stack {
       Ack: this.approvals.ackFunction,
       Sweep: this.schedules.sweep,
       ...(this.schedules.summary ? { Summary: this.schedules.summary } : {}),
+      ...this.lanes.functions(),
     };
     this.observability = new Observability(this, 'Observability', {
       alarmEmail: c.alarmEmail,
@@ -83,6 +94,7 @@ export class BillMatcherStack extends Stack {
       },
       functions,
     });
+    this.lanes.alarmTo(this.observability.topic);
 
     // What `bm import --stack`, the docs and an operator look up.
     const out = (name: string, value: string, description: string) => new CfnOutput(this, name, { value, description });

@@ -3,12 +3,13 @@
  * to it. `bm start` writes `<home>/stack.json`; the others find the running stack through it.
  */
 import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { AuditRecord } from '../core/ports/store.ts';
 import { consoleText } from '../core/safe-text.ts';
 import { openLocalStore } from '../adapters/local/local-stack.ts';
 import { loadMasterFolder } from '../adapters/local/master-folder.ts';
+import { localMasterDeps, MASTER_DROP_DIR, recordCurrentSet, startMasterDropFolder } from '../lanes/local.ts';
 import { readStackFile, startLocalStack, StackAlreadyRunning, type LocalStack, type StackEvent, type StackFile } from '../adapters/local/stack.ts';
 
 export interface CliIo {
@@ -103,6 +104,7 @@ export function describeStack(stack: LocalStack): string {
                (works once, for 15 minutes; signs you in as ${stack.user}, the reviewer and uploader of what you do there)
   SMTP inbox   ${stack.smtp.host}:${stack.smtp.port}, no TLS, no login: mail bills to ${stack.billsAddress} (any recipient is accepted)
   drop folder  ${rel(stack.dropDir)}/   (each file is processed once, then moved to processed/)
+  master data  ${rel(join(stack.home, MASTER_DROP_DIR))}/   (a master file or a zip of them: imported like bm import)
   outbox       ${rel(stack.outboxDir)}/   (every email the pipeline sends, as an .eml file)
   data         ${rel(stack.home)}/   (DynamoDB Local at ${stack.dynamo.endpoint}${stack.dbDir ? `, kept in ${rel(stack.dbDir)}/` : ', in memory'}; documents in ${rel(stack.documentsDir)}/)
 `;
@@ -152,6 +154,14 @@ export async function startCommand(args: string[], io: CliIo): Promise<number> {
     throw err;
   }
   webUrl = stack.webUrl;
+  // The master-data drop lane: files dropped into <home>/master-drop/ are imported like bm import.
+  const lane = localMasterDeps({ endpoint: stack.dynamo.endpoint, tableName: stack.dynamo.tableName, documentsDir: stack.documentsDir, mailer: stack.mailer });
+  const masterDrop = await startMasterDropFolder(join(home, MASTER_DROP_DIR), lane.deps, (name, o) => {
+    if (o instanceof Error) io.stderr(`${clock()}  master  ${name}: ${o.message}\n`);
+    else if (o.status === 'imported') io.stdout(`${clock()}  master  ${name}: imported (${o.changes.length} record${o.changes.length === 1 ? '' : 's'} created or changed)\n`);
+    else if (o.status === 'refused') io.stderr(`${clock()}  master  ${name}: refused, nothing imported:\n${o.problems.map((p) => `    ${p}\n`).join('')}`);
+    else io.stdout(`${clock()}  master  ${name}: imported before (the same content), not again\n`);
+  });
   io.stdout(`bill matcher is running locally. Ctrl-C stops it.\n\n${describeStack(stack)}\n`);
   // On a terminal, open the web page signed in (a link of its own: the printed one stays unused).
   if (!io.signal && values['no-open'] !== true && process.stdout.isTTY) openInBrowser(stack.signInUrl());
@@ -162,6 +172,8 @@ export async function startCommand(args: string[], io: CliIo): Promise<number> {
     await waiting.stopped;
     io.stdout('\nstopping…\n');
   } finally {
+    await masterDrop.stop();
+    lane.close();
     await stack.stop();
     waiting.release();
   }
@@ -210,6 +222,8 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
   const { store, client } = await openLocalStore(stack.dynamodb.endpoint, stack.dynamodb.table);
   try {
     await store.importMaster(master);
+    // The drop lane merges single files with this set from now on.
+    await recordCurrentSet(join(stack.home, 'documents'), dir);
   } finally {
     client.destroy();
   }

@@ -37,6 +37,9 @@ const USAGE = `bm — bill matcher
                                                           inbox, drop folder, outbox (home: .bm/)
   bm import DIR [--home DIR]                              load master data into the running local stack
   bm import DIR --stack NAME [--region R]                 load master data into a deployed stack (AWS credentials)
+  bm sync [--home DIR] [--config FILE] [--only drive|portals]
+                                                          run Drive sync and the portal poll once against the
+                                                          running local stack (config: <home>/lanes.json)
   bm audit BILL_ID [--home DIR] [--json]                  a bill's audit trail from the running local stack
   bm audit BILL_ID --stack NAME [--region R] [--json]     a bill's audit trail from a deployed stack
   bm show BILL_ID --stack NAME [--region R]               a deployed stack's bill as read (JSON to correct)
@@ -76,6 +79,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await (await import('./cost.ts')).costCommand(rest, io);
       case 'summary':
         return await summaryCommand(rest, io);
+      case 'sync':
+        return await (await import('./sync.ts')).syncCommand(rest, io);
       case 'show':
       case 'review':
         return await reviewCommands(command, rest, io);

@@ -6,6 +6,12 @@
 import { lambdaEntry, METRIC } from '../shared/powertools.ts';
 import type { MasterDropDeps } from '../lanes/master-drop.ts';
 import { syncSheet, type SheetSource, type SyncOutcome } from '../lanes/drive-sync.ts';
+import { GoogleSheetSource, parseServiceAccountKey } from '../lanes/google.ts';
+
+/** The sheet as Google's clients read it, signing with the key (JSON text); `rootUrl` for another endpoint. */
+export function sheetSource(keyText: string, where: string, rootUrl?: string): SheetSource {
+  return new GoogleSheetSource({ key: parseServiceAccountKey(keyText, where), ...(rootUrl ? { rootUrl } : {}) });
+}
 
 export function makeHandler(fileId: string, source: () => Promise<SheetSource>, deps: MasterDropDeps) {
   return async (_event: unknown): Promise<SyncOutcome> => syncSheet(fileId, await source(), deps);
@@ -18,10 +24,9 @@ export const handler = lambdaEntry(
     if (!real) {
       const { config } = await import('../config.ts');
       const { masterDropDeps, secretText } = await import('../lanes/aws.ts');
-      const { GoogleSheetSource, parseServiceAccountKey } = await import('../lanes/google.ts');
       const secret = config.driveSecret;
       // The key is read on every run: a rotated key is used at once.
-      real = makeHandler(config.driveFileId, async () => new GoogleSheetSource({ key: parseServiceAccountKey(await secretText(secret), 'secret bm/drive/sa') }), masterDropDeps());
+      real = makeHandler(config.driveFileId, async () => sheetSource(await secretText(secret), `secret ${secret}`), masterDropDeps());
     }
     return real(event);
   },

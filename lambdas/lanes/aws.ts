@@ -12,6 +12,7 @@ import { config } from '../config.ts';
 import { traced } from '../shared/powertools.ts';
 import { DynamoLaneState } from './dynamo-state.ts';
 import type { MasterDropDeps } from './master-drop.ts';
+import { rematchHook } from './rematch.ts';
 import type { UploadTarget } from './portals/poll.ts';
 
 /** An upload written only if its key is free (S3 conditional write, `If-None-Match: *`). */
@@ -70,7 +71,7 @@ export function laneState(): DynamoLaneState {
   return (state ??= new DynamoLaneState({ tableName: config.tableName, client: traced(new DynamoDBClient({})) }));
 }
 
-/** The drop lane's dependencies (master-drop and drive-sync functions). No re-match hook is built in yet. */
+/** The drop lane's dependencies (master-drop and drive-sync functions). */
 export function masterDropDeps(): MasterDropDeps {
   const { store, documents, now } = awsDeps();
   return {
@@ -79,6 +80,7 @@ export function masterDropDeps(): MasterDropDeps {
     state: laneState(),
     now,
     ops: { mailer: new SesMailer(config.sender, config.configurationSet, traced(new SESv2Client({}))), to: config.opsEmail },
+    rematch: rematchHook,
   };
 }
 

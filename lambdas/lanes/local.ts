@@ -1,19 +1,31 @@
 /**
- * The lanes on a laptop: portal bills land in the local stack's drop folder (operator input, like
- * an upload), written once: a temporary file is hard-linked to its final name, which fails when
- * the name exists; `processed/` and `failed/` (where the drop folder moves what it ran) count too.
+ * The lanes on a laptop:
+ * - portal bills land in the local stack's drop folder (operator input, like an upload), written
+ *   once: a temporary file is hard-linked to its final name, which fails when the name exists;
+ *   `processed/` and `failed/` (where the drop folder moves what it ran) count too;
+ * - `bm start` watches `<home>/master-drop/` for master data (the drop lane);
+ * - `bm sync` reads `<home>/lanes.json` (Drive sync and the portals, with their credentials).
  */
-import { link, mkdir, stat, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { dirname as dirOf, join, resolve as resolvePath } from 'node:path';
 import type { UploadTarget } from './portals/poll.ts';
+import * as z from 'zod';
+import { FolderDocumentStore } from '../adapters/local/folder-documents.ts';
+import { startDropFolder, type DropFolder } from '../adapters/local/drop-folder.ts';
+import { localClient } from '../adapters/local/local-stack.ts';
+import { DynamoBillStore } from '../adapters/aws/dynamo-store.ts';
+import type { Mailer } from '../core/ports/mailer.ts';
+import { DynamoLaneState } from './dynamo-state.ts';
+import { CURRENT_PREFIX, dropFromObject, importMasterDrop, MASTER_FILES, type DropOutcome, type MasterDropDeps } from './master-drop.ts';
+import { portalsConfigSchema } from './portals/config.ts';
+import { rematchHook } from './rematch.ts';
 
 export class DropFolderUploads implements UploadTarget {
   constructor(private readonly dir: string) {}
 
-  /** `uploads/portals/<portal>/<hash16>-<name>` → `<portal>-<hash16>-<name>` in the drop folder. */
+  /** `uploads/portals/<portal>/<portal>-<hash16>-<name>` → `<portal>-<hash16>-<name>` in the drop folder. */
   static fileName(key: string): string {
-    const [portal, file] = key.split('/').slice(-2);
-    return `${portal}-${file}`;
+    return key.slice(key.lastIndexOf('/') + 1);
   }
 
   private async present(name: string): Promise<boolean> {
@@ -42,6 +54,105 @@ export class DropFolderUploads implements UploadTarget {
       throw err;
     } finally {
       await unlink(tmp).catch(() => undefined);
+    }
+  }
+}
+
+// --- the lanes of the local stack ----------------------------------------------------------
+
+/** Where `bm start` watches for master data, under its home. */
+export const MASTER_DROP_DIR = 'master-drop';
+/** The lanes' configuration of a local stack, under its home (or `bm sync --config FILE`). */
+export const LANES_FILE = 'lanes.json';
+/** Who is told of refused imports locally (the email lands in the outbox). */
+export const LOCAL_OPS_EMAIL = 'ops@localhost';
+
+/** The drop lane's dependencies on a running local stack: its table, its documents folder, its outbox. */
+export function localMasterDeps(options: { endpoint: string; tableName: string; documentsDir: string; mailer: Mailer; opsEmail?: string; now?: () => number }): { deps: MasterDropDeps; close(): void } {
+  const client = localClient(options.endpoint);
+  return {
+    deps: {
+      store: new DynamoBillStore({ tableName: options.tableName, client }),
+      documents: new FolderDocumentStore(options.documentsDir),
+      state: new DynamoLaneState({ tableName: options.tableName, client }),
+      now: options.now ?? Date.now,
+      ops: { mailer: options.mailer, to: options.opsEmail ?? LOCAL_OPS_EMAIL },
+      rematch: rematchHook,
+    },
+    close: () => client.destroy(),
+  };
+}
+
+/**
+ * `bm start`'s master-data drop folder: a master file or a zip of them copied into it is imported
+ * like `bm import` (all or nothing, merged with the current set), then moved to `processed/`.
+ */
+export async function startMasterDropFolder(dir: string, deps: MasterDropDeps, report: (name: string, outcome: DropOutcome | Error) => void, intervalMs = 400): Promise<DropFolder> {
+  return startDropFolder({
+    dir,
+    intervalMs,
+    async onFile(file) {
+      try {
+        const outcome = await importMasterDrop(dropFromObject(file.name, join(dir, file.name), file.bytes), deps);
+        report(file.name, outcome);
+        return true;
+      } catch (err) {
+        report(file.name, err as Error);
+        return false;
+      }
+    },
+    onError: (err, name) => report(name, err),
+  });
+}
+
+/** `lanes.json`: what `bm sync` runs locally. Secrets are in it too: keep it out of version control, mode 0600. */
+export const localLanesSchema = z.object({
+  opsEmail: z.string().email().optional(),
+  drive: z
+    .object({
+      fileId: z.string().min(1),
+      /** The service-account key file (JSON), relative to the lanes file. */
+      keyFile: z.string().min(1),
+      /** Another endpoint for the Google APIs (a local fake); default Google's. */
+      rootUrl: z.string().url().optional(),
+    })
+    .optional(),
+  portals: portalsConfigSchema.default([]),
+  /** Portal credentials by secret name (`bm/portals/<id>`), as they would be in Secrets Manager. */
+  secrets: z.record(z.string(), z.unknown()).default({}),
+});
+export type LocalLanes = z.infer<typeof localLanesSchema> & { readonly dir: string };
+
+export async function readLocalLanes(path: string): Promise<LocalLanes | null> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error(`${path}: not JSON`);
+  }
+  const r = localLanesSchema.safeParse(json);
+  if (!r.success) throw new Error(`${path}: ${r.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('; ')}`);
+  return { ...r.data, dir: dirOf(resolvePath(path)) };
+}
+
+/**
+ * After `bm import DIR` into the local stack: its files become the current set the drop lane
+ * merges single files with (as a full drop would have made them).
+ */
+export async function recordCurrentSet(documentsDir: string, masterDir: string): Promise<void> {
+  const documents = new FolderDocumentStore(documentsDir);
+  for (const f of MASTER_FILES) {
+    try {
+      await documents.put(`${CURRENT_PREFIX}${f}`, new Uint8Array(await readFile(join(masterDir, f))));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
   }
 }

@@ -84,6 +84,8 @@ export interface ImportHistory {
   readonly problems: readonly string[];
   readonly counts?: { vendors: number; purchase_orders: number; goods_receipts: number };
   readonly changes?: { created: number; changed: number };
+  /** Whether open bills were re-matched after the import. */
+  readonly rematch?: 'none' | 'done' | `failed: ${string}`;
 }
 
 /** One row of a master record's audit trail. */
@@ -263,14 +265,33 @@ async function importHeld(drop: MasterDrop, deps: MasterDropDeps): Promise<DropO
     counts: { vendors: master.vendors.length, purchase_orders: master.purchaseOrders.length, goods_receipts: master.goodsReceipts.length },
     changes: { created: changes.filter((c) => c.created).length, changed: changes.filter((c) => !c.created).length },
   };
-  await finish(history, deps);
+  // Re-match before the drop is recorded as handled; a failure is recorded, reported and thrown
+  // (the import stands: the records are what the drop says).
+  let rematch: ImportHistory['rematch'] = 'none';
+  let rematchError: Error | null = null;
   if (deps.rematch && changes.length > 0) {
-    await deps.rematch({
-      vendors: changes.filter((c) => c.kind === 'vendor').map((c) => c.id),
-      purchaseOrders: changes.filter((c) => c.kind === 'purchase_order').map((c) => c.id),
-      policy: changes.some((c) => c.kind === 'policy'),
-      source: drop.source,
+    try {
+      await deps.rematch({
+        vendors: changes.filter((c) => c.kind === 'vendor').map((c) => c.id),
+        purchaseOrders: changes.filter((c) => c.kind === 'purchase_order').map((c) => c.id),
+        policy: changes.some((c) => c.kind === 'policy'),
+        source: drop.source,
+      });
+      rematch = 'done';
+    } catch (err) {
+      rematchError = err as Error;
+      rematch = `failed: ${oneLine(rematchError.message)}`;
+    }
+  }
+  await finish({ ...history, rematch }, deps);
+  if (rematchError) {
+    await deps.ops?.mailer.send({
+      to: [deps.ops.to],
+      subject: `Master data imported, re-match of open bills failed: ${oneLine(drop.name, 80)}`,
+      text: `The master-data drop ${oneLine(drop.name)} (${oneLine(drop.source)}) was imported at ${at}, but re-matching the open bills failed: ${oneLine(rematchError.message)}.\nRun the re-match by hand.\n`,
+      tag: 'master-rematch-failed',
     });
+    throw rematchError;
   }
   return { status: 'imported', hash: drop.hash, changes, master };
 }

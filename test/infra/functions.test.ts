@@ -3,8 +3,11 @@ import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BILL_FUNCTIONS, PROJECT_ROOT } from '../../lib/bundle.ts';
+import { BILL_FUNCTIONS, OPTIONAL_FUNCTIONS, PROJECT_ROOT } from '../../lib/bundle.ts';
 import { logicalId, templates, SYNTH_TIMEOUT } from './support.ts';
+
+/** Deployed by the example configuration (the optional lanes are off). */
+const DEPLOYED = BILL_FUNCTIONS.length - OPTIONAL_FUNCTIONS.size;
 
 let t: ReturnType<typeof templates>;
 beforeAll(() => {
@@ -17,9 +20,9 @@ describe('functions', () => {
     expect([...BILL_FUNCTIONS].sort()).toEqual(dirs.sort());
   });
 
-  it('every listed function is deployed, once', () => {
+  it('every listed function is deployed, once (the optional lanes when configured: test/infra/lanes.test.ts)', () => {
     const fns = Object.values(t.main.findResources('AWS::Lambda::Function')).filter((f) => String(f.Properties.Description ?? '').startsWith('bill matcher'));
-    expect(fns).toHaveLength(BILL_FUNCTIONS.length);
+    expect(fns).toHaveLength(DEPLOYED);
   });
 
   it('each runs Node.js 22 on arm64 with active tracing, source maps and Powertools settings', () => {
@@ -78,8 +81,8 @@ describe('observability', () => {
     const dlqAlarms = alarms.filter((a) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible');
     expect(dlqAlarms).toHaveLength(3);
     expect(alarms.filter((a) => a.Properties.MetricName === 'ExecutionsFailed')).toHaveLength(1);
-    expect(alarms.filter((a) => a.Properties.MetricName === 'Errors')).toHaveLength(BILL_FUNCTIONS.length);
-    expect(alarms.filter((a) => a.Properties.MetricName === 'Throttles')).toHaveLength(BILL_FUNCTIONS.length);
+    expect(alarms.filter((a) => a.Properties.MetricName === 'Errors')).toHaveLength(DEPLOYED);
+    expect(alarms.filter((a) => a.Properties.MetricName === 'Throttles')).toHaveLength(DEPLOYED);
     t.main.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'BillMatcher', MetricName: 'AckLinksRefused' });
     for (const a of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: logicalId(t.s.main.observability.topic, t.s.main) }]);
   });

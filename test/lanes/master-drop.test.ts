@@ -105,4 +105,16 @@ describe('master-data drop lane', () => {
     await expect(first).resolves.toMatchObject({ status: 'imported' });
     await expect(importMasterDrop(dropFromObject('vendors.csv', 'b', enc(VENDORS.replace('Acme Office,', 'Acme,'))), w.deps)).resolves.toMatchObject({ status: 'imported' });
   });
+
+  it('records and reports a failed re-match; the import stands and the drop is not imported again', async () => {
+    await importMasterDrop(dropFromObject('master.zip', 'seed', fullSet()), w.deps);
+    const failing = { ...w.deps, rematch: async () => Promise.reject(new Error('bills table busy')) };
+    const drop = dropFromObject('vendors.csv', 'v2', enc(VENDORS.replace('Acme Office,', 'Acme,')));
+    await expect(importMasterDrop(drop, failing)).rejects.toThrow('bills table busy');
+    expect((await w.store.vendor('V100'))?.aliases).toEqual(['Acme']);
+    const history = await w.state.list<ImportHistory>(LANE_KEYS.imports);
+    expect(history.at(-1)?.value).toMatchObject({ status: 'imported', rematch: 'failed: bills table busy' });
+    expect(w.outbox.sent.at(-1)).toMatchObject({ tag: 'master-rematch-failed', to: ['ops@northwind.example'] });
+    await expect(importMasterDrop(drop, w.deps)).resolves.toMatchObject({ status: 'duplicate' });
+  });
 });

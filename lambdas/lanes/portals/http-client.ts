@@ -3,7 +3,7 @@
  * every request has a deadline and a byte limit, and redirects are not followed (a portal that
  * redirects a download is answered with its Location only if it stays on the portal's origin).
  */
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { PortalError } from './adapter.ts';
 
@@ -25,17 +25,15 @@ export interface HttpOptions {
 }
 
 export function httpFetch(url: URL, options: HttpOptions): Promise<HttpResponse> {
-  const https = url.protocol === 'https:';
-  if (!https && url.protocol !== 'http:') return Promise.reject(new PortalError(`${url.origin}: only https URLs are fetched`));
-  const send = https ? httpsRequest : httpRequest;
+  if (url.protocol !== 'https:') return Promise.reject(new PortalError(`${url.origin}: only https URLs are fetched`));
   return new Promise((resolve, reject) => {
-    const req = send(
+    const req = httpsRequest(
       url,
       {
         method: options.method ?? 'GET',
         headers: { 'user-agent': 'bill-matcher-portal-poll', ...options.headers, ...(options.body !== undefined ? { 'content-length': String(Buffer.byteLength(options.body)) } : {}) },
         timeout: options.timeoutMs ?? 30_000,
-        ...(https && options.ca ? { ca: options.ca } : {}),
+        ...(options.ca ? { ca: options.ca } : {}),
       },
       (res) => {
         const chunks: Buffer[] = [];

@@ -49,8 +49,9 @@ export const UPLOAD_PREFIX = 'uploads/portals/';
 /** A key segment from a file name: no separators, nothing hidden. */
 export const safeName = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_').slice(0, 120) || 'bill.pdf';
 
+/** `uploads/portals/<portal>/<portal>-<hash16>-<name>`: the file name (the bill's input) names the portal too. */
 export function uploadKey(portal: string, sha256: string, name: string): string {
-  return `${UPLOAD_PREFIX}${portal}/${sha256.slice(0, 16)}-${safeName(name)}`;
+  return `${UPLOAD_PREFIX}${portal}/${portal}-${sha256.slice(0, 16)}-${safeName(name)}`;
 }
 
 export async function pollPortals(portals: readonly ConfiguredPortal[], deps: PollDeps): Promise<PortalResult[]> {
