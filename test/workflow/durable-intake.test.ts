@@ -123,6 +123,35 @@ describe('durable local intake', () => {
     await stack.idle();
     expect((await stack.store.listBills()).map((b) => b.state)).toEqual(['ready_for_payment']);
   });
+
+  it('an approval request held for quiet hours survives a restart and is emailed once when its time comes', async () => {
+    const h = await home();
+    const table = `t-${randomUUID()}`;
+    // Tomorrow at 21:00 in Berlin: the request waits for 08:00, for real.
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const nowMs = Date.parse(`${tomorrow}T21:00:00+01:00`);
+    const first = await start(h, table, { honourWaits: true, now: () => nowMs });
+    await first.store.importMaster(await loadMasterFolder(join(DEMO, 'master')));
+    const outcome = await first.submit({ bytes: readFileSync(bill('03-castor-drills.xml')), name: 'drills.xml' });
+    const row = outcome.kind === 'processed' ? outcome.execution.bills[0]! : null;
+    expect(row?.state).toBe('flagged');
+    await first.stop();
+    expect(await first.outbox.list()).toEqual([]);
+
+    // Restarted when the hold's time has come (the wait is not honoured: 08:00 is now).
+    const second = await start(h, table);
+    await waitUntil(async () => (await second.outbox.list()).length > 0);
+    expect(second.events.find((e) => e.kind === 'notice')).toMatchObject({ message: expect.stringMatching(/^1 approval request held before the last stop/) });
+    const sent = await second.outbox.list();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ tag: 'approval-request', billId: row!.bill_id });
+    await second.stop();
+
+    // Emailed once: a third start sends nothing again.
+    const third = await start(h, table);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await third.outbox.list()).toHaveLength(1);
+  });
 });
 
 async function waitUntil(probe: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {

@@ -35,6 +35,7 @@ import { webRoutes, errorPage, type UploadOutcome } from './web/app.ts';
 import { approvalRoutes } from './web/approvals.ts';
 import { Router, startWebServer, type Route, type WebServer } from './web/http.ts';
 import { ReviewConflictError, submitReview } from '../../core/review.ts';
+import { dailySweep } from '../../core/sweep.ts';
 
 /** How a document came in. */
 export type Via = 'smtp' | 'drop' | 'upload' | 'api';
@@ -70,6 +71,8 @@ export interface LocalStackOptions {
   readonly dropIntervalMs?: number;
   /** How soon a journaled document whose run broke (the database away) is tried again. @default 2000 */
   readonly retryIntervalMs?: number;
+  /** How often the local sweep runs (reminders, escalations, held approval requests); also once at start. @default 3600000 */
+  readonly sweepIntervalMs?: number;
   readonly onEvent?: (event: StackEvent) => void;
 }
 
@@ -273,14 +276,34 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       if (retryTimer || closing) return;
       retryTimer = setTimeout(() => {
         retryTimer = null;
-        if (closing) return;
+        if (closing || databaseDown) return;
         void replay().catch((err: Error) => emit({ kind: 'problem', message: `journal: ${err.message}` }));
       }, options.retryIntervalMs ?? 2000);
       retryTimer.unref();
     }
+
+    // The stored timers: approval executions whose request is not out yet (quiet hours across a
+    // restart), and the sweep's reminders and escalations, which follow from each bill's clock.
+    async function timers(): Promise<void> {
+      if (closing || databaseDown) return;
+      try {
+        const resumed = await workflow.resumeApprovals();
+        if (resumed > 0) emit({ kind: 'notice', message: `${resumed} approval request${resumed === 1 ? '' : 's'} held before the last stop: waiting out quiet hours again, then emailing` });
+        if (await store.policy().then(() => true, () => false)) await dailySweep({ store, mailer, secret, baseUrl: web.url, now });
+      } catch (err) {
+        emit({ kind: 'problem', message: `timers: ${(err as Error).message}` });
+      }
+    }
+    // Journal entries added from outside (`bm redrive`) and runs that broke are picked up here too.
+    const tick = setInterval(() => {
+      if (!closing && !databaseDown) void replay().catch((err: Error) => emit({ kind: 'problem', message: `journal: ${err.message}` }));
+    }, options.retryIntervalMs ?? 2000);
+    tick.unref();
+    const sweepTimer = setInterval(() => void timers(), options.sweepIntervalMs ?? 3_600_000);
+    sweepTimer.unref();
     undo.push(async () => {
-      closing = true;
-      if (retryTimer) clearTimeout(retryTimer);
+      clearInterval(tick);
+      clearInterval(sweepTimer);
     });
 
     // Arrival order is the order documents are handed over: each is written and queued in turn,
@@ -309,6 +332,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const replayed = await replay();
     if (replayed > 0) emit({ kind: 'notice', message: `${replayed} document${replayed === 1 ? '' : 's'} accepted before the last stop had no outcome yet: processing again` });
+    const startupTimers = timers();
 
     const smtp: SmtpInbox = await startSmtpInbox({
       port: options.ports?.smtp ?? 0,
@@ -444,6 +468,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }),
     );
     if (options.routes) router.add(...options.routes(stack));
+    await startupTimers;
     return stack;
   } catch (err) {
     await unwind();
