@@ -26,7 +26,8 @@ import type { DynamoBillStore } from '../aws/dynamo-store.ts';
 import { startDropFolder, type DropFolder } from './drop-folder.ts';
 import { FolderDocumentStore } from './folder-documents.ts';
 import { Journal, type JournalEntry } from './journal.ts';
-import { openLocalStore, startLocalDatabase } from './local-stack.ts';
+import { openLocalStore } from './local-stack.ts';
+import { startSupervisedDatabase, type SupervisedDatabase } from './supervisor.ts';
 import { LocalWorkflow, type LocalWorkflowDeps } from './local-workflow.ts';
 import { OutboxMailer, OutboxReader } from './outbox.ts';
 import { headerOf, startSmtpInbox, type SmtpInbox } from './smtp-inbox.ts';
@@ -182,6 +183,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     for (const u of undo.reverse()) await u().catch(() => undefined);
   };
 
+  /** Why intake refuses documents right now (SMTP 451, the drop folder left alone), or null. */
+  let databaseDown: string | null = null;
+  let onDatabaseUp: () => void = () => undefined;
+  let supervised: SupervisedDatabase | null = null;
+
   try {
     // 1. The database.
     let store: DynamoBillStore;
@@ -193,9 +199,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       undo.push(async () => opened.client.destroy());
     } else {
       if (options.persistent) await mkdir(dirs.db, { recursive: true });
-      const db = await startLocalDatabase(options.persistent ? { dbPath: dirs.db } : {});
+      // Supervised: health-checked and restarted; intake pauses meanwhile (SMTP 451, the drop folder waits).
+      const db = await startSupervisedDatabase({
+        ...(options.persistent ? { dbPath: dirs.db } : {}),
+        onDown(reason) {
+          databaseDown = `the database is restarting (${reason}); try again shortly`;
+          emit({ kind: 'notice', message: `${reason}: intake paused (SMTP answers 451, the drop folder waits); restarting DynamoDB Local` });
+        },
+        onUp(restarts) {
+          databaseDown = null;
+          emit({ kind: 'notice', message: `DynamoDB Local is running again (restart ${restarts}): intake open` });
+          onDatabaseUp();
+        },
+        onProblem: (message) => emit({ kind: 'problem', message }),
+      });
+      supervised = db;
       store = db.store;
-      dynamo = { endpoint: db.endpoint, tableName: 'bills' };
+      dynamo = { endpoint: db.endpoint, tableName: db.tableName };
       undo.push(() => db.stop());
     }
     const documents = new FolderDocumentStore(dirs.documents);
@@ -236,8 +256,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     undo.push(() => queue.close());
 
-    /** Why intake refuses documents right now (SMTP 451, the drop folder left alone), or null. */
-    let databaseDown: string | null = null;
     const intakeRefusal = () => databaseDown;
 
     // 3b. The journal: a document is acknowledged only once it is on the disk, and stays there
@@ -330,6 +348,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       return mine;
     }
 
+    onDatabaseUp = () => {
+      void replay().catch(() => undefined);
+      void timers();
+    };
     const replayed = await replay();
     if (replayed > 0) emit({ kind: 'notice', message: `${replayed} document${replayed === 1 ? '' : 's'} accepted before the last stop had no outcome yet: processing again` });
     const startupTimers = timers();
@@ -399,8 +421,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           });
         },
         health: async () => {
-          await store.getBill('healthz');
-          return { status: 'ok', queued: queue.size, dynamodb: dynamo.endpoint };
+          const base = { queued: queue.size, journal: (await journal.pending()).length, dynamodb: dynamo.endpoint, restarts: supervised?.restarts ?? 0 };
+          if (databaseDown) return { status: 'degraded', database: 'restarting', intake: 'paused', reason: databaseDown, ...base };
+          try {
+            await store.getBill('healthz');
+          } catch (err) {
+            return { status: 'degraded', database: 'unreachable', intake: 'open', reason: (err as Error).message, ...base };
+          }
+          return { status: 'ok', database: 'up', intake: 'open', ...base };
         },
       }),
     );
