@@ -355,6 +355,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const replayed = await replay();
     if (replayed > 0) emit({ kind: 'notice', message: `${replayed} document${replayed === 1 ? '' : 's'} accepted before the last stop had no outcome yet: processing again` });
     const startupTimers = timers();
+    const imports = await store.masterImportStatus();
+    if (imports.interrupted) {
+      emit({
+        kind: 'notice',
+        message: `an import of master data started ${imports.interrupted.started_at} did not finish: nothing of it is used; ${imports.current ? `the master data imported ${imports.current.imported_at ?? 'before'} is still current` : 'no master data is current yet'}. Run bm import again.`,
+      });
+    }
 
     const smtp: SmtpInbox = await startSmtpInbox({
       port: options.ports?.smtp ?? 0,
