@@ -15,6 +15,8 @@
 import { readFileSync } from 'node:fs';
 import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { EventType } from 'aws-cdk-lib/aws-s3';
@@ -192,6 +194,19 @@ export class BillWorkflow extends Construct {
     }
     // The approver's decision resumes the bill's approval execution (its task token).
     props.approvals.allowResume(this.approvalMachine);
+
+    // 4b. A document execution that ends FAILED, TIMED_OUT or ABORTED has its failure recorded
+    // (a needs_review bill with the reason) from the execution's input, even when the failure
+    // states themselves could not write; `bm redrive --stack` runs it again.
+    new Rule(this, 'DocumentExecutionFailed', {
+      description: 'bill matcher: a failed document execution is recorded as a needs_review bill with its reason',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [this.stateMachine.stateMachineArn] },
+      },
+      targets: [new LambdaFunction(recordFailure, { retryAttempts: 8, maxEventAge: Duration.hours(24) })],
+    });
 
     // 5. The starter: queue → one execution per submission.
     this.starter = new BillFunction(this, 'StartExecution', {

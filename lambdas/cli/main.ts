@@ -42,6 +42,8 @@ const USAGE = `bm — bill matcher
   bm review BILL_ID --stack NAME --file F --reviewer EMAIL [--note TEXT] [--region R]
                                                           correct a needs_review bill of a deployed stack
                                                           and decide it again (locally: the bill's page)
+  bm redrive [--home DIR]                                 run again what a crash or an outage cut short (local stack)
+  bm redrive --stack NAME [--region R]                    redrive the failed executions of a deployed stack
   bm help                                                 this text
 
 FILE: .bill.json, .xml (UBL, CII, XRechnung), .pdf (Factur-X), .edi/.x12 (X12 810), .csv, .eml
@@ -63,6 +65,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await importCommand(rest, io);
       case 'audit':
         return await auditCommand(rest, io);
+      case 'redrive': {
+        const { redriveCommand } = await import('./redrive.ts');
+        return await redriveCommand(rest, io);
+      }
       case 'show':
       case 'review':
         return await reviewCommands(command, rest, io);

@@ -16,9 +16,25 @@ export const recordFailureEvent = z.object({
   error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }),
 });
 
+/**
+ * EventBridge's "Step Functions Execution Status Change" for a document execution that ended
+ * FAILED, TIMED_OUT or ABORTED (even its failure states could not record anything): the
+ * execution's input names the submission, so its failure is recorded all the same.
+ */
+export const executionFailedEvent = z.object({
+  source: z.literal('aws.states'),
+  detail: z.object({ status: z.string(), input: z.string().nullable().optional(), error: z.string().nullable().optional(), cause: z.string().nullable().optional(), name: z.string().optional() }),
+});
+
+function fromExecutionEvent(event: z.infer<typeof executionFailedEvent>): z.infer<typeof recordFailureEvent> {
+  const input = z.object({ submission: submissionSchema }).parse(JSON.parse(event.detail.input ?? 'null'));
+  return { submission: input.submission, error: { Error: event.detail.error ?? `Execution${event.detail.status}`, Cause: event.detail.cause ?? `the execution ${event.detail.name ?? ''} ended ${event.detail.status}` } };
+}
+
 export function makeHandler(deps: DecideDeps & { documents: DocumentStore }) {
   return task(async (event: unknown): Promise<BillRef> => {
-    const e = recordFailureEvent.parse(event);
+    const ended = executionFailedEvent.safeParse(event);
+    const e = ended.success ? fromExecutionEvent(ended.data) : recordFailureEvent.parse(event);
     const row = await recordFailure({ submission: e.submission, error: e.error, ...(e.part === undefined ? {} : { part: await partOf(e.part, e.parts_key, deps.documents) }) }, deps);
     return billRef(row, e.submission, deps.now());
   });

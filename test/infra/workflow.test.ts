@@ -131,6 +131,19 @@ describe.each([
   });
 });
 
+describe('a document execution that fails', () => {
+  it('is recorded by the record-failure function from its EventBridge status change', () => {
+    t.main.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [{ Ref: logicalId(t.s.main.workflow.stateMachine, t.s.main) }] },
+      },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(t.s.main.workflow.tasks['record-failure'], t.s.main), 'Arn'] } })],
+    });
+  });
+});
+
 describe('approvals wait per bill, not in a shared Map', () => {
   const doc = () => JSON.parse(t.main.toJSON().Resources[logicalId(t.s.main.workflow.stateMachine, t.s.main)].Properties.DefinitionString) as Definition;
   const approve = () => JSON.parse(t.main.toJSON().Resources[logicalId(t.s.main.workflow.approvalMachine, t.s.main)].Properties.DefinitionString) as Definition;

@@ -129,6 +129,8 @@ export interface StackFile {
 }
 
 export const STACK_FILE = 'stack.json';
+/** Written by `bm redrive`: the running stack resumes unfinished approval executions at its next tick. */
+export const REDRIVE_REQUEST = 'redrive.request';
 
 /** Thrown when another stack already runs in the same home. */
 export class StackAlreadyRunning extends Error {
@@ -314,7 +316,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
     // Journal entries added from outside (`bm redrive`) and runs that broke are picked up here too.
     const tick = setInterval(() => {
-      if (!closing && !databaseDown) void replay().catch((err: Error) => emit({ kind: 'problem', message: `journal: ${err.message}` }));
+      if (closing || databaseDown) return;
+      void replay().catch((err: Error) => emit({ kind: 'problem', message: `journal: ${err.message}` }));
+      void rm(join(home, REDRIVE_REQUEST)).then(
+        () => timers(),
+        () => undefined,
+      );
     }, options.retryIntervalMs ?? 2000);
     tick.unref();
     const sweepTimer = setInterval(() => void timers(), options.sweepIntervalMs ?? 3_600_000);
