@@ -156,6 +156,7 @@ export class LocalWorkflow {
       'approval-desk': makeApprovalDesk({ ...decideDeps, ...deps.approvals }),
       ...deps.override,
     };
+    this.handlers['record-failure'] = notForLocalOutages(this.handlers['record-failure']);
   }
 
   /** SendTaskSuccess: resumes the approval task waiting on this token. False when none waits. */
@@ -360,6 +361,20 @@ export class LocalWorkflow {
     this.approvals.set(name, run);
     return run;
   }
+}
+
+/**
+ * A task that failed because the laptop itself did (the disk full, DynamoDB Local away) is not
+ * the document's failure: nothing is recorded, the execution fails unrecorded, and the journal
+ * runs the document again once the outage is over. Any other failure is recorded with its reason.
+ */
+const LOCAL_OUTAGE = /\b(ENOSPC|EDQUOT|EROFS|ECONNREFUSED|ECONNRESET|EPIPE)\b/;
+function notForLocalOutages(record: Handler): Handler {
+  return async (input: unknown) => {
+    const e = (input as { error?: { Error?: string; Cause?: string } }).error;
+    if (e && LOCAL_OUTAGE.test(`${e.Error ?? ''} ${e.Cause ?? ''}`)) throw new Error(`a local outage, not the document's failure: ${e.Error ?? ''}: ${String(e.Cause ?? '').slice(0, 200)}`);
+    return record(input);
+  };
 }
 
 /** Step Functions execution names (the one definition, shared with the starter). */
