@@ -119,6 +119,9 @@ const TASK_STATE_FUNCTION: Record<string, WorkflowFunction> = {
   RecordDocumentFailure: 'record-failure',
 };
 
+/** How soon an approval execution that failed (its request not sent) runs again. */
+const APPROVAL_RETRY_MS = 2000;
+
 /** The name prefix of approval executions (`BillRef.approval_name`). */
 export const APPROVAL_EXECUTION_PREFIX = 'approve-';
 
@@ -138,6 +141,7 @@ export class LocalWorkflow {
   private readonly running = new Set<{ abort: () => void }>();
   /** Approval executions running in this process, by name. */
   private readonly approvals = new Map<string, ApprovalRun>();
+  private stopped = false;
 
   constructor(private readonly deps: LocalWorkflowDeps) {
     const arns: Record<string, string> = Object.fromEntries(
@@ -170,6 +174,7 @@ export class LocalWorkflow {
 
   /** Stops executions still waiting for approvals (the decisions are recorded; only the wait ends). */
   abortAll(): void {
+    this.stopped = true;
     for (const e of this.running) e.abort();
     this.running.clear();
     this.waiting.clear();
@@ -352,10 +357,13 @@ export class LocalWorkflow {
       (out) => (out === null ? 'ABORTED' : 'SUCCEEDED'),
       () => 'FAILED' as const,
     );
-    void settled.finally(() => {
+    void settled.then((status) => {
       idle();
       this.running.delete(execution);
       this.approvals.delete(name);
+      // The request could not be sent (the disk full, the database away): its stored input stays
+      // RUNNING, and it is run again shortly, as `bm redrive --stack` redrives it in AWS.
+      if (status === 'FAILED' && !this.stopped) setTimeout(() => !this.stopped && !this.approvals.has(name) && this.runApproval(name, input), APPROVAL_RETRY_MS).unref();
     });
     const run = { idle: idleP, settled };
     this.approvals.set(name, run);
