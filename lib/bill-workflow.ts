@@ -5,11 +5,18 @@
  * state machine deployed from `state-machines/process-document.asl.json`, its `${Placeholders}`
  * bound to the task functions' ARNs.
  *
- * Standard type: an execution waits for approvers for up to three weeks.
+ * Standard type. The document's execution decides its bills and ends; each bill that needs a
+ * person gets its own execution of `state-machines/approve-bill.asl.json` (started with the
+ * `states:startExecution` integration, not awaited), which waits out quiet hours and then for
+ * its approvers for up to three weeks. A child execution per bill rather than a Distributed Map:
+ * the approvals of one file have nothing to aggregate, a child costs three transitions, and an
+ * inline Map would let at most 40 bills wait at once (see docs/reliability.md).
  */
 import { readFileSync } from 'node:fs';
 import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { EventType } from 'aws-cdk-lib/aws-s3';
@@ -18,7 +25,13 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ENV } from '../lambdas/config.ts';
-import { WORKFLOW_DEFINITION, WORKFLOW_FUNCTIONS, type WorkflowFunction } from '../lambdas/adapters/local/local-workflow.ts';
+import {
+  APPROVAL_DEFINITION,
+  APPROVAL_MACHINE_PLACEHOLDER,
+  WORKFLOW_DEFINITION,
+  WORKFLOW_FUNCTIONS,
+  type WorkflowFunction,
+} from '../lambdas/adapters/local/local-workflow.ts';
 import { PREFIXES } from '../lambdas/shared/intake.ts';
 import type { Approvals } from './approvals.ts';
 import { BillFunction } from './bill-function.ts';
@@ -55,6 +68,8 @@ export class BillWorkflow extends Construct {
   /** Events intake could not take after Lambda's own retries (asynchronous invocation). */
   readonly intakeDeadLetterQueue: Queue;
   readonly stateMachine: StateMachine;
+  /** One execution per bill that needs a person (started by `stateMachine`): waits for quiet hours and the approvers. */
+  readonly approvalMachine: StateMachine;
 
   constructor(scope: Construct, id: string, props: BillWorkflowProps) {
     super(scope, id);
@@ -106,17 +121,32 @@ export class BillWorkflow extends Construct {
     });
     documents.grantRead(readDocument);
     grantTableAccess(readDocument, table, TABLE_ACCESS['read-document']);
+    // Payloads by reference: the parts read are stored under parts/, the state machine carries their prefix.
+    documents.grantPut(readDocument, `${PARTS_PREFIX}*`);
     readDocument.acknowledgeOnRole({
       ...s3Read,
-      [iam5.resource(`${arnRef(documents)}/*`)]: 'ReadDocument reads any submitted document of the documents bucket (uploads/, mail/); it has no write access.',
+      [iam5.action('s3:Abort*')]: REASONS.s3PutGrant,
+      [iam5.resource(`${arnRef(documents)}/*`)]: 'ReadDocument reads any submitted document of the documents bucket (uploads/, mail/); it writes only under parts/.',
+      [iam5.resource(`${arnRef(documents)}/${PARTS_PREFIX}*`)]: `${REASONS.objectsOfPrefix} ReadDocument stores each part it read under parts/ (payloads by reference).`,
     });
     // Textract polling gives up after 4 minutes, then up to three model calls; pdf.js wants CPU (memory).
-    const extract = task('extract', 'Extract', { memorySize: 1024, timeout: Duration.minutes(6) });
+    const extract = task('extract', 'Extract', { memorySize: 1024, timeout: Duration.minutes(6), environment: { [ENV.DOCUMENT_BUCKET]: documents.bucketName } });
+    documents.grantRead(extract, `${PARTS_PREFIX}*`);
+    documents.grantPut(extract, `${PARTS_PREFIX}*`);
+    extract.acknowledgeOnRole({
+      ...s3Read,
+      [iam5.action('s3:Abort*')]: REASONS.s3PutGrant,
+      [iam5.resource(`${arnRef(documents)}/${PARTS_PREFIX}*`)]: `${REASONS.objectsOfPrefix} ExtractScannedParts loads the parts read and stores the parts it extracted under parts/ (payloads by reference).`,
+    });
     if (props.extraction) this.enableExtraction(extract, props.extraction, props.storage);
-    const decideBill = task('decide-bill', 'DecideBill', {});
+    const decideBill = task('decide-bill', 'DecideBill', { environment: { [ENV.DOCUMENT_BUCKET]: documents.bucketName } });
+    documents.grantRead(decideBill, `${PARTS_PREFIX}*`);
     grantTableAccess(decideBill, table, TABLE_ACCESS['decide-bill']);
-    const recordFailure = task('record-failure', 'RecordFailure', {});
+    decideBill.acknowledgeOnRole({ ...partsRead(documents) });
+    const recordFailure = task('record-failure', 'RecordFailure', { environment: { [ENV.DOCUMENT_BUCKET]: documents.bucketName } });
+    documents.grantRead(recordFailure, `${PARTS_PREFIX}*`);
     grantTableAccess(recordFailure, table, TABLE_ACCESS['record-failure']);
+    recordFailure.acknowledgeOnRole({ ...partsRead(documents) });
     const approvalDesk = task('approval-desk', 'ApprovalDesk', {});
     props.approvals.configureSender(approvalDesk, TABLE_ACCESS['approval-desk']);
     this.tasks = {
@@ -127,29 +157,58 @@ export class BillWorkflow extends Construct {
       'approval-desk': approvalDesk,
     };
 
-    // 4. The state machine, from the one definition file, every placeholder bound.
-    const definitionSubstitutions = Object.fromEntries(
+    // 4. The state machines, from the one definition file each, every placeholder bound.
+    const functionArns = Object.fromEntries(
       Object.entries(WORKFLOW_FUNCTIONS).map(([placeholder, fn]) => [placeholder, this.tasks[fn].functionArn]),
     );
+    const machineLogs = (id: string) => ({
+      destination: new LogGroup(this, id, { retention: logRetention ?? RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
+      level: LogLevel.ALL,
+      // State transitions only: the payloads hold keys and email facts.
+      includeExecutionData: false,
+    });
+    const approvalDefinition = readFileSync(APPROVAL_DEFINITION, 'utf8');
+    this.approvalMachine = new StateMachine(this, 'ApproveBill', {
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromString(approvalDefinition),
+      definitionSubstitutions: pick(functionArns, approvalDefinition),
+      tracingEnabled: true,
+      logs: machineLogs('ApproveBillLogs'),
+    });
+    const definition = readFileSync(WORKFLOW_DEFINITION, 'utf8');
     this.stateMachine = new StateMachine(this, 'ProcessDocument', {
       stateMachineType: StateMachineType.STANDARD,
-      definitionBody: DefinitionBody.fromString(readFileSync(WORKFLOW_DEFINITION, 'utf8')),
-      definitionSubstitutions,
+      definitionBody: DefinitionBody.fromString(definition),
+      definitionSubstitutions: pick({ ...functionArns, [APPROVAL_MACHINE_PLACEHOLDER]: this.approvalMachine.stateMachineArn }, definition),
       tracingEnabled: true,
-      logs: {
-        destination: new LogGroup(this, 'ProcessDocumentLogs', { retention: logRetention ?? RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
-        level: LogLevel.ALL,
-        // State transitions only: the payloads hold bills and email facts.
-        includeExecutionData: false,
+      logs: machineLogs('ProcessDocumentLogs'),
+    });
+    // StartApproval: the document's execution starts the bills' approval executions.
+    this.approvalMachine.grantStartExecution(this.stateMachine);
+    this.tasks['approval-desk'].grantInvokeLatestVersion(this.approvalMachine);
+    for (const [name, fn] of Object.entries(this.tasks)) if (name !== 'approval-desk') fn.grantInvokeLatestVersion(this.stateMachine);
+    for (const sm of [this.stateMachine, this.approvalMachine]) {
+      Validations.of(sm.role).acknowledge({
+        id: iam5.resource('*'),
+        reason:
+          'The state machine role: CloudWatch Logs delivery (logs:CreateLogDelivery, PutResourcePolicy, DescribeLogGroups, …) and X-Ray (PutTraceSegments, GetSamplingRules, …) have no resource-level permissions; CDK grants them on *.',
+      });
+    }
+    // The approver's decision resumes the bill's approval execution (its task token).
+    props.approvals.allowResume(this.approvalMachine);
+
+    // 4b. A document execution that ends FAILED, TIMED_OUT or ABORTED has its failure recorded
+    // (a needs_review bill with the reason) from the execution's input, even when the failure
+    // states themselves could not write; `bm redrive --stack` runs it again.
+    new Rule(this, 'DocumentExecutionFailed', {
+      description: 'bill matcher: a failed document execution is recorded as a needs_review bill with its reason',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [this.stateMachine.stateMachineArn] },
       },
+      targets: [new LambdaFunction(recordFailure, { retryAttempts: 8, maxEventAge: Duration.hours(24) })],
     });
-    for (const fn of Object.values(this.tasks)) fn.grantInvokeLatestVersion(this.stateMachine);
-    Validations.of(this.stateMachine.role).acknowledge({
-      id: iam5.resource('*'),
-      reason:
-        'The state machine role: CloudWatch Logs delivery (logs:CreateLogDelivery, PutResourcePolicy, DescribeLogGroups, …) and X-Ray (PutTraceSegments, GetSamplingRules, …) have no resource-level permissions; CDK grants them on *.',
-    });
-    props.approvals.allowResume(this.stateMachine);
 
     // 5. The starter: queue → one execution per submission.
     this.starter = new BillFunction(this, 'StartExecution', {
@@ -203,6 +262,23 @@ export class BillWorkflow extends Construct {
       ),
     });
   }
+}
+
+/** The substitutions a definition uses (CloudFormation refuses unused ones). */
+function pick(all: Record<string, string>, definition: string): Record<string, string> {
+  const used = new Set([...definition.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]!));
+  return Object.fromEntries(Object.entries(all).filter(([k]) => used.has(k)));
+}
+
+/** Where the workflow keeps the parts it read (`core/parts.ts`). */
+const PARTS_PREFIX = 'parts/';
+
+/** cdk-nag findings of a read grant on the parts. */
+function partsRead(documents: Storage['documents']): Record<string, string> {
+  return {
+    ...s3Read,
+    [iam5.resource(`${arnRef(documents)}/${PARTS_PREFIX}*`)]: `${REASONS.objectsOfPrefix} The task loads the part it is given by key from parts/ (payloads by reference).`,
+  };
 }
 
 /** cdk-nag findings of CDK's bucket read grant. */

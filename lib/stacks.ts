@@ -102,6 +102,7 @@ export class BillMatcherStack extends Stack {
     out('DocumentsBucketName', this.storage.documents.bucketName, 'documents; upload bills under uploads/');
     out('RawMailBucketName', this.storage.rawMail.bucketName, 'raw mail as SES wrote it (raw/)');
     out('StateMachineArn', this.workflow.stateMachine.stateMachineArn, 'the ProcessDocument workflow');
+    out('ApprovalStateMachineArn', this.workflow.approvalMachine.stateMachineArn, 'the ApproveBill workflow: one execution per bill that needs a person');
     out('SubmissionsDlqUrl', this.workflow.deadLetterQueue.queueUrl, 'submissions that never started');
     out('AckUrl', this.approvals.ackUrl.url, 'where approval links point');
     out('AlarmTopicArn', this.observability.topic.topicArn, 'alarms');

@@ -9,7 +9,7 @@ import { lambdaEntry, workflowKeys } from '../shared/powertools.ts';
 export const approvalDeskEvent = z.object({ bill_id: z.string().min(1), task_token: z.string().min(1) });
 
 /** Task NotifyPeople: the submission and its decided bills (receipt, review links). */
-export const notifyEvent = z.object({ notify: z.object({ submission: submissionSchema, bills: z.array(z.object({ bill_id: z.string().min(1) }).passthrough()) }) });
+export const notifyEvent = z.object({ notify: z.object({ submission: submissionSchema, bills: z.array(z.union([z.string().min(1).transform((bill_id) => ({ bill_id })), z.object({ bill_id: z.string().min(1) }).passthrough()])) }) });
 
 export function makeHandler(deps: DeskDeps & Partial<Pick<NotifyDeps, 'apInbox' | 'billUrl'>>) {
   return task(async (event: unknown): Promise<{ requested: boolean } | { receipt: string | null; reviews: number }> => {

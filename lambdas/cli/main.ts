@@ -52,6 +52,8 @@ const USAGE = `bm — bill matcher
                                                           figures printed, the email in the outbox
   bm summary --stack NAME [--month YYYY-MM] [--region R] [--eml FILE]
                                                           a deployed stack's monthly figures (sends nothing)
+  bm redrive [--home DIR]                                 run again what a crash or an outage cut short (local stack)
+  bm redrive --stack NAME [--region R]                    redrive the failed executions of a deployed stack
   bm help                                                 this text
 
 FILE: .bill.json, .xml (UBL, CII, XRechnung), .pdf (Factur-X or text layer), .edi/.x12 (X12 810), .csv, .eml,
@@ -81,6 +83,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await summaryCommand(rest, io);
       case 'sync':
         return await (await import('./sync.ts')).syncCommand(rest, io);
+      case 'redrive': {
+        const { redriveCommand } = await import('./redrive.ts');
+        return await redriveCommand(rest, io);
+      }
       case 'show':
       case 'review':
         return await reviewCommands(command, rest, io);

@@ -1,20 +1,26 @@
-/** Task DecideBill: validate, resolve, match, gate and route one bill; one transaction. */
+/** Task DecideBill: validate, resolve, match, gate and route one bill (loaded by its key); one transaction. */
 import * as z from 'zod';
-import type { OutcomeRow } from '../core/output.ts';
-import { decideSubmittedBill, partSchema, submissionSchema, type DecideDeps } from '../core/submission.ts';
+import type { DocumentStore } from '../core/ports/documents.ts';
+import { billRef, loadPart, type BillRef } from '../core/parts.ts';
+import { decideSubmittedBill, submissionSchema, type DecideDeps } from '../core/submission.ts';
 import { awsDeps } from '../adapters/aws/deps.ts';
 import { task } from '../shared/errors.ts';
 import { lambdaEntry, METRIC, workflowKeys } from '../shared/powertools.ts';
 
-export const decideBillEvent = z.object({ submission: submissionSchema, part: partSchema });
+/** The part by reference: where the parts are and which one. */
+export const decideBillEvent = z.object({ submission: submissionSchema, parts_key: z.string().min(1), part: z.number().int().min(0) });
 
-export function makeHandler(deps: DecideDeps) {
-  return task(async (event: unknown): Promise<OutcomeRow> => decideSubmittedBill(decideBillEvent.parse(event), deps));
+export function makeHandler(deps: DecideDeps & { documents: DocumentStore }) {
+  return task(async (event: unknown): Promise<BillRef> => {
+    const { submission, parts_key, part } = decideBillEvent.parse(event);
+    const row = await decideSubmittedBill({ submission, part: await loadPart(parts_key, part, deps.documents) }, deps);
+    return billRef(row, submission, deps.now());
+  });
 }
 
 let real: ReturnType<typeof makeHandler> | undefined;
 export const handler = lambdaEntry('decide-bill', (event: unknown) => (real ??= makeHandler(awsDeps()))(event), {
   keys: workflowKeys,
-  resultKeys: (row) => ({ billId: row.bill_id, vendorId: row.vendor_id ?? undefined, state: row.state }),
+  resultKeys: (row) => ({ billId: row.bill_id, state: row.state }),
   metrics: (row, m) => m.count(METRIC.billsDecided, { state: row.state }),
 });

@@ -1,7 +1,8 @@
-/** Task ReadDocument: the stored document → its parts (canonical bills or reasons). */
+/** Task ReadDocument: the stored document → its parts (canonical bills or reasons), stored; the state machine gets their key. */
 import * as z from 'zod';
+import { partsPrefix, storeParts, type PartsRef } from '../core/parts.ts';
 import { readSubmission, type ReadDeps } from '../core/read-submission.ts';
-import { submissionSchema, type ReadOutcome } from '../core/submission.ts';
+import { submissionSchema } from '../core/submission.ts';
 import { awsDeps } from '../adapters/aws/deps.ts';
 import { task } from '../shared/errors.ts';
 import { lambdaEntry, workflowKeys } from '../shared/powertools.ts';
@@ -9,7 +10,10 @@ import { lambdaEntry, workflowKeys } from '../shared/powertools.ts';
 export const readDocumentEvent = z.object({ submission: submissionSchema });
 
 export function makeHandler(deps: ReadDeps) {
-  return task(async (event: unknown): Promise<ReadOutcome> => readSubmission(readDocumentEvent.parse(event).submission, deps));
+  return task(async (event: unknown): Promise<PartsRef> => {
+    const { submission } = readDocumentEvent.parse(event);
+    return storeParts(partsPrefix(submission, 'read'), await readSubmission(submission, deps), deps.documents);
+  });
 }
 
 let real: ReturnType<typeof makeHandler> | undefined;

@@ -17,6 +17,8 @@ const TRANSIENT_NAMES = new Set([
   'SlowDown',
   'ECONNRESET',
   'ETIMEDOUT',
+  'ECONNREFUSED',
+  'EPIPE',
 ]);
 
 export function isTransient(err: unknown): boolean {

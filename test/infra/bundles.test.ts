@@ -56,10 +56,12 @@ describe('the read-document bundle', () => {
   beforeAll(async () => {
     const mod = (await import(await bundled('read-document'))) as { makeHandler(deps: unknown): Handler };
     documents = new Map();
-    const handler = mod.makeHandler({ documents: { get: async (key: string) => documents.get(key) ?? null } });
+    const handler = mod.makeHandler({ documents: { get: async (key: string) => documents.get(key) ?? null, put: async (key: string, b: Uint8Array) => void documents.set(key, b) } });
     read = async (name, bytes) => {
       documents.set(name, bytes);
-      return handler({ submission: { id: name, document_key: name, name, submitter: null, received_at: '2026-03-02T09:00:00Z' } });
+      // The handler stores the parts and returns their key (payloads by reference): read them back.
+      const ref = (await handler({ submission: { id: name, document_key: name, name, submitter: null, received_at: '2026-03-02T09:00:00Z' } })) as unknown as { parts_key: string; parts: number[] };
+      return { parts: ref.parts.map((n) => JSON.parse(new TextDecoder().decode(documents.get(`${ref.parts_key}/${n}.json`)!))) } as Outcome;
     };
   }, 120_000);
 

@@ -68,8 +68,11 @@ describe.each([
     }
   });
 
-  it('has nothing on S3, SQS, Step Functions, SES or Secrets Manager', () => {
-    expect(actionsOf(of(fn())).filter((a) => /^(s3|sqs|states|ses|secretsmanager|lambda):/.test(a))).toEqual([]);
+  it('has nothing on SQS, Step Functions, SES or Secrets Manager, and on S3 only reads the parts', () => {
+    expect(actionsOf(of(fn())).filter((a) => /^(sqs|states|ses|secretsmanager|lambda):/.test(a))).toEqual([]);
+    const s3 = of(fn()).filter((s) => actionsOf([s]).some((a) => a.startsWith('s3:')));
+    expect(actionsOf(s3).filter((a) => /^s3:(Put|Delete|Abort)/.test(a))).toEqual([]);
+    for (const st of s3) for (const r of [st.Resource].flat()) expect(JSON.stringify(r)).toMatch(/\/parts\/\*"|"Arn"\]\}$/);
   });
 });
 
@@ -84,8 +87,11 @@ describe('read-document', () => {
     expect(statementsOn(of(fn()), id(t.s.main.storage.rawMail))).toEqual([]);
   });
 
-  it('cannot write to S3, and reads only the policy item of the table', () => {
-    expect(actionsOf(of(fn())).filter((a) => /^s3:(Put|Delete|Abort)/.test(a))).toEqual([]);
+  it('writes to S3 only under parts/ (the parts it read, by reference), and reads only the policy item of the table', () => {
+    const writes = of(fn()).filter((s) => actionsOf([s]).some((a) => /^s3:(Put|Delete|Abort)/.test(a)));
+    expect(writes.length).toBeGreaterThan(0);
+    for (const st of writes) expect(JSON.stringify(st.Resource)).toContain('/parts/*');
+    expect(actionsOf(of(fn())).filter((a) => /^s3:Delete/.test(a))).toEqual([]);
     expect(tableAccess(fn())).toEqual({ read: ['POLICY'], write: [], index: false, actions: ['dynamodb:GetItem', 'dynamodb:Query'] });
   });
 });
@@ -199,10 +205,10 @@ describe.each([
 });
 
 describe('resuming the workflow', () => {
-  it('only the ack handler may SendTaskSuccess, on the workflow only', () => {
+  it('only the ack handler may SendTaskSuccess, on the approval workflow only', () => {
     const ack = of(t.s.main.approvals.ackFunction).filter((s) => actionsOf([s]).includes('states:SendTaskSuccess'));
     expect(ack).toHaveLength(1);
-    expect(ack[0]!.Resource).toEqual({ Ref: id(t.s.main.workflow.stateMachine) });
+    expect(ack[0]!.Resource).toEqual({ Ref: id(t.s.main.workflow.approvalMachine) });
     for (const fn of functions().filter((f) => f !== t.s.main.approvals.ackFunction)) {
       expect(actionsOf(of(fn))).not.toContain('states:SendTaskSuccess');
     }
@@ -228,8 +234,14 @@ describe('the state machine role', () => {
     // Each function's ARN (and `<arn>:$LATEST`, the same code): no versions, no aliases, no other function.
     const targets = invoke.map((s) => [...JSON.stringify(s.Resource).matchAll(/"Fn::GetAtt":\["(\w+)","Arn"\]/g)].map((m) => m[1]));
     for (const per of targets) expect(new Set(per).size).toBe(1);
-    expect(new Set(targets.flat())).toEqual(new Set(Object.values(t.s.main.workflow.tasks).map(id)));
+    const { 'approval-desk': desk, ...documentTasks } = t.s.main.workflow.tasks;
+    expect(new Set(targets.flat())).toEqual(new Set(Object.values(documentTasks).map(id)));
     expect(JSON.stringify(invoke.map((s) => s.Resource))).not.toContain(':*');
+    // It starts the bills' approval executions, and the approval machine invokes only the approval desk.
+    const start = statementsOfRole(t.main, roleId).filter((s) => actionsOf([s]).includes('states:StartExecution'));
+    expect(start.map((s) => s.Resource)).toEqual([{ Ref: id(t.s.main.workflow.approvalMachine) }]);
+    const approvalInvoke = statementsOfRole(t.main, id(t.s.main.workflow.approvalMachine.role)).filter((s) => actionsOf([s]).includes('lambda:InvokeFunction'));
+    expect(new Set(approvalInvoke.flatMap((s) => [...JSON.stringify(s.Resource).matchAll(/"Fn::GetAtt":\["(\w+)","Arn"\]/g)].map((m) => m[1])))).toEqual(new Set([id(desk)]));
   });
 });
 

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { WORKFLOW_DEFINITION, WORKFLOW_FUNCTIONS } from '../../lambdas/adapters/local/local-workflow.ts';
+import { APPROVAL_DEFINITION, APPROVAL_MACHINE_PLACEHOLDER, WORKFLOW_DEFINITION, WORKFLOW_FUNCTIONS } from '../../lambdas/adapters/local/local-workflow.ts';
 import { logicalId, templates, SYNTH_TIMEOUT } from './support.ts';
 
 let t: ReturnType<typeof templates>;
@@ -82,15 +82,18 @@ describe('intake', () => {
   });
 });
 
-describe('the state machine', () => {
-  const file = readFileSync(WORKFLOW_DEFINITION, 'utf8');
+describe.each([
+  { machine: 'ProcessDocument', file: WORKFLOW_DEFINITION, of: () => t.s.main.workflow.stateMachine },
+  { machine: 'ApproveBill', file: APPROVAL_DEFINITION, of: () => t.s.main.workflow.approvalMachine },
+])('the state machine $machine', ({ file: path, of }) => {
+  const file = readFileSync(path, 'utf8');
   const placeholders = new Set([...file.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
 
   function deployed() {
-    const [sm] = Object.values(t.main.findResources('AWS::StepFunctions::StateMachine'));
+    const sm = t.main.toJSON().Resources[logicalId(of(), t.s.main)];
     return sm!.Properties as {
       DefinitionString: string;
-      DefinitionSubstitutions: Record<string, { 'Fn::GetAtt': [string, string] }>;
+      DefinitionSubstitutions: Record<string, { 'Fn::GetAtt': [string, string] } | { Ref: string }>;
       StateMachineType: string;
       LoggingConfiguration: { Level: string; IncludeExecutionData: boolean };
       TracingConfiguration: { Enabled: boolean };
@@ -103,23 +106,21 @@ describe('the state machine', () => {
 
   it('binds every placeholder of the file, and nothing else', () => {
     expect(new Set(Object.keys(deployed().DefinitionSubstitutions))).toEqual(placeholders);
-    expect(new Set(Object.keys(WORKFLOW_FUNCTIONS))).toEqual(placeholders);
+    for (const p of placeholders) expect([...Object.keys(WORKFLOW_FUNCTIONS), APPROVAL_MACHINE_PLACEHOLDER]).toContain(p);
   });
 
-  it('leaves no ${ once the substitutions are applied, and keeps every Task state of the file', () => {
+  it('leaves no ${ once the substitutions are applied, and each task calls the function its placeholder names', () => {
     const sm = deployed();
-    const arn = (id: string) => `arn:aws:lambda:eu-west-1:123456789012:function:${id}`;
-    const resolved = sm.DefinitionString.replace(/\$\{(\w+)\}/g, (_m, name: string) => arn(sm.DefinitionSubstitutions[name]!['Fn::GetAtt'][0]));
+    const arn = (ref: { 'Fn::GetAtt': [string, string] } | { Ref: string }) => ('Ref' in ref ? `arn:aws:states:eu-west-1:123456789012:stateMachine:${ref.Ref}` : `arn:aws:lambda:eu-west-1:123456789012:function:${ref['Fn::GetAtt'][0]}`);
+    const resolved = sm.DefinitionString.replace(/\$\{(\w+)\}/g, (_m, name: string) => arn(sm.DefinitionSubstitutions[name]!));
     expect(resolved).not.toContain('${');
     const tasks = taskStates(JSON.parse(resolved));
     expect(Object.keys(tasks).sort()).toEqual(Object.keys(taskStates(JSON.parse(file))).sort());
-    // Each task calls the function its placeholder names.
-    const fileTasks = taskStates(JSON.parse(file));
-    for (const [state, ref] of Object.entries(fileTasks)) {
+    for (const [state, ref] of Object.entries(taskStates(JSON.parse(file)))) {
       const placeholder = /\$\{(\w+)\}/.exec(ref)?.[1];
-      if (!placeholder) continue;
+      if (!placeholder || placeholder === APPROVAL_MACHINE_PLACEHOLDER) continue;
       const fn = t.s.main.workflow.tasks[WORKFLOW_FUNCTIONS[placeholder as keyof typeof WORKFLOW_FUNCTIONS]];
-      expect(tasks[state], state).toBe(arn(logicalId(fn, t.s.main)));
+      expect(tasks[state], state).toBe(arn({ 'Fn::GetAtt': [logicalId(fn, t.s.main), 'Arn'] }));
     }
   });
 
@@ -130,3 +131,79 @@ describe('the state machine', () => {
     expect(sm.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
   });
 });
+
+describe('a document execution that fails', () => {
+  it('is recorded by the record-failure function from its EventBridge status change', () => {
+    t.main.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [{ Ref: logicalId(t.s.main.workflow.stateMachine, t.s.main) }] },
+      },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(t.s.main.workflow.tasks['record-failure'], t.s.main), 'Arn'] } })],
+    });
+  });
+});
+
+describe('approvals wait per bill, not in a shared Map', () => {
+  const doc = () => JSON.parse(t.main.toJSON().Resources[logicalId(t.s.main.workflow.stateMachine, t.s.main)].Properties.DefinitionString) as Definition;
+  const approve = () => JSON.parse(t.main.toJSON().Resources[logicalId(t.s.main.workflow.approvalMachine, t.s.main)].Properties.DefinitionString) as Definition;
+
+  it('the document workflow never waits: no Wait state, no task token; each bill that needs a person starts its own approval execution', () => {
+    const states = allStates(doc().States);
+    expect(states.filter(([, s]) => s.Type === 'Wait')).toEqual([]);
+    expect(JSON.stringify(doc())).not.toContain('waitForTaskToken');
+    const [[, start]] = states.filter(([n]) => n === 'StartApproval') as [[string, State]];
+    // Fire and forget (not `.sync`): the map moves on at once, so no bill's approval holds a slot.
+    expect(start.Resource).toBe('arn:aws:states:::states:startExecution');
+    expect(start.Parameters).toMatchObject({ StateMachineArn: '${ApproveBillStateMachineArn}', 'Name.$': '$.bill.approval_name', Input: { 'bill_id.$': '$.bill.bill_id', 'notify_at.$': '$.bill.notify_at' } });
+    // It sits inside the per-bill iteration, after the decision.
+    const map = doc().States.DecideEachBill!;
+    expect(Object.keys(map.ItemProcessor!.States)).toContain('StartApproval');
+  });
+
+  it('the approval workflow waits out quiet hours, then for its approvers with a task token, three weeks at most', () => {
+    const s = approve().States;
+    expect(approve().StartAt).toBe('WaitForQuietHours');
+    expect(s.WaitForQuietHours).toMatchObject({ Type: 'Wait', TimestampPath: '$.notify_at', Next: 'RequestApproval' });
+    expect(s.RequestApproval).toMatchObject({ Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken', TimeoutSeconds: 1814400 });
+  });
+
+  it('no state passes a document or a bill: every Parameters / ItemSelector value is a reference', () => {
+    for (const def of [doc(), approve()]) {
+      for (const [name, state] of allStates(def.States)) {
+        const selected = { ...(state.Parameters ?? {}), ...(state.ItemSelector ?? {}) };
+        for (const [k, v] of Object.entries(flatten(selected))) {
+          // Paths into the submission (its keys), the parts' prefix and numbers, bill ids, tokens: never $.read.parts[...] contents, a part or a bill.
+          if (typeof v === 'string' && k.endsWith('.$')) expect(v, `${name}.${k}`).toMatch(/^(\$\.submission|\$\.read(\.parts_key)?|\$\.bill\.(bill_id|notify_at|approval_name)|\$\.bill_id|\$\.notify_at|\$\$\.(Map\.Item\.Value|Task\.Token|Execution\.Id))$|^\$\.error$/);
+        }
+      }
+      // Map iterations end with the part number, so a map's result is a list of numbers.
+      for (const [, state] of allStates(def.States).filter(([, s]) => s.Type === 'Map')) expect(state.ResultPath).toBeNull();
+    }
+  });
+});
+
+interface State {
+  Type: string;
+  Resource?: string;
+  Parameters?: Record<string, unknown>;
+  ItemSelector?: Record<string, unknown>;
+  ItemProcessor?: { States: Record<string, State> };
+  ResultPath?: string | null;
+  [k: string]: unknown;
+}
+interface Definition {
+  StartAt: string;
+  States: Record<string, State>;
+}
+
+function allStates(states: Record<string, State>): [string, State][] {
+  return Object.entries(states).flatMap(([n, s]) => [[n, s] as [string, State], ...(s.ItemProcessor ? allStates(s.ItemProcessor.States) : [])]);
+}
+
+function flatten(o: Record<string, unknown>, prefix = ''): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(o).flatMap(([k, v]) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.entries(flatten(v as Record<string, unknown>, `${prefix}${k}.`)) : [[`${prefix}${k}`, v]])),
+  );
+}

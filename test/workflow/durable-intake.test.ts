@@ -18,6 +18,7 @@ import { startLocalStack, type LocalStack, type LocalStackOptions, type StackEve
 import { FolderDocumentStore } from '../../lambdas/adapters/local/folder-documents.ts';
 import { openLocalStore } from '../../lambdas/adapters/local/local-stack.ts';
 import { DEMO, sendMail } from '../support/local.ts';
+import { main } from '../../lambdas/cli/main.ts';
 
 const bill = (name: string) => join(DEMO, 'bills', name);
 
@@ -122,6 +123,86 @@ describe('durable local intake', () => {
     await waitUntil(async () => (await readdir(join(stack.dropDir, 'processed'))).includes('acme.xml'));
     await stack.idle();
     expect((await stack.store.listBills()).map((b) => b.state)).toEqual(['ready_for_payment']);
+  });
+
+  it('an approval request held for quiet hours survives a restart and is emailed once when its time comes', async () => {
+    const h = await home();
+    const table = `t-${randomUUID()}`;
+    // Tomorrow at 21:00 in Berlin: the request waits for 08:00, for real.
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const nowMs = Date.parse(`${tomorrow}T21:00:00+01:00`);
+    const first = await start(h, table, { honourWaits: true, now: () => nowMs });
+    await first.store.importMaster(await loadMasterFolder(join(DEMO, 'master')));
+    const outcome = await first.submit({ bytes: readFileSync(bill('03-castor-drills.xml')), name: 'drills.xml' });
+    const row = outcome.kind === 'processed' ? outcome.execution.bills[0]! : null;
+    expect(row?.state).toBe('flagged');
+    await first.stop();
+    expect(await first.outbox.list()).toEqual([]);
+
+    // Restarted when the hold's time has come (the wait is not honoured: 08:00 is now).
+    const second = await start(h, table);
+    await waitUntil(async () => (await second.outbox.list()).length > 0);
+    expect(second.events.find((e) => e.kind === 'notice')).toMatchObject({ message: expect.stringMatching(/^1 approval request held before the last stop/) });
+    const sent = await second.outbox.list();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ tag: 'approval-request', billId: row!.bill_id });
+    await second.stop();
+
+    // Emailed once: a third start sends nothing again.
+    const third = await start(h, table);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await third.outbox.list()).toHaveLength(1);
+  });
+
+  it('bm redrive runs again a document execution that was claimed and never finished, on the running stack', async () => {
+    const h = await home();
+    const stack = await start(h, `t-${randomUUID()}`);
+    await stack.store.importMaster(await loadMasterFolder(join(DEMO, 'master')));
+    const original = { id: 'review-like:cut-short', document_key: 'submitted/cut-short.xml', name: 'cut-short.xml', submitter: null, received_at: '2026-03-02T09:00:00.000Z' };
+    await stack.documents.put(original.document_key, readFileSync(bill('01-acme-office.xml')));
+    await stack.store.claimExecutionName(executionName(original.id), original.received_at, { submission: original });
+    let out = '';
+    expect(await main(['redrive', '--home', h], { stdout: (t) => (out += t), stderr: (t) => (out += t) })).toBe(0);
+    expect(out).toMatch(/1 document execution and 0 approval executions redriven/);
+    await waitUntil(async () => (await stack.store.executionRecord(executionName(original.id)))?.status === 'SUCCEEDED');
+    expect((await stack.store.listBills()).map((b) => [b.source.input, b.state])).toEqual([['cut-short.xml', 'ready_for_payment']]);
+  });
+
+  it('bm redrive --stack redrives every failed, timed-out or aborted execution of both workflows', async () => {
+    const calls: { name: string; input: Record<string, unknown> }[] = [];
+    const sfn = {
+      async send(command: { constructor: { name: string }; input: Record<string, unknown> }) {
+        calls.push({ name: command.constructor.name, input: command.input });
+        if (command.constructor.name === 'ListExecutionsCommand') {
+          return command.input.statusFilter === 'FAILED' && String(command.input.stateMachineArn).endsWith(':doc') ? { executions: [{ executionArn: 'arn:exec:1', name: 'mail-1' }] } : { executions: [] };
+        }
+        return {};
+      },
+    };
+    const cloudFormation = { send: async () => ({ Stacks: [{ Outputs: [{ OutputKey: 'StateMachineArn', OutputValue: 'arn:sm:doc' }, { OutputKey: 'ApprovalStateMachineArn', OutputValue: 'arn:sm:approve' }] }] }) };
+    let out = '';
+    const { redriveCommand } = await import('../../lambdas/cli/redrive.ts');
+    expect(await redriveCommand(['--stack', 'bm'], { stdout: (t) => (out += t), stderr: (t) => (out += t) }, { sfn: sfn as never, cloudFormation: cloudFormation as never })).toBe(0);
+    expect(calls.filter((c) => c.name === 'ListExecutionsCommand').map((c) => `${c.input.stateMachineArn} ${c.input.statusFilter}`)).toEqual([
+      'arn:sm:doc FAILED', 'arn:sm:doc TIMED_OUT', 'arn:sm:doc ABORTED', 'arn:sm:approve FAILED', 'arn:sm:approve TIMED_OUT', 'arn:sm:approve ABORTED',
+    ]);
+    expect(calls.filter((c) => c.name === 'RedriveExecutionCommand').map((c) => c.input.executionArn)).toEqual(['arn:exec:1']);
+    expect(out).toContain('1 execution redriven in bm');
+  });
+
+  it('a document execution that ended FAILED is recorded from its EventBridge status change: a needs_review bill with the reason', async () => {
+    const { makeHandler } = await import('../../lambdas/record-failure/handler.ts');
+    const { freshStore } = await import('../support/db.ts');
+    const store = await freshStore();
+    const submission = { id: 's3-abc', document_key: 'uploads/x.xml', name: 'x.xml', submitter: null, received_at: '2026-03-02T09:00:00.000Z' };
+    const ref = await makeHandler({ store, now: Date.now, documents: new FolderDocumentStore(await home()) })({
+      source: 'aws.states',
+      'detail-type': 'Step Functions Execution Status Change',
+      detail: { status: 'FAILED', name: 's3-abc', input: JSON.stringify({ submission }), error: 'BillFailureNotRecorded', cause: 'A bill failed and its failure could not be recorded.' },
+    });
+    const recorded = (await store.getBill(ref.bill_id))!;
+    expect(recorded.state).toBe('needs_review');
+    expect(recorded.exceptions[0]!.message).toContain('processing failed after retries: BillFailureNotRecorded');
   });
 });
 

@@ -75,6 +75,25 @@ export interface DynamoBillStoreOptions {
 }
 
 const T = BILLS_TABLE;
+
+/** How long a store trusts the master version it read (another process's import shows after this). */
+const MASTER_POINTER_CACHE_MS = 2000;
+
+/**
+ * The keys of master data of one version ('' is data imported before versions existed). Sort
+ * keys carry the version, so the ledger items beside them (`SPEND`, `BILLED`) are not versioned.
+ */
+function masterKeys(version: string) {
+  const v = version ? `@${version}` : '';
+  return {
+    policy: `POLICY${v}`,
+    vendor: `VENDOR${v}`,
+    po: `PO${v}`,
+    byVendor: (vendorId: string) => (version ? `${version}#VENDOR#${vendorId}` : `VENDOR#${vendorId}`),
+    byVendorPrefix: version ? `${version}#VENDOR#` : 'VENDOR#',
+    openPo: (vendorId: string) => (version ? `OPENPO@${version}#${vendorId}` : `OPENPO#${vendorId}`),
+  };
+}
 const key = (pk: string, sk: string) => ({ [T.partitionKey]: pk, [T.sortKey]: sk });
 
 export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims {
@@ -134,23 +153,47 @@ export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims {
   }
 
   // --- master data ------------------------------------------------------------------------
+  //
+  // Imports are atomic: a new master version is written completely under its own keys, then
+  // made current in one step (the `MASTER`/`CURRENT` pointer). Every read goes to the current
+  // version; an interrupted import leaves its half-written version unreferenced and the previous
+  // one current (`masterImportStatus` says so). Data imported before versions existed (no
+  // pointer) is read where it is.
+
+  /** The current master version, cached briefly (an import through this store updates it at once). */
+  private current: { version: string; at: number } | null = null;
+
+  private async masterVersion(): Promise<string> {
+    if (this.current && Date.now() - this.current.at < MASTER_POINTER_CACHE_MS) return this.current.version;
+    const item = await this.get('MASTER', 'CURRENT', true);
+    const version = (item?.version as string | undefined) ?? '';
+    // Nothing imported yet (or only before versions existed) is not cached: the first import shows at once.
+    this.current = version ? { version, at: Date.now() } : null;
+    return version;
+  }
 
   async importMaster(master: MasterData): Promise<void> {
-    const items: Item[] = [{ ...key('POLICY', 'POLICY'), data: JSON.stringify(master.policy) }];
-    const importedAt = master.imported_at ?? new Date().toISOString();
+    const previous = await this.get('MASTER', 'CURRENT', true);
+    const version = `M${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+    const startedAt = new Date().toISOString();
+    const importedAt = master.imported_at ?? startedAt;
+    // Say an import is under way before writing anything: if it never finishes, the next start sees it.
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...key('MASTER', 'IMPORT'), version, started_at: startedAt } }));
+    const m = masterKeys(version);
+    const items: Item[] = [{ ...key('POLICY', m.policy), data: JSON.stringify(master.policy) }];
     for (const vendor of master.vendors) {
       // What an empty ytd_as_of covers: everything before this import.
       const v = { ...vendor, imported_at: importedAt };
       const data = JSON.stringify(v);
-      items.push({ ...key(`VENDOR#${v.vendor_id}`, 'VENDOR'), data });
-      if (normalizeId(v.tax_id)) items.push({ ...key(`VTAX#${normalizeId(v.tax_id)}`, `VENDOR#${v.vendor_id}`), data });
-      for (const n of vendorNameKeys(v)) items.push({ ...key(`VNAME#${n}`, `VENDOR#${v.vendor_id}`), data });
+      items.push({ ...key(`VENDOR#${v.vendor_id}`, m.vendor), data });
+      if (normalizeId(v.tax_id)) items.push({ ...key(`VTAX#${normalizeId(v.tax_id)}`, m.byVendor(v.vendor_id)), data });
+      for (const n of vendorNameKeys(v)) items.push({ ...key(`VNAME#${n}`, m.byVendor(v.vendor_id)), data });
     }
     for (const po of master.purchaseOrders) {
       items.push({
-        ...key(`PO#${normalizePoRef(po.po_number)}`, 'PO'),
+        ...key(`PO#${normalizePoRef(po.po_number)}`, m.po),
         data: JSON.stringify(po),
-        ...(po.status === 'open' ? { [T.gsi1.partitionKey]: `OPENPO#${po.vendor_id}`, [T.gsi1.sortKey]: po.po_number } : {}),
+        ...(po.status === 'open' ? { [T.gsi1.partitionKey]: m.openPo(po.vendor_id), [T.gsi1.sortKey]: po.po_number } : {}),
       });
     }
     for (let i = 0; i < items.length; i += 25) {
@@ -164,34 +207,70 @@ export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims {
         if (batch.length > 0) await new Promise((res) => setTimeout(res, Math.min(1000, 20 * 2 ** attempt)));
       }
     }
+    // Everything is written: make it current in one step, unless another import got there first.
+    try {
+      await this.transact([
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: {
+              ...key('MASTER', 'CURRENT'),
+              version,
+              previous: (previous?.version as string | undefined) ?? null,
+              imported_at: new Date().toISOString(),
+              counts: JSON.stringify({ vendors: master.vendors.length, purchase_orders: master.purchaseOrders.length }),
+            },
+            ConditionExpression: previous ? '#v = :prev' : 'attribute_not_exists(pk)',
+            ...(previous ? { ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':prev': previous.version } } : {}),
+          },
+        },
+        { Delete: { TableName: this.tableName, Key: key('MASTER', 'IMPORT') } },
+      ]);
+    } catch (err) {
+      if (err instanceof ConflictError) throw new ConflictError('another master data import finished meanwhile: import again');
+      throw err;
+    }
+    this.current = { version, at: Date.now() };
+  }
+
+  /** The current master version, and an import that started and never finished (interrupted), if any. */
+  async masterImportStatus(): Promise<{ current: { version: string; imported_at: string | null } | null; interrupted: { version: string; started_at: string } | null }> {
+    const [cur, pending] = await Promise.all([this.get('MASTER', 'CURRENT', true), this.get('MASTER', 'IMPORT', true)]);
+    return {
+      current: cur ? { version: cur.version as string, imported_at: (cur.imported_at as string | undefined) ?? null } : null,
+      interrupted: pending ? { version: pending.version as string, started_at: pending.started_at as string } : null,
+    };
   }
 
   async policy(): Promise<Policy> {
-    const item = await this.get('POLICY', 'POLICY');
+    const item = await this.get('POLICY', masterKeys(await this.masterVersion()).policy);
     if (!item) throw new Error('no policy imported: run `bm import DIR` with a policy.json first');
     return policyFromJson(JSON.parse(item.data as string));
   }
 
   async vendorsByTaxId(normalizedTaxId: string): Promise<Vendor[]> {
-    return (await this.query(`VTAX#${normalizedTaxId}`)).map((i) => vendorFromJson(JSON.parse(i.data as string)));
+    const m = masterKeys(await this.masterVersion());
+    return (await this.query(`VTAX#${normalizedTaxId}`, { skPrefix: m.byVendorPrefix })).map((i) => vendorFromJson(JSON.parse(i.data as string)));
   }
 
   async vendorsByName(normalizedName: string): Promise<Vendor[]> {
-    return (await this.query(`VNAME#${normalizedName}`)).map((i) => vendorFromJson(JSON.parse(i.data as string)));
+    const m = masterKeys(await this.masterVersion());
+    return (await this.query(`VNAME#${normalizedName}`, { skPrefix: m.byVendorPrefix })).map((i) => vendorFromJson(JSON.parse(i.data as string)));
   }
 
   async vendor(vendorId: string): Promise<Vendor | null> {
-    const item = await this.get(`VENDOR#${vendorId}`, 'VENDOR');
+    const item = await this.get(`VENDOR#${vendorId}`, masterKeys(await this.masterVersion()).vendor);
     return item ? vendorFromJson(JSON.parse(item.data as string)) : null;
   }
 
   async purchaseOrder(normalizedRef: string): Promise<PurchaseOrder | null> {
-    const item = await this.get(`PO#${normalizedRef}`, 'PO');
+    const item = await this.get(`PO#${normalizedRef}`, masterKeys(await this.masterVersion()).po);
     return item ? poFromJson(JSON.parse(item.data as string)) : null;
   }
 
   async openPurchaseOrders(vendorId: string): Promise<PurchaseOrder[]> {
-    return (await this.query(`OPENPO#${vendorId}`, { index: true })).map((i) => poFromJson(JSON.parse(i.data as string)));
+    const m = masterKeys(await this.masterVersion());
+    return (await this.query(m.openPo(vendorId), { index: true })).map((i) => poFromJson(JSON.parse(i.data as string)));
   }
 
   // --- ledger -----------------------------------------------------------------------------

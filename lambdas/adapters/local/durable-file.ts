@@ -5,6 +5,7 @@
  * reboot. A failed write (ENOSPC) leaves no partial file behind and throws.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, open, rename, rm, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -33,6 +34,13 @@ export async function durableWrite(path: string, bytes: Uint8Array | string, opt
   await mkdirDurable(dir);
   const tmp = join(dir, `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
+    // The fault-injection suite fills the disk of a running `bm start` by creating this flag file.
+    const flag = process.env.BM_FAULT_ENOSPC_FLAG;
+    if (flag && existsSync(flag)) {
+      const err = new Error(`ENOSPC: no space left on device, write '${tmp}'`) as NodeJS.ErrnoException;
+      err.code = 'ENOSPC';
+      throw err;
+    }
     if (injected && injected.remaining > 0) {
       injected.remaining--;
       const err = new Error(`${injected.code}: no space left on device, write '${tmp}'`) as NodeJS.ErrnoException;

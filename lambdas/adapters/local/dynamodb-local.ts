@@ -15,6 +15,10 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 export interface DynamoDbLocal {
   readonly endpoint: string;
   readonly port: number;
+  /** The Java process (not its watchdog wrapper). */
+  readonly javaPid: number | null;
+  /** Resolves when the engine has exited, by itself or by `stop()`, with its exit code. */
+  readonly exited: Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -25,6 +29,26 @@ export interface DynamoDbLocalOptions {
   /** How long to wait for the engine to answer. @default 60000 */
   readonly startTimeoutMs?: number;
 }
+
+/**
+ * Java runs under a small shell watchdog that holds a pipe from this process on its standard
+ * input: when this process dies in any way (even `kill -9`), the pipe closes, `read` returns and
+ * the watchdog kills Java. SIGTERM to the watchdog is passed on to Java; the watchdog exits with
+ * Java, so its exit is the engine's. The first line it prints is Java's pid.
+ */
+const WATCHDOG = [
+  'exec 3<&0',
+  '"$@" </dev/null >/dev/null &',
+  'j=$!',
+  'echo "$j"',
+  '(read _ <&3; kill -9 "$j" 2>/dev/null) &',
+  'w=$!',
+  'exec 3<&-',
+  'trap \'kill "$j" 2>/dev/null\' TERM INT HUP',
+  'while kill -0 "$j" 2>/dev/null; do wait "$j"; c=$?; done',
+  'kill "$w" 2>/dev/null',
+  'exit "${c:-1}"',
+].join('\n');
 
 /** Static credentials that DynamoDB Local accepts; never used against AWS. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
@@ -38,7 +62,10 @@ function installExitHook(): void {
   exitHookInstalled = true;
   // A Java process must never outlive the Node process that started it.
   process.once('exit', () => {
-    for (const p of running) p.kill('SIGKILL');
+    for (const p of running) {
+      p.stdin?.destroy();
+      p.kill('SIGKILL');
+    }
   });
 }
 
@@ -81,13 +108,18 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   if (options.dbPath) args.push('-dbPath', options.dbPath);
   else args.push('-inMemory');
 
-  const child = spawn('java', args, {
+  const child = spawn('sh', ['-c', WATCHDOG, 'bm-dynamodb-watchdog', 'java', ...args], {
     cwd: dir,
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, JAVA_TOOL_OPTIONS: '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto' },
   });
   installExitHook();
   running.add(child);
+  let javaPid: number | null = null;
+  child.stdout?.once('data', (d: Buffer) => {
+    const pid = Number.parseInt(d.toString().trim(), 10);
+    if (Number.isInteger(pid)) javaPid = pid;
+  });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     if (stderr.length < 4000) stderr += d.toString();
@@ -95,10 +127,15 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   let exited: number | null = null;
   let spawnError: Error | null = null;
   child.on('error', (e) => (spawnError = e));
-  child.on('exit', (code) => {
-    exited = code ?? -1;
-    running.delete(child);
-  });
+  const exitedP = new Promise<number>((resolve) =>
+    child.on('exit', (code) => {
+      exited = code ?? -1;
+      running.delete(child);
+      resolve(exited);
+    }),
+  );
+  // The pipe is the watchdog's lifeline; an EPIPE when it is gone is expected.
+  child.stdin?.on('error', () => undefined);
 
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
@@ -116,6 +153,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       }
     }
   } catch (err) {
+    child.stdin?.destroy();
     child.kill('SIGKILL');
     throw err;
   } finally {
@@ -125,12 +163,21 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   return {
     endpoint,
     port,
+    get javaPid() {
+      return javaPid;
+    },
+    exited: exitedP,
     async stop() {
       if (exited !== null) return;
       await new Promise<void>((resolve) => {
-        const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+        // Java stops on SIGTERM (passed on by the watchdog); if it does not, closing the pipe makes the watchdog kill it.
+        const t = setTimeout(() => {
+          child.stdin?.destroy();
+          child.kill('SIGKILL');
+        }, 3000);
         child.once('exit', () => {
           clearTimeout(t);
+          child.stdin?.destroy();
           resolve();
         });
         child.kill('SIGTERM');

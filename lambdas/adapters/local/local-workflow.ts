@@ -7,10 +7,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
-import type { OutcomeRow } from '../../core/output.ts';
+import { outcomeRow, type OutcomeRow } from '../../core/output.ts';
 import type { DocumentStore } from '../../core/ports/documents.ts';
 import type { BillStore } from '../../core/ports/store.ts';
-import type { Submission } from '../../core/submission.ts';
+import { billIdFor, type Submission } from '../../core/submission.ts';
 import { makeHandler as makeDecideBill } from '../../decide-bill/handler.ts';
 import { makeHandler as makeExtract } from '../../extract/handler.ts';
 import { makeHandler as makeReadDocument } from '../../read-document/handler.ts';
@@ -19,8 +19,10 @@ import { makeHandler as makeApprovalDesk } from '../../approval-desk/handler.ts'
 import type { Mailer } from '../../core/ports/mailer.ts';
 import { executionName } from '../../shared/intake.ts';
 
-/** Where the state machine definition lives (one file, used by the cloud and the local stack). */
+/** Where the state machine definitions live (one file each, used by the cloud and the local stack). */
 export const WORKFLOW_DEFINITION = findUp('state-machines/process-document.asl.json');
+/** A bill that needs a person: its own execution, started by the document workflow. */
+export const APPROVAL_DEFINITION = findUp('state-machines/approve-bill.asl.json');
 
 /** The file at `rel` in this module's folder or the nearest one above (sources, or a bundle). */
 function findUp(rel: string): string {
@@ -30,7 +32,7 @@ function findUp(rel: string): string {
   }
 }
 
-/** The placeholders of the definition, each bound to a function. */
+/** The function placeholders of the definitions, each bound to a function. */
 export const WORKFLOW_FUNCTIONS = {
   ReadDocumentFunctionArn: 'read-document',
   ExtractFunctionArn: 'extract',
@@ -39,10 +41,12 @@ export const WORKFLOW_FUNCTIONS = {
   ApprovalDeskFunctionArn: 'approval-desk',
 } as const;
 export type WorkflowFunction = (typeof WORKFLOW_FUNCTIONS)[keyof typeof WORKFLOW_FUNCTIONS];
+/** The document workflow's placeholder for the approval state machine. */
+export const APPROVAL_MACHINE_PLACEHOLDER = 'ApproveBillStateMachineArn';
 
-/** The definition with `${Placeholders}` replaced. Throws when one is left unbound. */
-export function workflowDefinition(substitutions: Record<string, string>): Record<string, unknown> {
-  const text = readFileSync(WORKFLOW_DEFINITION, 'utf8').replace(/\$\{(\w+)\}/g, (_m, name: string) => {
+/** A definition with `${Placeholders}` replaced. Throws when one is left unbound. */
+export function workflowDefinition(substitutions: Record<string, string>, file: string = WORKFLOW_DEFINITION): Record<string, unknown> {
+  const text = readFileSync(file, 'utf8').replace(/\$\{(\w+)\}/g, (_m, name: string) => {
     const v = substitutions[name];
     if (v === undefined) throw new Error(`state machine placeholder \${${name}} is not bound`);
     return v;
@@ -55,7 +59,7 @@ type Handler = (input: unknown) => Promise<unknown>;
 /** The part of the interpreter's event log the traces need. */
 interface EventLog {
   readonly type: string;
-  readonly state?: { readonly name: string };
+  readonly state?: { readonly name: string; readonly input?: unknown; readonly output?: unknown };
   readonly index?: number;
 }
 
@@ -69,17 +73,19 @@ export interface LocalWorkflowDeps {
   readonly approvals: { readonly mailer: Mailer; readonly secret: Uint8Array; readonly baseUrl: string; readonly billUrl?: (billId: string) => string; readonly apInbox?: string | null };
   /** Wait out quiet hours for real (`bm start`); a one-shot run with a fixed clock does not. @default false */
   readonly honourWaits?: boolean;
+  /** Every state's input (entered) and output (exited), as the interpreter passes them (tests measure payloads). */
+  readonly onState?: (e: { readonly machine: 'process-document' | 'approve-bill'; readonly state: string; readonly kind: 'input' | 'output'; readonly payload: unknown }) => void;
 }
 
 export interface ExecutionResult {
   readonly name: string;
-  /** WAITING: every bill is decided and recorded; some wait for an approver (see `settled`). */
+  /** WAITING: every bill is decided and recorded; some wait for an approver in their own executions (see `settled`). */
   readonly status: 'SUCCEEDED' | 'FAILED' | 'WAITING';
   readonly bills: OutcomeRow[];
   /** The states each bill passed through, in order, by part index. */
   readonly traces: string[][];
   readonly error?: { readonly name: string; readonly message: string };
-  /** Resolves when the execution has ended (all approvals decided), with its final status. */
+  /** Resolves when the bills' approval executions have ended (all approvals decided), with the final status. */
   readonly settled: Promise<'SUCCEEDED' | 'FAILED' | 'ABORTED'>;
 }
 
@@ -88,6 +94,7 @@ export interface ExecutionNames {
   claimExecutionName(name: string, at: string, input?: unknown): Promise<boolean>;
   executionRecord(name: string): Promise<{ status: 'RUNNING' | 'SUCCEEDED' | 'FAILED'; input: unknown } | null>;
   finishExecution(name: string, status: 'SUCCEEDED' | 'FAILED', outcome: unknown, at: string): Promise<void>;
+  unfinishedExecutions(): Promise<{ name: string; input: unknown; at: string }[]>;
 }
 
 /** The execution failed and not even its failure could be recorded (the database went away): it is run again. */
@@ -99,50 +106,64 @@ export class ExecutionAlreadyExists extends Error {
   override readonly name = 'ExecutionAlreadyExists';
 }
 
+/** What the `states:startExecution` integration throws for a name already used by a finished execution. */
+class StartExecutionAlreadyExists extends Error {
+  override readonly name = 'StepFunctions.ExecutionAlreadyExistsException';
+}
+
 const TASK_STATE_FUNCTION: Record<string, WorkflowFunction> = {
   ReadDocument: 'read-document',
   ExtractScannedParts: 'extract',
   DecideBill: 'decide-bill',
   RecordBillFailure: 'record-failure',
   RecordDocumentFailure: 'record-failure',
-  RequestApproval: 'approval-desk',
   NotifyPeople: 'approval-desk',
 };
 
+/** How soon an approval execution that failed (its request not sent) runs again. */
+const APPROVAL_RETRY_MS = 2000;
+
+/** The name prefix of approval executions (`BillRef.approval_name`). */
+export const APPROVAL_EXECUTION_PREFIX = 'approve-';
+
+type Settled = 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+interface ApprovalRun {
+  /** The approval request is out (or waits out quiet hours, or is no longer needed). */
+  readonly idle: Promise<void>;
+  readonly settled: Promise<Settled>;
+}
+
 export class LocalWorkflow {
   private readonly machine: StateMachine;
+  private readonly approvalMachine: StateMachine;
   private readonly handlers: Record<WorkflowFunction, Handler>;
   private readonly notify: Handler;
   /** Approval tasks waiting for their token, as Step Functions keeps them. */
   private readonly waiting = new Map<string, (output: unknown) => void>();
   private readonly running = new Set<{ abort: () => void }>();
+  /** Approval executions running in this process, by name. */
+  private readonly approvals = new Map<string, ApprovalRun>();
+  private stopped = false;
 
   constructor(private readonly deps: LocalWorkflowDeps) {
-    const arns = Object.fromEntries(
+    const arns: Record<string, string> = Object.fromEntries(
       Object.entries(WORKFLOW_FUNCTIONS).map(([k, fn]) => [k, `arn:aws:lambda:local-1:000000000000:function:bm-${fn}`]),
     );
-    this.machine = new StateMachine(workflowDefinition(arns) as never, { validationOptions: { checkPaths: true, checkArn: true } });
-    const decideDeps = { store: deps.store, now: deps.now };
+    arns[APPROVAL_MACHINE_PLACEHOLDER] = 'arn:aws:states:local-1:000000000000:stateMachine:bm-approve-bill';
+    const validationOptions = { checkPaths: true, checkArn: true };
+    this.machine = new StateMachine(workflowDefinition(arns) as never, { validationOptions });
+    this.approvalMachine = new StateMachine(workflowDefinition(arns, APPROVAL_DEFINITION) as never, { validationOptions });
+    const decideDeps = { store: deps.store, now: deps.now, documents: deps.documents };
     this.notify = makeApprovalDesk({ ...decideDeps, ...deps.approvals });
     this.handlers = {
       'read-document': makeReadDocument({ documents: deps.documents, store: deps.store }),
-      extract: makeExtract(),
+      extract: makeExtract(null, { documents: deps.documents }),
       'decide-bill': makeDecideBill(decideDeps),
       'record-failure': makeRecordFailure(decideDeps),
-      'approval-desk': this.approvalDesk(makeApprovalDesk({ ...decideDeps, ...deps.approvals })),
+      'approval-desk': makeApprovalDesk({ ...decideDeps, ...deps.approvals }),
       ...deps.override,
     };
-  }
-
-  /** The `.waitForTaskToken` integration: the task returns when `resume(token)` is called. */
-  private approvalDesk(desk: Handler): Handler {
-    return async (params: unknown) => {
-      const { bill_id, task_token } = (params as { Payload: { bill_id: string; task_token: string } }).Payload;
-      const token = `${task_token}:${bill_id}`;
-      const result = (await desk({ bill_id, task_token: token })) as { requested: boolean };
-      if (!result.requested) return { bill_id, state: 'decided' };
-      return await new Promise((resolve) => this.waiting.set(token, resolve));
-    };
+    this.handlers['record-failure'] = notForLocalOutages(this.handlers['record-failure']);
   }
 
   /** SendTaskSuccess: resumes the approval task waiting on this token. False when none waits. */
@@ -156,6 +177,7 @@ export class LocalWorkflow {
 
   /** Stops executions still waiting for approvals (the decisions are recorded; only the wait ends). */
   abortAll(): void {
+    this.stopped = true;
     for (const e of this.running) e.abort();
     this.running.clear();
     this.waiting.clear();
@@ -163,16 +185,16 @@ export class LocalWorkflow {
 
   /**
    * Starts and awaits one execution for a submission. The execution name is the submission id:
-   * a second start with the same name throws `ExecutionAlreadyExists`, as Step Functions does.
+   * a second start with the same name throws `ExecutionAlreadyExists`, as Step Functions does —
+   * once the first has recorded its outcome. One cut short (a crash, the database gone) runs
+   * again on its original input, as a redrive does; every task is idempotent, so bills already
+   * decided are found, not decided twice.
    */
   async run(submitted: Submission): Promise<ExecutionResult> {
     let submission = submitted;
     const name = executionName(submission.id);
     const at = () => new Date(this.deps.now()).toISOString();
     if (!(await this.deps.store.claimExecutionName(name, at(), { submission }))) {
-      // The name is taken. Only an execution whose outcome is recorded counts as done: one cut
-      // short (a crash, the database gone) runs again on its original input, as a redrive does;
-      // every task is idempotent, so bills already decided are found, not decided twice.
       const earlier = await this.deps.store.executionRecord(name);
       if (!earlier || earlier.status !== 'RUNNING') throw new ExecutionAlreadyExists(`execution ${name} already exists`);
       const input = (earlier.input as { submission?: Submission } | null)?.submission;
@@ -181,7 +203,7 @@ export class LocalWorkflow {
     const result = await this.execute(name, submission);
     // A failed execution is complete only when its failure is recorded: the document's needs_review bill.
     if (result.status === 'FAILED' && (result.error?.name !== 'DocumentFailed' || result.bills.length === 0)) {
-      throw new ExecutionNotRecorded(`execution ${name} failed and its failure could not be recorded: ${result.error?.name ?? 'Error'}: ${result.error?.message ?? ''}`);
+      throw new ExecutionNotRecorded(`execution ${name} failed and its outcome is not recorded: ${result.error?.name ?? 'Error'}: ${result.error?.message ?? ''}`);
     }
     await this.deps.store.finishExecution(
       name,
@@ -192,61 +214,71 @@ export class LocalWorkflow {
     return result;
   }
 
+  private context(name: string, input: unknown, machine: string) {
+    return {
+      Execution: { Id: `arn:aws:states:local-1:000000000000:execution:${machine}:${name}`, Name: name, Input: input, StartTime: new Date(this.deps.now()).toISOString() },
+      Task: { Token: `local-${name}` },
+    } as never;
+  }
+
+  private collect(execution: { eventLogs: AsyncGenerator<unknown> }, machine: 'process-document' | 'approve-bill', events?: EventLog[]): Promise<void> {
+    const onState = this.deps.onState;
+    return (async () => {
+      for await (const raw of execution.eventLogs) {
+        const e = raw as EventLog;
+        events?.push(e);
+        if (onState && e.state && (e.type === 'StateEntered' || e.type === 'StateExited')) {
+          onState({ machine, state: e.state.name, kind: e.type === 'StateEntered' ? 'input' : 'output', payload: e.type === 'StateEntered' ? e.state.input : e.state.output });
+        }
+      }
+    })().catch(() => undefined);
+  }
+
   private async execute(name: string, submission: Submission): Promise<ExecutionResult> {
-    const taskResourceLocalHandlers = Object.fromEntries(
+    const children: ApprovalRun[] = [];
+    const taskResourceLocalHandlers: Record<string, (input: unknown) => Promise<never>> = Object.fromEntries(
       Object.entries(TASK_STATE_FUNCTION).map(([state, fn]) => [
         state,
-        // NotifyPeople calls the approval-desk function directly (not the .waitForTaskToken integration).
+        // NotifyPeople calls the approval-desk function itself, whatever a test put in its place.
         (input: unknown) => (state === 'NotifyPeople' && !this.deps.override?.[fn] ? this.notify(input) : this.handlers[fn](input)) as Promise<never>,
       ]),
     );
+    // The `states:startExecution` integration: the bill's own approval execution, not awaited.
+    taskResourceLocalHandlers.StartApproval = (async (params: unknown) => {
+      const p = params as { StateMachineArn: string; Name: string; Input: { bill_id: string; notify_at: string } };
+      children.push(await this.startApproval(p.Name, p.Input));
+      return { ExecutionArn: `${p.StateMachineArn.replace(':stateMachine:', ':execution:')}:${p.Name}`, StartDate: new Date(this.deps.now()).toISOString() };
+    }) as never;
     // Retries wait milliseconds, not seconds, on a laptop; the policy (which errors, how often) is the definition's.
-    const retryIntervalOverrides = Object.fromEntries(Object.keys(TASK_STATE_FUNCTION).map((s) => [s, 10]));
-    const waitTimeOverrides: Record<string, number> = this.deps.honourWaits ? {} : { WaitForQuietHours: 0 };
+    const retryIntervalOverrides = Object.fromEntries([...Object.keys(TASK_STATE_FUNCTION), 'StartApproval'].map((s) => [s, 10]));
     const execution = this.machine.run({ submission } as never, {
-      overrides: { taskResourceLocalHandlers, retryIntervalOverrides, waitTimeOverrides },
+      overrides: { taskResourceLocalHandlers, retryIntervalOverrides },
       noThrowOnAbort: true,
-      context: {
-        Execution: { Id: `local:${name}`, Name: name, Input: { submission }, StartTime: new Date(this.deps.now()).toISOString() },
-        Task: { Token: `local-${name}` },
-      } as never,
+      context: this.context(name, { submission }, 'bm-process-document'),
     });
     this.running.add(execution);
     const events: EventLog[] = [];
-    // Decisions are done when the approvals map starts; what follows may wait for days.
-    let decided!: (bills: OutcomeRow[]) => void;
-    const decisionsDone = new Promise<OutcomeRow[]>((r) => (decided = r));
-    const collecting = (async () => {
-      for await (const e of execution.eventLogs) {
-        events.push(e as EventLog);
-        const ev = e as EventLog & { state?: { name: string; output?: unknown } };
-        if (ev.type === 'StateExited' && ev.index === undefined && ev.state?.name === 'DecideEachBill') {
-          decided(((ev.state.output as { bills?: OutcomeRow[] }) ?? {}).bills ?? []);
-        }
-      }
-    })();
+    const collecting = this.collect(execution, 'process-document', events);
     let error: ExecutionResult['error'];
-    const settled = execution.result.then(
+    const status = await execution.result.then(
       (out) => (out === null ? 'ABORTED' : 'SUCCEEDED') as 'SUCCEEDED' | 'ABORTED',
       (err: Error) => {
         error = { name: err.name, message: err.message };
         return 'FAILED' as const;
       },
     );
-    void settled.finally(() => this.running.delete(execution));
-    const first = await Promise.race([
-      decisionsDone.then(async (bills) => {
-        await this.untilIdle(name, events, bills.length, settled);
-        return { bills };
-      }),
-      settled.then((status) => ({ status })),
-    ]);
-    if ('status' in first) await collecting.catch(() => undefined);
-    const status: ExecutionResult['status'] = 'bills' in first ? 'WAITING' : first.status === 'SUCCEEDED' ? 'SUCCEEDED' : 'FAILED';
-    const bills = 'bills' in first ? first.bills : status === 'FAILED' ? await this.failedBills(submission) : await decisionsDone;
+    this.running.delete(execution);
+    await collecting;
+    // Each approval execution has sent its request (or waits out quiet hours) before this returns.
+    await Promise.all(children.map((c) => c.idle));
+    const bills = await this.billsOf(submission, events);
+    const settled: Promise<Settled> = Promise.all(children.map((c) => c.settled)).then((all) =>
+      status === 'ABORTED' || all.includes('ABORTED') ? 'ABORTED' : status === 'FAILED' || all.includes('FAILED') ? 'FAILED' : 'SUCCEEDED',
+    );
+    const pending = await Promise.race([settled.then(() => false), new Promise<boolean>((r) => setImmediate(() => r(true)))]);
     return {
       name,
-      status: 'bills' in first && (await Promise.race([settled, Promise.resolve('pending')])) === 'SUCCEEDED' ? 'SUCCEEDED' : status,
+      status: status === 'SUCCEEDED' ? (pending ? 'WAITING' : 'SUCCEEDED') : 'FAILED',
       bills,
       get traces() {
         return traces(events);
@@ -256,33 +288,108 @@ export class LocalWorkflow {
     };
   }
 
-  /** Until every bill of the execution has either finished or is waiting for its approver. */
-  private async untilIdle(name: string, events: readonly EventLog[], bills: number, settled: Promise<unknown>): Promise<void> {
-    let ended = false;
-    void settled.then(() => (ended = true));
-    const prefix = `local-${name}:`;
-    for (;;) {
-      if (ended) return;
-      const done = events.filter((e) => e.type === 'MapIterationSucceeded' || e.type === 'MapIterationFailed').length;
-      // Waiting means the approval emails are sent and the task holds its token.
-      const waiting = [...this.waiting.keys()].filter((k) => k.startsWith(prefix)).length;
-      // Waiting out quiet hours (`honourWaits`) is idle too: the bill is decided, its email comes later.
-      const entered = (state: string) => events.filter((e) => e.type === 'StateEntered' && e.state?.name === state).length;
-      const quiet = entered('WaitForQuietHours') - entered('RequestApproval');
-      // Iterations of the decision map count too: subtract them.
-      const decisionIterations = Math.min(done, bills);
-      if (done - decisionIterations + waiting + quiet >= bills) return;
-      await new Promise((r) => setTimeout(r, 5));
+  /** The bills the execution recorded, by part: their ids follow from the submission, so they are read back from the table. */
+  private async billsOf(submission: Submission, events: readonly EventLog[]): Promise<OutcomeRow[]> {
+    const read = [...events].reverse().find((e) => e.type === 'StateExited' && (e.state?.name === 'ReadDocument' || e.state?.name === 'ExtractScannedParts'));
+    const parts = ((read?.state?.output as { read?: { parts?: number[] } } | undefined)?.read?.parts ?? [0]).slice();
+    const ids = submission.review ? [submission.review.bill_id] : parts.map((n) => billIdFor(submission, n));
+    const rows: OutcomeRow[] = [];
+    for (const id of ids) {
+      const b = await this.deps.store.getBill(id);
+      if (b) rows.push(outcomeRow(b));
     }
+    return rows;
   }
 
-  /** After a failed execution, the bill recorded for it (RecordDocumentFailure wrote it). */
-  private async failedBills(submission: Submission): Promise<OutcomeRow[]> {
-    const { billIdFor } = await import('../../core/submission.ts');
-    const { outcomeRow } = await import('../../core/output.ts');
-    const b = await this.deps.store.getBill(billIdFor(submission, 0));
-    return b ? [outcomeRow(b)] : [];
+  /** StartExecution of a bill's approval: idempotent by name, as Step Functions is. */
+  private async startApproval(name: string, input: { bill_id: string; notify_at: string }): Promise<ApprovalRun> {
+    const running = this.approvals.get(name);
+    if (running) return running;
+    if (!(await this.deps.store.claimExecutionName(name, new Date(this.deps.now()).toISOString(), input))) {
+      const earlier = await this.deps.store.executionRecord(name);
+      if (!earlier || earlier.status !== 'RUNNING') throw new StartExecutionAlreadyExists(`execution ${name} already exists`);
+    }
+    return this.runApproval(name, input);
   }
+
+  /**
+   * Approval executions whose request never went out (the stack stopped during quiet hours, a
+   * crash): run again, as their stored timers say. Returns how many.
+   */
+  async resumeApprovals(): Promise<number> {
+    let n = 0;
+    for (const e of await this.deps.store.unfinishedExecutions()) {
+      if (!e.name.startsWith(APPROVAL_EXECUTION_PREFIX) || this.approvals.has(e.name)) continue;
+      const input = e.input as { bill_id?: string; notify_at?: string } | null;
+      if (!input?.bill_id || !input.notify_at) continue;
+      void this.runApproval(e.name, { bill_id: input.bill_id, notify_at: input.notify_at });
+      n++;
+    }
+    return n;
+  }
+
+  private runApproval(name: string, input: { bill_id: string; notify_at: string }): ApprovalRun {
+    let idle!: () => void;
+    const idleP = new Promise<void>((r) => (idle = r));
+    const desk = this.handlers['approval-desk'];
+    const finish = (outcome: unknown) => this.deps.store.finishExecution(name, 'SUCCEEDED', outcome, new Date(this.deps.now()).toISOString());
+    // The `.waitForTaskToken` integration: the task returns when `resume(token)` is called.
+    const RequestApproval = async (params: unknown) => {
+      const { bill_id, task_token } = (params as { Payload: { bill_id: string; task_token: string } }).Payload;
+      const token = `${task_token}:${bill_id}`;
+      const result = (await desk({ bill_id, task_token: token })) as { requested: boolean };
+      // The request is out (or no longer needed): locally, that is the outcome that completes this execution;
+      // the approver's decision is recorded on the bill by the ack page, whether or not this process still waits.
+      await finish({ requested: result.requested });
+      if (!result.requested) {
+        idle();
+        return { bill_id, state: 'decided' };
+      }
+      return await new Promise((resolve) => {
+        this.waiting.set(token, resolve);
+        idle();
+      });
+    };
+    const waitTimeOverrides: Record<string, number> = this.deps.honourWaits ? {} : { WaitForQuietHours: 0 };
+    const execution = this.approvalMachine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: { RequestApproval: RequestApproval as never }, retryIntervalOverrides: { RequestApproval: 10 }, waitTimeOverrides },
+      noThrowOnAbort: true,
+      context: this.context(name, input, 'bm-approve-bill'),
+    });
+    this.running.add(execution);
+    void this.collect(execution, 'approve-bill');
+    // Waiting out quiet hours for real is idle too: the bill is decided, its email comes later (a stored timer).
+    if (this.deps.honourWaits && Date.parse(input.notify_at) > Date.now()) idle();
+    const settled: Promise<Settled> = execution.result.then(
+      (out) => (out === null ? 'ABORTED' : 'SUCCEEDED'),
+      () => 'FAILED' as const,
+    );
+    void settled.then((status) => {
+      idle();
+      this.running.delete(execution);
+      this.approvals.delete(name);
+      // The request could not be sent (the disk full, the database away): its stored input stays
+      // RUNNING, and it is run again shortly, as `bm redrive --stack` redrives it in AWS.
+      if (status === 'FAILED' && !this.stopped) setTimeout(() => !this.stopped && !this.approvals.has(name) && this.runApproval(name, input), APPROVAL_RETRY_MS).unref();
+    });
+    const run = { idle: idleP, settled };
+    this.approvals.set(name, run);
+    return run;
+  }
+}
+
+/**
+ * A task that failed because the laptop itself did (the disk full, DynamoDB Local away) is not
+ * the document's failure: nothing is recorded, the execution fails unrecorded, and the journal
+ * runs the document again once the outage is over. Any other failure is recorded with its reason.
+ */
+const LOCAL_OUTAGE = /\b(ENOSPC|EDQUOT|EROFS|ECONNREFUSED|ECONNRESET|EPIPE)\b/;
+function notForLocalOutages(record: Handler): Handler {
+  return async (input: unknown) => {
+    const e = (input as { error?: { Error?: string; Cause?: string } }).error;
+    if (e && LOCAL_OUTAGE.test(`${e.Error ?? ''} ${e.Cause ?? ''}`)) throw new Error(`a local outage, not the document's failure: ${e.Error ?? ''}: ${String(e.Cause ?? '').slice(0, 200)}`);
+    return record(input);
+  };
 }
 
 /** Step Functions execution names (the one definition, shared with the starter). */

@@ -4,7 +4,8 @@
  * opens them; the local web page lists and renders them.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { durableWrite } from './durable-file.ts';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
@@ -58,10 +59,9 @@ export class OutboxMailer implements Mailer {
     const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace('.', '');
     const slug = (email.tag ?? 'email').replace(/[^A-Za-z0-9-]/g, '-').slice(0, 40);
     const name = `${stamp}-${String(++this.seq).padStart(4, '0')}-${slug}-${id.slice(0, 8)}.eml`;
-    const tmp = join(this.dir, `.${name}.tmp`);
+    // On the disk before the send counts: an approval request is never lost to a crash.
     // Readable by the user only: the emails carry signed approval links.
-    await writeFile(tmp, raw, { mode: 0o600 });
-    await rename(tmp, join(this.dir, name));
+    await durableWrite(join(this.dir, name), raw, { mode: 0o600 });
     return { messageId };
   }
 }

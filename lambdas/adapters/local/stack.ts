@@ -27,7 +27,8 @@ import type { DynamoBillStore } from '../aws/dynamo-store.ts';
 import { startDropFolder, type DropFolder } from './drop-folder.ts';
 import { FolderDocumentStore } from './folder-documents.ts';
 import { Journal, type JournalEntry } from './journal.ts';
-import { openLocalStore, startLocalDatabase } from './local-stack.ts';
+import { openLocalStore } from './local-stack.ts';
+import { startSupervisedDatabase, type SupervisedDatabase } from './supervisor.ts';
 import { LocalWorkflow, type LocalWorkflowDeps } from './local-workflow.ts';
 import { OutboxMailer, OutboxReader } from './outbox.ts';
 import { headerOf, startSmtpInbox, type SmtpInbox } from './smtp-inbox.ts';
@@ -37,6 +38,7 @@ import { approvalRoutes } from './web/approvals.ts';
 import { Router, startWebServer, type Route, type WebServer } from './web/http.ts';
 import { LocalSessions, SIGN_IN_PATH } from './web/session.ts';
 import { ReviewConflictError, submitReview } from '../../core/review.ts';
+import { dailySweep } from '../../core/sweep.ts';
 
 /** How a document came in. */
 export type Via = 'smtp' | 'drop' | 'upload' | 'api';
@@ -74,6 +76,8 @@ export interface LocalStackOptions {
   readonly dropIntervalMs?: number;
   /** How soon a journaled document whose run broke (the database away) is tried again. @default 2000 */
   readonly retryIntervalMs?: number;
+  /** How often the local sweep runs (reminders, escalations, held approval requests); also once at start. @default 3600000 */
+  readonly sweepIntervalMs?: number;
   readonly onEvent?: (event: StackEvent) => void;
 }
 
@@ -133,6 +137,8 @@ export interface StackFile {
 }
 
 export const STACK_FILE = 'stack.json';
+/** Written by `bm redrive`: the running stack resumes unfinished approval executions at its next tick. */
+export const REDRIVE_REQUEST = 'redrive.request';
 
 /** Thrown when another stack already runs in the same home. */
 export class StackAlreadyRunning extends Error {
@@ -188,6 +194,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     for (const u of undo.reverse()) await u().catch(() => undefined);
   };
 
+  /** Why intake refuses documents right now (SMTP 451, the drop folder left alone), or null. */
+  let databaseDown: string | null = null;
+  let onDatabaseUp: () => void = () => undefined;
+  let supervised: SupervisedDatabase | null = null;
+
   try {
     // 1. The database.
     let store: DynamoBillStore;
@@ -199,9 +210,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       undo.push(async () => opened.client.destroy());
     } else {
       if (options.persistent) await privateDir(dirs.db);
-      const db = await startLocalDatabase(options.persistent ? { dbPath: dirs.db } : {});
+      // Supervised: health-checked and restarted; intake pauses meanwhile (SMTP 451, the drop folder waits).
+      const db = await startSupervisedDatabase({
+        ...(options.persistent ? { dbPath: dirs.db } : {}),
+        onDown(reason) {
+          databaseDown = `the database is restarting (${reason}); try again shortly`;
+          emit({ kind: 'notice', message: `${reason}: intake paused (SMTP answers 451, the drop folder waits); restarting DynamoDB Local` });
+        },
+        onUp(restarts) {
+          databaseDown = null;
+          emit({ kind: 'notice', message: `DynamoDB Local is running again (restart ${restarts}): intake open` });
+          onDatabaseUp();
+        },
+        onProblem: (message) => emit({ kind: 'problem', message }),
+      });
+      supervised = db;
       store = db.store;
-      dynamo = { endpoint: db.endpoint, tableName: 'bills' };
+      dynamo = { endpoint: db.endpoint, tableName: db.tableName };
       undo.push(() => db.stop());
     }
     const documents = new FolderDocumentStore(dirs.documents);
@@ -254,8 +279,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     undo.push(() => queue.close());
 
-    /** Why intake refuses documents right now (SMTP 451, the drop folder left alone), or null. */
-    let databaseDown: string | null = null;
     const intakeRefusal = () => databaseDown;
 
     // 3b. The journal: a document is acknowledged only once it is on the disk, and stays there
@@ -294,14 +317,39 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       if (retryTimer || closing) return;
       retryTimer = setTimeout(() => {
         retryTimer = null;
-        if (closing) return;
+        if (closing || databaseDown) return;
         void replay().catch((err: Error) => emit({ kind: 'problem', message: `journal: ${err.message}` }));
       }, options.retryIntervalMs ?? 2000);
       retryTimer.unref();
     }
+
+    // The stored timers: approval executions whose request is not out yet (quiet hours across a
+    // restart), and the sweep's reminders and escalations, which follow from each bill's clock.
+    async function timers(): Promise<void> {
+      if (closing || databaseDown) return;
+      try {
+        const resumed = await workflow.resumeApprovals();
+        if (resumed > 0) emit({ kind: 'notice', message: `${resumed} approval request${resumed === 1 ? '' : 's'} held before the last stop: waiting out quiet hours again, then emailing` });
+        if (await store.policy().then(() => true, () => false)) await dailySweep({ store, mailer, secret, baseUrl: web.url, now });
+      } catch (err) {
+        emit({ kind: 'problem', message: `timers: ${(err as Error).message}` });
+      }
+    }
+    // Journal entries added from outside (`bm redrive`) and runs that broke are picked up here too.
+    const tick = setInterval(() => {
+      if (closing || databaseDown) return;
+      void replay().catch((err: Error) => emit({ kind: 'problem', message: `journal: ${err.message}` }));
+      void rm(join(home, REDRIVE_REQUEST)).then(
+        () => timers(),
+        () => undefined,
+      );
+    }, options.retryIntervalMs ?? 2000);
+    tick.unref();
+    const sweepTimer = setInterval(() => void timers(), options.sweepIntervalMs ?? 3_600_000);
+    sweepTimer.unref();
     undo.push(async () => {
-      closing = true;
-      if (retryTimer) clearTimeout(retryTimer);
+      clearInterval(tick);
+      clearInterval(sweepTimer);
     });
 
     // Arrival order is the order documents are handed over: each is written and queued in turn,
@@ -336,8 +384,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       return mine;
     }
 
+    onDatabaseUp = () => {
+      void replay().catch(() => undefined);
+      void timers();
+    };
     const replayed = await replay();
     if (replayed > 0) emit({ kind: 'notice', message: `${replayed} document${replayed === 1 ? '' : 's'} accepted before the last stop had no outcome yet: processing again` });
+    const startupTimers = timers();
+    const imports = await store.masterImportStatus();
+    if (imports.interrupted) {
+      emit({
+        kind: 'notice',
+        message: `an import of master data started ${imports.interrupted.started_at} did not finish: nothing of it is used; ${imports.current ? `the master data imported ${imports.current.imported_at ?? 'before'} is still current` : 'no master data is current yet'}. Run bm import again.`,
+      });
+    }
 
     const smtp: SmtpInbox = await startSmtpInbox({
       port: options.ports?.smtp ?? 0,
@@ -405,8 +465,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           });
         },
         health: async () => {
-          await store.getBill('healthz');
-          return { status: 'ok', queued: queue.size, dynamodb: dynamo.endpoint };
+          const base = { queued: queue.size, journal: (await journal.pending()).length, dynamodb: dynamo.endpoint, restarts: supervised?.restarts ?? 0 };
+          if (databaseDown) return { status: 'degraded', database: 'restarting', intake: 'paused', reason: databaseDown, ...base };
+          try {
+            await store.getBill('healthz');
+          } catch (err) {
+            return { status: 'degraded', database: 'unreachable', intake: 'open', reason: (err as Error).message, ...base };
+          }
+          return { status: 'ok', database: 'up', intake: 'open', ...base };
         },
       }),
     );
@@ -476,6 +542,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }),
     );
     if (options.routes) router.add(...options.routes(stack));
+    await startupTimers;
     return stack;
   } catch (err) {
     await unwind();

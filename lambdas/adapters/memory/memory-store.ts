@@ -166,18 +166,21 @@ export class MemoryBillStore implements BillStore {
     if (c.duplicateClaim?.entries) this.dups.set(c.duplicateClaim.key, { value: c.duplicateClaim.entries, version: c.duplicateClaim.version + 1 });
   }
 
-  private readonly executions = new Map<string, { status: 'RUNNING' | 'SUCCEEDED' | 'FAILED'; input: unknown }>();
-  async claimExecutionName(name: string, _at?: string, input?: unknown): Promise<boolean> {
+  private readonly executions = new Map<string, { status: 'RUNNING' | 'SUCCEEDED' | 'FAILED'; input: unknown; at: string }>();
+  async claimExecutionName(name: string, at = new Date().toISOString(), input?: unknown): Promise<boolean> {
     if (this.executions.has(name)) return false;
-    this.executions.set(name, { status: 'RUNNING', input: input ?? null });
+    this.executions.set(name, { status: 'RUNNING', input: input ?? null, at });
     return true;
+  }
+  async unfinishedExecutions(): Promise<{ name: string; input: unknown; at: string }[]> {
+    return [...this.executions].filter(([, e]) => e.status === 'RUNNING').map(([name, e]) => ({ name, input: e.input, at: e.at }));
   }
   async executionRecord(name: string): Promise<{ status: 'RUNNING' | 'SUCCEEDED' | 'FAILED'; input: unknown } | null> {
     return this.executions.get(name) ?? null;
   }
   async finishExecution(name: string, status: 'SUCCEEDED' | 'FAILED'): Promise<void> {
     const e = this.executions.get(name);
-    this.executions.set(name, { status, input: e?.input ?? null });
+    this.executions.set(name, { status, input: e?.input ?? null, at: e?.at ?? new Date().toISOString() });
   }
 
   async getBill(id: string): Promise<BillRecord | null> {

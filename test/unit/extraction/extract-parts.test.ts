@@ -8,6 +8,8 @@ import { OcrFailedError, type DocumentRef, type DocumentText } from '../../../la
 import { readSubmission } from '../../../lambdas/core/read-submission.ts';
 import { decideSubmittedBill, type Submission } from '../../../lambdas/core/submission.ts';
 import { makeHandler } from '../../../lambdas/extract/handler.ts';
+import { loadParts, partsPrefix, storeParts } from '../../../lambdas/core/parts.ts';
+import type { ReadOutcome } from '../../../lambdas/core/submission.ts';
 import { sha256Hex } from '../../../lambdas/readers/hash.ts';
 import { master } from '../../support/builders.ts';
 import { ACME_TEXT, pdfWithText, replayingModel, rowsToItems } from './support.ts';
@@ -20,6 +22,15 @@ const PHOTO = Uint8Array.from(Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAA
 function memoryDocuments(initial: Record<string, Uint8Array>): DocumentStore & { keys: () => string[] } {
   const m = new Map(Object.entries(initial));
   return { put: async (k, b) => void m.set(k, b), get: async (k) => m.get(k) ?? null, keys: () => [...m.keys()] };
+}
+
+/** The handler as the workflow calls it: the parts by reference in the document store, and back. */
+function byRef(d?: ExtractDeps | null) {
+  return async ({ submission: s, read }: { submission: Submission; read: ReadOutcome }): Promise<ReadOutcome> => {
+    const parts = memoryDocuments({});
+    const ref = await storeParts(partsPrefix(s, 'read'), read, parts);
+    return loadParts(await makeHandler(d, { documents: parts })({ submission: s, read: ref }), parts);
+  };
 }
 
 async function readOf(bytes: Uint8Array, s: Submission = submission) {
@@ -43,7 +54,7 @@ describe('ExtractScannedParts offline (no Textract, no Bedrock)', () => {
   it('a photo ends UNREADABLE with "needs OCR (Textract) — not available offline"', async () => {
     const { read } = await readOf(PHOTO);
 
-    const out = await makeHandler(null)({ submission, read });
+    const out = await byRef(null)({ submission, read });
 
     expect(out.needs_extraction).toBe(false);
     expect(out.parts[0]).toMatchObject({ bill: null, needs_extraction: false });
@@ -54,7 +65,7 @@ describe('ExtractScannedParts offline (no Textract, no Bedrock)', () => {
     const pdf = await pdfWithText([rowsToItems([[60, [[50, 'INVOICE']]], [100, [[50, 'Invoice No:'], [150, 'X-1']]], [120, [[50, 'Thank you for your business and continued trust.']]]])]);
     const { read } = await readOf(pdf, { ...submission, name: 'bill.pdf' });
 
-    const out = await makeHandler(null)({ submission, read });
+    const out = await byRef(null)({ submission, read });
 
     expect(out.parts[0]).toMatchObject({ format: 'pdf-text', needs_extraction: false, exceptions: [] });
     expect(out.parts[0]?.bill).toEqual(read.parts[0]?.bill);
@@ -64,7 +75,7 @@ describe('ExtractScannedParts offline (no Textract, no Bedrock)', () => {
     vi.stubEnv('BM_EXTRACTION_MODEL_ID', '');
     const { read } = await readOf(PHOTO);
 
-    const out = await makeHandler()({ submission, read });
+    const out = await byRef()({ submission, read });
 
     expect(out.parts[0]?.exceptions[0]?.message).toContain('needs OCR (Textract) — not available offline');
     vi.unstubAllEnvs();
@@ -76,7 +87,7 @@ describe('ExtractScannedParts with the extraction path configured', () => {
     const { documents, read } = await readOf(PHOTO);
     const d = deps({ documents });
 
-    const out = await makeHandler(d)({ submission, read });
+    const out = await byRef(d)({ submission, read });
 
     expect(d.ocrCalls).toEqual([{ key: 'inbox/sub-1', bytes: PHOTO, mediaType: 'image/png', hash: sha256Hex(PHOTO) }]);
     const part = out.parts[0]!;
@@ -124,7 +135,7 @@ describe('ExtractScannedParts with the extraction path configured', () => {
     const { documents, read } = await readOf(mail, s);
     const d = deps({ documents });
 
-    const out = await makeHandler(d)({ submission: s, read });
+    const out = await byRef(d)({ submission: s, read });
 
     const key = `extraction/${sha256Hex(photo)}.png`;
     expect(read.parts.map((p) => [p.format, p.needs_extraction, p.origin])).toEqual([['image', true, 'attachment invoice.png']]);
@@ -151,7 +162,7 @@ describe('ExtractScannedParts with the extraction path configured', () => {
     const { documents, read } = await readOf(pdf, { ...submission, name: 'bill.pdf' });
     const converse = vi.fn();
 
-    const out = await makeHandler(deps({ documents, model: { converse } }))({ submission, read });
+    const out = await byRef(deps({ documents, model: { converse } }))({ submission, read });
 
     expect(converse).not.toHaveBeenCalled();
     expect(out.parts[0]).toMatchObject({ format: 'pdf-text', needs_extraction: false, extraction: null });
@@ -162,7 +173,7 @@ describe('ExtractScannedParts with the extraction path configured', () => {
     const { documents, read } = await readOf(pdf, { ...submission, name: 'bill.pdf' });
     const d = deps({ documents, textLayer: async () => ACME_TEXT });
 
-    const out = await makeHandler(d)({ submission, read });
+    const out = await byRef(d)({ submission, read });
 
     expect(d.ocrCalls).toEqual([]);
     expect(out.parts[0]).toMatchObject({ format: 'pdf-text+model', extraction: { text_source: 'pdf-text-layer', attempts: 1 } });
@@ -173,7 +184,7 @@ describe('ExtractScannedParts with the extraction path configured', () => {
     const replay = replayingModel('first-try.json');
     const sonnet = 'eu.anthropic.claude-sonnet-4-5-20250929-v1:0';
 
-    const out = await makeHandler(deps({ documents, model: replay.model, modelFor: modelChooser(HAIKU, { 'ap@acme.example': sonnet }) }))({ submission, read });
+    const out = await byRef(deps({ documents, model: replay.model, modelFor: modelChooser(HAIKU, { 'ap@acme.example': sonnet }) }))({ submission, read });
 
     expect(replay.requests[0]?.modelId).toBe(sonnet);
     expect(out.parts[0]?.extraction?.model_id).toBe(sonnet);
@@ -183,7 +194,7 @@ describe('ExtractScannedParts with the extraction path configured', () => {
     const { documents, read } = await readOf(PHOTO);
     const ocr = { textOf: async (): Promise<DocumentText> => Promise.reject(new OcrFailedError('unsupported document format')) };
 
-    const out = await makeHandler(deps({ documents, ocr }))({ submission, read });
+    const out = await byRef(deps({ documents, ocr }))({ submission, read });
 
     expect(out.parts[0]).toMatchObject({ bill: null, needs_extraction: false });
     expect(out.parts[0]?.exceptions.map((e) => e.message)).toEqual(['scan.png: OCR failed: unsupported document format']);
@@ -192,7 +203,7 @@ describe('ExtractScannedParts with the extraction path configured', () => {
   it('a document the model says is not a bill: UNREADABLE with its reason', async () => {
     const { documents, read } = await readOf(PHOTO);
 
-    const out = await makeHandler(deps({ documents, model: replayingModel('not-a-bill.json').model }))({ submission, read });
+    const out = await byRef(deps({ documents, model: replayingModel('not-a-bill.json').model }))({ submission, read });
 
     expect(out.parts[0]?.bill).toBeNull();
     expect(out.parts[0]?.exceptions[0]?.message).toBe('scan.png: not a bill: a purchase order (PURCHASE ORDER PO-7001), not an invoice');
@@ -202,6 +213,6 @@ describe('ExtractScannedParts with the extraction path configured', () => {
     const { documents, read } = await readOf(PHOTO);
     const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
 
-    await expect(makeHandler(deps({ documents, model: { converse: () => Promise.reject(throttled) } }))({ submission, read })).rejects.toMatchObject({ name: 'TransientError' });
+    await expect(byRef(deps({ documents, model: { converse: () => Promise.reject(throttled) } }))({ submission, read })).rejects.toMatchObject({ name: 'TransientError' });
   });
 });

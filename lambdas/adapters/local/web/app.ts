@@ -156,7 +156,15 @@ export function webRoutes(deps: WebAppDeps): Route[] {
       method: 'GET',
       path: '/healthz',
       public: true,
-      handler: async () => json(await deps.health()),
+      // Always JSON: 200 when the stack takes documents, 503 while it does not (the database restarting).
+      handler: async () => {
+        try {
+          const h = await deps.health();
+          return json(h, h.status === 'ok' ? 200 : 503);
+        } catch (err) {
+          return json({ status: 'error', message: (err as Error).message }, 503);
+        }
+      },
     },
     {
       method: 'GET',
