@@ -120,7 +120,17 @@ async function synthesizedTemplate(): Promise<TemplateJson> {
  * straight through; its bill over the touchless limit waits for an approver, who approves.
  * The extraction path is the same run with the reader saying the part needs extraction.
  */
-export async function measureTransitions(): Promise<CostInputs['transitions']> {
+export function measureTransitions(): Promise<CostInputs['transitions']> {
+  // The definition does not change within a process: one run of the paths is enough.
+  measured ??= runPaths().catch((err: unknown) => {
+    measured = undefined;
+    throw err;
+  });
+  return measured;
+}
+let measured: Promise<CostInputs['transitions']> | undefined;
+
+async function runPaths(): Promise<CostInputs['transitions']> {
   const manifest = await loadDemoManifest();
   const master = await loadMasterFolder(join(DEMO_DIR, manifest.master));
   const file = (state: string) => {
