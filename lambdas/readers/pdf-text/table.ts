@@ -279,6 +279,18 @@ function readBody(rows: readonly Row[], from: number, columns: readonly Column[]
     drafts.pop();
     incomplete++;
   }
+  // `Pos. Artikelbeschreibung` over `1 Superdrachen`: one header for the position and the name;
+  // the leading number is the line's position, not part of its name.
+  const merged = columns.some((c) => c.role === 'pos' && columns.some((o) => o !== c && o.role === 'desc' && o.header === c.header));
+  if (merged) {
+    for (const d of drafts) {
+      const m = d.description ? /^(\d{1,4})\.?\s+(.+)$/.exec(d.description) : null;
+      if (m) {
+        d.lineId ??= m[1]!;
+        d.description = m[2]!;
+      }
+    }
+  }
   const lines = drafts.map((d, k) => finish(d, before + k));
   return { lines, rows: used, incomplete, end };
 }

@@ -179,3 +179,30 @@ describe('pdf-text: layouts of real invoices', () => {
     expect(conf(bill, 'total')).toBeGreaterThanOrEqual(0.8);
   });
 });
+
+describe('pdf-text: numbers and names that are not what they look like', () => {
+  it('an order number in a sentence starting with "Rechnung" is not a second invoice number', async () => {
+    const bill = await read(invoice([[400, [[50, 'Rechnung gemäß Bestellung Nr. 2018-471331 vom 01.03.2018.']]]]));
+    expect(bill.invoice_number).toBe('471102');
+    expect(conf(bill, 'invoice_number')).toBeGreaterThanOrEqual(0.8);
+    expect(bill.issue_date).toBe('2018-03-05');
+  });
+
+  it('one header over position and name (`Pos. Artikelbeschreibung`): the leading number is the position', async () => {
+    const items = rowsToItems([
+      [60, [[50, 'Lieferant GmbH · Lieferantenstraße 20 · 80333 München']]],
+      [110, [[360, 'Rechnungsnummer:'], [470, '471102']]],
+      [240, [[50, 'Pos. Artikelbeschreibung'], [300, 'Menge'], [380, 'Preis'], [490, 'Betrag']]],
+      [258, [[50, '1 Superdrachen'], [305, '2'], [385, '20,00'], [495, '40,00']]],
+      [274, [[50, '2 Turbo Flyer'], [305, '5'], [385, '40,00'], [490, '200,00']]],
+      [320, [[380, 'Nettobetrag'], [490, '240,00']]],
+      [334, [[380, 'USt. 19 %'], [490, '45,60']]],
+      [348, [[380, 'Gesamtbetrag'], [490, '285,60']]],
+    ]).concat([{ x: 50, y: 200, text: 'Rechnung', size: 16 }]);
+    const [result] = await readDocument({ bytes: await pdfWithText([items]), filename: 'bill.pdf' });
+    expect(result!.bill!.lines?.map((l) => [l.line_id, l.description])).toEqual([
+      ['1', 'Superdrachen'],
+      ['2', 'Turbo Flyer'],
+    ]);
+  });
+});
