@@ -244,7 +244,7 @@ export function readLayout(layout: PdfLayout): LayoutRead {
     allowance_total: null,
     charge_total: null,
   }));
-  const linesConf = linesConfidence(table, totals, c.amounts.get('net_total') ?? []);
+  const linesConf = linesConfidence(table, totals, c.amounts.get('net_total') ?? [], documentAdjustment(c.amounts));
   for (const [i, l] of (table?.lines ?? []).entries()) {
     const base = l.consistent ? linesConf : Math.min(linesConf, 0.5);
     put(`lines[${i}].net_amount`, base);
@@ -451,7 +451,9 @@ function collectLabel(ctx: Context, seg: Seg, m: LabelMatch, c: Candidates): voi
         }
         // "Handelsrechnung (380) Nr. 471102 vom 05.03.2018": the title's own number label, in the same cell.
         const at = /(?:^|[\s)])((?:nr|no|n[°º]|#)[.:]?\s*\S)/i.exec(m.rest);
-        const tail = at?.[1] ? m.rest.slice(at.index + at[0].length - at[1].length) : '';
+        // Only the title's own number: `Rechnung gemäß Bestellung Nr. 2018-471331` names an order's.
+        const lead = at?.[1] ? m.rest.slice(0, at.index + at[0].length - at[1].length) : '';
+        const tail = at?.[1] && /^[\s()\d]*$/.test(lead) ? m.rest.slice(at.index + at[0].length - at[1].length) : '';
         const sub = tail ? labelsOf(tail)[0] : undefined;
         if (sub && sub.field === 'invoice_number') {
           const inner: Seg = { ...seg, text: tail, pos: seg.pos };
@@ -886,7 +888,23 @@ function mergeGroups(groups: Resolved<ParsedAmount>[]): Resolved<ParsedAmount>[]
 }
 
 /** How far the line table can be trusted: its lines add up to the net total (or the gross total for gross lines). */
-function linesConfidence(table: LineTable | null, totals: Totals, netsRead: readonly Found<ParsedAmount>[]): number {
+/**
+ * Document-level allowances less charges, where both are printed under their labels
+ * (`Gesamtbetrag der Abschläge`, `Zuschläge`, `Discount`, `Shipping`): the lines add up to the net
+ * total plus this. Null when either label has two different values.
+ */
+function documentAdjustment(amounts: ReadonlyMap<AmountField, Found<ParsedAmount>[]>): Decimal | null {
+  const one = (f: AmountField) => {
+    const values = new Set((amounts.get(f) ?? []).map((x) => dec(x.value.value).abs().toString()));
+    return values.size === 0 ? Decimal.ZERO : values.size === 1 ? dec([...values][0]!) : null;
+  };
+  const allowances = one('allowance_total');
+  const charges = one('charge_total');
+  if (allowances === null || charges === null || (allowances.isZero() && charges.isZero())) return null;
+  return allowances.sub(charges);
+}
+
+function linesConfidence(table: LineTable | null, totals: Totals, netsRead: readonly Found<ParsedAmount>[], adjustment: Decimal | null = null): number {
   if (!table || table.lines.length === 0) return 0;
   if (table.incomplete > 0) return 0.5;
   const sum = table.lines.reduce((s, l) => s.add(dec(l.netAmount)), Decimal.ZERO);
@@ -897,6 +915,8 @@ function linesConfidence(table: LineTable | null, totals: Totals, netsRead: read
   // allowances and charges: the lines add up to what the page says they add up to.
   const printedSum = netsRead.some((f) => f.at.cell.index !== undefined && near(sum, dec(f.value.value)) && f.how !== 'column');
   if (printedSum && totals.confirmed) return 0.85;
+  // Lines = net total + document allowances − document charges, each printed under its label.
+  if (adjustment && target && totals.confirmed && near(sum, dec(target.value).add(adjustment))) return 0.85;
   return 0.5;
 }
 

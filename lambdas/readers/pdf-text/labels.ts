@@ -72,7 +72,10 @@ const DEFS: readonly LabelDef[] = [
     'date of delivery', 'delivery date', 'lieferdatum', 'liefer- und leistungsdatum', 'leistungsdatum', 'date de livraison', 'leverdatum', 'fecha de entrega', 'data di consegna',
     'order date', 'orderdatum', 'bestelldatum', 'date de commande', 'date de debut', 'date de fin', 'periode', 'period', 'zeitraum', 'leistungszeitraum', 'billing period',
     'kto-?nr\\.?', 'blz', 'bic', 'swift', 'siren', 'siret', 'rcs', 'kvk', 'hrb', 'handelsregister', 'registergericht', 'gln', 'ean', 'ust-?satz', 'steuersatz', 'mwst-?satz',
-    'page', 'seite', 'pagina', 'blatt', 'tel\\.?', 'fax', 'phone', 'telefon', 'email', 'e-mail'),
+    'page', 'seite', 'pagina', 'blatt', 'tel\\.?', 'fax', 'phone', 'telefon', 'email', 'e-mail',
+    // Carried-over subtotals of a multi-page table, and a remittance slip's own amount field: no totals.
+    'ubertrag', 'uebertrag', 'zwischensumme ubertrag', 'carried forward', 'brought forward', 'a reporter', 'report', 'suma y sigue', 'transporte', 'riporto', 'a riportare', 'overdracht',
+    'amount enclosed', 'amount remitted', 'betrag erhalten', 'montant regle', 'importe abonado', 'bedrag overgemaakt', 'importo versato'),
   // ---- dates
   ...L('issue_date', 'strong',
     'invoice date', 'date of invoice', 'invoice dated', 'date of issue', 'issue date', 'date issued', 'billing date', 'credit note date',
@@ -147,7 +150,7 @@ const DEFS: readonly LabelDef[] = [
     'proveedor', 'vendedor', 'emisor',
     'leverancier', 'verkoper', 'afzender',
     'fornitore', 'venditore', 'cedente', 'cedente/prestatore', 'emittente'),
-  ...L('payee', 'strong', 'account holder', 'beneficiary', 'payee', 'pay to', 'all payment to be made in favou?r of', 'payable to', 'kontoinhaber', 'zahlungsempfanger', 'empfanger', 'titulaire du compte', 'titulaire', 'beneficiaire', 'titular', 'beneficiario', 'begunstigde', 't\\.?n\\.?v\\.?', 'intestatario'),
+  ...L('payee', 'strong', 'account holder', 'beneficiary', 'payee', 'pay to', 'remit to', 'please remit to', 'remit payment to', 'make checks payable to', 'make cheques payable to', 'all payment to be made in favou?r of', 'payable to', 'kontoinhaber', 'zahlungsempfanger', 'empfanger', 'titulaire du compte', 'titulaire', 'beneficiaire', 'titular', 'beneficiario', 'begunstigde', 't\\.?n\\.?v\\.?', 'intestatario'),
   ...L('buyer', 'strong',
     'bill to', 'billed to', 'invoice to', 'sold to', 'customer', 'buyer', 'client', 'ship to', 'deliver to', 'attn', 'guest name', 'billing address', 'shipping address',
     'kunde', 'kaufer', 'kaufer/leistungsempfanger', 'rechnungsempfanger', 'leistungsempfanger', 'auftraggeber', 'empfanger der leistung', 'lieferanschrift', 'lieferadresse',

@@ -231,6 +231,13 @@ function readBody(rows: readonly Row[], from: number, columns: readonly Column[]
       if (!col) continue;
       byRole.set(col.role, [...(byRole.get(col.role) ?? []), cell]);
     }
+    if (isCarryRow(row)) {
+      // `Übertrag 1.234,00` at the foot of a page and the head of the next: a carried-over subtotal, not an item.
+      used.push(row.index);
+      lastY = row.y;
+      end = i + 1;
+      continue;
+    }
     if (isTotalsRow(row, convention)) break;
     const amountCell = (byRole.get('amount') ?? []).find((c) => parseAmount(c.text, convention) !== null);
     const qtyCell = (byRole.get('qty') ?? []).find((c) => parseQuantity(c.text, convention) !== null);
@@ -272,6 +279,18 @@ function readBody(rows: readonly Row[], from: number, columns: readonly Column[]
     drafts.pop();
     incomplete++;
   }
+  // `Pos. Artikelbeschreibung` over `1 Superdrachen`: one header for the position and the name;
+  // the leading number is the line's position, not part of its name.
+  const merged = columns.some((c) => c.role === 'pos' && columns.some((o) => o !== c && o.role === 'desc' && o.header === c.header));
+  if (merged) {
+    for (const d of drafts) {
+      const m = d.description ? /^(\d{1,4})\.?\s+(.+)$/.exec(d.description) : null;
+      if (m) {
+        d.lineId ??= m[1]!;
+        d.description = m[2]!;
+      }
+    }
+  }
   const lines = drafts.map((d, k) => finish(d, before + k));
   return { lines, rows: used, incomplete, end };
 }
@@ -307,6 +326,14 @@ function finish(d: Draft, index: number): TableLine {
 }
 
 /** A row with a totals label (`Total`, `Subtotal:`, `Factuur totaal EUR 49,99`): the table ends above it. */
+/** Words of a carried-over subtotal row in the six languages (folded). */
+const CARRY = /^(?:zwischensumme )?(?:ubertrag|uebertrag|vortrag|carried (?:forward|over)|brought forward|balance (?:carried|brought) forward|c\/f|b\/f|a reporter|report|transport|suma y sigue|suma anterior|transporte|riporto|a riportare|overdracht|transporteren)\b/;
+
+function isCarryRow(row: Row): boolean {
+  const first = row.cells.find((c) => /\p{L}/u.test(c.text));
+  return first !== undefined && CARRY.test(fold(first.text).replace(/^[^a-z]+/, ''));
+}
+
 function isTotalsRow(row: Row, convention: DecimalConvention): boolean {
   const hasAmount = row.cells.some((cell) => parseAmount(cell.text, convention) !== null);
   return row.cells.some((cell) => {

@@ -154,19 +154,17 @@ describe('readEmail: picking bill attachments', () => {
     expect(summary(results)).toEqual([[0, 'fake-xml', 'attachment invoice.xml', 'INV-9']]);
   });
 
-  it('does not open an Office document, although it is a zip underneath', async () => {
+  it('hands an Office document to the reader as a Word bill, not as a zip of bills', async () => {
     const docx = zipSync({ '[Content_Types].xml': text('<?xml version="1.0"?><Types/>'), 'word/document.xml': invoiceXml('DOCX-1') });
     const raw = await compose({
-      attachments: [{ filename: 'terms.docx', content: docx, contentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' }],
+      attachments: [{ filename: 'bill.docx', content: docx, contentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' }],
     });
     const reader = vi.fn(fakeRead);
 
-    const results = await readEmail({ bytes: raw, filename: 'mail.eml' }, reader);
+    await readEmail({ bytes: raw, filename: 'mail.eml' }, reader);
 
-    expect(reader).not.toHaveBeenCalled();
-    expect(reasons(results)).toEqual([
-      'UNREADABLE: email has no bill attachment (attachments: terms.docx (application/vnd.openxmlformats-officedocument.wordprocessingml.document))',
-    ]);
+    expect(reader).toHaveBeenCalledTimes(1);
+    expect(reader.mock.calls[0]?.[0].filename).toBe('bill.docx');
   });
 
   it('treats an email hidden in a .csv attachment as a forwarded message', async () => {
