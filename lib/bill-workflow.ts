@@ -150,6 +150,19 @@ export class BillWorkflow extends Construct {
         'The state machine role: CloudWatch Logs delivery (logs:CreateLogDelivery, PutResourcePolicy, DescribeLogGroups, …) and X-Ray (PutTraceSegments, GetSamplingRules, …) have no resource-level permissions; CDK grants them on *.',
     });
     props.approvals.allowResume(this.stateMachine);
+    // The ack handler also serves the review form (a corrected bill is queued as a submission,
+    // stored under reviews/) and a bill's original document (read from the bucket).
+    const ack = props.approvals.ackFunction;
+    ack.addEnvironment(ENV.DOCUMENT_BUCKET, documents.bucketName);
+    ack.addEnvironment(ENV.QUEUE_URL, this.queue.queueUrl);
+    documents.grantRead(ack);
+    documents.grantPut(ack, 'reviews/*');
+    this.queue.grantSendMessages(ack);
+    ack.acknowledgeOnRole({
+      ...s3Read,
+      [iam5.resource(`${arnRef(documents)}/*`)]: 'The ack handler shows a bill its original document, which may be any submitted document (uploads/, mail/).',
+      [iam5.resource(`${arnRef(documents)}/reviews/*`)]: 'The ack handler stores a bill corrected from a review link under reviews/, for the workflow.',
+    });
 
     // 5. The starter: queue → one execution per submission.
     this.starter = new BillFunction(this, 'StartExecution', {

@@ -114,3 +114,13 @@ export async function requestApproval(input: { bill_id: string; task_token: stri
   }
   throw new ConflictError(`bill ${input.bill_id} kept changing while its approval was being requested`);
 }
+
+/**
+ * Emails a bill's approvers outside the workflow's wait (a bill resumed or re-matched after its
+ * execution let go): the same email, fresh links. False when the bill waits for nobody.
+ */
+export async function emailApprovers(bill: BillRecord, deps: Pick<DeskDeps, 'mailer' | 'secret' | 'baseUrl' | 'now'>): Promise<boolean> {
+  if (bill.approvers.length === 0 || !['awaiting_approval', 'flagged', 'blocked'].includes(bill.state)) return false;
+  for (const r of approvalRequests(bill, { baseUrl: deps.baseUrl, nowMs: deps.now(), secret: deps.secret })) await deps.mailer.send(r.email);
+  return true;
+}

@@ -160,7 +160,7 @@ async function transition(bill: BillRecord, p: LinkPayload, text: string | null,
   const supplierTo = supplierEmail(bill, await vendorOf(bill, deps));
 
   if (p.a === 'query') {
-    const next: BillRecord = { ...base, state: 'waiting_on_supplier', approvers: [], notify_at: null };
+    const next: BillRecord = { ...base, state: 'waiting_on_supplier', approvers: [], notify_at: null, queried: { by: p.p, at, message: text ?? '' } };
     return {
       commit: { bill: next, expectedVersion: bill.version, audit: audit('waiting_on_supplier', 'queried', `query to the supplier: ${text}`), nonce, ...none },
       message: `Your query was sent${supplierTo ? ` to ${supplierTo}` : ''}; the bill waits on the supplier.`,

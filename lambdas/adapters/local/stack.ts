@@ -31,9 +31,12 @@ import { OutboxMailer, OutboxReader } from './outbox.ts';
 import { headerOf, startSmtpInbox, type SmtpInbox } from './smtp-inbox.ts';
 import { SubmissionQueue, type QueueOutcome } from './submission-queue.ts';
 import { webRoutes, errorPage, type UploadOutcome } from './web/app.ts';
-import { approvalRoutes } from './web/approvals.ts';
+import { approvalRoutes, peopleRoutes, waitRoutes } from './web/approvals.ts';
+import { emailApprovers } from '../../core/approval-desk.ts';
 import { Router, startWebServer, type Route, type WebServer } from './web/http.ts';
 import { ReviewConflictError, submitReview } from '../../core/review.ts';
+import { dismissBill } from '../../core/dismiss.ts';
+import { documentLink } from '../../core/notify.ts';
 
 /** How a document came in. */
 export type Via = 'smtp' | 'drop' | 'upload' | 'api';
@@ -283,25 +286,27 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       return { kind: 'already', billIds: earlier.map((b) => b.bill_id) };
     }
 
+    /** A corrected bill through the queue; a correction the workflow could not apply is refused with its reason. */
+    async function startReview(submission: Submission): Promise<void> {
+      const outcome = await queue.submit(submission);
+      if (outcome.kind === 'error') throw outcome.error;
+      const billId = submission.review!.bill_id;
+      const refused = (await store.audit(billId)).find((a) => a.action === 'review_not_applied' && a.message.includes(`(${submission.id})`));
+      if (refused) throw new ReviewConflictError(refused.message);
+    }
+
     router.add(
       ...webRoutes({
         store,
         outbox,
         intake: { billsAddress, smtp: `${smtp.host}:${smtp.port}`, dropDir: dirs.drop },
         upload,
+        now,
+        documentUrl: (id) => documentLink(id, { secret, baseUrl: web.url, now }),
+        dismiss: async (input) => void (await dismissBill(input, { store, now })),
         async review(input) {
-          await submitReview(input, {
-            store,
-            documents,
-            now,
-            async start(submission) {
-              const outcome = await queue.submit(submission);
-              if (outcome.kind === 'error') throw outcome.error;
-              // The workflow refuses a review it cannot apply (the bill changed meanwhile), leaves the bill as it was and says so in its trail.
-              const refused = (await store.audit(input.billId)).find((a) => a.action === 'review_not_applied' && a.message.includes(`(${submission.id})`));
-              if (refused) throw new ReviewConflictError(refused.message);
-            },
-          });
+          // The workflow refuses a review it cannot apply (the bill changed meanwhile), leaves the bill as it was and says so in its trail.
+          await submitReview(input, { store, documents, now, start: startReview });
         },
         health: async () => {
           await store.getBill('healthz');
@@ -370,6 +375,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         now,
         notifySupplier: async (m) => void (await mailer.send({ to: [m.to], subject: m.subject, text: m.text, tag: 'supplier', billId: m.billId })),
         onSettled: async (b) => void (b.task_token && workflow.resume(b.task_token, { bill_id: b.bill_id, state: b.state })),
+      }),
+    );
+    router.add(...peopleRoutes({ store, secret, now, baseUrl: web.url, documents, startReview }));
+    router.add(
+      ...waitRoutes({
+        store,
+        secret,
+        now,
+        afterResume: async (b) => void (await emailApprovers(b, { mailer, secret, baseUrl: web.url, now })),
+        notifySupplier: async (m) => void (await mailer.send({ to: [m.to], subject: m.subject, text: m.text, tag: 'supplier', billId: m.billId })),
       }),
     );
     if (options.routes) router.add(...options.routes(stack));
