@@ -18,6 +18,7 @@ import { tolerancesFor, type Policy, type PurchaseOrder, type Vendor } from './m
 import { Decimal, formatAmount } from './money.ts';
 import { normalizeId, normalizeInvoiceNumber, normalizeName, normalizePoRef } from './normalize.ts';
 import type { BillRecord, BillSource, DecisionCommit, DecisionReads, DuplicateEntry, Versioned } from './ports/store.ts';
+import { applyDelegates } from './delegates.ts';
 import { inferPoCandidates, resolveVendor } from './resolve.ts';
 import { notifyAt, requiredApprovers, route, type BillState } from './route.ts';
 import type { Bill } from './validate.ts';
@@ -198,7 +199,9 @@ export async function decide(
 
   const exceptions = sortExceptions(found);
   const { state, touchless } = route({ exceptions, total: bill.total, documentType: bill.document_type, autoApproveMax: policy.auto_approve_max });
-  const approvers = requiredApprovers(state, vendor, bill.total, policy, ctx.reviewer ? [source.submitter, ctx.reviewer] : source.submitter);
+  // Absences: a delegate stands in for an absent approver (policy `delegates`).
+  const delegated = applyDelegates(requiredApprovers(state, vendor, bill.total, policy, ctx.reviewer ? [source.submitter, ctx.reviewer] : source.submitter), policy, ctx.nowMs, [source.submitter, ctx.reviewer]);
+  const approvers = delegated.approvers;
   const reservedPo = state !== 'blocked' && reservations.size > 0 ? po : null;
   const at = new Date(ctx.nowMs).toISOString();
   const record = baseRecord(ctx.billId, at, source, canonical, {
@@ -208,6 +211,7 @@ export async function decide(
     po_number: po?.po_number ?? null,
     po_inferred: poInferred,
     approvers,
+    ...(Object.keys(delegated.standingIn).length ? { standing_in: delegated.standingIn } : {}),
     notify_at: approvers.length > 0 ? notifyAt(ctx.nowMs, policy) : null,
     reservations: reservedPo ? { [reservedPo.po_number]: Object.fromEntries([...reservations].map(([k, v]) => [k, v.toString()])) } : {},
     spend: state === 'ready_for_payment' ? bill.total.toString() : null,

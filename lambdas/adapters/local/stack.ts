@@ -383,7 +383,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         store,
         secret,
         now,
-        afterResume: async (b) => void (await emailApprovers(b, { mailer, secret, baseUrl: web.url, now })),
+        afterResume: async (b) => void (await emailApprovers(b, { mailer, secret, baseUrl: web.url, now, store })),
         notifySupplier: async (m) => void (await mailer.send({ to: [m.to], subject: m.subject, text: m.text, tag: 'supplier', billId: m.billId })),
       }),
     );
