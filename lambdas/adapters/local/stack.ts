@@ -36,6 +36,8 @@ import { emailApprovers } from '../../core/approval-desk.ts';
 import { Router, startWebServer, type Route, type WebServer } from './web/http.ts';
 import { ReviewConflictError, submitReview } from '../../core/review.ts';
 import { dismissBill } from '../../core/dismiss.ts';
+import { rematchBills, type RematchResult } from '../../core/rematch.ts';
+import { dailySweep, type SweepResult } from '../../core/sweep.ts';
 import { documentLink } from '../../core/notify.ts';
 
 /** How a document came in. */
@@ -44,7 +46,9 @@ export type Via = 'smtp' | 'drop' | 'upload' | 'api';
 export type StackEvent =
   | { readonly kind: 'received'; readonly via: Via; readonly submission: Submission }
   | { readonly kind: 'outcome'; readonly via: Via; readonly outcome: QueueOutcome }
-  | { readonly kind: 'problem'; readonly message: string };
+  | { readonly kind: 'problem'; readonly message: string }
+  /** Something people should know that is not a problem (a re-match, a sweep). */
+  | { readonly kind: 'note'; readonly message: string };
 
 export interface LocalStackOptions {
   /** The stack's folder: documents, drop folder, outbox, database, `stack.json`. */
@@ -105,6 +109,10 @@ export interface LocalStack {
   idle(): Promise<void>;
   /** Whether master data (a policy) has been imported. */
   hasMasterData(): Promise<boolean>;
+  /** Decides again the bills master data can settle (after an import): `bm rematch`. */
+  rematch(reason: string): Promise<RematchResult>;
+  /** The daily sweep (reminders, escalation, questions about bills waiting on suppliers): `bm sweep`. */
+  sweep(): Promise<SweepResult>;
   stop(): Promise<void>;
 }
 
@@ -361,6 +369,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           return false;
         }
       },
+      async rematch(reason) {
+        const result = await rematchBills(reason, {
+          store,
+          now,
+          async afterRedecide(before, after) {
+            if (['awaiting_approval', 'flagged', 'blocked'].includes(after.state)) await emailApprovers(after, { mailer, secret, baseUrl: web.url, now, store });
+            else if (before.task_token) workflow.resume(before.task_token, { bill_id: after.bill_id, state: after.state });
+          },
+        });
+        for (const r of result.redecided) emit({ kind: 'note', message: `re-match (${reason}): ${r.invoice_number ?? r.bill_id} ${r.from} → ${r.to}` });
+        return result;
+      },
+      sweep: () => dailySweep({ store, mailer, secret, baseUrl: web.url, now }),
       stop() {
         // Reverse order of start: stack file, drop folder, SMTP, queue (drains), workflow, web, database.
         stopping ??= unwind();
@@ -378,6 +399,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }),
     );
     router.add(...peopleRoutes({ store, secret, now, baseUrl: web.url, documents, startReview }));
+    // `bm rematch`, `bm import` and `bm sweep` ask the running stack, which holds the waiting executions.
+    const json = (v: unknown) => ({ status: 200, headers: { 'Content-Type': 'application/json; charset=utf-8' }, body: JSON.stringify(v) });
+    router.add(
+      {
+        method: 'POST',
+        path: '/api/rematch',
+        async handler(req) {
+          const body = JSON.parse((await req.body(16 * 1024)).toString('utf8') || '{}') as { reason?: unknown };
+          return json(await stack.rematch(typeof body.reason === 'string' && body.reason.trim() ? body.reason.trim().slice(0, 200) : 'bm rematch'));
+        },
+      },
+      { method: 'POST', path: '/api/sweep', handler: async () => json(await stack.sweep()) },
+    );
     router.add(
       ...waitRoutes({
         store,
