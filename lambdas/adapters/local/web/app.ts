@@ -151,7 +151,19 @@ export function webRoutes(deps: WebAppDeps): Route[] {
     {
       method: 'GET',
       path: '/outbox',
-      handler: async () => html(outboxListPage(await deps.outbox.list(), deps.outbox.dir)),
+      async handler() {
+        const nowMs = (deps.now ?? Date.now)();
+        const pending = (await Promise.all((['awaiting_approval', 'flagged', 'blocked'] as const).map((state) => deps.store.listBills({ state })))).flat();
+        const heldBills = pending.filter((b) => isHeld(b, nowMs));
+        const policy = heldBills.length && deps.store.policy ? await deps.store.policy().catch(() => null) : null;
+        const held = heldBills.map((b) => ({
+          billId: b.bill_id,
+          to: b.approvers.join(', '),
+          subject: `${b.supplier_name ?? b.vendor_id ?? 'unknown supplier'} invoice ${b.invoice_number ?? ''} — ${b.total ?? '?'} ${b.currency ?? ''}`,
+          until: whenInWords(Date.parse(b.notify_at!), policy?.timezone ?? 'UTC', nowMs),
+        }));
+        return html(outboxListPage(await deps.outbox.list(), deps.outbox.dir, held));
+      },
     },
     {
       method: 'GET',

@@ -210,11 +210,27 @@ function auditTable(audit: readonly AuditRecord[]): string {
 
 // ---------------------------------------------------------------- outbox
 
-export function outboxListPage(entries: readonly OutboxEntry[], dir: string): string {
+/** An approval request not sent yet: held for quiet hours. */
+export interface HeldRequest {
+  readonly billId: string;
+  readonly to: string;
+  readonly subject: string;
+  /** `Mon 08:00` */
+  readonly until: string;
+}
+
+export function outboxListPage(entries: readonly OutboxEntry[], dir: string, held: readonly HeldRequest[] = []): string {
   const rows = entries.map(
     (m) => `<tr><td>${time(m.date)}</td><td>${esc(m.to)}</td><td><a href="/outbox/${encodeURIComponent(m.file)}">${esc(m.subject || '(no subject)')}</a></td><td class="code">${orDash(m.tag)}</td><td>${m.billId ? `<a href="/bills/${encodeURIComponent(m.billId)}">bill</a>` : orDash(null)}</td></tr>`,
   );
+  const heldRows = held.map(
+    (h) => `<tr class="held-row"><td><span class="held">held until ${esc(h.until)}</span></td><td>${esc(h.to)}</td><td>${esc(h.subject)}</td><td class="code">approval-request</td><td><a href="/bills/${encodeURIComponent(h.billId)}">bill</a></td></tr>`,
+  );
+  const heldTable = held.length
+    ? `<h2 id="held-h">Held for quiet hours</h2><p class="muted">Approval requests are never sent inside the policy's quiet hours; these go out then.</p>${table('Held', ['When', 'To', 'About', 'Kind', 'Bill'], heldRows, { id: 'held' })}`
+    : '';
   const body = `<h1>Outbox</h1><p class="muted">Every email the pipeline sends is written here instead: <code>${esc(dir)}</code>. Each is a standard <code>.eml</code> file that any mail program opens.</p>
+${heldTable}
 ${entries.length ? table('Outbox', ['Sent', 'To', 'Subject', 'Kind', 'About'], rows, { id: 'outbox' }) : '<p>No emails sent yet.</p>'}`;
   return layout('Outbox', body, 'outbox');
 }
