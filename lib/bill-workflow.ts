@@ -160,6 +160,7 @@ export class BillWorkflow extends Construct {
     this.queue.grantSendMessages(ack);
     ack.acknowledgeOnRole({
       ...s3Read,
+      [iam5.action('s3:Abort*')]: REASONS.s3PutGrant,
       [iam5.resource(`${arnRef(documents)}/*`)]: 'The ack handler shows a bill its original document, which may be any submitted document (uploads/, mail/).',
       [iam5.resource(`${arnRef(documents)}/reviews/*`)]: 'The ack handler stores a bill corrected from a review link under reviews/, for the workflow.',
     });
