@@ -51,8 +51,8 @@ describe.each([
   it.each(bills.map((e, i) => ({ ...e, i })))('$seq $case', (e) => {
     const row = result.rows[e.i];
     // Every bill went through the state machine, as the interpreter executed it.
-    expect(row.trace.slice(0, 6)).toEqual(['ReadDocument', 'NeedsExtraction', 'DecideEachBill', 'DecideBill', 'AwaitApprovals', 'NeedsApprover']);
-    expect(row.trace[6]).toBe(row.approvers.length > 0 ? 'WaitForQuietHours' : 'NoApproverNeeded');
+    expect(row.trace.slice(0, 7)).toEqual(['ReadDocument', 'NeedsExtraction', 'DecideEachBill', 'DecideBill', 'NotifyPeople', 'AwaitApprovals', 'NeedsApprover']);
+    expect(row.trace[7]).toBe(row.approvers.length > 0 ? 'WaitForQuietHours' : 'NoApproverNeeded');
     expect({ state: row.state, codes: row.exceptions.map((x: { code: string }) => x.code).sort() }).toEqual({
       state: e.expect.state,
       codes: [...e.expect.codes].sort(),
