@@ -86,6 +86,7 @@ function compose(bill: BillRecord, approver: string, links: ApprovalRequest['lin
     ['Total', `${bill.total ?? '—'} ${bill.currency ?? ''}`],
     ['Purchase order', bill.po_number ? `${bill.po_number}${bill.po_inferred ? ' (inferred)' : ''}` : 'none'],
     ['Why you', x.why],
+    ['Bill id', bill.bill_id],
   ];
   const exceptions = bill.exceptions.map((e) => `${EXCEPTION_WORDS[e.code as ExceptionCode] ?? e.code}${e.line && !e.message.startsWith(`line ${e.line}`) ? ` (line ${e.line})` : ''}: ${oneLine(e.message)} [${e.code}]`);
   const described = new Map((c?.lines ?? []).map((l) => [String(l.line_id), l]));
