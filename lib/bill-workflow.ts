@@ -209,6 +209,20 @@ export class BillWorkflow extends Construct {
       },
       targets: [new LambdaFunction(recordFailure, { retryAttempts: 8, maxEventAge: Duration.hours(24) })],
     });
+    // The ack handler also serves the review form (a corrected bill is queued as a submission,
+    // stored under reviews/) and a bill's original document (read from the bucket).
+    const ack = props.approvals.ackFunction;
+    ack.addEnvironment(ENV.DOCUMENT_BUCKET, documents.bucketName);
+    ack.addEnvironment(ENV.QUEUE_URL, this.queue.queueUrl);
+    documents.grantRead(ack);
+    documents.grantPut(ack, 'reviews/*');
+    this.queue.grantSendMessages(ack);
+    ack.acknowledgeOnRole({
+      ...s3Read,
+      [iam5.action('s3:Abort*')]: REASONS.s3PutGrant,
+      [iam5.resource(`${arnRef(documents)}/*`)]: 'The ack handler shows a bill its original document, which may be any submitted document (uploads/, mail/).',
+      [iam5.resource(`${arnRef(documents)}/reviews/*`)]: 'The ack handler stores a bill corrected from a review link under reviews/, for the workflow.',
+    });
 
     // 5. The starter: queue → one execution per submission.
     this.starter = new BillFunction(this, 'StartExecution', {

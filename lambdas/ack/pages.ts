@@ -31,6 +31,9 @@ ${b.exceptions.length ? `<h2>Exceptions</h2><ul>${b.exceptions.map((e) => `<li><
 }
 
 export function renderLinkView(v: LinkView, token: string): Page {
+  if (v.kind === 'refused' && v.decided) {
+    return { status: 200, html: layout('Already decided', `<h1>Already decided</h1><p id="result">${esc(v.reason)}</p>${v.bill ? summary(v as never) : ''}`) };
+  }
   if (v.kind === 'refused') {
     return { status: 409, html: layout('Nothing was changed', `<h1>Nothing was changed</h1><p class="refused" id="reason">${esc(v.reason)}</p>${v.bill ? summary(v as never) : ''}`) };
   }

@@ -15,7 +15,9 @@ import { readFile } from 'node:fs/promises';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { SendTaskSuccessCommand, SFNClient, StartExecutionCommand, TaskDoesNotExist, TaskTimedOut } from '@aws-sdk/client-sfn';
+import { rematchBills, type RematchResult } from '../core/rematch.ts';
+import { formatRematch } from './rematch-format.ts';
 import { S3DocumentStore } from '../adapters/aws/s3-documents.ts';
 import { parseJsonExact } from '../core/bill.ts';
 import { ReviewConflictError, ReviewRefusedError, submitReview } from '../core/review.ts';
@@ -81,7 +83,36 @@ export async function importIntoStack(dir: string, stackName: string, io: CliIo,
   io.stdout(
     `imported ${dir}: ${master.vendors.length} vendors, ${master.purchaseOrders.length} purchase orders (${poLines} lines), ${master.goodsReceipts.length} goods receipts and the policy, into table ${found.tableName} of stack ${stackName}\n`,
   );
+  io.stdout(formatRematch(await rematchInStore(found.store, `bm import ${dir}`, clients)));
   return 0;
+}
+
+/** `bm rematch --stack NAME`: the re-match pass on a deployed stack's table. */
+export async function rematchInStack(stackName: string, io: CliIo, clients: CloudClients): Promise<number> {
+  const found = await stackStore(stackName, io, clients);
+  if (!found) return 1;
+  io.stdout(formatRematch(await rematchInStore(found.store, 'bm rematch', clients)));
+  return 0;
+}
+
+/**
+ * Re-match from the operator's machine: a bill that left the approval states resumes its waiting
+ * execution (SendTaskSuccess); one still pending is emailed to its approvers by the next daily
+ * sweep (their old links say the bill changed).
+ */
+async function rematchInStore(store: DynamoBillStore, reason: string, clients: CloudClients): Promise<RematchResult> {
+  return rematchBills(reason, {
+    store,
+    now: Date.now,
+    async afterRedecide(before, after) {
+      if (!before.task_token || ['awaiting_approval', 'flagged', 'blocked'].includes(after.state)) return;
+      try {
+        await (clients.sfn ?? new SFNClient({})).send(new SendTaskSuccessCommand({ taskToken: before.task_token, output: JSON.stringify({ bill_id: after.bill_id, state: after.state }) }));
+      } catch (err) {
+        if (!(err instanceof TaskDoesNotExist || err instanceof TaskTimedOut)) throw err;
+      }
+    },
+  });
 }
 
 /** A bill's audit trail from a deployed stack, or null (said on stderr) when there is no such bill. */

@@ -11,6 +11,9 @@ import { openLocalStore } from '../adapters/local/local-stack.ts';
 import { loadMasterFolder } from '../adapters/local/master-folder.ts';
 import { localMasterDeps, MASTER_DROP_DIR, recordCurrentSet, startMasterDropFolder } from '../lanes/local.ts';
 import { readStackFile, startLocalStack, StackAlreadyRunning, type LocalStack, type StackEvent, type StackFile } from '../adapters/local/stack.ts';
+import type { RematchResult } from '../core/rematch.ts';
+import type { SweepResult } from '../core/sweep.ts';
+import { formatRematch } from './rematch-format.ts';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -27,6 +30,8 @@ export class CliUsageError extends Error {
 export const DEFAULT_HOME = '.bm';
 export const DEFAULT_WEB_PORT = 4810;
 export const DEFAULT_SMTP_PORT = 2525;
+/** `bm start` runs the daily sweep this often. */
+export const SWEEP_INTERVAL_MS = 24 * 60 * 60 * 1000;
 
 export function parseCli(args: string[], options: NonNullable<ParseArgsConfig['options']>) {
   try {
@@ -78,7 +83,7 @@ export function describeEvent(e: StackEvent, webUrl: string): { out?: string; er
   const c = consoleText;
   if (e.kind === 'received') return {};
   if (e.kind === 'problem') return { err: `${clock()}  problem: ${c(e.message)}\n` };
-  if (e.kind === 'notice') return { out: `${clock()}  ${c(e.message)}\n` };
+  if (e.kind === 'notice' || e.kind === 'note') return { out: `${clock()}  ${c(e.message)}\n` };
   const o = e.outcome;
   const by = { smtp: 'mail  ', drop: 'drop  ', upload: 'upload', api: 'api   ' }[e.via];
   const from = o.submission.submitter ? ` from ${c(o.submission.submitter)}` : '';
@@ -117,6 +122,7 @@ export async function startCommand(args: string[], io: CliIo): Promise<number> {
     'smtp-port': { type: 'string' },
     user: { type: 'string' },
     'no-open': { type: 'boolean' },
+    'ignore-quiet-hours': { type: 'boolean', default: false },
   });
   if (positionals.length > 0) throw new CliUsageError(`start takes no FILE (got ${positionals[0]}); drop files into the drop folder or mail them`);
   const home = resolve((values.home as string | undefined) ?? DEFAULT_HOME);
@@ -132,7 +138,8 @@ export async function startCommand(args: string[], io: CliIo): Promise<number> {
       home,
       ports: { web, smtp },
       persistent: true,
-      honourWaits: true,
+      // Trying things out of hours: approval requests go out at once instead of waiting for the morning.
+      honourWaits: values['ignore-quiet-hours'] !== true,
       ...(user ? { user } : {}),
       onEvent(e) {
         const d = describeEvent(e, webUrl);
@@ -165,6 +172,15 @@ export async function startCommand(args: string[], io: CliIo): Promise<number> {
   io.stdout(`bill matcher is running locally. Ctrl-C stops it.\n\n${describeStack(stack)}\n`);
   // On a terminal, open the web page signed in (a link of its own: the printed one stays unused).
   if (!io.signal && values['no-open'] !== true && process.stdout.isTTY) openInBrowser(stack.signInUrl());
+  if (values['ignore-quiet-hours']) io.stdout('Quiet hours are ignored: approval requests go out at once.\n\n');
+  // The daily sweep, as EventBridge Scheduler runs it in AWS: once a day while the stack runs (and `bm sweep` on demand).
+  const sweepDaily = setInterval(() => {
+    stack.sweep().then(
+      (r) => io.stdout(`${clock()}  ${formatSweep(r)}`),
+      (err: Error) => io.stderr(`${clock()}  problem: daily sweep: ${err.message}\n`),
+    );
+  }, SWEEP_INTERVAL_MS);
+  sweepDaily.unref();
   if (!(await stack.hasMasterData())) {
     io.stdout(`No master data yet. In another terminal: bm import DIR   (for example: bm import bin/demo/master)\n\n`);
   }
@@ -174,6 +190,7 @@ export async function startCommand(args: string[], io: CliIo): Promise<number> {
   } finally {
     await masterDrop.stop();
     lane.close();
+    clearInterval(sweepDaily);
     await stack.stop();
     waiting.release();
   }
@@ -231,7 +248,54 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
   io.stdout(
     `imported ${dir}: ${master.vendors.length} vendors, ${master.purchaseOrders.length} purchase orders (${poLines} lines), ${master.goodsReceipts.length} goods receipts and the policy, into the local stack at ${stack.web_url}/\n`,
   );
+  // Goods received, a PO added, a vendor created: the bills flagged for want of them are decided again.
+  io.stdout(formatRematch(await askStack<RematchResult>(stack, '/api/rematch', { reason: `bm import ${dir}` })));
   return 0;
+}
+
+/** POSTs to the running stack (loopback, bounded in time), which holds the waiting executions and the outbox. */
+async function askStack<T>(stack: StackFile, path: string, body: unknown): Promise<T> {
+  const res = await fetch(`${stack.web_url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(120_000),
+  });
+  if (!res.ok) throw new Error(`the local stack at ${stack.web_url} answered ${res.status} to ${path}: ${(await res.text()).slice(0, 300)}`);
+  return (await res.json()) as T;
+}
+
+/** `bm rematch [--home DIR] | --stack NAME`: decide again the bills master data can settle. */
+export async function rematchCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCli(args, { home: { type: 'string' }, stack: { type: 'string' }, region: { type: 'string' } });
+  if (positionals.length > 0) throw new CliUsageError('rematch takes no argument');
+  if (values.stack !== undefined) {
+    const { awsClients, rematchInStack } = await import('./cloud.ts');
+    const clients = awsClients(values.region as string | undefined);
+    try {
+      return await rematchInStack(values.stack as string, io, clients);
+    } finally {
+      clients.dynamodb.destroy();
+    }
+  }
+  const stack = await runningStack(resolve((values.home as string | undefined) ?? DEFAULT_HOME), io);
+  if (!stack) return 1;
+  io.stdout(formatRematch(await askStack<RematchResult>(stack, '/api/rematch', { reason: 'bm rematch' })));
+  return 0;
+}
+
+/** `bm sweep [--home DIR]`: the daily sweep now (reminders, escalation, bills waiting on suppliers). */
+export async function sweepCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCli(args, { home: { type: 'string' } });
+  if (positionals.length > 0) throw new CliUsageError('sweep takes no argument');
+  const stack = await runningStack(resolve((values.home as string | undefined) ?? DEFAULT_HOME), io);
+  if (!stack) return 1;
+  io.stdout(formatSweep(await askStack<SweepResult>(stack, '/api/sweep', {})));
+  return 0;
+}
+
+export function formatSweep(r: SweepResult): string {
+  return `sweep: ${r.approvalReminders} approval reminder(s), ${r.escalations ?? 0} escalation(s), ${r.supplierReminders} supplier reminder(s), ${r.adminQuestions ?? 0} question(s) to the admin\n`;
 }
 
 export async function auditCommand(args: string[], io: CliIo): Promise<number> {

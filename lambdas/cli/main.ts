@@ -16,7 +16,7 @@ import { MasterDataError } from '../core/master.ts';
 import { outcomeRow, type OutcomeRow } from '../core/output.ts';
 import { readDocument } from '../readers/index.ts';
 import { demoCommand } from './demo.ts';
-import { auditCommand, CliUsageError, importCommand, parseCli, reviewCommands, startCommand } from './local.ts';
+import { auditCommand, CliUsageError, importCommand, parseCli, rematchCommand, reviewCommands, startCommand, sweepCommand } from './local.ts';
 import { summaryCommand } from './summary.ts';
 import { formatTable } from './table.ts';
 
@@ -33,13 +33,20 @@ const USAGE = `bm — bill matcher
                                                           decide bills on a fresh local stack
   bm read [--json] FILE...                                read bills only, touching no store
   bm demo [--serve] [--port N] [--smtp-port N]            the bundled demo through the whole local stack
-  bm start [--home DIR] [--port N] [--smtp-port N]        the local stack until Ctrl-C: web page, SMTP
-                                                          inbox, drop folder, outbox (home: .bm/)
-  bm import DIR [--home DIR]                              load master data into the running local stack
+  bm start [--home DIR] [--port N] [--smtp-port N] [--ignore-quiet-hours]
+                                                          the local stack until Ctrl-C: web page, SMTP
+                                                          inbox, drop folder, outbox (home: .bm/); the
+                                                          daily sweep runs once a day
+  bm import DIR [--home DIR]                              load master data into the running local stack,
+                                                          then re-match the bills it can settle
   bm import DIR --stack NAME [--region R]                 load master data into a deployed stack (AWS credentials)
   bm sync [--home DIR] [--config FILE] [--only drive|portals]
                                                           run Drive sync and the portal poll once against the
                                                           running local stack (config: <home>/lanes.json)
+  bm rematch [--home DIR] | --stack NAME [--region R]     decide again bills flagged only for QUANTITY_VARIANCE,
+                                                          NO_PO, UNMATCHED_LINE or VENDOR_UNKNOWN
+  bm sweep [--home DIR]                                   the daily sweep now: reminders, escalation,
+                                                          bills waiting on suppliers
   bm audit BILL_ID [--home DIR] [--json]                  a bill's audit trail from the running local stack
   bm audit BILL_ID --stack NAME [--region R] [--json]     a bill's audit trail from a deployed stack
   bm show BILL_ID --stack NAME [--region R]               a deployed stack's bill as read (JSON to correct)
@@ -87,6 +94,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
         const { redriveCommand } = await import('./redrive.ts');
         return await redriveCommand(rest, io);
       }
+      case 'rematch':
+        return await rematchCommand(rest, io);
+      case 'sweep':
+        return await sweepCommand(rest, io);
       case 'show':
       case 'review':
         return await reviewCommands(command, rest, io);

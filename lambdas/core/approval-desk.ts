@@ -4,7 +4,10 @@
  * exception in plain words — and Approve / Query / Reject buttons, each a signed link for
  * that one approver. One email per required approver.
  */
-import { approvalLinks, withLinksIssued } from './approvals.ts';
+import { approvalLinks, LINK_TTL_DAYS, withLinksIssued } from './approvals.ts';
+import type { ExceptionCode } from './exceptions.ts';
+import { button, esc, factsHtml, mailFrame, whenInWords } from './mail-html.ts';
+import { documentLink } from './notify.ts';
 import type { Mailer, OutgoingEmail } from './ports/mailer.ts';
 import { billText } from './safe-text.ts';
 import { ConflictError, type BillRecord, type BillStore } from './ports/store.ts';
@@ -17,52 +20,102 @@ export interface ApprovalRequest {
   readonly links: { readonly approve: string; readonly query: string; readonly reject: string };
 }
 
-const esc = (s: unknown) =>
-  String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/** What the email can say about why this approver (from the vendor master and the policy). */
+export interface ApproverContext {
+  readonly vendorApprover?: string | null;
+  readonly category?: string | null;
+  readonly categoryApprover?: string | null;
+  readonly admin?: string | null;
+  readonly secondApprover?: string | null;
+  readonly dualThreshold?: string | null;
+  readonly timezone?: string;
+}
 
 /** `baseUrl` is where the ack handler answers (the Function URL, or the local web page). */
-export function approvalRequests(bill: BillRecord, opts: { baseUrl: string; nowMs: number; secret: Uint8Array }): ApprovalRequest[] {
+export function approvalRequests(
+  bill: BillRecord,
+  opts: { baseUrl: string; nowMs: number; secret: Uint8Array; context?: ApproverContext },
+): ApprovalRequest[] {
   const tokens = approvalLinks(bill, opts.nowMs, opts.secret);
   const url = (t: string) => `${opts.baseUrl.replace(/\/$/, '')}/approve?t=${encodeURIComponent(t)}`;
+  const expires = whenInWords(opts.nowMs + LINK_TTL_DAYS * 86_400_000, opts.context?.timezone ?? 'UTC');
+  const document = bill.source.stored_as ? documentLink(bill.bill_id, { secret: opts.secret, baseUrl: opts.baseUrl, now: () => opts.nowMs }, EMAIL_DOCUMENT_LINK_MINUTES) : null;
   return bill.approvers.map((approver) => {
     const t = tokens[approver]!;
     const links = { approve: url(t.approve), query: url(t.query), reject: url(t.reject) };
-    return { approver, links, email: compose(bill, approver, links) };
+    return { approver, links, email: compose(bill, approver, links, { expires, document, why: whyThisApprover(bill, approver, opts.context ?? {}) }) };
   });
 }
 
-function compose(bill: BillRecord, approver: string, links: ApprovalRequest['links']): OutgoingEmail {
+/** An emailed document link lasts as long as an approver may take to open the email the same week. */
+export const EMAIL_DOCUMENT_LINK_MINUTES = 72 * 60;
+
+const same = (a: string | null | undefined, b: string | null | undefined) => !!a && !!b && a.toLowerCase() === b.toLowerCase();
+
+/** Why this person is asked, in words. */
+export function whyThisApprover(bill: BillRecord, approver: string, c: ApproverContext): string {
+  const standIn = bill.standing_in?.[approver] ?? Object.entries(bill.standing_in ?? {}).find(([d]) => same(d, approver))?.[1];
+  if (standIn) return `You are standing in for ${standIn}, who is away (policy delegates).`;
+  if (bill.escalations?.some((e) => same(e.approver, approver))) return 'You were added because the approvers asked first have not decided in time (escalation).';
+  if (bill.state === 'blocked') return 'Blocked bills go to the AP admin: only you can override or reject.';
+  const index = bill.approvers.findIndex((a) => same(a, approver));
+  if (index === 1) return `Bills above ${c.dualThreshold ?? 'the dual-approval threshold'} need a second approver: you.`;
+  if (same(approver, c.vendorApprover)) return `You approve bills of ${bill.supplier_name ?? 'this supplier'} (vendor master).`;
+  if (same(approver, c.categoryApprover)) return `You approve bills of the ${c.category ?? ''} category.`.replace(/\s+/g, ' ');
+  if (same(approver, c.admin)) return 'You are the AP admin: the supplier has no approver of its own, or its approver submitted or corrected this bill.';
+  return 'You are next in line for this bill (its submitter or reviewer may not approve it).';
+}
+
+interface ComposeExtras {
+  readonly expires: string;
+  readonly document: string | null;
+  readonly why: string;
+}
+
+function compose(bill: BillRecord, approver: string, links: ApprovalRequest['links'], x: ComposeExtras): OutgoingEmail {
   // Every value below that came from the bill is one defanged line (core/safe-text.ts): a
   // supplier name cannot add a line, or a link, of its own.
-  const t = billText;
-  const what =
-    bill.state === 'blocked' ? 'is blocked and needs your decision (an override needs a reason)' : bill.state === 'flagged' ? 'has exceptions and needs your decision' : 'needs your approval';
-  const supplier = t(bill.supplier_name ?? bill.vendor_id ?? 'an unknown supplier', 120);
-  const subject = `${bill.state === 'blocked' ? 'Blocked' : bill.state === 'flagged' ? 'Flagged' : 'Approve'}: ${supplier} invoice ${t(bill.invoice_number ?? '', 60)} — ${t(bill.total ?? '?')} ${t(bill.currency ?? '')}`.replace(/\s+/g, ' ').trim();
-  const dual = bill.approvers.length > 1 ? `Two approvals are needed: ${bill.approvers.join(' and ')}.` : '';
+  const oneLine = (v: string) => billText(v, 600);
+  const t = (v: string | null | undefined) => billText(v ?? '', 120);
+  const blocked = bill.state === 'blocked';
+  const what = blocked ? 'is blocked and needs your decision (an override needs a reason)' : bill.state === 'flagged' ? 'has exceptions and needs your decision' : 'needs your approval';
+  const supplier = oneLine(bill.supplier_name ?? bill.vendor_id ?? 'an unknown supplier');
+  const subject = `${blocked ? 'Blocked' : bill.state === 'flagged' ? 'Flagged' : 'Approve'}: ${supplier} invoice ${oneLine(bill.invoice_number ?? '')} — ${bill.total ?? '?'} ${bill.currency ?? ''}`.replace(/\s+/g, ' ').trim();
+  const required = bill.required_approvals ?? bill.approvers.length;
+  const dual = required > 1 ? `Two approvals are needed: ${bill.approvers.join(' and ')}.` : bill.approvers.length > 1 ? `Any one of ${bill.approvers.join(', ')} may decide.` : '';
+  const c = bill.canonical;
   const facts: [string, string][] = [
     ['Supplier', `${supplier}${bill.vendor_id ? ` (${t(bill.vendor_id)})` : ''}`],
-    ['Invoice', `${t(bill.invoice_number ?? '—')}${bill.issue_date ? `, issued ${t(bill.issue_date)}` : ''}`],
-    ['Total', `${t(bill.total ?? '—')} ${t(bill.currency ?? '')}`],
+    ['Invoice', `${oneLine(bill.invoice_number ?? '—')}${bill.issue_date ? `, issued ${t(bill.issue_date)}` : ''}`],
+    ['Due', typeof c?.due_date === 'string' && c.due_date ? t(c.due_date) : 'no due date on the bill'],
+    ['Total', `${t(bill.total ?? '—')} ${t(bill.currency)}`],
     ['Purchase order', bill.po_number ? `${t(bill.po_number)}${bill.po_inferred ? ' (inferred)' : ''}` : 'none'],
+    ['Why you', x.why],
+    ['Bill id', bill.bill_id],
   ];
   // Tax per rate and charges: what the tax and charge checks judged.
   const tc = taxAndCharges(bill.canonical);
-  if (tc.tax.length) facts.push(['Tax', tc.tax.map((x) => t(x)).join('; ')]);
-  facts.push(['Charges', tc.charges.length ? tc.charges.map((x) => t(x)).join('; ') : 'none']);
-  // In plain words, with the numbers; messages usually name their line already ("line 2: …").
-  const exceptions = bill.exceptions.map(
-    (e) => `${EXCEPTION_WORDS[e.code] ?? e.code}${e.line && !e.message.startsWith(`line ${e.line}`) ? ` (line ${t(e.line)})` : ''}: ${t(e.message, 600)} [${e.code}]`,
-  );
-  const match = bill.match.map((m) => ({
-    line_id: t(m.line_id),
-    quantity: t(m.quantity),
-    unit_price: t(m.unit_price),
-    po_line: t(m.po_line ?? 'none'),
-    po_unit_price: t(m.po_unit_price ?? '—'),
-    received: t(m.received ?? m.ordered ?? '—'),
-    already_billed: t(m.already_billed ?? '—'),
-  }));
+  if (tc.tax.length) facts.splice(4, 0, ['Tax', tc.tax.map((v) => t(v)).join('; ')]);
+  facts.splice(tc.tax.length ? 5 : 4, 0, ['Charges', tc.charges.length ? tc.charges.map((v) => t(v)).join('; ') : 'none']);
+  const exceptions = bill.exceptions.map((e) => `${EXCEPTION_WORDS[e.code as ExceptionCode] ?? e.code}${e.line && !e.message.startsWith(`line ${e.line}`) ? ` (line ${t(e.line)})` : ''}: ${oneLine(e.message)} [${e.code}]`);
+  const described = new Map((c?.lines ?? []).map((l) => [String(l.line_id), l]));
+  const lines = bill.match.length
+    ? bill.match.map((m) => {
+        const l = described.get(m.line_id);
+        const desc = oneLine(l?.description ?? l?.item_code ?? '');
+        return {
+          head: `Line ${t(m.line_id)}${desc ? `: ${desc}` : ''}`,
+          body: `${t(m.quantity)} × ${t(m.unit_price)}${l?.net_amount ? ` = ${t(String(l.net_amount))}` : ''} · PO line ${t(m.po_line ?? 'none')}, PO price ${t(m.po_unit_price ?? '—')}, received ${t(m.received ?? m.ordered ?? '—')}, billed before ${t(m.already_billed ?? '—')}`,
+        };
+      })
+    : (c?.lines ?? []).map((l) => ({ head: `Line ${t(String(l.line_id))}${l.description ? `: ${oneLine(l.description)}` : ''}`, body: `${t(String(l.quantity))} × ${t(String(l.unit_price))} = ${t(String(l.net_amount))}` }));
+  // On a blocked bill the safe choice leads: Reject first, Override last.
+  const order: [keyof ApprovalRequest['links'], string, string][] = blocked
+    ? [['reject', 'Reject', '#cf222e'], ['query', 'Query supplier', '#9a6700'], ['approve', 'Override and approve', '#57606a']]
+    : [['approve', 'Approve', '#1a7f37'], ['query', 'Query supplier', '#9a6700'], ['reject', 'Reject', '#cf222e']];
+  const textLabel = { approve: blocked ? 'Override and approve (reason required)' : bill.state === 'flagged' ? 'Approve (reason required)' : 'Approve', query: 'Query the supplier', reject: 'Reject' };
+  const note = `These links are for ${approver} only, work once, and expire ${x.expires}. Opening one shows a confirmation page; nothing changes until you confirm.`;
   const text = [
     `The bill below ${what}.`,
     dual,
@@ -71,29 +124,23 @@ function compose(bill: BillRecord, approver: string, links: ApprovalRequest['lin
     '',
     exceptions.length ? `Exceptions:\n${exceptions.map((e) => `- ${e}`).join('\n')}` : 'No exceptions.',
     '',
-    match.length
-      ? `Lines:\n${match.map((m) => `- line ${m.line_id}: ${m.quantity} × ${m.unit_price} → PO line ${m.po_line} (PO price ${m.po_unit_price}, received ${m.received}, billed before ${m.already_billed})`).join('\n')}`
-      : '',
+    lines.length ? `Lines:\n${lines.map((l) => `- ${l.head}\n  ${l.body}`).join('\n')}` : '',
     '',
-    `Approve: ${links.approve}`,
-    `Query the supplier: ${links.query}`,
-    `Reject: ${links.reject}`,
+    ...(x.document ? [`The original document: ${x.document}`, ''] : []),
+    ...order.map(([k]) => `${textLabel[k]}: ${links[k]}`),
     '',
-    `These links are for ${approver} only, work once, and expire. Opening one shows a confirmation page; nothing changes until you confirm.`,
+    note,
   ]
     .filter((l, i, a) => !(l === '' && a[i - 1] === ''))
     .join('\n');
 
-  const button = (href: string, label: string, color: string) =>
-    `<a href="${esc(href)}" style="display:inline-block;padding:10px 18px;margin:4px 8px 4px 0;border-radius:6px;background:${color};color:#fff;text-decoration:none;font-weight:600">${esc(label)}</a>`;
-  const html = `<!doctype html><html lang="en"><body style="font-family:system-ui,sans-serif;line-height:1.4;color:#111;max-width:720px">
-<p>The bill below ${esc(what)}.</p>${dual ? `<p>${esc(dual)}</p>` : ''}
-<table role="presentation" style="border-collapse:collapse">${facts.map(([k, v]) => `<tr><th style="text-align:left;padding:2px 12px 2px 0">${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>
-<h3>Exceptions</h3>${exceptions.length ? `<ul>${exceptions.map((e) => `<li>${esc(e)}</li>`).join('')}</ul>` : '<p>None.</p>'}
-${match.length ? `<h3>Lines against the purchase order</h3><table style="border-collapse:collapse" border="1" cellpadding="4"><tr><th>Line</th><th>Qty</th><th>Unit price</th><th>PO line</th><th>PO price</th><th>Received</th><th>Billed before</th></tr>${match.map((m) => `<tr><td>${esc(m.line_id)}</td><td>${esc(m.quantity)}</td><td>${esc(m.unit_price)}</td><td>${esc(m.po_line)}</td><td>${esc(m.po_unit_price)}</td><td>${esc(m.received)}</td><td>${esc(m.already_billed)}</td></tr>`).join('')}</table>` : ''}
-<p>${button(links.approve, bill.state === 'blocked' ? 'Override and approve' : 'Approve', '#1a7f37')}${button(links.query, 'Query supplier', '#9a6700')}${button(links.reject, 'Reject', '#cf222e')}</p>
-<p style="color:#555;font-size:90%">These links are for ${esc(approver)} only, work once, and expire. Opening one shows a confirmation page; nothing changes until you confirm.</p>
-</body></html>`;
+  const html = mailFrame(`<p>The bill below ${esc(what)}.</p>${dual ? `<p>${esc(dual)}</p>` : ''}
+${factsHtml(facts)}
+<h3 style="font-size:16px;margin:14px 0 6px">Exceptions</h3>${exceptions.length ? `<ul style="padding-left:18px;margin:0">${exceptions.map((e) => `<li style="margin:0 0 4px">${esc(e)}</li>`).join('')}</ul>` : '<p>None.</p>'}
+${lines.length ? `<h3 style="font-size:16px;margin:14px 0 6px">Lines against the purchase order</h3>${lines.map((l) => `<div style="border-top:1px solid #d0d7de;padding:6px 0"><strong>${esc(l.head)}</strong><br><span style="color:#333">${esc(l.body)}</span></div>`).join('')}` : ''}
+${x.document ? `<p><a href="${esc(x.document)}">The original document</a></p>` : ''}
+<p>${order.map(([k, label, color]) => button(links[k], label, color)).join('')}</p>
+<p style="color:#555;font-size:13px">${esc(note)}</p>`);
   return { to: [approver], subject, text, html, tag: 'approval-request', billId: bill.bill_id };
 }
 
@@ -131,8 +178,35 @@ export async function requestApproval(input: { bill_id: string; task_token: stri
       if (err instanceof ConflictError) continue;
       throw err;
     }
-    for (const r of approvalRequests(bill, { baseUrl: deps.baseUrl, nowMs, secret: deps.secret })) await deps.mailer.send(r.email);
+    const context = await approverContext(bill, deps.store);
+    for (const r of approvalRequests(bill, { baseUrl: deps.baseUrl, nowMs, secret: deps.secret, context })) await deps.mailer.send(r.email);
     return true;
   }
   throw new ConflictError(`bill ${input.bill_id} kept changing while its approval was being requested`);
+}
+
+/**
+ * Emails a bill's approvers outside the workflow's wait (a bill resumed or re-matched after its
+ * execution let go): the same email, fresh links. False when the bill waits for nobody.
+ */
+export async function emailApprovers(bill: BillRecord, deps: Pick<DeskDeps, 'mailer' | 'secret' | 'baseUrl' | 'now'> & { store?: BillStore }): Promise<boolean> {
+  if (bill.approvers.length === 0 || !['awaiting_approval', 'flagged', 'blocked'].includes(bill.state)) return false;
+  const context = deps.store ? await approverContext(bill, deps.store) : undefined;
+  for (const r of approvalRequests(bill, { baseUrl: deps.baseUrl, nowMs: deps.now(), secret: deps.secret, ...(context ? { context } : {}) })) await deps.mailer.send(r.email);
+  return true;
+}
+
+/** The vendor master's and the policy's word on who approves this bill, for the email's "why you". */
+export async function approverContext(bill: BillRecord, store: Pick<BillStore, 'vendor' | 'policy'>): Promise<ApproverContext> {
+  const vendor = bill.vendor_id ? await store.vendor(bill.vendor_id) : null;
+  const policy = await store.policy().catch(() => null);
+  return {
+    vendorApprover: vendor?.approver ?? null,
+    category: vendor?.category ?? null,
+    categoryApprover: vendor?.category ? (policy?.category_approvers[vendor.category] ?? null) : null,
+    admin: policy?.admin_approver ?? null,
+    secondApprover: policy?.second_approver ?? null,
+    dualThreshold: policy?.dual_approval_threshold ? `${policy.dual_approval_threshold.toString()} ${bill.currency ?? ''}`.trim() : null,
+    timezone: policy?.timezone ?? 'UTC',
+  };
 }

@@ -89,7 +89,7 @@ export type LinkView =
       /** What the form must ask for: a reason (approving a flagged or blocked bill), a message (query). */
       readonly needs: 'reason' | 'message' | null;
     }
-  | { readonly kind: 'refused'; readonly reason: string; readonly bill?: BillRecord }
+  | { readonly kind: 'refused'; readonly reason: string; readonly bill?: BillRecord; readonly decided?: boolean }
   | { readonly kind: 'done'; readonly bill: BillRecord; readonly action: ApprovalAction; readonly message: string };
 
 const PENDING = new Set(['awaiting_approval', 'flagged', 'blocked']);
@@ -115,7 +115,8 @@ async function check(token: string, deps: ApprovalDeps): Promise<LinkView & { pa
   const bill = await deps.store.getBill(p.b);
   if (!bill) return { kind: 'refused', reason: 'There is no such bill.' };
   if (billContentHash(bill) !== p.h) return { kind: 'refused', reason: 'The bill changed after this email was sent; nothing was done. A new email will follow.', bill };
-  if (!PENDING.has(bill.state)) return { kind: 'refused', reason: `This bill is already decided: it is ${bill.state.replace(/_/g, ' ')}.`, bill };
+  // A second click after deciding shows the decision, not an error.
+  if (!PENDING.has(bill.state)) return { kind: 'refused', reason: await decisionInWords(bill, deps), bill, decided: true };
   if (!bill.approvers.some((a) => same(a, p.p))) return { kind: 'refused', reason: `${p.p} is not an approver of this bill.`, bill };
   // Segregation of duties, checked again at the click: the submitter and the reviewer never decide.
   if (isExcluded(p.p, [bill.source.submitter, bill.reviewer])) {
@@ -125,9 +126,19 @@ async function check(token: string, deps: ApprovalDeps): Promise<LinkView & { pa
   if (issued !== undefined && (p.i ?? 0) < issued) {
     return { kind: 'refused', reason: 'A newer email replaced this link; use the links in the latest email about this bill.', bill };
   }
-  if ((bill.approvals ?? []).some((a) => same(a.approver, p.p))) return { kind: 'refused', reason: `${p.p} has already approved this bill; the other approver must decide.`, bill };
-  if (await deps.store.nonceSpent(p.n)) return { kind: 'refused', reason: 'This link was used already.', bill };
+  if ((bill.approvals ?? []).some((a) => same(a.approver, p.p))) return { kind: 'refused', reason: `You (${p.p}) approved this bill already; it waits for the other approver.`, bill, decided: true };
+  if (await deps.store.nonceSpent(p.n)) return { kind: 'refused', reason: 'This link was used already.', bill, decided: true };
   return { kind: 'confirm', bill, action: p.a, approver: p.p, needs: needsOf(bill, p.a), payload: p };
+}
+
+/** `Approved by a@x on 2026-03-04 10:02 UTC: ready for payment.` — the last decision, from the audit trail. */
+async function decisionInWords(bill: BillRecord, deps: ApprovalDeps): Promise<string> {
+  const state = bill.state.replace(/_/g, ' ');
+  const rows = await deps.store.audit(bill.bill_id);
+  const last = [...rows].reverse().find((a) => a.to_state === bill.state && a.from_state !== a.to_state);
+  if (!last) return `This bill is already decided: it is ${state}.`;
+  const when = `${last.at.slice(0, 16).replace('T', ' ')} UTC`;
+  return `Already decided: ${last.actor === 'system' ? 'by the pipeline' : `by ${last.actor}`} on ${when} — the bill is ${state}. (${last.message})`;
 }
 
 /** GET: what the link would do. Changes nothing. */
@@ -141,6 +152,7 @@ export async function actOnLink(token: string, form: { reason?: string; message?
   for (let attempt = 1; attempt <= 10; attempt++) {
     const c = await check(token, deps);
     if (c.kind !== 'confirm' || !c.payload) return stripPayload(c);
+    // (A replay after a decision lands in `check` as the decision, above.)
     const text = (c.needs === 'message' ? form.message : form.reason)?.trim() ?? '';
     if (c.needs && text.length === 0) return { kind: 'refused', reason: c.needs === 'message' ? 'A query needs a message to the supplier.' : 'Approving a flagged or blocked bill needs a written reason.', bill: c.bill };
     try {
@@ -189,7 +201,7 @@ async function transition(bill: BillRecord, p: LinkPayload, text: string | null,
   const supplierTo = supplierAddress(await vendorOf(bill, deps), await deps.store.policy());
 
   if (p.a === 'query') {
-    const next: BillRecord = { ...base, state: 'waiting_on_supplier', approvers: [], notify_at: null };
+    const next: BillRecord = { ...base, state: 'waiting_on_supplier', approvers: [], notify_at: null, queried: { by: p.p, at, message: text ?? '' } };
     return {
       commit: { bill: next, expectedVersion: bill.version, audit: audit('waiting_on_supplier', 'queried', `query to the supplier: ${text}`), nonce, ...none },
       message: `Your query was sent${supplierTo ? ` to ${supplierTo}` : ''}; the bill waits on the supplier.`,
@@ -224,7 +236,9 @@ async function transition(bill: BillRecord, p: LinkPayload, text: string | null,
   const given: ApprovalGiven = { approver: p.p, at, reason: text };
   const approvals = [...(bill.approvals ?? []), given];
   const waitingFor = bill.approvers.filter((a) => !approvals.some((g) => same(g.approver, a)));
-  if (bill.state !== 'blocked' && waitingFor.length > 0) {
+  // Escalation adds approvers who may stand in: the bill needs `required_approvals` distinct ones.
+  const required = bill.required_approvals ?? bill.approvers.length;
+  if (bill.state !== 'blocked' && approvals.length < required) {
     const next: BillRecord = { ...base, approvals };
     return {
       commit: { bill: next, expectedVersion: bill.version, audit: audit(bill.state, 'approved', `approved by ${p.p}${text ? ` (${text})` : ''}; waiting for ${waitingFor.join(', ')}`), nonce, ...none },

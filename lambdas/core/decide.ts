@@ -18,6 +18,7 @@ import { taxPolicyFor, tolerancesFor, type Policy, type PurchaseOrder, type Vend
 import { Decimal, formatAmount } from './money.ts';
 import { normalizeId, normalizeInvoiceNumber, normalizeName, normalizePoRef } from './normalize.ts';
 import type { BillRecord, BillSource, DecisionCommit, DecisionReads, DuplicateEntry, Versioned } from './ports/store.ts';
+import { applyDelegates } from './delegates.ts';
 import { inferPoCandidates, resolveVendor } from './resolve.ts';
 import { checkSender } from './sender.ts';
 import { notifyAt, requiredApprovers, route, type BillState } from './route.ts';
@@ -308,7 +309,9 @@ export async function decide(
   // 4. Route: a bill whose amounts a reviewer changed is never touchless.
   const autoApproveMax = ctx.reviewedAmounts ? Decimal.ZERO : policy.auto_approve_max;
   const { state, touchless } = route({ exceptions, total: bill.total, documentType: bill.document_type, autoApproveMax });
-  const approvers = requiredApprovers(state, vendor, bill.total, policy, [source.submitter, ctx.reviewer ?? null]);
+  // Absences: a delegate stands in for an absent approver (policy `delegates`).
+  const delegated = applyDelegates(requiredApprovers(state, vendor, bill.total, policy, [source.submitter, ctx.reviewer ?? null]), policy, ctx.nowMs, [source.submitter, ctx.reviewer ?? null]);
+  const approvers = delegated.approvers;
 
   // 5. What the decision writes
   const reservations = match?.reservations ?? new Map<string, Decimal>();
@@ -322,6 +325,7 @@ export async function decide(
     po_number: po?.po_number ?? null,
     po_inferred: poInferred,
     approvers,
+    ...(Object.keys(delegated.standingIn).length ? { standing_in: delegated.standingIn } : {}),
     notify_at: approvers.length > 0 ? notifyAt(ctx.nowMs, policy) : null,
     reservations: reservedPo ? { [reservedPo.po_number]: Object.fromEntries([...reservations].map(([k, v]) => [k, v.toString()])) } : {},
     spend: paid ? spendOf(bill.document_type, bill.total).toString() : null,

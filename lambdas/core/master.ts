@@ -104,6 +104,19 @@ export interface Policy extends Tolerances {
   readonly sender_check: SenderCheck | null;
   /** The most bills one document may give (§10). */
   readonly max_bills_per_document: number;
+  /** Days an approval may stay undecided before the sweep adds the next approver in line. @default 3 */
+  readonly escalate_after_days?: number;
+  /** Absences: new approval requests for `approver` go to `delegate` from `from` to `to` (dates inclusive, policy time zone). */
+  readonly delegates?: readonly Delegation[];
+}
+
+export interface Delegation {
+  readonly approver: string;
+  readonly delegate: string;
+  /** YYYY-MM-DD, inclusive */
+  readonly from: string;
+  /** YYYY-MM-DD, inclusive */
+  readonly to: string;
 }
 
 export const SENDER_CHECKS = ['strict', 'off'] as const;
@@ -371,6 +384,20 @@ const policySchema = z
       .default([]),
     sender_check: z.enum(SENDER_CHECKS).nullable().default(null),
     max_bills_per_document: z.coerce.number().int().min(1).max(10_000).default(100),
+    escalate_after_days: z.coerce.number().int().min(1).default(3),
+    delegates: z
+      .array(
+        z
+          .object({
+            approver: email,
+            delegate: email,
+            from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD'),
+            to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD'),
+          })
+          .refine((d) => d.from <= d.to, { message: 'from must not be after to', path: ['to'] })
+          .refine((d) => d.approver.toLowerCase() !== d.delegate.toLowerCase(), { message: 'an approver cannot delegate to themselves', path: ['delegate'] }),
+      )
+      .default([]),
   })
   .refine((p) => !p.second_approver || p.second_approver.toLowerCase() !== p.admin_approver.toLowerCase(), {
     message: 'second_approver must not be the admin_approver (dual sign-off needs two different people)',

@@ -91,6 +91,7 @@ export async function notifyPeople(input: { submission: Submission; bills: reado
   // A bill decided again as another's next version (a supplier's re-send) belongs to that bill; it is listed too.
   const to = bills.map((b) => receiptAddress(b.source)).find((a) => a !== null) ?? null;
   const receiptSent = to && bills.some((b) => b.source.email) ? await sendReceipt(to, input.submission, bills, policy, nowMs, deps) : null;
+  for (const b of bills) await tellQuerier(b, input.submission, policy, nowMs, deps);
   let reviews = 0;
   for (const b of bills) {
     if (b.state !== 'needs_review' || b.dismissed) continue;
@@ -181,4 +182,17 @@ ${factsHtml([['Total as read', `${bill.total ?? '—'} ${bill.currency ?? ''}`],
 <p style="color:#555;font-size:13px">The review link works once, until ${esc(until)}, and only while the bill is as it is now.</p>`);
   await deps.mailer.send({ to: [to], subject, text, html, tag: 'review-request', billId: bill.bill_id });
   return true;
+}
+
+/** A supplier's re-send answered a query: whoever queried hears what became of the bill. */
+async function tellQuerier(bill: BillRecord, submission: Submission, policy: Policy | null, nowMs: number, deps: NotifyDeps): Promise<void> {
+  const audit = await deps.store.audit(bill.bill_id);
+  if (!audit.some((a) => a.action === 'resent' && a.message.includes(`(${submission.id},`))) return;
+  const querier = [...audit].reverse().find((a) => a.action === 'queried')?.actor;
+  if (!querier || querier === 'system') return;
+  const what = `invoice ${oneLine(bill.invoice_number ?? '')} of ${oneLine(bill.supplier_name ?? 'an unknown supplier')}`;
+  const words = STATE_WORDS[bill.state];
+  const link = billLink(bill.bill_id, deps);
+  const text = `The supplier answered your query about ${what} with a new version (version ${bill.revision ?? 2}). It was decided again: ${words.label}. ${nextStep(bill, policy, nowMs)}\n\n${link}`;
+  await deps.mailer.send({ to: [querier], subject: `Answered: ${what} — ${words.label}`, text, html: mailFrame(`<p>${esc(text.split('\n\n')[0]!)}</p><p>${button(link, 'Open the bill', '#0a58ca')}</p>`), tag: 'query-answered', billId: bill.bill_id });
 }

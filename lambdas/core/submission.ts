@@ -12,6 +12,7 @@ import { outcomeRow, type OutcomeRow } from './output.ts';
 import { ConflictError, type BillRecord, type BillStore } from './ports/store.ts';
 import { processBill } from './process-bill.ts';
 import { decideReviewedBill } from './review.ts';
+import { decideResent, waitingBillFor } from './supplier-wait.ts';
 import { submissionSchema, type Submission } from './submission-schema.ts';
 import { senderTrusted } from './sender.ts';
 
@@ -96,6 +97,10 @@ export async function decideSubmittedBill(input: { submission: Submission; part:
   const billId = billIdFor(input.submission, input.part.part);
   const existing = await deps.store.getBill(billId);
   if (existing) return outcomeRow(existing);
+  // Before the decision and its duplicate check: the supplier's answer to a bill that waits on it.
+  const source = sourceOf(input.submission, input.part);
+  const waiting = await waitingBillFor(input.part.bill as CanonicalBill | null, source, deps.store);
+  if (waiting) return decideResent({ submission: input.submission, canonical: input.part.bill as CanonicalBill, readingExceptions: input.part.exceptions as BillException[], source, waiting }, deps);
   try {
     const record = await processBill(
       {

@@ -37,9 +37,12 @@ describe('ack handler (Function URL)', () => {
     expect(post.body).toContain('ready for payment');
     expect(resumed).toEqual(['ready_for_payment']);
 
+    // A second click after deciding shows the decision, not an error; nothing changes.
     const again = await handler(event('POST', link, ''));
-    expect(again.statusCode).toBe(409);
-    expect(again.body).toContain('Nothing was changed');
+    expect(again.statusCode).toBe(200);
+    expect(again.body).toContain('Already decided');
+    expect(again.body).toMatch(/by \S+@\S+ on \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC — the bill is ready for payment/);
+    expect(resumed).toEqual(['ready_for_payment']);
   });
 
   it('says plainly why a forged link changes nothing', async () => {

@@ -70,8 +70,8 @@ describe('approving', () => {
     const b = await w.submit(awaiting());
     const l = (await w.links(b.bill_id))['buyer@example.com']!;
     await actOnLink(l.approve, {}, w.deps);
-    expect(await actOnLink(l.approve, {}, w.deps)).toMatchObject({ kind: 'refused', reason: expect.stringMatching(/already decided|used already/) });
-    expect(await actOnLink(l.reject, {}, w.deps)).toMatchObject({ kind: 'refused', reason: expect.stringContaining('already decided') });
+    expect(await actOnLink(l.approve, {}, w.deps)).toMatchObject({ kind: 'refused', reason: expect.stringMatching(/already decided|used already/i), decided: true });
+    expect(await actOnLink(l.reject, {}, w.deps)).toMatchObject({ kind: 'refused', reason: expect.stringMatching(/^Already decided: by .* the bill is ready for payment/), decided: true });
     expect((await w.store.audit(b.bill_id))).toHaveLength(2);
   });
 
@@ -126,7 +126,7 @@ describe('dual sign-off', () => {
     expect(b.approvers).toEqual(['it-lead@example.com', 'controller@example.com']);
     const l = await w.links(b.bill_id);
     expect(await actOnLink(l['it-lead@example.com']!.approve, {}, w.deps)).toMatchObject({ kind: 'done', bill: { state: 'awaiting_approval' } });
-    expect(await actOnLink(l['it-lead@example.com']!.reject, {}, w.deps)).toMatchObject({ kind: 'refused', reason: expect.stringContaining('already approved') });
+    expect(await actOnLink(l['it-lead@example.com']!.reject, {}, w.deps)).toMatchObject({ kind: 'refused', reason: expect.stringContaining('approved this bill already'), decided: true });
     expect(await actOnLink(l['controller@example.com']!.approve, {}, w.deps)).toMatchObject({ kind: 'done', bill: { state: 'ready_for_payment' } });
   });
 

@@ -200,7 +200,23 @@ describe.each([
     expect(sesResources).toContain(`":configuration-set/",{"Ref":"${id(t.s.main.approvals.configurationSet)}"}`);
     t.main.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'bills.example.com' });
     expect(actionsOf(statementsOn(st, id(t.s.main.approvals.signingSecret)))).toContain('secretsmanager:GetSecretValue');
-    expect(actionsOf(st).filter((a) => a.startsWith('s3:'))).toEqual([]);
+    // The ack handler reads documents (the original beside a decision) and stores corrected bills under reviews/ only.
+    const s3 = st.filter((s) => actionsOf([s]).some((a) => a.startsWith('s3:')));
+    if (fn() !== t.s.main.approvals.ackFunction) expect(actionsOf(s3)).toEqual([]);
+    else {
+      const puts = s3.filter((s) => actionsOf([s]).includes('s3:PutObject'));
+      expect(puts).toHaveLength(1);
+      expect(JSON.stringify(puts[0]!.Resource)).toContain('/reviews/*');
+      expect(actionsOf(s3)).not.toContain('s3:DeleteObject*');
+    }
+  });
+});
+
+describe('the ack handler queues a corrected bill', () => {
+  it('may send to the submissions queue, and starts no execution itself', () => {
+    const st = of(t.s.main.approvals.ackFunction);
+    expect(actionsOf(statementsOn(st, id(t.s.main.workflow.queue)))).toContain('sqs:SendMessage');
+    expect(actionsOf(st)).not.toContain('states:StartExecution');
   });
 });
 

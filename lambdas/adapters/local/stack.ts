@@ -34,11 +34,15 @@ import { OutboxMailer, OutboxReader } from './outbox.ts';
 import { headerOf, startSmtpInbox, type SmtpInbox } from './smtp-inbox.ts';
 import { SubmissionQueue, type QueueOutcome } from './submission-queue.ts';
 import { webRoutes, errorPage, type UploadOutcome } from './web/app.ts';
-import { approvalRoutes } from './web/approvals.ts';
+import { approvalRoutes, peopleRoutes, waitRoutes } from './web/approvals.ts';
+import { emailApprovers } from '../../core/approval-desk.ts';
 import { Router, startWebServer, type Route, type WebServer } from './web/http.ts';
 import { LocalSessions, SIGN_IN_PATH } from './web/session.ts';
 import { ReviewConflictError, submitReview } from '../../core/review.ts';
-import { dailySweep } from '../../core/sweep.ts';
+import { dismissBill } from '../../core/dismiss.ts';
+import { rematchBills, type RematchResult } from '../../core/rematch.ts';
+import { dailySweep, type SweepResult } from '../../core/sweep.ts';
+import { documentLink } from '../../core/notify.ts';
 
 /** How a document came in. */
 export type Via = 'smtp' | 'drop' | 'upload' | 'api';
@@ -48,7 +52,9 @@ export type StackEvent =
   | { readonly kind: 'outcome'; readonly via: Via; readonly outcome: QueueOutcome }
   | { readonly kind: 'problem'; readonly message: string }
   /** Something the person running the stack should know (documents processed again at start, the database restarted). */
-  | { readonly kind: 'notice'; readonly message: string };
+  | { readonly kind: 'notice'; readonly message: string }
+  /** Something people should know that is not a problem (a re-match, a sweep). */
+  | { readonly kind: 'note'; readonly message: string };
 
 export interface LocalStackOptions {
   /** The stack's folder: documents, drop folder, outbox, database, `stack.json`. */
@@ -119,6 +125,10 @@ export interface LocalStack {
   idle(): Promise<void>;
   /** Whether master data (a policy) has been imported. */
   hasMasterData(): Promise<boolean>;
+  /** Decides again the bills master data can settle (after an import): `bm rematch`. */
+  rematch(reason: string): Promise<RematchResult>;
+  /** The daily sweep (reminders, escalation, questions about bills waiting on suppliers): `bm sweep`. */
+  sweep(): Promise<SweepResult>;
   stop(): Promise<void>;
 }
 
@@ -444,25 +454,27 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       return { kind: 'already', billIds: earlier.map((b) => b.bill_id) };
     }
 
+    /** A corrected bill through the queue; a correction the workflow could not apply is refused with its reason. */
+    async function startReview(submission: Submission): Promise<void> {
+      const outcome = await queue.submit(submission);
+      if (outcome.kind === 'error') throw outcome.error;
+      const billId = submission.review!.bill_id;
+      const refused = (await store.audit(billId)).find((a) => a.action === 'review_not_applied' && a.message.includes(`(${submission.id})`));
+      if (refused) throw new ReviewConflictError(refused.message);
+    }
+
     router.add(
       ...webRoutes({
         store,
         outbox,
         intake: { billsAddress, smtp: `${smtp.host}:${smtp.port}`, dropDir: dirs.drop },
         upload,
+        now,
+        documentUrl: (id) => documentLink(id, { secret, baseUrl: web.url, now }),
+        dismiss: async (input) => void (await dismissBill(input, { store, now })),
         async review(input) {
-          await submitReview(input, {
-            store,
-            documents,
-            now,
-            async start(submission) {
-              const outcome = await queue.submit(submission);
-              if (outcome.kind === 'error') throw outcome.error;
-              // The workflow refuses a review it cannot apply (the bill changed meanwhile), leaves the bill as it was and says so in its trail.
-              const refused = (await store.audit(input.billId)).find((a) => a.action === 'review_not_applied' && a.message.includes(`(${submission.id})`));
-              if (refused) throw new ReviewConflictError(refused.message);
-            },
-          });
+          // The workflow refuses a review it cannot apply (the bill changed meanwhile), leaves the bill as it was and says so in its trail.
+          await submitReview(input, { store, documents, now, start: startReview });
         },
         health: async () => {
           const base = { queued: queue.size, journal: (await journal.pending()).length, dynamodb: dynamo.endpoint, restarts: supervised?.restarts ?? 0 };
@@ -525,6 +537,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           return false;
         }
       },
+      async rematch(reason) {
+        const result = await rematchBills(reason, {
+          store,
+          now,
+          async afterRedecide(before, after) {
+            if (['awaiting_approval', 'flagged', 'blocked'].includes(after.state)) await emailApprovers(after, { mailer, secret, baseUrl: web.url, now, store });
+            else if (before.task_token) workflow.resume(before.task_token, { bill_id: after.bill_id, state: after.state });
+          },
+        });
+        for (const r of result.redecided) emit({ kind: 'note', message: `re-match (${reason}): ${r.invoice_number ?? r.bill_id} ${r.from} → ${r.to}` });
+        return result;
+      },
+      sweep: () => dailySweep({ store, mailer, secret, baseUrl: web.url, now }),
       stop() {
         // Reverse order of start: stack file, drop folder, SMTP, queue (drains), workflow, web, database.
         stopping ??= unwind();
@@ -539,6 +564,29 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         now,
         notifySupplier: async (m) => void (await mailer.send({ to: [m.to], subject: m.subject, text: m.text, tag: 'supplier', billId: m.billId })),
         onSettled: async (b) => void (b.task_token && workflow.resume(b.task_token, { bill_id: b.bill_id, state: b.state })),
+      }),
+    );
+    router.add(...peopleRoutes({ store, secret, now, baseUrl: web.url, documents, startReview }));
+    // `bm rematch`, `bm import` and `bm sweep` ask the running stack, which holds the waiting executions.
+    const json = (v: unknown) => ({ status: 200, headers: { 'Content-Type': 'application/json; charset=utf-8' }, body: JSON.stringify(v) });
+    router.add(
+      {
+        method: 'POST',
+        path: '/api/rematch',
+        async handler(req) {
+          const body = JSON.parse((await req.body(16 * 1024)).toString('utf8') || '{}') as { reason?: unknown };
+          return json(await stack.rematch(typeof body.reason === 'string' && body.reason.trim() ? body.reason.trim().slice(0, 200) : 'bm rematch'));
+        },
+      },
+      { method: 'POST', path: '/api/sweep', handler: async () => json(await stack.sweep()) },
+    );
+    router.add(
+      ...waitRoutes({
+        store,
+        secret,
+        now,
+        afterResume: async (b) => void (await emailApprovers(b, { mailer, secret, baseUrl: web.url, now, store })),
+        notifySupplier: async (m) => void (await mailer.send({ to: [m.to], subject: m.subject, text: m.text, tag: 'supplier', billId: m.billId })),
       }),
     );
     if (options.routes) router.add(...options.routes(stack));

@@ -154,12 +154,14 @@ export interface BillRecord {
    * changed). Record `version` counts every write; this counts decisions. Absent: 1.
    */
   readonly revision?: number;
+  /** Delegates standing in for absent approvers: delegate → the approver they stand in for. */
+  readonly standing_in?: Readonly<Record<string, string>>;
   /** How many distinct approvals the bill needs when escalation added approvers. Absent: all of `approvers`. */
   readonly required_approvals?: number;
   /** Approvers added by the sweep after `escalate_after_days`, with when. */
   readonly escalations?: readonly { readonly approver: string; readonly at: string }[];
   /** Who queried the supplier and when (the bill waits on the supplier). */
-  readonly queried?: { readonly by: string; readonly at: string; readonly message: string } | null;
+  readonly queried?: { readonly by: string; readonly at: string; readonly message: string; readonly admin_asked_at?: string | null } | null;
   /** A clerk marked this review bill "not a bill": it is `rejected`, with who and why. */
   readonly dismissed?: { readonly by: string; readonly at: string; readonly reason: string } | null;
   /** Who corrected it in review: like its submitter, never its approver (§8). */

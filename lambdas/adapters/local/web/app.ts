@@ -3,7 +3,9 @@
  * check and a small JSON API. More routes (the approval links) plug into the same router.
  */
 import { outcomeRow } from '../../../core/output.ts';
-import type { BillStore } from '../../../core/ports/store.ts';
+import type { BillRecord, BillStore } from '../../../core/ports/store.ts';
+import { isHeld } from '../../../core/held.ts';
+import { whenInWords } from '../../../core/mail-html.ts';
 import { BILL_STATES, type BillState } from '../../../core/route.ts';
 import type { OutboxReader } from '../outbox.ts';
 import { ReviewConflictError, ReviewRefusedError, type ReviewInput } from '../../../core/review.ts';
@@ -19,7 +21,12 @@ export type UploadOutcome =
   | { readonly kind: 'error'; readonly message: string };
 
 export interface WebAppDeps {
-  readonly store: Pick<BillStore, 'listBills' | 'getBill' | 'audit'>;
+  readonly store: Pick<BillStore, 'listBills' | 'getBill' | 'audit'> & Partial<Pick<BillStore, 'policy'>>;
+  /** A short-lived signed link to a bill's original document. */
+  documentUrl?(billId: string): string;
+  /** A clerk marks a review bill "not a bill" (dismiss.ts). */
+  dismiss?(input: { billId: string; expectedVersion: number; by: string; reason: string }): Promise<void>;
+  readonly now?: () => number;
   readonly outbox: OutboxReader;
   readonly intake: IntakeInfo;
   /** Stores the file and runs it through the workflow (uploaded by `user`); resolves once it is decided. */
@@ -41,6 +48,7 @@ const NOTICES: Record<string, string> = {
   already: 'This file was uploaded before: it was not processed again. Here is what it made then.',
   several: 'The file held several bills: each is listed below.',
   empty: 'The file was processed but made no bill.',
+  dismissed: 'The bill was dismissed as not a bill: it left the worklist and keeps its audit trail.',
   reviewed: 'Your correction was confirmed and the bill was decided again: see its state and the audit trail below.',
 };
 
@@ -59,6 +67,17 @@ function stateParam(v: string | null): BillState | null {
 }
 
 export function webRoutes(deps: WebAppDeps): Route[] {
+  /** What the bill page shows beyond the bill: its document, and when a held approval request goes out. */
+  async function extras(bill: BillRecord): Promise<{ documentUrl: string | null; heldUntil: string | null }> {
+    const documentUrl = bill.source.stored_as && deps.documentUrl ? deps.documentUrl(bill.bill_id) : null;
+    let heldUntil: string | null = null;
+    const nowMs = (deps.now ?? Date.now)();
+    if (isHeld(bill, nowMs) && deps.store.policy) {
+      const policy = await deps.store.policy().catch(() => null);
+      heldUntil = whenInWords(Date.parse(bill.notify_at!), policy?.timezone ?? 'UTC', nowMs);
+    }
+    return { documentUrl, heldUntil };
+  }
   return [
     {
       method: 'GET',
@@ -81,7 +100,7 @@ export function webRoutes(deps: WebAppDeps): Route[] {
         const bill = await deps.store.getBill(req.params.id!);
         if (!bill) throw new HttpError(404, `There is no bill ${req.params.id}.`);
         const notice = NOTICES[req.url.searchParams.get('notice') ?? ''] ?? null;
-        return html(billPage({ bill, audit: await deps.store.audit(bill.bill_id), notice }));
+        return html(billPage({ bill, audit: await deps.store.audit(bill.bill_id), notice, ...(await extras(bill)) }));
       },
     },
     {
@@ -92,7 +111,7 @@ export function webRoutes(deps: WebAppDeps): Route[] {
         if (!bill) throw new HttpError(404, `There is no bill ${req.params.id}.`);
         if (!deps.review) throw new HttpError(404, 'Reviews are not available here.');
         const form = parseUrlEncoded(await req.body(MAX_REVIEW_FORM_BYTES));
-        const again = async (status: number, review: ReviewFormState) => html(billPage({ bill, audit: await deps.store.audit(bill.bill_id), review }), status);
+        const again = async (status: number, review: ReviewFormState) => html(billPage({ bill, audit: await deps.store.audit(bill.bill_id), review, ...(await extras(bill)) }), status);
         try {
           await deps.review({
             billId: bill.bill_id,
@@ -111,9 +130,41 @@ export function webRoutes(deps: WebAppDeps): Route[] {
       },
     },
     {
+      method: 'POST',
+      path: '/bills/:id/dismiss',
+      async handler(req) {
+        const bill = await deps.store.getBill(req.params.id!);
+        if (!bill) throw new HttpError(404, `There is no bill ${req.params.id}.`);
+        if (!deps.dismiss) throw new HttpError(404, 'Dismissing is not available here.');
+        const form = parseUrlEncoded(await req.body(16 * 1024));
+        try {
+          await deps.dismiss({ billId: bill.bill_id, expectedVersion: Number(form.version), by: form.by ?? '', reason: form.reason ?? '' });
+        } catch (err) {
+          if (err instanceof ReviewRefusedError || err instanceof ReviewConflictError) {
+            const why = err instanceof ReviewRefusedError && err.problems.length ? `${err.message}: ${err.problems.map((p) => `${p.field} ${p.message}`).join('; ')}` : err.message;
+            return html(billPage({ bill, audit: await deps.store.audit(bill.bill_id), notice: `Not dismissed: ${why}.`, ...(await extras(bill)) }), 400);
+          }
+          throw err;
+        }
+        return redirect(`/bills/${encodeURIComponent(bill.bill_id)}?notice=dismissed`);
+      },
+    },
+    {
       method: 'GET',
       path: '/outbox',
-      handler: async () => html(outboxListPage(await deps.outbox.list(), deps.outbox.dir)),
+      async handler() {
+        const nowMs = (deps.now ?? Date.now)();
+        const pending = (await Promise.all((['awaiting_approval', 'flagged', 'blocked'] as const).map((state) => deps.store.listBills({ state })))).flat();
+        const heldBills = pending.filter((b) => isHeld(b, nowMs));
+        const policy = heldBills.length && deps.store.policy ? await deps.store.policy().catch(() => null) : null;
+        const held = heldBills.map((b) => ({
+          billId: b.bill_id,
+          to: b.approvers.join(', '),
+          subject: `${b.supplier_name ?? b.vendor_id ?? 'unknown supplier'} invoice ${b.invoice_number ?? ''} — ${b.total ?? '?'} ${b.currency ?? ''}`,
+          until: whenInWords(Date.parse(b.notify_at!), policy?.timezone ?? 'UTC', nowMs),
+        }));
+        return html(outboxListPage(await deps.outbox.list(), deps.outbox.dir, held));
+      },
     },
     {
       method: 'GET',

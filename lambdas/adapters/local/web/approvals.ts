@@ -4,6 +4,9 @@
  */
 import { handleAck } from '../../../ack/pages.ts';
 import type { ApprovalDeps } from '../../../core/approvals.ts';
+import { handleBillView, handleDocument, handleReview, type PeoplePageDeps } from '../../../ack/people-pages.ts';
+import { handleWait } from '../../../ack/wait-pages.ts';
+import type { WaitDeps } from '../../../core/supplier-wait.ts';
 import { parseUrlEncoded, type Route, type WebResponse } from './http.ts';
 
 const MAX_FORM_BYTES = 64 * 1024;
@@ -27,5 +30,38 @@ export function approvalRoutes(deps: ApprovalDeps): Route[] {
         return page(await handleAck('POST', req.url.searchParams.get('t'), { reason: form.reason, message: form.message }, deps));
       },
     },
+  ];
+}
+
+const MAX_REVIEW_FORM_BYTES = 256 * 1024;
+
+/** The review form, the original document and the read-only bill page behind emailed links. */
+export function peopleRoutes(deps: PeoplePageDeps): Route[] {
+  const page = (p: { status: number; html: string }): WebResponse => ({ status: p.status, body: p.html });
+  return [
+    { method: 'GET', path: '/review', handler: async (req) => page(await handleReview('GET', req.url.searchParams.get('t'), {}, deps)) },
+    {
+      method: 'POST',
+      path: '/review',
+      handler: async (req) => page(await handleReview('POST', req.url.searchParams.get('t'), parseUrlEncoded(await req.body(MAX_REVIEW_FORM_BYTES)), deps)),
+    },
+    {
+      method: 'GET',
+      path: '/document',
+      async handler(req) {
+        const r = await handleDocument(req.url.searchParams.get('t'), deps);
+        return { status: r.status, headers: r.headers, body: typeof r.body === 'string' ? r.body : Buffer.from(r.body) };
+      },
+    },
+    { method: 'GET', path: '/bill', handler: async (req) => page(await handleBillView(req.url.searchParams.get('t'), deps)) },
+  ];
+}
+
+/** Resume or reject a bill that waits on its supplier, from the reminder email. */
+export function waitRoutes(deps: WaitDeps): Route[] {
+  const page = (p: { status: number; html: string }): WebResponse => ({ status: p.status, body: p.html });
+  return [
+    { method: 'GET', path: '/wait', handler: async (req) => page(await handleWait('GET', req.url.searchParams.get('t'), {}, deps)) },
+    { method: 'POST', path: '/wait', handler: async (req) => page(await handleWait('POST', req.url.searchParams.get('t'), parseUrlEncoded(await req.body(MAX_FORM_BYTES)), deps)) },
   ];
 }

@@ -15,7 +15,7 @@ export function time(iso: string | null | undefined): string {
   return `<time datetime="${esc(d.toISOString())}">${esc(d.toISOString().slice(0, 19).replace('T', ' '))} UTC</time>`;
 }
 
-const CSS = `
+export const CSS = `
 :root{--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--bg:#fff;--soft:#f6f8fa;--link:#0a58ca;--focus:#1f6feb}
 *{box-sizing:border-box}
 body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
@@ -61,6 +61,11 @@ form.review input:not([type=hidden]){font:inherit;padding:.3rem .45rem;border:1p
 form.review .low input,form.review td.low input{background:#fff8c5;border-color:#d4a72c}
 form.review .err input,form.review input[aria-invalid=true]{border:2px solid #cf222e}
 form.review .problem{color:#a40e26;font-size:.9rem}
+.review-with-doc{display:grid;grid-template-columns:minmax(0,1fr);gap:1rem}
+@media (min-width:64rem){.review-with-doc{grid-template-columns:minmax(0,1fr) minmax(0,1fr)}}
+iframe.document,img.document{width:100%;height:80vh;min-height:24rem;border:1px solid var(--line);border-radius:.3rem;background:#fff}
+img.document{height:auto;min-height:0}
+.held{border-left:4px solid #d4a72c;background:#fff8c5;padding:.4rem .7rem}
 @media (max-width:40rem){dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.4rem}main{padding:.6rem}}
 `;
 
@@ -75,6 +80,15 @@ export function layout(title: string, body: string, section: Section = null): st
 <body><a class="skip" href="#content">Skip to content</a>
 <header class="top"><span class="brand">bill matcher <span class="muted" style="color:#afb8c1">local</span></span>
 <nav aria-label="Main" style="display:flex;gap:1.2rem">${nav('/', 'Bills', 'bills')}${nav('/upload', 'Upload', 'upload')}${nav('/outbox', 'Outbox', 'outbox')}</nav></header>
+<main id="content">${body}</main></body></html>`;
+}
+
+/** A page frame without the local navigation: the pages behind emailed links (ack handler). */
+export function publicLayout(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)} · bill matcher</title><style>${CSS}</style></head>
+<body><header class="top"><span class="brand">bill matcher</span></header>
 <main id="content">${body}</main></body></html>`;
 }
 

@@ -7,7 +7,19 @@ import { taxAndCharges } from '../../../core/tax-summary.ts';
 import { EXCEPTION_WORDS, STATE_WORDS } from '../../../core/words.ts';
 import type { OutboxEntry, OutboxMessage } from '../outbox.ts';
 import { esc, facts, layout, orDash, table, time } from './html.ts';
-import { reviewForm, type ReviewFormState } from './review-form.ts';
+import { documentPane, reviewForm, type ReviewFormState } from './review-form.ts';
+import { inlineKind } from '../../../ack/people-pages.ts';
+
+/** A review bill that is no bill at all (spam, a bounce, a junk upload): dismissed with a reason. */
+function dismissForm(b: BillRecord): string {
+  return `<details class="dismiss"><summary>Not a bill? Dismiss it</summary>
+<form method="post" action="/bills/${encodeURIComponent(b.bill_id)}/dismiss" id="dismiss">
+<input type="hidden" name="version" value="${esc(String(b.version))}">
+<p><label for="dismiss-by">Your email</label><br><input id="dismiss-by" name="by" required></p>
+<p><label for="dismiss-reason">Why it is not a bill (spam, bounce, junk upload…)</label><br><input id="dismiss-reason" name="reason" required></p>
+<p><button type="submit" id="confirm-dismiss">Dismiss: not a bill</button></p>
+<p class="muted">It leaves the worklist and claims nothing; it stays, with its audit trail, under Rejected.</p></form></details>`;
+}
 
 /** Where bills come in, for the hints on the pages. */
 export interface IntakeInfo {
@@ -55,7 +67,16 @@ ${bills.length === 0 ? empty : table('Bills', ['Received', 'State', 'Vendor', 'I
   return layout(state ? `Bills: ${STATE_WORDS[state].label}` : 'Bills', body, 'bills');
 }
 
-export function billPage(input: { bill: BillRecord; audit: readonly AuditRecord[]; notice?: string | null; review?: ReviewFormState | null }): string {
+export function billPage(input: {
+  bill: BillRecord;
+  audit: readonly AuditRecord[];
+  notice?: string | null;
+  review?: ReviewFormState | null;
+  /** A short-lived signed link to the original document. */
+  documentUrl?: string | null;
+  /** `Mon 08:00`: the approval request is held for quiet hours until then. */
+  heldUntil?: string | null;
+}): string {
   const { bill: b, audit } = input;
   const c = b.canonical;
   const title = `${b.document_type === 'credit_note' ? 'Credit note' : 'Bill'} ${b.invoice_number ?? b.source.input}`;
@@ -67,7 +88,13 @@ export function billPage(input: { bill: BillRecord; audit: readonly AuditRecord[
     ['Total', money(b.total, b.currency)],
     ['Purchase order', b.po_number ? `${esc(b.po_number)}${b.po_inferred ? ' <span class="muted">(inferred: the bill names none)</span>' : ''}` : orDash(null)],
     ['Approvers', b.approvers.length ? b.approvers.map(esc).join(', ') : orDash(null)],
-    ...(b.notify_at ? ([['Notify approvers at', esc(b.notify_at)]] as [string, string][]) : []),
+    ...(input.heldUntil
+      ? ([['Approval request', `<span class="held" id="held">held until ${esc(input.heldUntil)}</span> <span class="muted">(quiet hours; it goes out then)</span>`]] as [string, string][])
+      : b.notify_at
+        ? ([['Notify approvers at', esc(b.notify_at)]] as [string, string][])
+        : []),
+    ...(b.dismissed ? ([['Dismissed', `not a bill, by ${esc(b.dismissed.by)}: ${esc(b.dismissed.reason)}`]] as [string, string][]) : []),
+    ...((b.revision ?? 1) > 1 ? ([['Version', esc(String(b.revision))]] as [string, string][]) : []),
     ...((b.approvals ?? []).length ? ([['Approvals given', (b.approvals ?? []).map((a) => `${esc(a.approver)} at ${time(a.at)}${a.reason ? `: ${esc(a.reason)}` : ''}`).join('<br>')]] as [string, string][]) : []),
     ['Received', time(b.created_at)],
     ['Last change', time(b.updated_at)],
@@ -83,7 +110,7 @@ export function billPage(input: { bill: BillRecord; audit: readonly AuditRecord[
 ${input.notice ? `<p class="notice" role="status">${esc(input.notice)}</p>` : ''}
 ${summary}
 <h2 id="exceptions-h">Exceptions</h2>${exceptions}
-${b.state === 'needs_review' && input.review !== null ? reviewForm(b, input.review ?? {}) : ''}
+${b.state === 'needs_review' && input.review !== null ? reviewForm(b, input.review ?? {}, { documentUrl: input.documentUrl ?? null, documentInline: inlineKind(b) }) + dismissForm(b) : input.documentUrl ? documentPane(input.documentUrl, inlineKind(b)) : ''}
 <h2 id="match-h">Lines against the purchase order and receipts</h2>${matchTable(b)}
 <h2 id="read-h">The bill as read</h2>${c ? canonicalView(b) : '<p>Nothing could be read from the document.</p>'}
 <h2 id="source-h">Where it came from</h2>${sourceView(b)}
@@ -186,11 +213,27 @@ function auditTable(audit: readonly AuditRecord[]): string {
 
 // ---------------------------------------------------------------- outbox
 
-export function outboxListPage(entries: readonly OutboxEntry[], dir: string): string {
+/** An approval request not sent yet: held for quiet hours. */
+export interface HeldRequest {
+  readonly billId: string;
+  readonly to: string;
+  readonly subject: string;
+  /** `Mon 08:00` */
+  readonly until: string;
+}
+
+export function outboxListPage(entries: readonly OutboxEntry[], dir: string, held: readonly HeldRequest[] = []): string {
   const rows = entries.map(
     (m) => `<tr><td>${time(m.date)}</td><td>${esc(m.to)}</td><td><a href="/outbox/${encodeURIComponent(m.file)}">${esc(m.subject || '(no subject)')}</a></td><td class="code">${orDash(m.tag)}</td><td>${m.billId ? `<a href="/bills/${encodeURIComponent(m.billId)}">bill</a>` : orDash(null)}</td></tr>`,
   );
+  const heldRows = held.map(
+    (h) => `<tr class="held-row"><td><span class="held">held until ${esc(h.until)}</span></td><td>${esc(h.to)}</td><td>${esc(h.subject)}</td><td class="code">approval-request</td><td><a href="/bills/${encodeURIComponent(h.billId)}">bill</a></td></tr>`,
+  );
+  const heldTable = held.length
+    ? `<h2 id="held-h">Held for quiet hours</h2><p class="muted">Approval requests are never sent inside the policy's quiet hours; these go out then.</p>${table('Held', ['When', 'To', 'About', 'Kind', 'Bill'], heldRows, { id: 'held' })}`
+    : '';
   const body = `<h1>Outbox</h1><p class="muted">Every email the pipeline sends is written here instead: <code>${esc(dir)}</code>. Each is a standard <code>.eml</code> file that any mail program opens.</p>
+${heldTable}
 ${entries.length ? table('Outbox', ['Sent', 'To', 'Subject', 'Kind', 'About'], rows, { id: 'outbox' }) : '<p>No emails sent yet.</p>'}`;
   return layout('Outbox', body, 'outbox');
 }

@@ -59,7 +59,29 @@ function doubtful(bill: BillRecord): Set<string> {
   return out;
 }
 
-export function reviewForm(bill: BillRecord, state: ReviewFormState = {}): string {
+export interface ReviewFormOptions {
+  /** Where the form posts. @default the local page's `/bills/ID/review` */
+  readonly action?: string;
+  /** The reviewer is known (the person a review link was sent to): shown, not asked. */
+  readonly reviewer?: string | null;
+  /** A short-lived link to the original document, shown beside the fields. */
+  readonly documentUrl?: string | null;
+  /** The document's type, when known: PDFs and images show inline. */
+  readonly documentInline?: 'pdf' | 'image' | null;
+}
+
+/** The original document beside the form: a PDF in a frame, an image, or a link. */
+export function documentPane(url: string, inline: 'pdf' | 'image' | null | undefined): string {
+  const view =
+    inline === 'image'
+      ? `<img class="document" id="document" src="${esc(url)}" alt="The original document">`
+      : inline === 'pdf'
+        ? `<iframe class="document" id="document" title="The original document" src="${esc(url)}"></iframe>`
+        : '';
+  return `<section aria-labelledby="document-h"><h2 id="document-h">The original document</h2>${view}<p><a href="${esc(url)}" id="document-link" target="_blank" rel="noopener">Open the original document</a> <span class="muted">(the link works for a short while)</span></p></section>`;
+}
+
+export function reviewForm(bill: BillRecord, state: ReviewFormState = {}, options: ReviewFormOptions = {}): string {
   const c: CanonicalBill = bill.canonical ?? {};
   const posted = state.values;
   const value = (name: string, fallback: string) => (posted ? (posted[name] ?? '') : fallback);
@@ -92,10 +114,13 @@ ${hint ? `<span class="muted" id="${id}-hint">${esc(hint)}</span>` : ''}${proble
   const problems = state.problems?.length || state.message
     ? `<div class="notice bad" role="alert" id="review-problems"><p>${esc(state.message ?? 'The corrected bill has problems; nothing was changed.')}</p>${state.problems?.length ? `<ul>${state.problems.map((p) => `<li><span class="code">${esc(p.field)}</span>: ${esc(p.message)}</li>`).join('')}</ul>` : ''}</div>`
     : '';
-  return `<h2 id="review-h">Review and correct</h2>
+  const reviewerField = options.reviewer
+    ? `<p class="muted">Reviewing as <strong>${esc(options.reviewer)}</strong> (the person this link was sent to).</p>`
+    : input('reviewer', 'Reviewed by (your email)', posted?.reviewer ?? '');
+  const form = `<h2 id="review-h">Review and correct</h2>
 <p>Correct what the reader got wrong, then confirm: the bill is decided again by the same rules, as a new version, and the audit trail records who changed which field. A row left empty is ignored.</p>
 ${problems}
-<form class="review" method="post" action="/bills/${encodeURIComponent(bill.bill_id)}/review" id="review">
+<form class="review" method="post" action="${esc(options.action ?? `/bills/${encodeURIComponent(bill.bill_id)}/review`)}" id="review">
 <input type="hidden" name="version" value="${esc(String(bill.version))}">
 <div class="fields">${header}</div>
 <div class="scroll"><table id="review-lines"><caption>Lines</caption><thead><tr>${LINE.map(([, l]) => `<th scope="col">${esc(l)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></div>
@@ -103,6 +128,8 @@ ${problems}
 <p class="hint">Confirmed in your name, the signed-in user: you will not be asked to approve this bill.</p>
 <div><button type="submit" id="confirm-review">Confirm and decide again</button></div>
 </form>`;
+  if (!options.documentUrl) return form;
+  return `<div class="review-with-doc"><div>${form}</div>${documentPane(options.documentUrl, options.documentInline)}</div>`;
 }
 
 function lineCount(values: Readonly<Record<string, string>>): number {
