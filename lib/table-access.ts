@@ -36,6 +36,8 @@ export interface TableAccess {
   readonly read: readonly Prefix[];
   /** Partition keys it writes (conditional Put, ConditionCheck in a transaction). */
   readonly write?: readonly Prefix[];
+  /** Partition keys whose items it deletes, conditionally (a rejected bill's document claim). */
+  readonly delete?: readonly Prefix[];
   /** Partition keys it updates in place (UpdateItem, conditional). */
   readonly update?: readonly Prefix[];
   /** Queries the indexes (bills by state, a vendor's open POs, a month's bills and audit rows). */
@@ -59,9 +61,9 @@ export const TABLE_ACCESS = {
   /** A failed document or review: the bill and its document claim. */
   'record-failure': { read: [P.policy, P.bill, P.document], write: [P.bill, P.document] },
   /** Records the task token and the links it sends on the bill. */
-  'approval-desk': { read: [P.bill], write: [P.bill] },
+  'approval-desk': { read: [P.policy, P.vendor, P.bill], write: [P.bill, P.nonce] },
   /** A click: the gate re-checks spend, claims and quantities; spends the link's nonce. */
-  ack: { read: [...MASTER_READS, P.bill, P.duplicate, P.nonce], write: [P.bill, P.duplicate, P.po, P.vendor, P.nonce] },
+  ack: { read: [...MASTER_READS, P.bill, P.duplicate, P.document, P.nonce], write: [P.bill, P.duplicate, P.po, P.vendor, P.nonce], delete: [P.document] },
   /** Reminders: bills by state, vendors' addresses, the policy; records each reminder on the bill. */
   sweep: { read: [P.policy, P.vendor, P.bill], write: [P.bill], index: true },
   /** The month's figures from the month index; the month's claim, so that it is sent once. */
@@ -76,6 +78,9 @@ export function grantTableAccess(fn: BillFunction, table: ITableV2, access: Tabl
     fn.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem'], resources: [table.tableArn], conditions: leading(access.write) }),
     );
+  }
+  if (access.delete?.length) {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:DeleteItem'], resources: [table.tableArn], conditions: leading(access.delete) }));
   }
   if (access.update?.length) {
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [table.tableArn], conditions: leading(access.update) }));

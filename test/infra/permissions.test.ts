@@ -92,7 +92,7 @@ describe('read-document', () => {
     expect(writes.length).toBeGreaterThan(0);
     for (const st of writes) expect(JSON.stringify(st.Resource)).toContain('/parts/*');
     expect(actionsOf(of(fn())).filter((a) => /^s3:Delete/.test(a))).toEqual([]);
-    expect(tableAccess(fn())).toEqual({ read: ['POLICY'], write: [], index: false, actions: ['dynamodb:GetItem', 'dynamodb:Query'] });
+    expect(tableAccess(fn())).toEqual({ read: ['POLICY'], write: [], delete: [], update: [], index: false, actions: ['dynamodb:GetItem', 'dynamodb:Query'] });
   });
 });
 
@@ -110,6 +110,8 @@ function tableAccess(fn: BillFunction) {
   return {
     read: onTable.filter((s) => actionsOf([s]).includes('dynamodb:GetItem')).flatMap((s) => keys(s)!),
     write: onTable.filter((s) => actionsOf([s]).includes('dynamodb:PutItem')).flatMap((s) => keys(s)!),
+    delete: onTable.filter((s) => actionsOf([s]).includes('dynamodb:DeleteItem')).flatMap((s) => keys(s)!),
+    update: onTable.filter((s) => actionsOf([s]).includes('dynamodb:UpdateItem')).flatMap((s) => keys(s)!),
     index: onIndex.length > 0,
     actions: [...new Set(actionsOf(st))].sort(),
   };
@@ -124,15 +126,38 @@ describe('the bills table, function by function (least privilege)', () => {
     { case: 'extract', fn: () => t.s.main.workflow.tasks.extract, read: ['POLICY'], write: [], index: false, actions: READ },
     { case: 'decide-bill', fn: () => t.s.main.workflow.tasks['decide-bill'], read: [...M, 'BILL#*', 'DUP#*', 'DOC#*'], write: ['BILL#*', 'DUP#*', 'DOC#*', 'PO#*', 'VENDOR#*'], index: true, actions: WRITE },
     { case: 'record-failure', fn: () => t.s.main.workflow.tasks['record-failure'], read: ['POLICY', 'BILL#*', 'DOC#*'], write: ['BILL#*', 'DOC#*'], index: false, actions: WRITE },
-    { case: 'approval-desk', fn: () => t.s.main.workflow.tasks['approval-desk'], read: ['BILL#*'], write: ['BILL#*'], index: false, actions: WRITE },
-    { case: 'ack', fn: () => t.s.main.approvals.ackFunction, read: [...M, 'BILL#*', 'DUP#*', 'NONCE#*'], write: ['BILL#*', 'DUP#*', 'PO#*', 'VENDOR#*', 'NONCE#*'], index: false, actions: WRITE },
+    { case: 'approval-desk', fn: () => t.s.main.workflow.tasks['approval-desk'], read: ['POLICY', 'VENDOR#*', 'BILL#*'], write: ['BILL#*', 'NONCE#*'], index: false, actions: WRITE },
+    {
+      case: 'ack',
+      fn: () => t.s.main.approvals.ackFunction,
+      read: [...M, 'BILL#*', 'DUP#*', 'DOC#*', 'NONCE#*'],
+      write: ['BILL#*', 'DUP#*', 'PO#*', 'VENDOR#*', 'NONCE#*'],
+      del: ['DOC#*'],
+      index: false,
+      actions: [...WRITE, 'dynamodb:DeleteItem'].sort(),
+    },
     { case: 'sweep', fn: () => t.s.main.schedules.sweep, read: ['POLICY', 'VENDOR#*', 'BILL#*'], write: ['BILL#*'], index: true, actions: WRITE },
-  ])('$case: $actions on its own keys', ({ fn, read, write, index, actions }) => {
-    expect(tableAccess(fn())).toEqual({ read, write, index, actions });
+    {
+      case: 'summary',
+      fn: () => t.s.main.schedules.summary!,
+      read: ['POLICY', 'VENDOR#*', 'BILL#*', 'SUMMARY#*'],
+      write: ['SUMMARY#*'],
+      upd: ['SUMMARY#*'],
+      index: true,
+      actions: [...WRITE, 'dynamodb:UpdateItem'].sort(),
+    },
+  ])('$case: $actions on its own keys', ({ fn, read, write, index, actions, ...more }) => {
+    const m = more as { del?: string[]; upd?: string[] };
+    expect(tableAccess(fn())).toEqual({ read, write, delete: m.del ?? [], update: m.upd ?? [], index, actions });
   });
 
-  it('no function may Scan, Delete, Update or batch-write the table', () => {
-    for (const fn of functions()) expect(actionsOf(of(fn)).filter((a) => /^dynamodb:(Scan|DeleteItem|UpdateItem|BatchWriteItem|PartiQL)/.test(a))).toEqual([]);
+  it('no function of the workflow, approvals or schedules may Scan or batch-write the table; only the ack deletes (a rejected bill's document claim) and only the summary updates (its month's claim)', () => {
+    for (const fn of functions()) {
+      const dangerous = actionsOf(of(fn)).filter((a) => /^dynamodb:(Scan|DeleteItem|UpdateItem|BatchWriteItem|PartiQL)/.test(a));
+      if (fn === t.s.main.approvals.ackFunction) expect(dangerous).toEqual(['dynamodb:DeleteItem']);
+      else if (fn === t.s.main.schedules.summary) expect(dangerous).toEqual(['dynamodb:UpdateItem']);
+      else expect(dangerous).toEqual([]);
+    }
   });
 
   it('intake and start-execution have no table access at all', () => {
