@@ -151,7 +151,7 @@ describe('the bills table, function by function (least privilege)', () => {
     expect(tableAccess(fn())).toEqual({ read, write, delete: m.del ?? [], update: m.upd ?? [], index, actions });
   });
 
-  it('no function of the workflow, approvals or schedules may Scan or batch-write the table; only the ack deletes (a rejected bill's document claim) and only the summary updates (its month's claim)', () => {
+  it('no function of the workflow, approvals or schedules may Scan or batch-write the table; only the ack deletes (a rejected bill’s document claim) and only the summary updates (its month’s claim)', () => {
     for (const fn of functions()) {
       const dangerous = actionsOf(of(fn)).filter((a) => /^dynamodb:(Scan|DeleteItem|UpdateItem|BatchWriteItem|PartiQL)/.test(a));
       if (fn === t.s.main.approvals.ackFunction) expect(dangerous).toEqual(['dynamodb:DeleteItem']);
