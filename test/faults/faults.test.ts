@@ -234,12 +234,18 @@ describe('fault injection', () => {
             // Killed once it is writing the new version (its marker is in the table), after a random extra delay.
             const importer = spawn(process.execPath, [BM, 'import', master2, '--home', home], { stdio: 'ignore' });
             const until = Date.now() + 30_000;
-            const opened = await openLocalStore(file!.dynamodb.endpoint, file!.dynamodb.table).catch(() => null);
-            while (opened && importer.exitCode === null && Date.now() < until && !(await opened.store.masterImportStatus().catch(() => null))?.interrupted) await sleep(10);
+            let opened: Awaited<ReturnType<typeof openLocalStore>> | null = null;
+            // (The database may be restarting after an earlier fault: wait for it.)
+            while (!opened && Date.now() < until) opened = await openLocalStore(file!.dynamodb.endpoint, file!.dynamodb.table).catch(async () => (await sleep(200), null));
+            let writing = false;
+            while (opened && importer.exitCode === null && Date.now() < until && !writing) {
+              writing = Boolean((await opened.store.masterImportStatus().catch(() => null))?.interrupted);
+              if (!writing) await sleep(10);
+            }
             opened?.client.destroy();
             await sleep(between(0, 300));
-            log.push(`SIGKILL bm import (${importer.exitCode === null ? 'writing' : 'already done'})`);
-            importInterrupted = importer.exitCode === null;
+            log.push(`SIGKILL bm import (${importer.exitCode === null ? (writing ? 'writing' : 'not writing yet') : 'already done'})`);
+            importInterrupted = writing && importer.exitCode === null;
             signal(importer.pid, 'SIGKILL');
           }
         }
