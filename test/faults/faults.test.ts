@@ -12,12 +12,13 @@
  * FAULT_SEED=n picks another reproducible run; FAULT_ROUNDS=n makes it longer.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openLocalStore } from '../../lambdas/adapters/local/local-stack.ts';
 import { startSupervisedDatabase } from '../../lambdas/adapters/local/supervisor.ts';
 import type { StackFile } from '../../lambdas/adapters/local/stack.ts';
 
@@ -82,7 +83,7 @@ function javaOn(dbDir: string): number[] {
   }
 }
 function readFileSyncSafe(p: string): string {
-  return execFileSync('cat', [p], { encoding: 'utf8' });
+  return readFileSync(p, 'utf8');
 }
 
 interface Doc {
@@ -230,10 +231,21 @@ describe('fault injection', () => {
             await writeFile(enospc, '');
             setTimeout(() => void rm(enospc, { force: true }), between(1000, 3000)).unref();
           } else {
+            // Killed once it is writing the new version (its marker is in the table), after a random extra delay.
             const importer = spawn(process.execPath, [BM, 'import', master2, '--home', home], { stdio: 'ignore' });
-            await sleep(between(1200, 2500));
-            log.push(`SIGKILL bm import (${importer.exitCode === null ? 'running' : 'already done'})`);
-            importInterrupted = importer.exitCode === null;
+            const until = Date.now() + 30_000;
+            let opened: Awaited<ReturnType<typeof openLocalStore>> | null = null;
+            // (The database may be restarting after an earlier fault: wait for it.)
+            while (!opened && Date.now() < until) opened = await openLocalStore(file!.dynamodb.endpoint, file!.dynamodb.table).catch(async () => (await sleep(200), null));
+            let writing = false;
+            while (opened && importer.exitCode === null && Date.now() < until && !writing) {
+              writing = Boolean((await opened.store.masterImportStatus().catch(() => null))?.interrupted);
+              if (!writing) await sleep(10);
+            }
+            opened?.client.destroy();
+            await sleep(between(0, 300));
+            log.push(`SIGKILL bm import (${importer.exitCode === null ? (writing ? 'writing' : 'not writing yet') : 'already done'})`);
+            importInterrupted = writing && importer.exitCode === null;
             signal(importer.pid, 'SIGKILL');
           }
         }
