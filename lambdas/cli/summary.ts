@@ -23,6 +23,7 @@ import { sendMonthlySummary } from '../core/summary/send.ts';
 import type { Money } from '../core/summary/figures.ts';
 import { computeSummary, formatFacts, moneyList, nBills, type Summary } from '../core/summary/summary.ts';
 import { Decimal, formatAmount } from '../core/money.ts';
+import type { CloudClients } from './cloud.ts';
 import { CliUsageError, DEFAULT_HOME, parseCli, type CliIo } from './local.ts';
 
 /** Who the local summary is addressed to (the outbox keeps every email whatever its address). */
@@ -52,15 +53,10 @@ export async function summaryCommand(args: string[], io: CliIo): Promise<number>
   const month = monthOption(values.month as string | undefined);
   if (values.stack !== undefined) {
     if (values.resend) throw new CliUsageError('--resend goes with the local stack; a deployed stack sends its summary itself (invoke its summary function with {"resend": true})');
-    const { awsClients, stackTableStore } = await import('./cloud.ts');
+    const { awsClients } = await import('./cloud.ts');
     const clients = awsClients(values.region as string | undefined);
     try {
-      const found = await stackTableStore(values.stack as string, io, clients);
-      if (!found) return 1;
-      const { summary, bills } = await computeSummary(month, { store: found.store, now: Date.now });
-      io.stdout(formatFacts(summary));
-      if (values.eml) await writeEml(values.eml as string, summary, bills, io);
-      return 0;
+      return await summaryOfStack({ stack: values.stack as string, month, eml: (values.eml as string | undefined) ?? null }, io, clients);
     } finally {
       clients.dynamodb.destroy();
     }
@@ -79,6 +75,21 @@ export async function summaryCommand(args: string[], io: CliIo): Promise<number>
   } finally {
     client.destroy();
   }
+}
+
+/** A deployed stack's month: its table found by the stack's outputs, the figures printed, nothing sent or written there. */
+export async function summaryOfStack(
+  opts: { stack: string; month: string | null; eml: string | null; now?: () => number },
+  io: CliIo,
+  clients: CloudClients,
+): Promise<number> {
+  const { stackTableStore } = await import('./cloud.ts');
+  const found = await stackTableStore(opts.stack, io, clients);
+  if (!found) return 1;
+  const { summary, bills } = await computeSummary(opts.month, { store: found.store, now: opts.now ?? Date.now });
+  io.stdout(formatFacts(summary));
+  if (opts.eml) await writeEml(opts.eml, summary, bills, io);
+  return 0;
 }
 
 /** The local summary: figures printed, the email written to the outbox once per month (`bm summary`, `bm demo`). */

@@ -12,7 +12,9 @@ import { describe, expect, inject, it } from 'vitest';
 import { openLocalStore } from '../../lambdas/adapters/local/local-stack.ts';
 import { processBill } from '../../lambdas/core/process-bill.ts';
 import { auditInStack, importIntoStack, reviewInStack, showInStack } from '../../lambdas/cli/cloud.ts';
+import { summaryOfStack } from '../../lambdas/cli/summary.ts';
 import { bill, GRN_CSV, master, POLICY_JSON, POS_CSV, VENDORS_CSV } from '../support/builders.ts';
+import { generateMonth, seedMonth } from '../support/month-bills.ts';
 
 function masterDir(vendors = VENDORS_CSV): string {
   const dir = mkdtempSync(join(tmpdir(), 'bm-master-'));
@@ -145,5 +147,32 @@ describe('bm show / bm review --stack', () => {
     expect(bad.err.join('')).toContain('TOTALS_INCONSISTENT');
     expect(puts).toHaveLength(1);
     expect(starts).toHaveLength(1);
+  });
+});
+
+describe('bm summary --stack NAME', () => {
+  it("prints the month's figures from the stack's table, and writes the email to --eml; nothing is claimed there", async () => {
+    const table = `t-${randomUUID()}`;
+    const { store, client } = await openLocalStore(inject('dynamoEndpoint'), table);
+    try {
+      await store.importMaster(master());
+      await seedMonth(store, generateMonth({ startMs: Date.parse('2026-03-01T00:00:00+01:00'), endMs: Date.parse('2026-04-01T00:00:00+02:00'), n: 12, nowMs: Date.parse('2026-04-06T09:00:00+02:00') }));
+      const eml = join(mkdtempSync(join(tmpdir(), 'bm-eml-')), 'summary.eml');
+      const o = io();
+      const code = await summaryOfStack({ stack: 'BillMatcher', month: '2026-03', eml, now: () => Date.parse('2026-04-06T09:00:00+02:00') }, o.io, {
+        cloudFormation: cloudFormation({ BillMatcher: { TableName: table } }),
+        dynamodb: client,
+      });
+      expect(code, o.err.join('')).toBe(0);
+      expect(o.out.join('')).toMatch(/bills received\s+12\s+0/);
+      const { readFileSync } = await import('node:fs');
+      expect(readFileSync(eml, 'utf8')).toContain('filename=bills-2026-03.csv');
+      // Read only: the month is not claimed in the deployed table.
+      expect(await store.claimSummary('2026-03', { nowMs: Date.now(), leaseMs: 1, resend: false, runId: 'x' })).toBe('claimed');
+      const missing = io();
+      expect(await summaryOfStack({ stack: 'Nope', month: '2026-03', eml: null }, missing.io, { cloudFormation: cloudFormation({}), dynamodb: client })).toBe(1);
+    } finally {
+      client.destroy();
+    }
   });
 });
