@@ -297,7 +297,8 @@ async function gate(
   bill: BillRecord,
   vendor: Vendor | null,
   total: Decimal,
-  spent: Decimal,
+  /** Year-to-date spend now (fiscal year, master figure and the pipeline's entries). */
+  ytd: Decimal,
   policy: Policy,
   deps: ApprovalDeps,
 ): Promise<{ exceptions: BillException[]; claim: TransitionCommit['duplicateClaim'] }> {
@@ -306,7 +307,6 @@ async function gate(
   if (vendor) {
     if (vendor.blocked) found.push(exception('VENDOR_BLOCKED', `vendor ${vendor.vendor_id} (${vendor.name}) is on the blocklist`));
     if (bill.document_type === 'invoice' && vendor.authorization_cap) {
-      const ytd = spent;
       if (ytd.add(total).gt(vendor.authorization_cap)) {
         found.push(exception('CAP_EXCEEDED', `year-to-date spend ${money(ytd)} + this bill ${money(total)} = ${money(ytd.add(total))} > cap ${money(vendor.authorization_cap)}`));
       }
