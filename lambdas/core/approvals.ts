@@ -6,8 +6,10 @@
  * 1. verifies the signature (constant time), the expiry, the approver and that the bill is
  *    still undecided and unchanged since the email;
  * 2. works out the transition: one more approval (dual sign-off), or the final approval through
- *    the approval-time gate (blocklist, cap, bank details, duplicates, re-checked now), a query
- *    to the supplier, or a rejection that gives back the bill's PO quantities and claim;
+ *    the approval-time gate (blocklist, cap, bank details, duplicates, re-checked now), an admin
+ *    override that reserves the bill's quantities and adds its spend (refused when the quantities
+ *    are gone), a query to the supplier, or a rejection that gives back the bill's PO quantities
+ *    and its number, total-and-date and document claims;
  * 3. commits it in one DynamoDB transaction with the audit row and the spent nonce; a race is
  *    decided again on fresh data, a replay is refused.
  */
@@ -335,7 +337,8 @@ async function gate(
   bill: BillRecord,
   vendor: Vendor | null,
   total: Decimal,
-  spent: Decimal,
+  /** Year-to-date spend now (fiscal year, master figure and the pipeline's entries). */
+  ytd: Decimal,
   policy: Policy,
   deps: ApprovalDeps,
 ): Promise<{ exceptions: BillException[]; claim: TransitionCommit['duplicateClaim'] }> {
@@ -344,7 +347,6 @@ async function gate(
   if (vendor) {
     if (vendor.blocked) found.push(exception('VENDOR_BLOCKED', `vendor ${vendor.vendor_id} (${vendor.name}) is on the blocklist`));
     if (bill.document_type === 'invoice' && vendor.authorization_cap) {
-      const ytd = spent;
       if (ytd.add(total).gt(vendor.authorization_cap)) {
         found.push(exception('CAP_EXCEEDED', `year-to-date spend ${money(ytd)} + this bill ${money(total)} = ${money(ytd.add(total))} > cap ${money(vendor.authorization_cap)}`));
       }

@@ -59,6 +59,8 @@ export function decideUnreadable(
   const record = baseRecord(ctx.billId, at, source, canonical, {
     state: 'needs_review',
     exceptions: sortExceptions(exceptions),
+    // Its claim on the bytes, so that a rejection after review can give it back.
+    document_key: documentClaimed ? null : documentKey(source),
   });
   return {
     touchless: false,
@@ -76,7 +78,7 @@ export function decideUnreadable(
         },
       ],
       duplicateClaim: null,
-      documentClaim: documentClaimed ? null : documentKey(source),
+      documentClaim: record.document_key,
       reservations: [],
       spend: null,
     },

@@ -48,6 +48,8 @@ export function checkTax(bill: Bill, rates: readonly Decimal[]): BillException[]
   if (rows && rows.length > 0) {
     rows.forEach((row, i) => {
       const label = `tax row ${i + 1}${row.category ? ` (${row.category})` : ''}`;
+      // EN 16931 gives no rate for category O (outside the scope of VAT): a rateless row without tax is 0 %.
+      if (row.rate === null && near(row.tax_amount, Decimal.ZERO)) return;
       if (row.rate === null) {
         found.push(exception('TAX_INVALID', `${label}: no rate is given for tax ${m(row.tax_amount)} on ${m(row.taxable_amount)}; accepted rates: ${list()}`));
         return;

@@ -297,6 +297,20 @@ describe('a corrected bill is paid at the corrected amount, by a person', () => 
     expect((await w.store.audit(first.bill_id)).at(-1)!.message).toContain('a reviewer changed its amounts or lines: never touchless');
   });
 
+  it('a reviewed bill that is then rejected gives back its document claim too', async () => {
+    const w = await world({ 'policy.json': POLICY_JSON.replace('"500"', '"0"') });
+    const read = bill({ invoice_number: 'RV-3', confidence: { total: 0.4 } } as Partial<CanonicalBill>);
+    const first = await w.submit(read, { hash: 'scan-bytes' });
+    let started: Submission | null = null;
+    const docs = new Map<string, Uint8Array>();
+    await submitReview({ billId: first.bill_id, corrected: { ...read, confidence: undefined }, reviewer: 'clerk@example.com' }, { store: w.store, documents: { put: async (k, b) => void docs.set(k, b) }, start: async (s) => void (started = s), now: () => NOW });
+    const confirmed = JSON.parse(new TextDecoder().decode([...docs.values()][0]!)) as CanonicalBill;
+    await decideReviewedBill({ submission: started!, part: { bill: confirmed, exceptions: [] } as unknown as Part }, { store: w.store, now: () => NOW });
+    expect((await w.store.getBill(first.bill_id))!.state).toBe('awaiting_approval');
+    await actOnLink((await w.link(first.bill_id, 'buyer@example.com')).reject, { reason: 'not ours' }, w.deps);
+    expect(await w.store.documentClaim('scan-bytes#0')).toBeNull();
+  });
+
   it('a payable corrected in the form must agree with the total', async () => {
     const w = await world();
     const read = bill({ invoice_number: 'RV-2', payable: '148.75', confidence: { total: 0.4 } } as Partial<CanonicalBill>);
