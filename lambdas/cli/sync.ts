@@ -6,7 +6,7 @@
  * Exit 0 when every lane ran; 1 when Google failed, the sheet was refused or a portal failed.
  */
 import { resolve } from 'node:path';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { OutboxMailer } from '../adapters/local/outbox.ts';
 import { readStackFile } from '../adapters/local/stack.ts';
 import { syncSheet } from '../lanes/drive-sync.ts';
@@ -30,6 +30,10 @@ export async function syncCommand(args: string[], io: CliIo): Promise<number> {
   if (!lanes) {
     io.stderr(`bm: no lanes configured: ${configPath} does not exist (docs/deploy.md, "Running the lanes locally")\n`);
     return 1;
+  }
+  // It holds credentials: say so when others on the machine can read it.
+  if (process.platform !== 'win32' && ((await stat(configPath)).mode & 0o077) !== 0) {
+    io.stderr(`bm: warning: ${configPath} holds credentials and is readable by others: chmod 600 ${configPath}\n`);
   }
   const stack = await readStackFile(home);
   if (!stack) {
