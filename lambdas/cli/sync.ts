@@ -5,19 +5,18 @@
  * local fake of its APIs (`drive.rootUrl`); a portal's HTTPS or SFTP server.
  * Exit 0 when every lane ran; 1 when Google failed, the sheet was refused or a portal failed.
  */
-import { resolve } from 'node:path';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { localClient } from '../adapters/local/local-stack.ts';
 import { OutboxMailer } from '../adapters/local/outbox.ts';
 import { readStackFile } from '../adapters/local/stack.ts';
 import { syncSheet } from '../lanes/drive-sync.ts';
+import { DynamoLaneState } from '../lanes/dynamo-state.ts';
 import { GoogleSheetSource, parseServiceAccountKey } from '../lanes/google.ts';
 import { DropFolderUploads, LANES_FILE, localMasterDeps, readLocalLanes } from '../lanes/local.ts';
-import { DynamoLaneState } from '../lanes/dynamo-state.ts';
-import { localClient } from '../adapters/local/local-stack.ts';
 import { pollPortals } from '../lanes/portals/poll.ts';
 import { configuredPortals } from '../lanes/portals/registry.ts';
 import { CliUsageError, DEFAULT_HOME, parseCli, type CliIo } from './local.ts';
-import { join } from 'node:path';
 
 export async function syncCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCli(args, { home: { type: 'string' }, config: { type: 'string' }, only: { type: 'string' } });
@@ -30,6 +29,10 @@ export async function syncCommand(args: string[], io: CliIo): Promise<number> {
   if (!lanes) {
     io.stderr(`bm: no lanes configured: ${configPath} does not exist (docs/deploy.md, "Running the lanes locally")\n`);
     return 1;
+  }
+  // It holds credentials: say so when others on the machine can read it.
+  if (process.platform !== 'win32' && ((await stat(configPath)).mode & 0o077) !== 0) {
+    io.stderr(`bm: warning: ${configPath} holds credentials and is readable by others: chmod 600 ${configPath}\n`);
   }
   const stack = await readStackFile(home);
   if (!stack) {

@@ -8,16 +8,16 @@
  */
 import { link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname as dirOf, join, resolve as resolvePath } from 'node:path';
-import type { UploadTarget } from './portals/poll.ts';
 import * as z from 'zod';
-import { FolderDocumentStore } from '../adapters/local/folder-documents.ts';
-import { startDropFolder, type DropFolder } from '../adapters/local/drop-folder.ts';
-import { localClient } from '../adapters/local/local-stack.ts';
 import { DynamoBillStore } from '../adapters/aws/dynamo-store.ts';
+import { startDropFolder, type DropFolder } from '../adapters/local/drop-folder.ts';
+import { FolderDocumentStore } from '../adapters/local/folder-documents.ts';
+import { localClient } from '../adapters/local/local-stack.ts';
 import type { Mailer } from '../core/ports/mailer.ts';
 import { DynamoLaneState } from './dynamo-state.ts';
 import { CURRENT_PREFIX, dropFromObject, importMasterDrop, MASTER_FILES, type DropOutcome, type MasterDropDeps } from './master-drop.ts';
 import { portalsConfigSchema } from './portals/config.ts';
+import type { UploadTarget } from './portals/poll.ts';
 import { rematchHook } from './rematch.ts';
 
 export class DropFolderUploads implements UploadTarget {

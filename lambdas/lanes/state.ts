@@ -27,7 +27,7 @@ export interface LaneState {
   get<T>(pk: string, sk: string): Promise<Stored<T> | null>;
   /** Writes only if the stored version is `expectedVersion` (0: no item yet); else `LaneConflictError`. */
   put<T>(pk: string, sk: string, value: T, expectedVersion: number): Promise<void>;
-  /** Writes unconditionally (history and audit rows with deterministic keys: a rerun rewrites the same row). */
+  /** Writes unconditionally, as version 1 (history and audit rows with deterministic keys: a rerun rewrites the same row). */
   record<T>(pk: string, sk: string, value: T): Promise<void>;
   /** Items of one partition whose sort key starts with `skPrefix`, in sort-key order. */
   list<T>(pk: string, skPrefix?: string): Promise<{ sk: string; value: T }[]>;
@@ -55,8 +55,7 @@ export class MemoryLaneState implements LaneState {
     this.items.set(k, { value: structuredClone(value), version: expectedVersion + 1 });
   }
   async record<T>(pk: string, sk: string, value: T): Promise<void> {
-    const k = `${pk}\u0000${sk}`;
-    this.items.set(k, { value: structuredClone(value), version: (this.items.get(k)?.version ?? 0) + 1 });
+    this.items.set(`${pk}\u0000${sk}`, { value: structuredClone(value), version: 1 });
   }
   async list<T>(pk: string, skPrefix = ''): Promise<{ sk: string; value: T }[]> {
     return [...this.items.entries()]

@@ -10,7 +10,7 @@ import { dropFromObject, importMasterDrop, INCOMING_PREFIX, type DropOutcome, ty
 
 const eventSchema = z.object({
   Records: z
-    .array(z.object({ eventName: z.string(), s3: z.object({ bucket: z.object({ name: z.string() }), object: z.object({ key: z.string(), size: z.number().optional() }) }) }))
+    .array(z.object({ eventName: z.string(), s3: z.object({ bucket: z.object({ name: z.string() }), object: z.object({ key: z.string(), size: z.number().optional(), eTag: z.string().optional() }) }) }))
     .default([]),
 });
 
@@ -26,12 +26,18 @@ export function makeHandler(deps: MasterDropDeps, read: (bucket: string, key: st
     const outcomes: MasterDropResult['outcomes'][number][] = [];
     for (const r of eventSchema.parse(event).Records) {
       const key = decodeS3Key(r.s3.object.key);
-      if (!r.eventName.startsWith('ObjectCreated:') || !key.startsWith(INCOMING_PREFIX) || key.endsWith('/') || (r.s3.object.size ?? 1) === 0 || (r.s3.object.size ?? 0) > MAX_DROP_BYTES) {
+      if (!r.eventName.startsWith('ObjectCreated:') || !key.startsWith(INCOMING_PREFIX) || key.endsWith('/') || (r.s3.object.size ?? 1) === 0) {
         outcomes.push({ key, status: 'ignored' });
         continue;
       }
       const name = key.slice(key.lastIndexOf('/') + 1);
-      const outcome = await importMasterDrop(dropFromObject(name, `s3://${r.s3.bucket.name}/${key}`, await read(r.s3.bucket.name, key)), deps);
+      const source = `s3://${r.s3.bucket.name}/${key}`;
+      // Too large to read: refused (and reported) unread, once per object version (its ETag).
+      const drop =
+        (r.s3.object.size ?? 0) > MAX_DROP_BYTES
+          ? { name, source, hash: `etag-${r.s3.object.eTag ?? key}`, files: {}, problems: [{ file: name, line: null, reason: `is larger than ${MAX_DROP_BYTES / 1024 / 1024} MB` }] }
+          : dropFromObject(name, source, await read(r.s3.bucket.name, key));
+      const outcome = await importMasterDrop(drop, deps);
       outcomes.push({ key, status: outcome.status, ...(outcome.status === 'refused' ? { problems: outcome.problems.length } : {}) });
     }
     return { outcomes };

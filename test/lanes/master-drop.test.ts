@@ -2,6 +2,7 @@ import { zipSync, strToU8 } from 'fflate';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dropFromFiles, dropFromObject, importMasterDrop, LaneBusyError, type ImportHistory, type MasterAuditRow } from '../../lambdas/lanes/master-drop.ts';
 import { LANE_KEYS } from '../../lambdas/lanes/state.ts';
+import { makeHandler } from '../../lambdas/master-drop/handler.ts';
 import { laneWorld, POLICY, POS, RECEIPTS, VENDORS, type LaneWorld } from '../support/lanes.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -116,5 +117,29 @@ describe('master-data drop lane', () => {
     expect(history.at(-1)?.value).toMatchObject({ status: 'imported', rematch: 'failed: bills table busy' });
     expect(w.outbox.sent.at(-1)).toMatchObject({ tag: 'master-rematch-failed', to: ['ops@northwind.example'] });
     await expect(importMasterDrop(drop, w.deps)).resolves.toMatchObject({ status: 'duplicate' });
+  });
+
+  it('the function takes S3 notifications for master/incoming/ only, and refuses an object too large to read unread', async () => {
+    const objects = new Map<string, Uint8Array>([['master/incoming/set+1.zip', fullSet()]]);
+    const reads: string[] = [];
+    const handler = makeHandler(w.deps, async (_b, key) => (reads.push(key), objects.get(key)!));
+    const record = (key: string, size: number, eventName = 'ObjectCreated:Put') => ({ eventName, s3: { bucket: { name: 'docs' }, object: { key, size, eTag: 'e1' } } });
+    const r = await handler({
+      Records: [
+        record('master/incoming/set%2B1.zip', 100),
+        record('uploads/bill.pdf', 100),
+        record('master/incoming/old.zip', 100, 'ObjectRemoved:Delete'),
+        record('master/incoming/huge.zip', 60 * 1024 * 1024),
+      ],
+    });
+    expect(r.outcomes).toEqual([
+      { key: 'master/incoming/set+1.zip', status: 'imported' },
+      { key: 'uploads/bill.pdf', status: 'ignored' },
+      { key: 'master/incoming/old.zip', status: 'ignored' },
+      { key: 'master/incoming/huge.zip', status: 'refused', problems: 1 },
+    ]);
+    expect(reads).toEqual(['master/incoming/set+1.zip']);
+    expect(w.outbox.sent.at(-1)?.text).toContain('huge.zip: is larger than 50 MB');
+    expect((await w.state.list<ImportHistory>(LANE_KEYS.imports)).at(-2)?.value.source).toBe('s3://docs/master/incoming/set+1.zip');
   });
 });

@@ -17,6 +17,7 @@
  * | document claim (bytes hash, part)        | pk `DOC#<hash>#<part>`, sk `DOC`                |
  * | spent approval-link nonce (TTL)          | pk `NONCE#<nonce>`, sk `NONCE`                  |
  * | local workflow execution name            | pk `EXEC#<name>`, sk `EXEC`                     |
+ * | the lanes' state (imports, cursors, …)   | pk `LANE#…` (lambdas/lanes/state.ts)            |
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
