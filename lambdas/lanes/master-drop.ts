@@ -245,7 +245,8 @@ async function importHeld(drop: MasterDrop, deps: MasterDropDeps): Promise<DropO
   }
 
   const changes = await changesAgainst(deps.store, master);
-  await deps.store.importMaster(master);
+  // On the lane's clock, as `bm import` does on the run's: what an empty ytd_as_of covers.
+  await deps.store.importMaster({ ...master, imported_at: at });
   for (const f of MASTER_FILES) if (drop.files[f] !== undefined) await deps.documents.put(`${CURRENT_PREFIX}${f}`, new TextEncoder().encode(drop.files[f]));
   // Deterministic keys: a rerun after a crash rewrites the same rows.
   let i = 0;
@@ -377,9 +378,22 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => 
   return out;
 }
 
+/**
+ * What the store adds to a record on import, not data of the drop: when the vendor was imported
+ * (what an empty `ytd_as_of` covers). Every import sets it anew, so it is no change of the record.
+ */
+const IMPORT_BOOKKEEPING: readonly string[] = ['imported_at'];
+
+function withoutBookkeeping<T extends object>(record: T | null): T | null {
+  if (record === null) return null;
+  const copy: Record<string, unknown> = { ...record };
+  for (const k of IMPORT_BOOKKEEPING) delete copy[k];
+  return copy as T;
+}
+
 /** Every record of `master` that differs from the stored one (or is new). */
 export async function changesAgainst(store: BillStore, master: MasterData): Promise<RecordChange[]> {
-  const vendors = await mapLimit(master.vendors, 8, async (v) => diff('vendor', v.vendor_id, await store.vendor(v.vendor_id), v));
+  const vendors = await mapLimit(master.vendors, 8, async (v) => diff('vendor', v.vendor_id, withoutBookkeeping(await store.vendor(v.vendor_id)), withoutBookkeeping(v)));
   const pos = await mapLimit(master.purchaseOrders, 8, async (po) => diff('purchase_order', po.po_number, await store.purchaseOrder(normalizePoRef(po.po_number)), po));
   let policyBefore: unknown = null;
   try {

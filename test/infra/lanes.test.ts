@@ -79,7 +79,9 @@ describe('lanes, not configured', () => {
   it('has the drop lane but no Drive sync, portal poll, their schedules or secrets', () => {
     expect(off.s.main.lanes.driveSync).toBeUndefined();
     expect(off.s.main.lanes.portalPoll).toBeUndefined();
-    expect(Object.keys(off.main.findResources('AWS::Scheduler::Schedule'))).toHaveLength(1); // the daily sweep
+    // Only the stack's own schedules remain: the daily sweep and (the example configures it) finance's monthly summary.
+    const schedules = Object.keys(off.main.findResources('AWS::Scheduler::Schedule')).map((id) => id.replace(/[0-9A-F]{8}$/, ''));
+    expect(schedules.sort()).toEqual(['SchedulesDailySweep', 'SchedulesMonthlySummary']);
     expect(JSON.stringify(off.main.toJSON())).not.toMatch(/bm\/drive|bm\/portals/);
   });
 
