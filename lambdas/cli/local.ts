@@ -162,7 +162,8 @@ export async function startCommand(args: string[], io: CliIo): Promise<number> {
   }
   webUrl = stack.webUrl;
   // The master-data drop lane: files dropped into <home>/master-drop/ are imported like bm import.
-  const lane = localMasterDeps({ endpoint: stack.dynamo.endpoint, tableName: stack.dynamo.tableName, documentsDir: stack.documentsDir, mailer: stack.mailer });
+  // After an import that changed records, the flagged bills master data can settle are decided again.
+  const lane = localMasterDeps({ endpoint: stack.dynamo.endpoint, tableName: stack.dynamo.tableName, documentsDir: stack.documentsDir, mailer: stack.mailer, rematch: (reason) => stack.rematch(reason) });
   const masterDrop = await startMasterDropFolder(join(home, MASTER_DROP_DIR), lane.deps, (name, o) => {
     if (o instanceof Error) io.stderr(`${clock()}  master  ${name}: ${o.message}\n`);
     else if (o.status === 'imported') io.stdout(`${clock()}  master  ${name}: imported (${o.changes.length} record${o.changes.length === 1 ? '' : 's'} created or changed)\n`);

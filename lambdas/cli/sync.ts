@@ -16,7 +16,7 @@ import { GoogleSheetSource, parseServiceAccountKey } from '../lanes/google.ts';
 import { DropFolderUploads, LANES_FILE, localMasterDeps, readLocalLanes } from '../lanes/local.ts';
 import { pollPortals } from '../lanes/portals/poll.ts';
 import { configuredPortals } from '../lanes/portals/registry.ts';
-import { CliUsageError, DEFAULT_HOME, parseCli, type CliIo } from './local.ts';
+import { askStack, CliUsageError, DEFAULT_HOME, parseCli, type CliIo } from './local.ts';
 
 export async function syncCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCli(args, { home: { type: 'string' }, config: { type: 'string' }, only: { type: 'string' } });
@@ -46,6 +46,8 @@ export async function syncCommand(args: string[], io: CliIo): Promise<number> {
     documentsDir: join(home, 'documents'),
     mailer: new OutboxMailer(stack.outbox),
     ...(lanes.opsEmail ? { opsEmail: lanes.opsEmail } : {}),
+    // The running stack re-matches (it holds the waiting executions and the outbox), as after bm import.
+    rematch: (reason) => askStack(stack, '/api/rematch', { reason }),
   });
   try {
     if (lanes.drive && only !== 'portals') {

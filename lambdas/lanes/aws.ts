@@ -80,7 +80,7 @@ export function masterDropDeps(): MasterDropDeps {
     state: laneState(),
     now,
     ops: { mailer: new SesMailer(config.sender, config.configurationSet, traced(new SESv2Client({}))), to: config.opsEmail },
-    rematch: rematchHook,
+    rematch: undefined,
   };
 }
 

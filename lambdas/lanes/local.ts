@@ -67,8 +67,20 @@ export const LANES_FILE = 'lanes.json';
 /** Who is told of refused imports locally (the email lands in the outbox). */
 export const LOCAL_OPS_EMAIL = 'ops@localhost';
 
-/** The drop lane's dependencies on a running local stack: its table, its documents folder, its outbox. */
-export function localMasterDeps(options: { endpoint: string; tableName: string; documentsDir: string; mailer: Mailer; opsEmail?: string; now?: () => number }): { deps: MasterDropDeps; close(): void } {
+/**
+ * The drop lane's dependencies on a running local stack: its table, its documents folder, its
+ * outbox; `rematch` runs the stack's re-match pass after an import that changed records
+ * (`stack.rematch` in `bm start`, its `/api/rematch` from `bm sync`).
+ */
+export function localMasterDeps(options: {
+  endpoint: string;
+  tableName: string;
+  documentsDir: string;
+  mailer: Mailer;
+  opsEmail?: string;
+  now?: () => number;
+  rematch?: (reason: string) => Promise<unknown>;
+}): { deps: MasterDropDeps; close(): void } {
   const client = localClient(options.endpoint);
   return {
     deps: {
@@ -77,7 +89,7 @@ export function localMasterDeps(options: { endpoint: string; tableName: string; 
       state: new DynamoLaneState({ tableName: options.tableName, client }),
       now: options.now ?? Date.now,
       ops: { mailer: options.mailer, to: options.opsEmail ?? LOCAL_OPS_EMAIL },
-      rematch: rematchHook,
+      rematch: options.rematch ? rematchHook(options.rematch) : undefined,
     },
     close: () => client.destroy(),
   };

@@ -384,11 +384,9 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => 
  */
 const IMPORT_BOOKKEEPING: readonly string[] = ['imported_at'];
 
-function withoutBookkeeping<T extends object>(record: T | null): T | null {
+function withoutBookkeeping(record: object | null): object | null {
   if (record === null) return null;
-  const copy: Record<string, unknown> = { ...record };
-  for (const k of IMPORT_BOOKKEEPING) delete copy[k];
-  return copy as T;
+  return Object.fromEntries(Object.entries(record).filter(([k]) => !IMPORT_BOOKKEEPING.includes(k)));
 }
 
 /** Every record of `master` that differs from the stored one (or is new). */

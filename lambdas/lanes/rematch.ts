@@ -1,9 +1,21 @@
 /**
  * The one place where the re-match of open bills plugs into the lanes. After a master-data import
- * that changed records, the drop lane calls this hook with the vendors and purchase orders that
- * changed (lambdas/lanes/master-drop.ts, `RematchHook`). Until re-matching exists it is absent,
- * and an import changes no bill; then set it here (for the cloud functions and the local stack).
+ * that changed records, the drop lane calls its hook (lambdas/lanes/master-drop.ts,
+ * `RematchHook`) and the flagged bills master data can settle are decided again
+ * (lambdas/core/rematch.ts `rematchBills`), with the drop's source as the reason in each bill's
+ * audit row. Who runs the pass is the caller's: the running local stack (`bm start` in process,
+ * `bm sync` through its `/api/rematch`, as `bm import` does), which holds the waiting executions
+ * and the outbox; in AWS the lane function itself (lambdas/lanes/aws.ts).
  */
 import type { RematchHook } from './master-drop.ts';
+import { oneLine } from './master-drop.ts';
 
-export const rematchHook: RematchHook | undefined = undefined;
+/** The audit reason of a re-match after a drop: where the drop came from. */
+export function rematchReason(source: string): string {
+  return `master data from ${oneLine(source, 160)}`;
+}
+
+/** A hook that runs one re-match pass with the drop's source as its reason. */
+export function rematchHook(run: (reason: string) => Promise<unknown>): RematchHook {
+  return async (changed) => void (await run(rematchReason(changed.source)));
+}

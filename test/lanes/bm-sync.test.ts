@@ -106,7 +106,8 @@ describe("bm start's master-data drop folder", () => {
 
   it('imports a file dropped into it, merged with the current set, and moves it to processed/', async () => {
     await recordCurrentSet(join(stack.home, 'documents'), join(DEMO, 'master'));
-    const lane = localMasterDeps({ endpoint: stack.dynamo.endpoint, tableName: stack.dynamo.tableName, documentsDir: stack.documentsDir, mailer: stack.mailer });
+    // Wired as bm start wires it: the stack re-matches after an import that changed records.
+    const lane = localMasterDeps({ endpoint: stack.dynamo.endpoint, tableName: stack.dynamo.tableName, documentsDir: stack.documentsDir, mailer: stack.mailer, rematch: (r) => stack.rematch(r) });
     const seen: [string, DropOutcome | Error][] = [];
     const dir = join(stack.home, MASTER_DROP_DIR);
     const folder = await startMasterDropFolder(dir, lane.deps, (n, o) => void seen.push([n, o]), 100);

@@ -172,6 +172,14 @@ export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims {
     return version;
   }
 
+  /**
+   * Reads the current master version afresh on the next read: for a pass that must see an import
+   * another process just made (the re-match after `bm import` or a drop, asked of the running stack).
+   */
+  forgetMasterVersion(): void {
+    this.current = null;
+  }
+
   async importMaster(master: MasterData): Promise<void> {
     const previous = await this.get('MASTER', 'CURRENT', true);
     const version = `M${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;

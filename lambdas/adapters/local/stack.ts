@@ -541,6 +541,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         }
       },
       async rematch(reason) {
+        // Asked after an import by another process (bm import, the drop lane): its version, not a cached pointer.
+        store.forgetMasterVersion();
         const result = await rematchBills(reason, {
           store,
           now,
