@@ -12,7 +12,6 @@ import { config } from '../config.ts';
 import { traced } from '../shared/powertools.ts';
 import { DynamoLaneState } from './dynamo-state.ts';
 import type { MasterDropDeps } from './master-drop.ts';
-import { rematchHook } from './rematch.ts';
 import type { UploadTarget } from './portals/poll.ts';
 
 /** An upload written only if its key is free (S3 conditional write, `If-None-Match: *`). */
@@ -80,6 +79,8 @@ export function masterDropDeps(): MasterDropDeps {
     state: laneState(),
     now,
     ops: { mailer: new SesMailer(config.sender, config.configurationSet, traced(new SESv2Client({}))), to: config.opsEmail },
+    // No re-match here: a re-decided bill would need its approval execution resumed, and only the
+    // ack handler may SendTaskSuccess (least privilege). After a drop in AWS: bm rematch --stack.
     rematch: undefined,
   };
 }
