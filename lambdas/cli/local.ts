@@ -257,7 +257,7 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
 async function askStack<T>(stack: StackFile, path: string, body: unknown): Promise<T> {
   const res = await fetch(`${stack.web_url}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.api_token}` },
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(120_000),
   });
