@@ -102,7 +102,7 @@ describe('the workflow passes references, never documents or bills', () => {
 
   it('a 1,000-bill CSV whose bills all need a person: 1,000 bills, every approver emailed at once', async () => {
     // A document gives at most max_bills_per_document bills (§10, default 100): this buyer's
-    // policy allows 1,000 (the default's refusal is in test/contract/limits).
+    // policy allows 1,000 (the default's refusal is in test/contract/limits.test.ts).
     const master = await loadMasterFolder(join(DEMO, 'master'));
     await store.importMaster({ ...master, policy: { ...master.policy, max_bills_per_document: 1000 } });
     outbox.sent.length = 0;
