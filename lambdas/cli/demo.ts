@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import nodemailer from 'nodemailer';
 import * as z from 'zod';
+import { approveLinkIn } from '../core/approval-desk.ts';
 import type { OutcomeRow } from '../core/output.ts';
 import { loadMasterFolder } from '../adapters/local/master-folder.ts';
 import { startLocalStack, type LocalStack } from '../adapters/local/stack.ts';
@@ -130,7 +131,7 @@ export async function demoCommand(args: string[], io: CliIo): Promise<number> {
       const invoice = new Map(rows.map((r) => [r.row.bill_id, r.row.invoice_number ?? r.row.bill_id]));
       for (const a of approvals) {
         const msg = await stack.outbox.read(a.file);
-        const approve = msg?.text?.match(/^Approve: (\S+)$/m)?.[1];
+        const approve = msg?.text ? approveLinkIn(msg.text) : null;
         io.stdout(`  ${(a.billId && invoice.get(a.billId)) ?? '—'} → ${a.to}\n    email:   ${stack.webUrl}/outbox/${encodeURIComponent(a.file)}\n${approve ? `    approve: ${approve}\n` : ''}`);
       }
     }

@@ -189,6 +189,15 @@ export async function requestApproval(input: { bill_id: string; task_token: stri
  * Emails a bill's approvers outside the workflow's wait (a bill resumed or re-matched after its
  * execution let go): the same email, fresh links. False when the bill waits for nobody.
  */
+/**
+ * The Approve link in an approval email's plain text ("Approve: …", or "Approve (reason
+ * required): …" on a flagged bill). Never the "Override and approve" link of a blocked bill:
+ * tools that approve for people (`bm run --approve-all`, `bm demo`) do not override.
+ */
+export function approveLinkIn(text: string): string | null {
+  return /^Approve(?: \(reason required\))?: (\S+)$/m.exec(text)?.[1] ?? null;
+}
+
 export async function emailApprovers(bill: BillRecord, deps: Pick<DeskDeps, 'mailer' | 'secret' | 'baseUrl' | 'now'> & { store?: BillStore }): Promise<boolean> {
   if (bill.approvers.length === 0 || !['awaiting_approval', 'flagged', 'blocked'].includes(bill.state)) return false;
   const context = deps.store ? await approverContext(bill, deps.store) : undefined;

@@ -88,7 +88,8 @@ export function checkTax(bill: Bill, rates: readonly Decimal[]): BillException[]
  * unit, one of these two does: two multiplications instead of one per accepted rate.
  */
 function nearestRates(tax: Decimal, net: Decimal, rates: readonly Decimal[]): Decimal[] {
-  if (net.isZero()) return [];
+  // On a zero net every rate gives a zero tax: any one of them stands for all.
+  if (net.isZero()) return rates.slice(0, 1);
   const effective = tax.mul(Decimal.HUNDRED).div(net, 8);
   let below: Decimal | null = null;
   let above: Decimal | null = null;

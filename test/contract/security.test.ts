@@ -5,7 +5,7 @@
  * revokes the links it replaces.
  */
 import { describe, expect, it } from 'vitest';
-import { requestApproval } from '../../lambdas/core/approval-desk.ts';
+import { approveLinkIn, requestApproval } from '../../lambdas/core/approval-desk.ts';
 import { actOnLink, approvalLinks, LINK_TTL_DAYS, type ApprovalDeps } from '../../lambdas/core/approvals.ts';
 import type { CanonicalBill } from '../../lambdas/core/bill.ts';
 import { newBillId } from '../../lambdas/core/ids.ts';
@@ -197,19 +197,21 @@ describe('approval links', () => {
   it('a reminder’s fresh links revoke the earlier ones of that approver', async () => {
     const w = await world();
     const b = await w.submit(bill({ invoice_number: 'R-1', total: '1190.00', tax_total: '1065.00' }));
+    // 1065.00 tax on 125.00 net is no accepted rate: flagged, so approving takes a reason.
+    expect(b).toMatchObject({ state: 'flagged', exceptions: [{ code: 'TAX_INVALID' }] });
     await requestApproval({ bill_id: b.bill_id, task_token: 'tok' }, { store: w.store, mailer: w.mailer, secret: SECRET, baseUrl: 'http://127.0.0.1:1', now: w.now });
     const firstLink = linkIn(w.mails[0]!);
     w.advance(2 * DAY);
     await dailySweep({ store: w.store, mailer: w.mailer, secret: SECRET, baseUrl: 'http://127.0.0.1:1', now: w.now });
     const reminder = w.mails.find((m) => m.tag === 'approval-reminder')!;
     expect(await actOnLink(firstLink, {}, w.deps)).toMatchObject({ kind: 'refused', reason: expect.stringContaining('newer email') });
-    expect(await actOnLink(linkIn(reminder), {}, w.deps)).toMatchObject({ kind: 'done', bill: { state: 'ready_for_payment' } });
+    expect(await actOnLink(linkIn(reminder), { reason: 'tax checked with the supplier' }, w.deps)).toMatchObject({ kind: 'done', bill: { state: 'ready_for_payment' } });
   });
 });
 
 /** The Approve token in an approval email's plain text. */
 function linkIn(m: OutgoingEmail): string {
-  const url = /Approve: (\S+)/.exec(m.text)![1]!;
+  const url = approveLinkIn(m.text)!;
   return decodeURIComponent(new URL(url).searchParams.get('t')!);
 }
 

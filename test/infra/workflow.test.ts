@@ -145,6 +145,9 @@ describe('a document execution that fails', () => {
   });
 });
 
+/** Paths into the submission (its keys), the parts' prefix and numbers, bill ids, tokens: never $.read.parts[...] contents, a part or a bill. */
+const REFERENCE = /^(\$\.submission|\$\.read(\.parts_key)?|\$\.bill\.(bill_id|notify_at|approval_name)|\$\.bill_id|\$\.notify_at|\$\$\.(Map\.Item\.Value|Task\.Token|Execution\.Id))$|^\$\.error$/;
+
 describe('approvals wait per bill, not in a shared Map', () => {
   const doc = () => JSON.parse(t.main.toJSON().Resources[logicalId(t.s.main.workflow.stateMachine, t.s.main)].Properties.DefinitionString) as Definition;
   const approve = () => JSON.parse(t.main.toJSON().Resources[logicalId(t.s.main.workflow.approvalMachine, t.s.main)].Properties.DefinitionString) as Definition;
@@ -174,12 +177,19 @@ describe('approvals wait per bill, not in a shared Map', () => {
       for (const [name, state] of allStates(def.States)) {
         const selected = { ...(state.Parameters ?? {}), ...(state.ItemSelector ?? {}) };
         for (const [k, v] of Object.entries(flatten(selected))) {
-          // Paths into the submission (its keys), the parts' prefix and numbers, bill ids, tokens: never $.read.parts[...] contents, a part or a bill.
-          if (typeof v === 'string' && k.endsWith('.$')) expect(v, `${name}.${k}`).toMatch(/^(\$\.submission|\$\.read(\.parts_key)?|\$\.bill\.(bill_id|notify_at|approval_name)|\$\.bill_id|\$\.notify_at|\$\$\.(Map\.Item\.Value|Task\.Token|Execution\.Id))$|^\$\.error$/);
+          // `$.decided` is the map's list of bill ids (table keys, §10); only NotifyPeople reads it.
+          const ids = name === 'NotifyPeople' ? /^\$\.decided$/ : /^$/;
+          if (typeof v === 'string' && k.endsWith('.$')) expect(ids.test(v) || REFERENCE.test(v), `${name}.${k}: ${v}`).toBe(true);
         }
       }
-      // Map iterations end with the part number, so a map's result is a list of numbers.
-      for (const [, state] of allStates(def.States).filter(([, s]) => s.Type === 'Map')) expect(state.ResultPath).toBeNull();
+      // A map's result is a list of bill ids, never bills: every way out of an iteration
+      // ends with the bill's id (or fails the execution).
+      for (const [, state] of allStates(def.States).filter(([, s]) => s.Type === 'Map')) {
+        expect([null, '$.decided']).toContain(state.ResultPath);
+        for (const [n, s] of Object.entries(state.ItemProcessor!.States)) {
+          if (s.Type === 'Succeed' || s.End === true) expect(s.OutputPath, n).toBe('$.bill.bill_id');
+        }
+      }
     }
   });
 });

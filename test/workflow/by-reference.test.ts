@@ -2,7 +2,8 @@
  * Payloads by reference (spec §10) and approvals per bill, through the one workflow definition
  * run by the local interpreter: every state's input and output stays under 32 KiB whatever the
  * document holds (a 5,000-line invoice, a 100-bill CSV), and a 1,000-bill CSV whose bills all
- * need a person emails all their approvers at once, each bill waiting in its own execution.
+ * need a person (under a policy that allows 1,000 bills per document) emails all their approvers
+ * at once, each bill waiting in its own execution.
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -100,6 +101,10 @@ describe('the workflow passes references, never documents or bills', () => {
   }, 300_000);
 
   it('a 1,000-bill CSV whose bills all need a person: 1,000 bills, every approver emailed at once', async () => {
+    // A document gives at most max_bills_per_document bills (§10, default 100): this buyer's
+    // policy allows 1,000 (the default's refusal is in test/contract/limits.test.ts).
+    const master = await loadMasterFolder(join(DEMO, 'master'));
+    await store.importMaster({ ...master, policy: { ...master.policy, max_bills_per_document: 1000 } });
     outbox.sent.length = 0;
     sizes.length = 0;
     const result = await run('csv-1000', 'thousand.csv', csvBills(1000, 'K'));

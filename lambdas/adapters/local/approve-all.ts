@@ -4,6 +4,7 @@
  * confirmation page), then confirmed (POST, with a reason where one is required). Blocked and
  * needs_review bills are never touched: no override happens here.
  */
+import { approveLinkIn } from '../../core/approval-desk.ts';
 import type { OutcomeRow } from '../../core/output.ts';
 import type { MemoryOutbox } from './memory-outbox.ts';
 
@@ -18,7 +19,7 @@ export async function approveAll(rows: readonly OutcomeRow[], outbox: MemoryOutb
     if (row.state !== 'awaiting_approval' && row.state !== 'flagged') continue;
     for (const approver of row.approvers) {
       const email = outbox.forBill(row.bill_id).find((e) => e.tag === 'approval-request' && e.to.includes(approver));
-      const link = email?.text.match(/^Approve: (\S+)$/m)?.[1];
+      const link = email ? approveLinkIn(email.text) : null;
       if (!link) throw new ApproveAllError(`no approval email with a link for ${approver} on bill ${row.bill_id}`);
       const view = await fetch(link);
       const page = await view.text();

@@ -18,7 +18,7 @@
  * 4. Write `<home>/stack.json` so that `bm import` and `bm audit` find the running stack.
  * `stop()` closes the intake, lets the queue finish, and stops DynamoDB Local (no Java left).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -36,7 +36,7 @@ import { SubmissionQueue, type QueueOutcome } from './submission-queue.ts';
 import { webRoutes, errorPage, type UploadOutcome } from './web/app.ts';
 import { approvalRoutes, peopleRoutes, waitRoutes } from './web/approvals.ts';
 import { emailApprovers } from '../../core/approval-desk.ts';
-import { Router, startWebServer, type Route, type WebServer } from './web/http.ts';
+import { HttpError, Router, startWebServer, type Route, type WebRequest, type WebServer } from './web/http.ts';
 import { LocalSessions, SIGN_IN_PATH } from './web/session.ts';
 import { ReviewConflictError, submitReview } from '../../core/review.ts';
 import { dismissBill } from '../../core/dismiss.ts';
@@ -250,6 +250,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const router = new Router();
     let stack!: LocalStack;
     const sessions = new LocalSessions(options.user ?? localUser(), `bm_session_${randomBytes(4).toString('hex')}`);
+    // The CLI has no cookie: it proves it may read the owner's stack.json, whose bearer token
+    // (`cli_token`) the sessions accept as the local user.
+    const cliOrSession = (req: WebRequest) => {
+      if (!req.user) throw new HttpError(401, 'Sign in first, or ask through bm (it reads the token from stack.json).');
+    };
     router.add({
       method: 'GET',
       path: SIGN_IN_PATH,
@@ -578,12 +583,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       {
         method: 'POST',
         path: '/api/rematch',
+        public: true,
         async handler(req) {
+          cliOrSession(req);
           const body = JSON.parse((await req.body(16 * 1024)).toString('utf8') || '{}') as { reason?: unknown };
           return json(await stack.rematch(typeof body.reason === 'string' && body.reason.trim() ? body.reason.trim().slice(0, 200) : 'bm rematch'));
         },
       },
-      { method: 'POST', path: '/api/sweep', handler: async () => json(await stack.sweep()) },
+      { method: 'POST', path: '/api/sweep', public: true, handler: async (req) => (cliOrSession(req), json(await stack.sweep())) },
     );
     router.add(
       ...waitRoutes({
