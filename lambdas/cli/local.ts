@@ -257,7 +257,8 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
 async function askStack<T>(stack: StackFile, path: string, body: unknown): Promise<T> {
   const res = await fetch(`${stack.web_url}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    // The stack's API needs the local user: the token only `bm start` and this user can read.
+    headers: { 'content-type': 'application/json', ...(stack.cli_token ? { authorization: `Bearer ${stack.cli_token}` } : {}) },
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(120_000),
   });

@@ -144,6 +144,8 @@ export interface StackFile {
   readonly drop: string;
   readonly outbox: string;
   readonly persistent: boolean;
+  /** The command line's bearer token for the stack's own API (`bm sweep`, `bm rematch`); this file is 0600. */
+  readonly cli_token?: string;
 }
 
 export const STACK_FILE = 'stack.json';
@@ -260,7 +262,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     const web: WebServer = await startWebServer({
       router,
-      userOf: (cookie) => sessions.userOf(cookie),
+      userOf: (headers) => sessions.userOf(headers),
       port: options.ports?.web ?? 0,
       errorPage,
       onError: (err, req) => emit({ kind: 'problem', message: `web ${req.method} ${req.path}: ${err.message}` }),
@@ -501,6 +503,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       drop: dirs.drop,
       outbox: dirs.outbox,
       persistent: options.persistent === true,
+      cli_token: sessions.cliToken,
     };
     await writeFile(join(home, STACK_FILE), JSON.stringify(stackFile, null, 2) + '\n', { mode: 0o600 });
     undo.push(() => rm(join(home, STACK_FILE), { force: true }));

@@ -114,8 +114,8 @@ export interface WebServerOptions {
   /** Renders an error page (status ≥ 400). */
   readonly errorPage?: (status: number, message: string) => string;
   readonly onError?: (err: Error, req: { method: string; path: string }) => void;
-  /** Who is signed in, from the Cookie header; without it every route is open (tests of the server alone). */
-  readonly userOf?: (cookieHeader: string | undefined) => string | null;
+  /** Who is signed in, from the request's headers; without it every route is open (tests of the server alone). */
+  readonly userOf?: (headers: IncomingHttpHeaders) => string | null;
 }
 
 export interface WebServer {
@@ -155,7 +155,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if ('allowed' in found) {
       return send(res, method, { status: 405, headers: { Allow: [...new Set(found.allowed)].join(', ') }, body: errorPage(405, 'Not allowed.') });
     }
-    const user = options.userOf ? options.userOf(req.headers.cookie) : null;
+    const user = options.userOf ? options.userOf(req.headers) : null;
     if (options.userOf && !user && !found.route.public) {
       return send(res, method, { status: 401, body: errorPage(401, 'Sign in first: open the sign-in link that bm start printed in its terminal (it works once; restart bm start for a new one).') });
     }

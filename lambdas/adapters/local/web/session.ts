@@ -7,6 +7,10 @@
  *
  * Links expire after 15 minutes and work once; sessions last until the stack stops (they live
  * in memory). The approval links (`/approve`) carry their own credential and need no session.
+ *
+ * The command line (`bm sweep`, `bm rematch`, `bm import`) asks the running stack with a bearer
+ * token instead: a random one per start, written only to `<home>/stack.json` (mode 0600 in a 0700
+ * folder), so only the local user's own commands can use it.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 
@@ -16,6 +20,8 @@ const LINK_TTL_MS = 15 * 60_000;
 export class LocalSessions {
   private readonly links = new Map<string, number>();
   private readonly sessions = new Map<string, string>();
+  /** The command line's credential (`Authorization: Bearer …`), for the stack file. */
+  readonly cliToken = randomBytes(32).toString('base64url');
 
   /**
    * @param user who signs in: the reviewer and uploader of everything done in a session
@@ -49,8 +55,11 @@ export class LocalSessions {
     return { cookie: `${this.cookieName}=${id}; HttpOnly; SameSite=Strict; Path=/` };
   }
 
-  /** The signed-in user of a request's Cookie header, or null. */
-  userOf(cookieHeader: string | undefined): string | null {
+  /** The signed-in user of a request (its session cookie, or the command line's bearer token), or null. */
+  userOf(headers: { cookie?: string | undefined; authorization?: string | undefined }): string | null {
+    const bearer = /^Bearer (\S+)$/.exec(headers.authorization ?? '')?.[1];
+    if (bearer && sameToken(bearer, this.cliToken)) return this.user;
+    const cookieHeader = headers.cookie;
     if (!cookieHeader) return null;
     for (const part of cookieHeader.split(';')) {
       const eq = part.indexOf('=');
