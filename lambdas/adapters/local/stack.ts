@@ -541,6 +541,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         }
       },
       async rematch(reason) {
+        // The master data changed, perhaps through another process's store: read the current version, not a cached one.
+        store.forgetMasterVersion();
         const result = await rematchBills(reason, {
           store,
           now,
