@@ -109,9 +109,12 @@ describe('daily sweep', () => {
     expect(sent.find((e) => e.tag === 'approval-escalated')).toMatchObject({ to: ['controller@example.com'] });
     expect(sent.find((e) => e.tag === 'escalation-notice')).toMatchObject({ to: ['buyer@example.com'] });
     expect((await store.audit(b.bill_id)).at(-1)).toMatchObject({ action: 'escalated' });
-    // The added approver decides in place of the silent one.
+    // The added approver decides in place of the silent one. The bill is flagged (its tax does not
+    // follow from its net at an accepted rate: that is what lifts it over the approval threshold),
+    // so approving it takes a written reason, from whichever approver decides.
+    expect(after.state).toBe('flagged');
     const l = approvalLinks(after, now, SECRET)['controller@example.com']!;
-    const done = await actOnLink(l.approve, {}, { store, secret: SECRET, now: () => now });
+    const done = await actOnLink(l.approve, { reason: 'Tax checked against the supplier contract.' }, { store, secret: SECRET, now: () => now });
     expect(done).toMatchObject({ kind: 'done', bill: { state: 'ready_for_payment' } });
   });
 

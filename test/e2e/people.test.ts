@@ -19,6 +19,8 @@ describe('people in the browser', () => {
   beforeAll(async () => {
     [stack, browser] = await Promise.all([testStack({ honourWaits: false }), chromium.launch(CHROMIUM)]);
     page = await browser.newPage();
+    // The local page (its outbox, the bill page) needs a session: the one-time link `bm start` prints.
+    await page.goto(stack.signInUrl());
   }, 60_000);
 
   afterAll(async () => {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO, testStack, type TestStack } from '../support/local.ts';
+import { DEMO, signedInFetch, testStack, type TestStack } from '../support/local.ts';
 
 describe('held for quiet hours', () => {
   let stack: TestStack;
@@ -30,9 +30,11 @@ describe('held for quiet hours', () => {
     expect(bill.state).toBe('awaiting_approval');
     expect(bill.notify_at).toMatch(/T08:00:00\+0[12]:00$/);
     expect(new Date(bill.notify_at!).getUTCDay()).toBe(1);
-    const page = await (await fetch(`${stack.webUrl}/bills/${bill.bill_id}`)).text();
+    // The local page and its outbox need a session.
+    const local = await signedInFetch(stack);
+    const page = await (await local(`/bills/${bill.bill_id}`)).text();
     expect(page).toMatch(/<span class="held" id="held">held until Mon 08:00<\/span>/);
-    const outbox = await (await fetch(`${stack.webUrl}/outbox`)).text();
+    const outbox = await (await local('/outbox')).text();
     expect(outbox).toContain('held until Mon 08:00');
     expect(outbox).toContain(bill.bill_id);
     expect((await stack.outbox.list()).filter((m) => m.tag === 'approval-request')).toHaveLength(0);

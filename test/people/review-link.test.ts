@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signKindLink } from '../../lambdas/core/approval-links.ts';
 import { requestReview } from '../../lambdas/core/notify.ts';
 import type { BillRecord } from '../../lambdas/core/ports/store.ts';
-import { misreadCastorBill, sendMail, testStack, waitFor, type TestStack } from '../support/local.ts';
+import { misreadCastorBill, sendMail, signedInFetch, testStack, waitFor, type TestStack } from '../support/local.ts';
 
 /** The form's fields as a browser would post them back. */
 function formValues(html: string): Record<string, string> {
@@ -22,9 +22,13 @@ function formValues(html: string): Record<string, string> {
 
 describe('review by signed link', () => {
   let stack: TestStack;
+  /** The local page's own routes need a session; the emailed links do not. */
+  let local: (path: string, init?: RequestInit) => Promise<Response>;
 
   beforeAll(async () => {
-    stack = await testStack();
+    // The clerk is the local user here: the one who dismisses on the local page.
+    stack = await testStack({ user: 'clerk@northwind.example' });
+    local = await signedInFetch(stack);
   }, 60_000);
   afterAll(async () => stack?.dispose());
 
@@ -100,7 +104,7 @@ describe('review by signed link', () => {
     const bill = (await stack.store.listBills()).find((b) => b.invoice_number === 'CT-3003')!;
     const forged = signKindLink({ k: 'doc', b: bill.bill_id, e: Math.floor(Date.now() / 1000) + 600 }, new Uint8Array(32).fill(7));
     expect((await fetch(`${stack.webUrl}/document?t=${encodeURIComponent(forged)}`)).status).toBe(403);
-    const page = await (await fetch(`${stack.webUrl}/bills/${bill.bill_id}`)).text();
+    const page = await (await local(`/bills/${bill.bill_id}`)).text();
     const href = /id="document-link" href="([^"]+)"|href="([^"]+)" id="document-link"/.exec(page)!;
     const good = (href[1] ?? href[2])!.replace(/&amp;/g, '&');
     expect((await fetch(new URL(good, stack.webUrl))).status).toBe(200);
@@ -108,10 +112,11 @@ describe('review by signed link', () => {
 
   it('dismiss: a review bill marked "not a bill" leaves the worklist, keeps its audit and claims nothing', async () => {
     const bill = (await stack.store.listBills()).find((b) => b.invoice_number === 'CT-3003')!;
-    const res = await fetch(`${stack.webUrl}/bills/${bill.bill_id}/dismiss`, {
+    const res = await local(`/bills/${bill.bill_id}/dismiss`, {
       method: 'POST',
       redirect: 'manual',
-      body: new URLSearchParams({ version: String(bill.version), by: 'clerk@northwind.example', reason: 'a marketing flyer, not an invoice' }),
+      // A `by` typed into the form is ignored: the dismisser is the signed-in user.
+      body: new URLSearchParams({ version: String(bill.version), by: 'someone@else.example', reason: 'a marketing flyer, not an invoice' }),
     });
     expect(res.status).toBe(303);
     const after = (await stack.store.getBill(bill.bill_id))!;
@@ -121,7 +126,7 @@ describe('review by signed link', () => {
     expect(audit.map((a) => a.action)).toEqual(['decided', 'review_requested', 'review_requested', 'dismissed']);
     expect(audit.at(-1)!.message).toContain('a marketing flyer');
     expect(after.duplicate_key).toBeNull();
-    const page = await (await fetch(`${stack.webUrl}/bills/${bill.bill_id}`)).text();
+    const page = await (await local(`/bills/${bill.bill_id}`)).text();
     expect(page).toContain('not a bill, by clerk@northwind.example');
   });
 });

@@ -163,6 +163,14 @@ export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims {
   /** The current master version, cached briefly (an import through this store updates it at once). */
   private current: { version: string; at: number } | null = null;
 
+  /**
+   * Reads the `MASTER`/`CURRENT` pointer afresh at the next read: for a re-match after an import
+   * made through another store (`bm import` writes the table itself, then asks the running stack).
+   */
+  forgetMasterVersion(): void {
+    this.current = null;
+  }
+
   private async masterVersion(): Promise<string> {
     if (this.current && Date.now() - this.current.at < MASTER_POINTER_CACHE_MS) return this.current.version;
     const item = await this.get('MASTER', 'CURRENT', true);
@@ -170,14 +178,6 @@ export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims {
     // Nothing imported yet (or only before versions existed) is not cached: the first import shows at once.
     this.current = version ? { version, at: Date.now() } : null;
     return version;
-  }
-
-  /**
-   * Reads the current master version afresh on the next read: for a pass that must see an import
-   * another process just made (the re-match after `bm import` or a drop, asked of the running stack).
-   */
-  forgetMasterVersion(): void {
-    this.current = null;
   }
 
   async importMaster(master: MasterData): Promise<void> {

@@ -138,7 +138,8 @@ export function webRoutes(deps: WebAppDeps): Route[] {
         if (!deps.dismiss) throw new HttpError(404, 'Dismissing is not available here.');
         const form = parseUrlEncoded(await req.body(16 * 1024));
         try {
-          await deps.dismiss({ billId: bill.bill_id, expectedVersion: Number(form.version), by: form.by ?? '', reason: form.reason ?? '' });
+          // Dismissed by the signed-in user, as a review is: never a name typed into the form.
+          await deps.dismiss({ billId: bill.bill_id, expectedVersion: Number(form.version), by: req.user ?? '', reason: form.reason ?? '' });
         } catch (err) {
           if (err instanceof ReviewRefusedError || err instanceof ReviewConflictError) {
             const why = err instanceof ReviewRefusedError && err.problems.length ? `${err.message}: ${err.problems.map((p) => `${p.field} ${p.message}`).join('; ')}` : err.message;

@@ -38,30 +38,35 @@ const MAX_REVIEW_FORM_BYTES = 256 * 1024;
 /** The review form, the original document and the read-only bill page behind emailed links. */
 export function peopleRoutes(deps: PeoplePageDeps): Route[] {
   const page = (p: { status: number; html: string }): WebResponse => ({ status: p.status, body: p.html });
+  // Each link is signed for one bill and one purpose and is the credential: its reader (a clerk,
+  // a supplier's contact, an approver) opens it from an email, without a session of this page.
   return [
-    { method: 'GET', path: '/review', handler: async (req) => page(await handleReview('GET', req.url.searchParams.get('t'), {}, deps)) },
+    { method: 'GET', public: true, path: '/review', handler: async (req) => page(await handleReview('GET', req.url.searchParams.get('t'), {}, deps)) },
     {
       method: 'POST',
+      public: true,
       path: '/review',
       handler: async (req) => page(await handleReview('POST', req.url.searchParams.get('t'), parseUrlEncoded(await req.body(MAX_REVIEW_FORM_BYTES)), deps)),
     },
     {
       method: 'GET',
+      public: true,
       path: '/document',
       async handler(req) {
         const r = await handleDocument(req.url.searchParams.get('t'), deps);
         return { status: r.status, headers: r.headers, body: typeof r.body === 'string' ? r.body : Buffer.from(r.body) };
       },
     },
-    { method: 'GET', path: '/bill', handler: async (req) => page(await handleBillView(req.url.searchParams.get('t'), deps)) },
+    { method: 'GET', public: true, path: '/bill', handler: async (req) => page(await handleBillView(req.url.searchParams.get('t'), deps)) },
   ];
 }
 
 /** Resume or reject a bill that waits on its supplier, from the reminder email. */
 export function waitRoutes(deps: WaitDeps): Route[] {
   const page = (p: { status: number; html: string }): WebResponse => ({ status: p.status, body: p.html });
+  // The signed link in the reminder is the credential, as for the approval links.
   return [
-    { method: 'GET', path: '/wait', handler: async (req) => page(await handleWait('GET', req.url.searchParams.get('t'), {}, deps)) },
-    { method: 'POST', path: '/wait', handler: async (req) => page(await handleWait('POST', req.url.searchParams.get('t'), parseUrlEncoded(await req.body(MAX_FORM_BYTES)), deps)) },
+    { method: 'GET', public: true, path: '/wait', handler: async (req) => page(await handleWait('GET', req.url.searchParams.get('t'), {}, deps)) },
+    { method: 'POST', public: true, path: '/wait', handler: async (req) => page(await handleWait('POST', req.url.searchParams.get('t'), parseUrlEncoded(await req.body(MAX_FORM_BYTES)), deps)) },
   ];
 }

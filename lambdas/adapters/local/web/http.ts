@@ -115,7 +115,7 @@ export interface WebServerOptions {
   readonly errorPage?: (status: number, message: string) => string;
   readonly onError?: (err: Error, req: { method: string; path: string }) => void;
   /** Who is signed in, from the request's headers; without it every route is open (tests of the server alone). */
-  readonly userOf?: (headers: IncomingMessage['headers']) => string | null;
+  readonly userOf?: (headers: IncomingHttpHeaders) => string | null;
 }
 
 export interface WebServer {

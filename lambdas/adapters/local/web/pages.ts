@@ -15,7 +15,6 @@ function dismissForm(b: BillRecord): string {
   return `<details class="dismiss"><summary>Not a bill? Dismiss it</summary>
 <form method="post" action="/bills/${encodeURIComponent(b.bill_id)}/dismiss" id="dismiss">
 <input type="hidden" name="version" value="${esc(String(b.version))}">
-<p><label for="dismiss-by">Your email</label><br><input id="dismiss-by" name="by" required></p>
 <p><label for="dismiss-reason">Why it is not a bill (spam, bounce, junk upload…)</label><br><input id="dismiss-reason" name="reason" required></p>
 <p><button type="submit" id="confirm-dismiss">Dismiss: not a bill</button></p>
 <p class="muted">It leaves the worklist and claims nothing; it stays, with its audit trail, under Rejected.</p></form></details>`;

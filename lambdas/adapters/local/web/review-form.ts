@@ -114,9 +114,10 @@ ${hint ? `<span class="muted" id="${id}-hint">${esc(hint)}</span>` : ''}${proble
   const problems = state.problems?.length || state.message
     ? `<div class="notice bad" role="alert" id="review-problems"><p>${esc(state.message ?? 'The corrected bill has problems; nothing was changed.')}</p>${state.problems?.length ? `<ul>${state.problems.map((p) => `<li><span class="code">${esc(p.field)}</span>: ${esc(p.message)}</li>`).join('')}</ul>` : ''}</div>`
     : '';
+  // Never a name typed into the form: the person a review link was sent to, or the signed-in user.
   const reviewerField = options.reviewer
     ? `<p class="muted">Reviewing as <strong>${esc(options.reviewer)}</strong> (the person this link was sent to).</p>`
-    : input('reviewer', 'Reviewed by (your email)', posted?.reviewer ?? '');
+    : '<p class="hint">Confirmed in your name, the signed-in user: you will not be asked to approve this bill.</p>';
   const form = `<h2 id="review-h">Review and correct</h2>
 <p>Correct what the reader got wrong, then confirm: the bill is decided again by the same rules, as a new version, and the audit trail records who changed which field. A row left empty is ignored.</p>
 ${problems}
@@ -125,7 +126,7 @@ ${problems}
 <div class="fields">${header}</div>
 <div class="scroll"><table id="review-lines"><caption>Lines</caption><thead><tr>${LINE.map(([, l]) => `<th scope="col">${esc(l)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></div>
 <div class="fields">${input('note', 'Note for the audit trail (optional)', posted?.note ?? '')}</div>
-<p class="hint">Confirmed in your name, the signed-in user: you will not be asked to approve this bill.</p>
+${reviewerField}
 <div><button type="submit" id="confirm-review">Confirm and decide again</button></div>
 </form>`;
   if (!options.documentUrl) return form;
