@@ -7,7 +7,8 @@
  * - pdf.js (its main module, its worker, the standard font data) and the worker thread it runs
  *   in (`pdf-worker.mjs`): loaded by the first PDF;
  * - iconv-lite's double-byte tables (Chinese, Japanese, Korean charsets): loaded by the first
- *   email in such a charset;
+ *   email in such a charset (the readers, and the ack function, which finds a bill's original
+ *   document in its email);
  * - for the summary function, resvg's WebAssembly module (2.4 MB) and the chart's font: read by
  *   the first chart.
  */
@@ -93,6 +94,16 @@ export const ON_DEMAND_FILES: readonly OnDemandFile[] = [
   { from: 'node_modules/iconv-lite/encodings/tables', to: 'tables' },
 ];
 
+/** iconv-lite's double-byte charset tables (about 390 KB of a bundle), external as `./tables/*`: the readers' last on-demand entry. */
+export const CHARSET_TABLES: readonly OnDemandFile[] = ON_DEMAND_FILES.filter((f) => f.to === 'tables');
+
+/**
+ * Functions that parse a stored email without reading bills (no pdf.js): the ack function finds a
+ * bill's original document in its email (`lambdas/shared/original-document.ts`, mailparser) for
+ * the review-by-link page. They get the charset tables beside the bundle, as the readers do.
+ */
+export const MAIL_FUNCTIONS: ReadonlySet<BillFunctionName> = new Set(['ack']);
+
 /** The files beside the summary function's bundle (`lambdas/adapters/render/chart.ts` reads them by these names). */
 export const SUMMARY_FILES: readonly OnDemandFile[] = [
   { from: 'node_modules/@resvg/resvg-wasm/index_bg.wasm', to: 'resvg.wasm' },
@@ -102,6 +113,7 @@ export const SUMMARY_FILES: readonly OnDemandFile[] = [
 /** What goes beside a function's bundle, and what its bundle leaves out for that. */
 export function besideBundle(name: BillFunctionName): { readonly files: readonly OnDemandFile[]; readonly externals: readonly string[] } {
   if (READER_FUNCTIONS.has(name)) return { files: ON_DEMAND_FILES, externals: ON_DEMAND_EXTERNALS };
+  if (MAIL_FUNCTIONS.has(name)) return { files: CHARSET_TABLES, externals: ['./tables/*'] };
   if (name === 'summary') return { files: SUMMARY_FILES, externals: [] };
   return { files: [], externals: [] };
 }

@@ -2,8 +2,8 @@
  * `bm cost`: dollars per 1,000 bills by encoding and outcome at AWS list prices, from
  * - the functions' memory and architecture in the synthesized template (`--template FILE`, or the
  *   app synthesized here, bundling skipped),
- * - the state transitions of each path, from a run of the state machine on the local workflow
- *   (in memory: the bundled demo's clean bill and its bill over the touchless limit),
+ * - the state transitions of each path, from a run of the state machines on the local workflow
+ *   (both: the document's and a bill's approval execution; in memory: the bundled demo's clean bill and its bill over the touchless limit),
  * - the handler durations measured by `npm run bench` (d) and the DynamoDB units of bench (c).
  * `bm cost --stack NAME [--month YYYY-MM]` prices a month of a deployed stack from its CloudWatch
  * metrics instead. docs/cost.md explains the figures and compares them with manual AP.
@@ -115,10 +115,12 @@ async function synthesizedTemplate(): Promise<TemplateJson> {
 }
 
 /**
- * State transitions per path, counted from a run of the state machine: the states each bill
- * entered (Step Functions bills one transition per state entered). The demo's clean bill goes
- * straight through; its bill over the touchless limit waits for an approver, who approves.
- * The extraction path is the same run with the reader saying the part needs extraction.
+ * State transitions per path, counted from a run of the state machines: the states each bill
+ * entered (Step Functions bills one transition per state entered), in the document's execution
+ * (process-document) and, for a bill that needs a person, in its own approval execution
+ * (approve-bill: the quiet-hours wait and the request). The demo's clean bill goes straight
+ * through; its bill over the touchless limit waits for an approver, who approves. The extraction
+ * path is the same run with the reader saying the part needs extraction.
  */
 export function measureTransitions(): Promise<CostInputs['transitions']> {
   // The definition does not change within a process: one run of the paths is enough.
@@ -143,6 +145,8 @@ async function runPaths(): Promise<CostInputs['transitions']> {
     const run = async (state: string, extraction: boolean): Promise<number> => {
       const store = new MemoryBillStore();
       await store.importMaster(master);
+      // Every state entered, in both machines: the document's execution and the bill's own approval execution.
+      const entered: Record<'process-document' | 'approve-bill', number> = { 'process-document': 0, 'approve-bill': 0 };
       const documents = new FolderDocumentStore(docDir);
       const read = makeReadDocument({ documents });
       const now = () => Date.parse('2026-03-03T10:00:00+01:00');
@@ -151,6 +155,9 @@ async function runPaths(): Promise<CostInputs['transitions']> {
         documents,
         now,
         approvals: { mailer: new MemoryOutbox(), secret: randomBytes(32), baseUrl: 'http://127.0.0.1:9' },
+        onState: (e) => {
+          if (e.kind === 'input') entered[e.machine]++;
+        },
         override: extraction
           ? {
               'read-document': async (input: unknown) => ({ ...((await read(input)) as object), needs_extraction: true }),
@@ -167,7 +174,11 @@ async function runPaths(): Promise<CostInputs['transitions']> {
       }
       const status = await result.settled;
       if (status !== 'SUCCEEDED') throw new Error(`the ${state} run of the state machine ended ${status}`);
-      return result.traces[0]!.length;
+      // The last events of an execution reach their reader just after its result.
+      await new Promise((r) => setImmediate(r));
+      if (entered['process-document'] !== result.traces[0]!.length) throw new Error(`the ${state} run entered ${entered['process-document']} states, its trace has ${result.traces[0]!.length}`);
+      if ((state === 'awaiting_approval') !== entered['approve-bill'] > 0) throw new Error(`the ${state} run ${state === 'awaiting_approval' ? 'started no' : 'started an'} approval execution`);
+      return entered['process-document'] + entered['approve-bill'];
     };
     const paths = { 'straight-through': 'ready_for_payment', 'needs-approval': 'awaiting_approval' } as const;
     const out = {} as Record<Outcome, { plain: number; extraction: number }>;

@@ -108,8 +108,10 @@ export function invocationsOf(encoding: Encoding, outcome: Outcome): Readonly<Pa
     'read-document': 1,
     ...(ENCODING_PROFILES[encoding].extraction ? { extract: 1 } : {}),
     'decide-bill': 1,
-    // The approver's link: the confirmation page (GET), then the decision (POST).
-    ...(outcome === 'needs-approval' ? { 'approval-desk': 1, ack: 2 } : {}),
+    // NotifyPeople after every document (the receipt); a bill that needs a person adds its approval
+    // execution's RequestApproval, and the approver's link: the confirmation page (GET), then the decision (POST).
+    'approval-desk': outcome === 'needs-approval' ? 2 : 1,
+    ...(outcome === 'needs-approval' ? { ack: 2 } : {}),
   };
 }
 
@@ -146,7 +148,8 @@ export function usageOf(encoding: Encoding, outcome: Outcome, inputs: Omit<CostI
     dynamoReadUnit: D(units.read).add(D(gate.read)),
     sesInboundEmail: D(1),
     sesInboundChunk: D(Math.ceil(profile.emailKb / 256)),
-    sesOutboundEmail: D(outcome === 'needs-approval' ? 1 : 0),
+    // The receipt to the (believed) sender, and the approval request.
+    sesOutboundEmail: D(1 + (outcome === 'needs-approval' ? 1 : 0)),
     // SES writes the raw mail, intake writes the document.
     s3Put: D(2),
     // Intake reads the raw mail, read-document the document, Textract the document again.
@@ -244,7 +247,8 @@ export function costOfMonth(month: MonthUsage, inputs: Pick<CostInputs, 'prices'
     dynamoReadUnit: D(month.dynamo.read),
     sesInboundEmail: D(month.executions),
     sesInboundChunk: D(month.executions),
-    sesOutboundEmail: D(month.billsAwaitingApproval),
+    // A receipt per email (one bill per email, as the per-bill model assumes) and an approval request per bill awaiting one.
+    sesOutboundEmail: D(month.bills + month.billsAwaitingApproval),
     s3Put: D(2 * month.executions),
     s3Get: D(2 * month.executions + month.extraction.pages),
     sqsRequest: D(3 * month.executions),
@@ -261,7 +265,7 @@ export function costOfMonth(month: MonthUsage, inputs: Pick<CostInputs, 'prices'
     total: sum,
     perBill: month.bills > 0 ? sum.div(D(month.bills), 6) : null,
     measured: ['Lambda invocations and duration', 'DynamoDB consumed units', 'Textract pages', 'Bedrock tokens', 'bills and approvals'],
-    estimated: ['Step Functions transitions (measured per path × bills)', 'SES (one email of one chunk per execution)', 'S3, SQS, CloudWatch Logs, X-Ray (per-bill model × executions)'],
+    estimated: ['Step Functions transitions (measured per path × bills)', 'SES (one email of one chunk per execution received; a receipt per bill and a request per bill awaiting approval sent)', 'S3, SQS, CloudWatch Logs, X-Ray (per-bill model × executions)'],
   };
 }
 

@@ -48,13 +48,21 @@ export function normalizePoRef(ref: string | null | undefined): string {
   return normalizeId(ref);
 }
 
-/** Non-ASCII character → its ASCII look-alike, from Unicode's confusables data (UTS #39). */
-const CONFUSABLE_ASCII: ReadonlyMap<string, string> = new Map(
-  CONFUSABLE_ASCII_PAIRS.map((p) => {
-    const [from, to] = [...p];
-    return [from!, to!];
-  }),
-);
+/**
+ * Non-ASCII character → its ASCII look-alike, from Unicode's confusables data (UTS #39). Built on
+ * first use, so that a function that imports this module only for the id normalizations (the
+ * readers, through the table adapter) leaves the 17 KB table out of its bundle.
+ */
+let confusableAscii: ReadonlyMap<string, string> | undefined;
+function confusable(ch: string): string | undefined {
+  confusableAscii ??= new Map(
+    CONFUSABLE_ASCII_PAIRS.map((p) => {
+      const [from, to] = [...p];
+      return [from!, to!];
+    }),
+  );
+  return confusableAscii.get(ch);
+}
 
 const ND = /\p{Nd}/u;
 const ASCII = /^[\x00-\x7f]*$/;
@@ -76,7 +84,7 @@ function asciiLookAlike(ch: string): string {
   if (ND.test(ch)) return String(digitValue(ch));
   // Upper-case first, then look the letter up in either case, so that `п` and `П` read alike.
   const upper = ch.toUpperCase();
-  const hit = CONFUSABLE_ASCII.get(upper) ?? CONFUSABLE_ASCII.get(upper.toLowerCase()) ?? CONFUSABLE_ASCII.get(ch);
+  const hit = confusable(upper) ?? confusable(upper.toLowerCase()) ?? confusable(ch);
   return hit ? hit.toUpperCase() : upper;
 }
 

@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import type { OutcomeRow } from './output.ts';
 import type { DocumentStore } from './ports/documents.ts';
-import { partSchema, type Part, type ReadOutcome, type Submission } from './submission.ts';
+import { partSchema, type Part, type ReadOutcome } from './part-schema.ts';
+import type { Submission } from './submission-schema.ts';
 
 /** What ReadDocument / ExtractScannedParts return: where the parts are, and their numbers. */
 export const partsRefSchema = z.object({

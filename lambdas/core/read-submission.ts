@@ -6,7 +6,8 @@ import { DEFAULT_MAX_BILLS_PER_DOCUMENT, withinLimits } from './limits.ts';
 import type { DocumentStore } from './ports/documents.ts';
 import type { BillStore } from './ports/store.ts';
 import { readDocument } from '../readers/index.ts';
-import { DocumentMissingError, type Part, type ReadOutcome, type Submission } from './submission.ts';
+import { DocumentMissingError, type Part, type ReadOutcome } from './part-schema.ts';
+import type { Submission } from './submission-schema.ts';
 
 export interface ReadDeps {
   readonly documents: DocumentStore;

@@ -4,7 +4,6 @@
  * that a retried task or a redelivered message never makes a second bill.
  */
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
 import type { CanonicalBill } from './bill.ts';
 import { decideUnreadable } from './decide.ts';
 import { exception, type BillException } from './exceptions.ts';
@@ -13,50 +12,11 @@ import { ConflictError, type BillRecord, type BillStore } from './ports/store.ts
 import { processBill } from './process-bill.ts';
 import { decideReviewedBill } from './review.ts';
 import { decideResent, waitingBillFor } from './supplier-wait.ts';
+import { DocumentMissingError, partSchema, type Part, type ReadOutcome } from './part-schema.ts';
 import { submissionSchema, type Submission } from './submission-schema.ts';
 import { senderTrusted } from './sender.ts';
 
-export { submissionSchema, type Submission };
-
-const exceptionSchema = z.object({ code: z.string(), line: z.string().nullable(), message: z.string() });
-
-export const partSchema = z.object({
-  part: z.number().int().min(0),
-  format: z.string(),
-  bill: z.record(z.string(), z.unknown()).nullable(),
-  exceptions: z.array(exceptionSchema),
-  document_hash: z.string(),
-  document_part: z.number().int().min(0).nullable().default(null),
-  origin: z.string().nullable().default(null),
-  email: z.record(z.string(), z.unknown()).nullable().default(null),
-  /** Set by the reader when the part needs OCR or a model (scans, PDFs without an e-invoice). */
-  needs_extraction: z.boolean().default(false),
-  /** What reading it by OCR and a model cost (pages, tokens), once the extraction step has read it. */
-  extraction: z
-    .object({
-      text_source: z.enum(['pdf-text-layer', 'textract']),
-      pages: z.number().int().min(0),
-      model_id: z.string(),
-      attempts: z.number().int().min(0),
-      input_tokens: z.number().int().min(0),
-      output_tokens: z.number().int().min(0),
-      cache_read_input_tokens: z.number().int().min(0),
-      cache_write_input_tokens: z.number().int().min(0),
-    })
-    .nullable()
-    .default(null),
-});
-export type Part = z.infer<typeof partSchema>;
-
-export interface ReadOutcome {
-  readonly parts: Part[];
-  readonly needs_extraction: boolean;
-}
-
-/** Thrown when the submitted document is not in the document store. */
-export class DocumentMissingError extends Error {
-  override readonly name = 'DocumentMissingError';
-}
+export { DocumentMissingError, partSchema, submissionSchema, type Part, type ReadOutcome, type Submission };
 
 /**
  * Bill ids are derived from the submission and the part, so that a retry finds the bill it

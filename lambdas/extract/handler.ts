@@ -9,7 +9,7 @@ import * as z from 'zod';
 import { extractParts, type ExtractDeps } from '../core/extract-parts.ts';
 import type { DocumentStore } from '../core/ports/documents.ts';
 import { loadParts, partsPrefix, partsRefSchema, storeParts, type PartsRef } from '../core/parts.ts';
-import { submissionSchema } from '../core/submission.ts';
+import { submissionSchema } from '../core/submission-schema.ts';
 import { awsDeps } from '../adapters/aws/deps.ts';
 import { awsExtractionDeps } from '../adapters/aws/extraction-deps.ts';
 import { task } from '../shared/errors.ts';

@@ -2,7 +2,7 @@
 import * as z from 'zod';
 import { partsPrefix, storeParts, type PartsRef } from '../core/parts.ts';
 import { readSubmission, type ReadDeps } from '../core/read-submission.ts';
-import { submissionSchema } from '../core/submission.ts';
+import { submissionSchema } from '../core/submission-schema.ts';
 import { awsDeps } from '../adapters/aws/deps.ts';
 import { task } from '../shared/errors.ts';
 import { lambdaEntry, workflowKeys } from '../shared/powertools.ts';

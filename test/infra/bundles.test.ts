@@ -5,13 +5,14 @@
  * pdf.js, its worker and the charset tables are found beside the bundle. And every function's
  * bundle loads and runs its Lambda entry (Powertools on) as Lambda would.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { BILL_FUNCTIONS, bundleFunction, ON_DEMAND_FILES, PROJECT_ROOT, SUMMARY_FILES, type BillFunctionName } from '../../lib/bundle.ts';
+import { BILL_FUNCTIONS, bundleFunction, CHARSET_TABLES, ON_DEMAND_FILES, PROJECT_ROOT, SUMMARY_FILES, type BillFunctionName } from '../../lib/bundle.ts';
 import type { OutgoingEmail } from '../../lambdas/core/ports/mailer.ts';
 import { master } from '../support/builders.ts';
 import { fixtureBytes, pdfWith } from '../unit/readers/support.ts';
@@ -145,6 +146,17 @@ describe('the summary bundle', () => {
     expect(await handler({})).toMatchObject({ status: 'sent', month: '2026-03' });
     const png = sent[0]!.attachments!.find((a) => a.contentType === 'image/png')!.content;
     expect(Buffer.from(png).readUInt32BE(16)).toBe(1200);
+  }, 120_000);
+});
+
+describe('the ack bundle', () => {
+  it('ships the double-byte charset tables beside the bundle, not in it (the original document is found in its email)', async () => {
+    const url = await bundled('ack');
+    for (const f of CHARSET_TABLES) expect(existsSync(join(dir, 'ack', f.to)), f.to).toBe(true);
+    // iconv-lite's require of a table stays a require by path (bundled, it would be inlined), and that
+    // path resolves beside the bundle, as the bundle's own require resolves it.
+    expect(readFileSync(new URL(url), 'utf8')).toMatch(/\("\.\/tables\/shiftjis\.json"\)/);
+    expect(createRequire(url)('./tables/shiftjis.json')).toEqual(expect.arrayContaining([expect.arrayContaining(['8140'])]));
   }, 120_000);
 });
 

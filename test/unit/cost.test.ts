@@ -49,27 +49,28 @@ describe('cost per bill', () => {
     const per1000 = Object.fromEntries(path.lines.map((l) => [l.service, l.usd.toString()]));
 
     // Per bill, times 1,000:
-    // Lambda: intake 100 + starter 50 + read-document 20 + decide-bill 30 = 200 ms at 2 GB = 0.4 GB-s
-    //   × $0.0000133334 = $0.00000533336; 4 requests × $0.20/1M = $0.0000008 → $0.00613336 per 1,000.
-    expect(per1000['Lambda']).toBe('0.00613336');
+    // Lambda: intake 100 + starter 50 + read-document 20 + decide-bill 30 + approval-desk 10 (NotifyPeople:
+    //   the receipt) = 210 ms at 2 GB = 0.42 GB-s × $0.0000133334 = $0.000005600028; 5 requests × $0.20/1M
+    //   = $0.000001 → $0.006600028 per 1,000.
+    expect(per1000['Lambda']).toBe('0.006600028');
     // Step Functions: 8 transitions × $0.025/1,000 = $0.0002 → $0.2.
     expect(per1000['Step Functions']).toBe('0.2');
     // DynamoDB: 12 WRU × $0.625/1M + 6 RRU × $0.125/1M = $0.00000825 → $0.00825.
     expect(per1000['DynamoDB']).toBe('0.00825');
-    // SES: one email received ($0.0001) in one 256 KB chunk (40 KB: $0.00009) → $0.19.
-    expect(per1000['SES']).toBe('0.19');
+    // SES: one email received ($0.0001) in one 256 KB chunk (40 KB: $0.00009), the receipt sent ($0.0001) → $0.29.
+    expect(per1000['SES']).toBe('0.29');
     // S3: 2 PUT × $0.005/1,000 + 2 GET × $0.0004/1,000 = $0.0000108 → $0.0108.
     expect(per1000['S3']).toBe('0.0108');
     // SQS: send, receive, delete: 3 × $0.40/1M → $0.0012.
     expect(per1000['SQS']).toBe('0.0012');
-    // Logs: 4 invocations × 1,500 B + 8 transitions × 600 B = 10,800 B = 0.000010058283806 GB (15 places)
-    //   × $0.50 × 1,000 = $0.005029141903 → $0.0050291419 (10 places).
-    expect(per1000['CloudWatch Logs']).toBe('0.0050291419');
+    // Logs: 5 invocations × 1,500 B + 8 transitions × 600 B = 12,300 B = 0.000011455267668 GB (15 places)
+    //   × $0.50 × 1,000 = $0.005727633834 → $0.0057276338 (10 places).
+    expect(per1000['CloudWatch Logs']).toBe('0.0057276338');
     // X-Ray: 2 traces (intake, the execution) × $5/1M → $0.01.
     expect(per1000['X-Ray']).toBe('0.01');
     expect(per1000['Textract']).toBe('0');
     expect(per1000['Bedrock']).toBe('0');
-    expect(path.per1000.toString()).toBe('0.4314125019');
+    expect(path.per1000.toString()).toBe('0.5325776618');
   });
 
   it('a scan adds one Textract page and one model call, and needing approval adds the desk, two link requests, an email and the gate', () => {
@@ -80,8 +81,10 @@ describe('cost per bill', () => {
     expect(scan['Textract']).toBe('10');
     expect(scan['Bedrock']).toBe('6.545');
     const approval = cell('e-invoice', 'needs-approval').usage;
-    expect(approval.lambdaRequest?.toString()).toBe('7');
-    expect(approval.sesOutboundEmail?.toString()).toBe('1');
+    // 5 on every path (NotifyPeople included) + RequestApproval + the two link requests.
+    expect(approval.lambdaRequest?.toString()).toBe('8');
+    // The receipt and the approval request.
+    expect(approval.sesOutboundEmail?.toString()).toBe('2');
     expect(approval.dynamoWriteUnit?.toString()).toBe('22');
     expect(approval.stepFunctionsTransition?.toString()).toBe('9');
   });
@@ -95,7 +98,10 @@ describe('cost per bill', () => {
 
 describe('state transitions per path, from a run of the state machine', () => {
   it('counts the states each bill entered on the local workflow', async () => {
-    expect(await measureTransitions()).toEqual({ 'straight-through': { plain: 8, extraction: 9 }, 'needs-approval': { plain: 9, extraction: 10 } });
+    // The document's execution enters 8 states either way (ReadDocument, NeedsExtraction, DecideEachBill,
+    // DecideBill, NeedsApprover, NoApproverNeeded or StartApproval, NotifyPeople, Done); a bill that needs
+    // a person adds its own approval execution (WaitForQuietHours, RequestApproval); extraction adds one.
+    expect(await measureTransitions()).toEqual({ 'straight-through': { plain: 8, extraction: 9 }, 'needs-approval': { plain: 10, extraction: 11 } });
   }, 60_000);
 });
 
@@ -172,8 +178,8 @@ describe('bm cost', () => {
     expect(line('Lambda')).toBe('0.000533335');
     // 12,000 WRU × $0.625/1M + 6,000 RRU × $0.125/1M.
     expect(line('DynamoDB')).toBe('0.00825');
-    // 900 × 8 + 100 × 9 transitions × $0.025/1,000.
-    expect(line('Step Functions')).toBe('0.2025');
+    // 900 × 8 + 100 × 10 transitions (the approval execution's two states included) × $0.025/1,000.
+    expect(line('Step Functions')).toBe('0.205');
     // October 2026, UTC.
     expect(sent[0]).toMatchObject({ StartTime: new Date('2026-10-01T00:00:00Z'), EndTime: new Date('2026-11-01T00:00:00Z') });
   }, 60_000);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../lambdas/cli/main.ts';
 import { loadMasterFolder } from '../../lambdas/adapters/local/master-folder.ts';
-import { DEMO, testStack, type TestStack } from '../support/local.ts';
+import { DEMO, signedInFetch, testStack, type TestStack } from '../support/local.ts';
 
 const MARCH_10 = Date.parse('2026-03-10T10:00:00+01:00');
 let stack: TestStack;
@@ -43,10 +43,12 @@ describe('bm summary --month 2026-03', () => {
     expect(mails).toHaveLength(1);
     const mail = (await stack.outbox.read(mails[0]!.file))!;
     expect(mail.attachments.map((a) => a.filename)).toEqual(['bills-by-week.png', 'bills-2026-03.csv']);
-    const page = await (await fetch(`${stack.webUrl}/outbox`)).text();
+    // The web page answers a signed-in session only (the one-time link `bm start` prints).
+    const web = await signedInFetch(stack);
+    const page = await (await web('/outbox')).text();
     expect(page).toContain('Bills summary, March 2026');
     // The email's page shows the chart: the inline image's cid became the image itself.
-    const shown = await (await fetch(`${stack.webUrl}/outbox/${encodeURIComponent(mails[0]!.file)}`)).text();
+    const shown = await (await web(`/outbox/${encodeURIComponent(mails[0]!.file)}`)).text();
     expect(shown).toContain('data:image/png;base64,');
   });
 
