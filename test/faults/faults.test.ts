@@ -180,7 +180,9 @@ describe('fault injection', () => {
         } else {
           const form = new FormData();
           form.append('file', new Blob([bytes]), `${doc.invoice}.csv`);
-          const r = await fetch(`${file.web_url}/upload`, { method: 'POST', body: form, redirect: 'manual', signal: AbortSignal.timeout(30_000) });
+          // The upload of a signed-in user: the stack file's bearer token stands for the local user.
+          const headers: Record<string, string> = file.cli_token ? { authorization: `Bearer ${file.cli_token}` } : {};
+          const r = await fetch(`${file.web_url}/upload`, { method: 'POST', body: form, headers, redirect: 'manual', signal: AbortSignal.timeout(30_000) });
           doc.acked = r.status === 303 || r.status === 200;
         }
       } catch {
