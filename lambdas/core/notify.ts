@@ -15,7 +15,8 @@ import type { ExceptionCode } from './exceptions.ts';
 import { button, esc, factsHtml, mailFrame, oneLine, whenInWords } from './mail-html.ts';
 import type { Policy } from './master.ts';
 import type { Mailer } from './ports/mailer.ts';
-import { ConflictError, type BillRecord, type BillStore } from './ports/store.ts';
+import { noteOnBill } from './bill-note.ts';
+import type { BillRecord, BillStore } from './ports/store.ts';
 import { receiptAddress } from './sender.ts';
 import type { Submission } from './submission-schema.ts';
 
@@ -143,20 +144,7 @@ export async function requestReview(bill: BillRecord, policy: Policy | null, dep
   const nowMs = deps.now();
   const at = new Date(nowMs).toISOString();
   const next: BillRecord = { ...bill, version: bill.version + 1, updated_at: at };
-  try {
-    await deps.store.commitTransition({
-      bill: next,
-      expectedVersion: bill.version,
-      audit: [{ at, actor: 'system', action: 'review_requested', from_state: bill.state, to_state: bill.state, message: `review link sent to ${to}` }],
-      nonce: null,
-      spend: null,
-      releases: [],
-      duplicateClaim: null,
-    });
-  } catch (err) {
-    if (err instanceof ConflictError) return false;
-    throw err;
-  }
+  if (!(await noteOnBill(deps.store, next, bill.version, { at, action: 'review_requested', message: `review link sent to ${to}` }))) return false;
   const expires = Math.floor(nowMs / 1000) + REVIEW_LINK_DAYS * 86_400;
   const t = signKindLink({ k: 'review', b: bill.bill_id, v: next.version, n: newNonce(), p: to, e: expires }, deps.secret);
   const link = `${base(deps.baseUrl)}/review?t=${encodeURIComponent(t)}`;

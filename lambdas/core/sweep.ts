@@ -20,7 +20,8 @@ import { button, esc, mailFrame, oneLine } from './mail-html.ts';
 import type { Policy } from './master.ts';
 import type { Mailer } from './ports/mailer.ts';
 import { billText } from './safe-text.ts';
-import { ConflictError, type BillRecord, type BillStore } from './ports/store.ts';
+import { noteOnBill } from './bill-note.ts';
+import type { BillRecord, BillStore } from './ports/store.ts';
 
 export interface SweepDeps {
   readonly store: BillStore;
@@ -127,20 +128,8 @@ async function escalate(bill: BillRecord, policy: Policy, deps: SweepDeps): Prom
     escalations: [...(bill.escalations ?? []), { approver: added, at }],
   };
   const waited = Math.floor((nowMs - Date.parse(last)) / DAY);
-  try {
-    await deps.store.commitTransition({
-      bill: next,
-      expectedVersion: bill.version,
-      audit: [{ at, actor: 'system', action: 'escalated', from_state: bill.state, to_state: bill.state, message: `undecided for ${waited} days (escalate_after_days ${days}): ${added} added as approver; ${pending.join(' and ')} told` }],
-      nonce: null,
-      spend: null,
-      releases: [],
-      duplicateClaim: null,
-    });
-  } catch (err) {
-    if (err instanceof ConflictError) return false;
-    throw err;
-  }
+  const message = `undecided for ${waited} days (escalate_after_days ${days}): ${added} added as approver; ${pending.join(' and ')} told`;
+  if (!(await noteOnBill(deps.store, next, bill.version, { at, action: 'escalated', message }))) return false;
   const why = `${pending.join(' and ')} ${pending.length > 1 ? 'have' : 'has'} not decided for ${waited} days`;
   for (const r of approvalRequests(next, { baseUrl: deps.baseUrl, nowMs, secret: deps.secret })) {
     if (same(r.approver, added)) await deps.mailer.send({ ...r.email, subject: `Escalated — ${r.email.subject}`, text: `You are added as an approver because ${why}.\n\n${r.email.text}`, tag: 'approval-escalated' });
@@ -177,20 +166,8 @@ async function sendWaitLink(bill: BillRecord, to: string, policy: Policy, why: '
 async function askAdmin(bill: BillRecord, policy: Policy, deps: SweepDeps): Promise<boolean> {
   const at = new Date(deps.now()).toISOString();
   const next: BillRecord = { ...bill, version: bill.version + 1, updated_at: at, queried: { ...(bill.queried ?? { by: 'unknown', at: bill.updated_at, message: '' }), admin_asked_at: at } };
-  try {
-    await deps.store.commitTransition({
-      bill: next,
-      expectedVersion: bill.version,
-      audit: [{ at, actor: 'system', action: 'admin_asked', from_state: bill.state, to_state: bill.state, message: `no answer from the supplier after ${policy.supplier_reminder_days * 3} days: ${policy.admin_approver} asked to resume or reject` }],
-      nonce: null,
-      spend: null,
-      releases: [],
-      duplicateClaim: null,
-    });
-  } catch (err) {
-    if (err instanceof ConflictError) return false;
-    throw err;
-  }
+  const message = `no answer from the supplier after ${policy.supplier_reminder_days * 3} days: ${policy.admin_approver} asked to resume or reject`;
+  if (!(await noteOnBill(deps.store, next, bill.version, { at, action: 'admin_asked', message }))) return false;
   await sendWaitLink(bill, policy.admin_approver, policy, 'admin', deps);
   return true;
 }
@@ -198,19 +175,5 @@ async function askAdmin(bill: BillRecord, policy: Policy, deps: SweepDeps): Prom
 /** Records the reminder (and so resets the bill's clock); false when the bill changed meanwhile. */
 async function remind(bill: BillRecord, message: string, deps: SweepDeps, expectedVersion = bill.version): Promise<boolean> {
   const at = new Date(deps.now()).toISOString();
-  try {
-    await deps.store.commitTransition({
-      bill: { ...bill, version: expectedVersion + 1, updated_at: at },
-      expectedVersion,
-      audit: [{ at, actor: 'system', action: 'reminded', from_state: bill.state, to_state: bill.state, message }],
-      nonce: null,
-      spend: null,
-      releases: [],
-      duplicateClaim: null,
-    });
-    return true;
-  } catch (err) {
-    if (err instanceof ConflictError) return false;
-    throw err;
-  }
+  return noteOnBill(deps.store, { ...bill, version: expectedVersion + 1, updated_at: at }, expectedVersion, { at, action: 'reminded', message });
 }

@@ -23,6 +23,7 @@
  * Nothing here imports the AWS SDK or reads the environment: the handler and `bm start` give
  * the store, the document store, the state and the mailer.
  */
+import { oneLine as line } from '../core/mail-html.ts';
 import { createHash } from 'node:crypto';
 import { formatProblem, MasterDataError, parseMasterData, type MasterData, type MasterFiles, type MasterProblem } from '../core/master.ts';
 import { normalizePoRef } from '../core/normalize.ts';
@@ -309,9 +310,9 @@ async function current(documents: DocumentStore, f: MasterFileName): Promise<str
   return bytes ? new TextDecoder().decode(bytes) : undefined;
 }
 
-/** Text from a file is data: one line, no control characters, bounded. */
+/** Text from a file is data: one line, no control characters (the emails' `oneLine`), bounded. */
 export function oneLine(s: string, max = 300): string {
-  const t = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').replace(/\s+/g, ' ').trim();
+  const t = line(s);
   return t.length > max ? `${t.slice(0, max - 1)}…` : t;
 }
 
