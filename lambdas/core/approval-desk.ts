@@ -6,7 +6,7 @@
  */
 import { approvalLinks, LINK_TTL_DAYS, withLinksIssued } from './approvals.ts';
 import type { ExceptionCode } from './exceptions.ts';
-import { button, esc, factsHtml, mailFrame, whenInWords } from './mail-html.ts';
+import { button, esc, factsHtml, mailFrame, oneLine, whenInWords } from './mail-html.ts';
 import { documentLink } from './notify.ts';
 import type { Mailer, OutgoingEmail } from './ports/mailer.ts';
 import { billText } from './safe-text.ts';
@@ -76,7 +76,6 @@ interface ComposeExtras {
 function compose(bill: BillRecord, approver: string, links: ApprovalRequest['links'], x: ComposeExtras): OutgoingEmail {
   // Every value below that came from the bill is one defanged line (core/safe-text.ts): a
   // supplier name cannot add a line, or a link, of its own.
-  const oneLine = (v: string) => billText(v, 600);
   const t = (v: string | null | undefined) => billText(v ?? '', 120);
   const blocked = bill.state === 'blocked';
   const what = blocked ? 'is blocked and needs your decision (an override needs a reason)' : bill.state === 'flagged' ? 'has exceptions and needs your decision' : 'needs your approval';

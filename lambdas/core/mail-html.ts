@@ -4,16 +4,18 @@
  * screen: facts stack, lines are cards, long words wrap), buttons, and times in words.
  */
 import { localTime } from './dates.ts';
+import { billText } from './safe-text.ts';
 
 export const esc = (s: unknown): string =>
   String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-/** Text taken from a bill is one line in an email: control characters and line breaks removed. */
-export const oneLine = (s: unknown): string =>
-  String(s ?? '')
-    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+/**
+ * Text taken from a bill (or a file's name, a supplier's message) in an email: one line, no
+ * control characters or direction overrides, nothing that a mail client would make a link
+ * (`safe-text.ts` `billText`, spec/domain.md §9), at most `max` characters. The one definition
+ * every email uses.
+ */
+export const oneLine = (s: unknown, max = 600): string => billText(s, max);
 
 /** The whole email: a single column at most 640 px wide that shrinks to the screen. */
 export function mailFrame(body: string): string {

@@ -16,15 +16,26 @@ const SCHEME = /\b(https?|ftp|ftps|sftp|file|mailto|javascript|data|tel|sms|call
 const HOST = /\b((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+)([a-z]{2,63})\b/gi;
 
 /**
+ * One line of text kept as data (an import history, a note on a bill, a command's answer, all
+ * escaped again where they are shown): controls and line breaks become spaces, runs of white
+ * space one space, at most `max` characters. Links are left as written: `billText` defangs them
+ * where the text goes into an email.
+ */
+export function plainLine(value: unknown, max = 300): string {
+  const line = String(value ?? '')
+    .replace(UNSAFE, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+/**
  * One line of text from a bill, safe to put in an email subject or body: controls and line
  * breaks become spaces, runs of white space one space, links defanged (`https[:]//evil[.]example`, `www[.]evil[.]example`,
  * `billing@acme[.]example`), at most `max` characters. Escaping for HTML stays the caller's.
  */
 export function billText(value: unknown, max = 300): string {
-  const line = String(value ?? '')
-    .replace(UNSAFE, ' ')
-    .replace(/\s+/g, ' ')
-    .trim()
+  const line = plainLine(value, Infinity)
     .replace(SCHEME, '$1[:]')
     .replace(/\bwww\./gi, (w) => `${w.slice(0, 3)}[.]`)
     .replace(HOST, (_m, labels: string, tld: string) => `${labels.slice(0, -1)}[.]${tld}`);

@@ -23,7 +23,8 @@
  * Nothing here imports the AWS SDK or reads the environment: the handler and `bm start` give
  * the store, the document store, the state and the mailer.
  */
-import { oneLine as line } from '../core/mail-html.ts';
+import { oneLine } from '../core/mail-html.ts';
+import { plainLine } from '../core/safe-text.ts';
 import { createHash } from 'node:crypto';
 import { formatProblem, MasterDataError, parseMasterData, type MasterData, type MasterFiles, type MasterProblem } from '../core/master.ts';
 import { normalizePoRef } from '../core/normalize.ts';
@@ -229,7 +230,7 @@ async function importHeld(drop: MasterDrop, deps: MasterDropDeps): Promise<DropO
     problems.push(...err.problems);
   }
   if (problems.length > 0 || !master) {
-    const lines = problems.map((p) => oneLine(drop.locate ? drop.locate(p) : formatProblem(p)));
+    const lines = problems.map((p) => plainLine(drop.locate ? drop.locate(p) : formatProblem(p)));
     const history: ImportHistory = {
       hash: drop.hash,
       name: drop.name,
@@ -282,7 +283,7 @@ async function importHeld(drop: MasterDrop, deps: MasterDropDeps): Promise<DropO
       rematch = 'done';
     } catch (err) {
       rematchError = err as Error;
-      rematch = `failed: ${oneLine(rematchError.message)}`;
+      rematch = `failed: ${plainLine(rematchError.message)}`;
     }
   }
   await finish({ ...history, rematch }, deps);
@@ -310,11 +311,6 @@ async function current(documents: DocumentStore, f: MasterFileName): Promise<str
   return bytes ? new TextDecoder().decode(bytes) : undefined;
 }
 
-/** Text from a file is data: one line, no control characters (the emails' `oneLine`), bounded. */
-export function oneLine(s: string, max = 300): string {
-  const t = line(s);
-  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
-}
 
 async function reportRefusal(h: ImportHistory, deps: MasterDropDeps): Promise<void> {
   if (!deps.ops) return;
@@ -325,7 +321,7 @@ async function reportRefusal(h: ImportHistory, deps: MasterDropDeps): Promise<vo
     text:
       `The master-data drop ${oneLine(h.name)} (${oneLine(h.source)}, SHA-256 ${h.hash}) was refused at ${h.at}.\n` +
       `Nothing was imported: an import is all or nothing. Correct these rows and drop the files again.\n\n` +
-      h.problems.map((p) => `- ${p}`).join('\n') +
+      h.problems.map((p) => `- ${oneLine(p)}`).join('\n') +
       more +
       '\n',
     tag: 'master-import-refused',

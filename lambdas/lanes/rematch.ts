@@ -8,11 +8,11 @@
  * and the outbox; in AWS the lane function itself (lambdas/lanes/aws.ts).
  */
 import type { RematchHook } from './master-drop.ts';
-import { oneLine } from './master-drop.ts';
+import { plainLine } from '../core/safe-text.ts';
 
 /** The audit reason of a re-match after a drop: where the drop came from. */
 export function rematchReason(source: string): string {
-  return `master data from ${oneLine(source, 160)}`;
+  return `master data from ${plainLine(source, 160)}`;
 }
 
 /** A hook that runs one re-match pass with the drop's source as its reason. */

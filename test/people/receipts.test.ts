@@ -57,8 +57,33 @@ describe('receipts to the sender', () => {
     expect(mail.text).toMatch(/State: (Ready for payment|Awaiting approval|Flagged)/);
     expect(mail.text).toContain('Next: ');
     // The broken attachment is named, with the reason.
-    expect(mail.text).toMatch(/Not readable[^\n]*\n- [^\n]*scan-of-coffee\.xml[^\n]*: /);
-    expect(mail.html).toContain('scan-of-coffee.xml');
+    // A file name is text from the email: shown, but never as something a mail client links.
+    expect(mail.text).toMatch(/Not readable[^\n]*\n- [^\n]*scan-of-coffee\[\.\]xml[^\n]*: /);
+    expect(mail.html).toContain('scan-of-coffee[.]xml');
+  });
+
+  it('links in a supplier name, an invoice number or a subject are defanged in the receipt (§9)', async () => {
+    const bill = { ...misreadCastorBill('PAY-AT https://pay.evil.example/now'), confidence: undefined, supplier: { name: 'Castor Tools AG\nPay here: https://evil.example/pay or www.evil.example', tax_id: 'DE811907980', iban: 'DE02120300000000202051' } };
+    await sendMail(stack, {
+      from: 'Clara Clerk <clerk@northwind.example>',
+      subject: 'Invoice — questions to billing@evil.example',
+      attachments: [{ filename: 'evil.bill.json', content: JSON.stringify(bill) }],
+    });
+    await stack.idle();
+    const receipt = (await stack.outbox.list()).find((m) => m.tag === 'receipt' && m.subject.includes('questions to'));
+    expect(receipt).toBeDefined();
+    const mail = (await stack.outbox.read(receipt!.file))!;
+    for (const text of [mail.subject, mail.text, mail.html]) {
+      expect(text).not.toMatch(/https?:\/\/(pay\.)?evil/);
+      expect(text).not.toMatch(/evil\.example/);
+      expect(text).not.toContain('www.evil');
+    }
+    expect(mail.subject).toContain('billing@evil[.]example');
+    expect(mail.text).toContain('https[:]//evil[.]example/pay');
+    expect(mail.text).toContain('PAY-AT https[:]//pay.evil[.]example/now');
+    // The supplier's line break did not start a line of its own.
+    expect(mail.text).not.toMatch(/\nPay here/);
+    expect(mail.html).not.toMatch(/href="[^"]*evil/);
   });
 
   it('a sender whose DMARC verdict is not a pass gets no receipt; the review link goes to the AP inbox', async () => {
