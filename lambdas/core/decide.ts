@@ -55,7 +55,7 @@ export function decideUnreadable(
   ctx: Omit<DecideContext, 'policy'>,
   documentClaimed: boolean,
 ): Decided {
-  const at = new Date(ctx.nowMs).toISOString();
+  const at = isoAt(ctx.nowMs);
   const record = baseRecord(ctx.billId, at, source, canonical, {
     state: 'needs_review',
     exceptions: sortExceptions(exceptions),
@@ -206,8 +206,23 @@ export const CHECKS: readonly { readonly name: string; readonly check: Check }[]
 
 /** Runs every check on the facts. */
 export function runChecks(f: Facts, checks: typeof CHECKS = CHECKS): BillException[] {
-  return sortExceptions(checks.flatMap((c) => c.check(f)));
+  const found: BillException[] = [];
+  for (const c of checks) for (const e of c.check(f)) found.push(e);
+  return found.length < 2 ? found : sortExceptions(found);
 }
+
+// The decision time as ISO text: bills decided in the same millisecond share it.
+let lastAtMs = Number.NaN;
+let lastAt = '';
+function isoAt(ms: number): string {
+  if (ms !== lastAtMs) {
+    lastAt = new Date(ms).toISOString();
+    lastAtMs = ms;
+  }
+  return lastAt;
+}
+
+const NOTHING_BILLED: Versioned<ReadonlyMap<string, Decimal>> = Object.freeze({ value: new Map<string, Decimal>(), version: 0 });
 
 const isNegative = (l: BillLine) => l.quantity.isNegative() || l.net_amount.isNegative();
 
@@ -269,7 +284,7 @@ async function gather(bill: Bill, source: BillSource, reads: DecisionReads, ctx:
 
   // Lines (a duplicate only repeats the original's lines; credit notes have none to match)
   let match: MatchResult | null = null;
-  let billed: Versioned<ReadonlyMap<string, Decimal>> = { value: new Map(), version: 0 };
+  let billed: Versioned<ReadonlyMap<string, Decimal>> = NOTHING_BILLED;
   if (po && !duplicateOf && !documentOwner && !isCredit) {
     billed = await reads.billedQuantities(po.po_number);
     match = matchLines(matchable, po, billed.value, tolerancesFor(policy, vendor?.vendor_id ?? null));
@@ -319,7 +334,7 @@ export async function decide(
   const reservations = match?.reservations ?? new Map<string, Decimal>();
   const reservedPo = state !== 'blocked' && reservations.size > 0 ? po : null;
   const paid = state === 'ready_for_payment';
-  const at = new Date(ctx.nowMs).toISOString();
+  const at = isoAt(ctx.nowMs);
   const record = baseRecord(ctx.billId, at, source, canonical, {
     state,
     exceptions,
@@ -329,13 +344,14 @@ export async function decide(
     approvers,
     ...(Object.keys(delegated.standingIn).length ? { standing_in: delegated.standingIn } : {}),
     notify_at: approvers.length > 0 ? notifyAt(ctx.nowMs, policy) : null,
-    reservations: reservedPo ? { [reservedPo.po_number]: Object.fromEntries([...reservations].map(([k, v]) => [k, v.toString()])) } : {},
+    reservations: reservedPo ? { [reservedPo.po_number]: quantitiesText(reservations) } : {},
     spend: paid ? spendOf(bill.document_type, bill.total).toString() : null,
     duplicate_key: g.dupKey,
     similar_key: g.simKey,
     // Unclaimed bytes are claimed by this bill; a reviewed bill holds its claim already.
     document_key: g.docOwner ? null : g.docKey,
-    match: match ? [...match.lines] : ([] as LineMatch[]),
+    // The match's lines are this decision's own (matchLines builds them afresh).
+    match: match ? (match.lines as LineMatch[]) : [],
     invoice_number: bill.invoice_number,
     issue_date: bill.issue_date,
     currency: bill.currency,
@@ -379,6 +395,16 @@ export async function decide(
           : null,
     },
   };
+}
+
+/** PO line → quantity, as the record stores it (decimal text). */
+function quantitiesText(m: ReadonlyMap<string, Decimal>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of m) {
+    if (k === '__proto__') Object.defineProperty(out, k, { value: v.toString(), enumerable: true, writable: true, configurable: true });
+    else out[k] = v.toString();
+  }
+  return out;
 }
 
 function describeSource(s: BillSource): string {

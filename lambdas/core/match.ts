@@ -43,12 +43,15 @@ export function findPoLine(
 ): { poLine: PoLine; by: MatchedBy } | null {
   const code = normalizeItemCode(line.item_code);
   if (code) {
-    const byCode = poLines.filter((p) => normalizeItemCode(p.item_code) === code);
-    if (byCode.length > 0) {
-      // Several PO lines with one code: the referenced line wins, else the first.
-      const ref = line.po_line ? byCode.find((p) => p.line_no === line.po_line) : undefined;
-      return { poLine: ref ?? byCode[0]!, by: 'item_code' };
+    // Several PO lines with one code: the referenced line wins, else the first.
+    let first: PoLine | undefined;
+    for (const p of poLines) {
+      // A code already in its normal form (the usual case) needs no normalizing to compare.
+      if (p.item_code !== code && normalizeItemCode(p.item_code) !== code) continue;
+      if (line.po_line && p.line_no === line.po_line) return { poLine: p, by: 'item_code' };
+      first ??= p;
     }
+    if (first) return { poLine: first, by: 'item_code' };
   }
   if (opts.useLineReference && line.po_line) {
     const ref = line.po_line.trim();
@@ -80,7 +83,16 @@ function price(d: Decimal, currency: string): string {
   return n.toFixed(Math.max(n.scale, minorUnit(currency)));
 }
 
-const pct = (p: Decimal) => Decimal.ONE.add(p.div(Decimal.HUNDRED, p.scale + 2));
+/** `1 + p/100`, once per tolerance (the policy's tolerances are the same on every bill). */
+function pct(p: Decimal): Decimal {
+  let f = factors.get(p);
+  if (!f) {
+    f = Decimal.ONE.add(p.div(Decimal.HUNDRED, p.scale + 2));
+    factors.set(p, f);
+  }
+  return f;
+}
+const factors = new WeakMap<Decimal, Decimal>();
 
 /**
  * Matches every bill line against the PO and checks price and quantity.

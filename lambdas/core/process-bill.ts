@@ -112,7 +112,7 @@ async function decideWith(input: ProcessInput, deps: ProcessDeps, reads: Decisio
   const nowMs = deps.now();
   const ctx = { billId: input.billId, nowMs, policy, reviewer: input.replacing?.review.actor ?? null, reviewedAmounts: input.replacing?.reviewedAmounts ?? false };
   const validated = validateBill(input.canonical ?? {}, { confidenceThreshold: policy.confidence_threshold });
-  const reading = [...input.readingExceptions, ...(input.canonical ? validated.exceptions : [])];
+  const reading = input.canonical && validated.exceptions.length > 0 ? [...input.readingExceptions, ...validated.exceptions] : input.readingExceptions;
   if (reading.length > 0 || !validated.bill) {
     const claimed = (await deps.store.documentClaim(documentKey(input.source))) !== null;
     return decideUnreadable(input.canonical, reading.length > 0 ? reading : validated.exceptions, input.source, ctx, claimed);

@@ -29,7 +29,7 @@ export class MemoryBillStore implements BillStore {
   private readonly openByVendor = new Map<string, PurchaseOrder[]>();
   private readonly billed = new Map<string, Versioned<ReadonlyMap<string, Decimal>>>();
   /** Per vendor: the ledger's version and its dated entries. */
-  private readonly spend = new Map<string, Versioned<readonly { readonly at: string; readonly amount: Decimal }[]>>();
+  private readonly spend = new Map<string, Versioned<{ readonly at: string; readonly amount: Decimal }[]>>();
   private readonly dups = new Map<string, Versioned<readonly DuplicateEntry[]>>();
   private readonly docs = new Map<string, string>();
   private readonly bills = new Map<string, BillRecord>();
@@ -76,10 +76,16 @@ export class MemoryBillStore implements BillStore {
   async vendorSpend(vendorId: string, fromIso: string): Promise<Versioned<Decimal>> {
     const l = this.spend.get(vendorId);
     if (!l) return { value: Decimal.ZERO, version: 0 };
-    return { value: l.value.filter((e) => e.at >= fromIso).reduce((s, e) => s.add(e.amount), Decimal.ZERO), version: l.version };
+    let sum = Decimal.ZERO;
+    for (const e of l.value) if (e.at >= fromIso) sum = sum.add(e.amount);
+    return { value: sum, version: l.version };
   }
   private addSpend(s: SpendChange): void {
-    this.spend.set(s.vendor_id, { value: [...(this.spend.get(s.vendor_id)?.value ?? []), { at: s.at, amount: s.add }], version: s.version + 1 });
+    // The ledger's entries are this store's own (never handed out): appended in place.
+    const l = this.spend.get(s.vendor_id);
+    const entries = l?.value ?? [];
+    entries.push({ at: s.at, amount: s.add });
+    this.spend.set(s.vendor_id, { value: entries, version: s.version + 1 });
   }
   async duplicateClaim(key: string): Promise<Versioned<readonly DuplicateEntry[]>> {
     return this.dups.get(key) ?? { value: [], version: 0 };
@@ -103,8 +109,10 @@ export class MemoryBillStore implements BillStore {
       const d = c.similarClaim;
       this.dups.set(d.key, { value: [...(this.dups.get(d.key)?.value ?? []), d.entry], version: d.version + 1 });
     }
-    const trail = c.replaces === undefined ? [] : (this.audits.get(c.bill.bill_id) ?? []);
-    this.audits.set(c.bill.bill_id, [...trail, ...c.audit.map((a, i) => ({ ...a, bill_id: c.bill.bill_id, seq: trail.length + i + 1 }))]);
+    const trail = c.replaces === undefined ? [] : [...(this.audits.get(c.bill.bill_id) ?? [])];
+    const first = trail.length + 1;
+    for (let i = 0; i < c.audit.length; i++) trail.push({ ...c.audit[i]!, bill_id: c.bill.bill_id, seq: first + i });
+    this.audits.set(c.bill.bill_id, trail);
     if (c.duplicateClaim) {
       const d = c.duplicateClaim;
       // A bill decided again keeps one entry: its latest.
