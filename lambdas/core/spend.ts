@@ -103,7 +103,11 @@ export interface YearToDate {
 
 export async function yearToDate(vendor: Vendor, policy: Policy, nowMs: number, reads: Pick<DecisionReads, 'vendorSpend'>): Promise<YearToDate> {
   const window = spendWindow(vendor, policy, nowMs);
-  const pipeline = await reads.vendorSpend(vendor.vendor_id, window.from);
+  return yearToDateOf(vendor, window, await reads.vendorSpend(vendor.vendor_id, window.from));
+}
+
+/** The year to date from the window and the pipeline's part read for it (`yearToDate` without its read). */
+export function yearToDateOf(vendor: Vendor, window: SpendWindow, pipeline: Versioned<Decimal>): YearToDate {
   return { ytd: (window.masterCounts ? vendor.ytd_spend : Decimal.ZERO).add(pipeline.value), pipeline, window };
 }
 
