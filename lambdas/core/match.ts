@@ -64,7 +64,7 @@ export function findPoLine(
   let bestScore = -1;
   let tie = false;
   for (const p of poLines) {
-    const score = jaccard(want, tokens(p.description));
+    const score = jaccard(want, poLineTokens(p));
     if (score > bestScore) {
       best = p;
       bestScore = score;
@@ -74,6 +74,17 @@ export function findPoLine(
   if (best && !tie && bestScore >= DESCRIPTION_MIN_SIMILARITY) return { poLine: best, by: 'description' };
   return null;
 }
+
+/** The tokens of a PO line's description, once per line (the master's lines serve many bills). */
+function poLineTokens(p: PoLine): ReadonlySet<string> {
+  let t = lineTokens.get(p);
+  if (!t) {
+    t = tokens(p.description);
+    lineTokens.set(p, t);
+  }
+  return t;
+}
+const lineTokens = new WeakMap<PoLine, ReadonlySet<string>>();
 
 const stripZeros = (s: string) => s.trim().replace(/^0+(?=\d)/, '');
 
