@@ -100,6 +100,8 @@ export class Decimal {
   /** `this ÷ o`, rounded half away from zero to `scale` digits. */
   div(o: Decimal, scale: number): Decimal {
     if (o.units === 0n) throw new RangeError('division by zero');
+    // ÷ 1 (a price per one unit, the usual base quantity) is the rounding alone.
+    if (o.units === 1n && o.scale === 0) return this.round(scale);
     // this/o = (tu / 10^ts) / (ou / 10^os) ; want q = round(this/o * 10^scale)
     let num = this.units * pow10(scale + o.scale);
     let den = o.units * pow10(this.scale);
@@ -115,6 +117,13 @@ export class Decimal {
     if (scale === this.scale) return this;
     if (scale >= this.scale) return new Decimal(this.rescaled(scale), scale);
     return new Decimal(roundHalfUpDiv(this.units, pow10(this.scale - scale)), scale);
+  }
+
+  /** `|this − o| > limit`, without the intermediate decimals. */
+  differsByMoreThan(o: Decimal, limit: Decimal): boolean {
+    const s = Math.max(this.scale, o.scale, limit.scale);
+    const d = this.rescaled(s) - o.rescaled(s);
+    return (d < 0n ? -d : d) > limit.rescaled(s);
   }
 
   cmp(o: Decimal): -1 | 0 | 1 {

@@ -37,7 +37,7 @@ export function checkTax(bill: Bill, rates: readonly Decimal[]): BillException[]
   const cur = bill.currency;
   const m = (d: Decimal) => formatAmount(d, cur);
   const one = oneMinorUnit(cur);
-  const near = (a: Decimal, b: Decimal) => a.sub(b).abs().lte(one);
+  const near = (a: Decimal, b: Decimal) => !a.differsByMoreThan(b, one);
   const accepted = (r: Decimal) => rates.some((x) => x.eq(r));
   // Only a finding needs the list in words.
   let listText: string | null = null;

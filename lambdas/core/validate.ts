@@ -210,7 +210,7 @@ function checkShaped(b: ShapedBill, options: ValidationOptions): ValidationResul
   if (!unreadableSoFar && netTotal && total) {
     const scale = currency ? minorUnit(currency) : 2;
     const tolerance = Decimal.ofUnits(1n, scale);
-    const off = (computed: Decimal, stated: Decimal) => computed.round(scale).sub(stated).abs().gt(tolerance);
+    const off = (computed: Decimal, stated: Decimal) => computed.round(scale).differsByMoreThan(stated, tolerance);
     let sumLines = Decimal.ZERO;
     for (const l of lines) {
       let computed = l.quantity.mul(l.unit_price).div(l.price_base_quantity, scale);
