@@ -86,6 +86,16 @@ function poLineTokens(p: PoLine): ReadonlySet<string> {
 }
 const lineTokens = new WeakMap<PoLine, ReadonlySet<string>>();
 
+/** A PO line's price limit (its price × the tolerance factor), once per line and factor. */
+function priceLimit(p: PoLine, factor: Decimal): Decimal {
+  const hit = limits.get(p);
+  if (hit && hit.factor === factor) return hit.limit;
+  const limit = p.unit_price.mul(factor);
+  limits.set(p, { factor, limit });
+  return limit;
+}
+const limits = new WeakMap<PoLine, { readonly factor: Decimal; readonly limit: Decimal }>();
+
 const stripZeros = (s: string) => s.trim().replace(/^0+(?=\d)/, '');
 
 /** A price with at least the currency's minor digits, more where it has them: `10.40`, `58.6806`. */
@@ -123,7 +133,7 @@ export function matchLines(
   const qtyFactor = pct(tol.quantity_tolerance_pct);
 
   for (const line of bill.lines) {
-    const unit = line.unit_price.div(line.price_base_quantity, Math.max(line.unit_price.scale, 4) + 2).normalized();
+    const unit = (line.price_base_quantity.eq(Decimal.ONE) ? line.unit_price : line.unit_price.div(line.price_base_quantity, Math.max(line.unit_price.scale, 4) + 2)).normalized();
     const hit = findPoLine(line, po.lines);
     if (!hit) {
       found.push(exception('UNMATCHED_LINE', `line ${line.line_id}${line.description ? ` ("${line.description}")` : ''} matches no line of ${po.po_number}`, line.line_id));
@@ -138,7 +148,7 @@ export function matchLines(
     // Price, on the line's amount: net amount > quantity × PO price × (1 + tolerance), exact, by
     // more than one minor unit. A price per 100 units or under one minor unit hides nothing.
     const atPo = line.quantity.mul(p.unit_price);
-    const limit = p.unit_price.mul(priceFactor);
+    const limit = priceLimit(p, priceFactor);
     const amountLimit = atPo.mul(priceFactor);
     if (line.net_amount.gt(amountLimit.add(minor))) {
       const scale = minorUnit(bill.currency);

@@ -76,11 +76,15 @@ export class Decimal {
   }
 
   add(o: Decimal): Decimal {
+    // Adding a zero of no more digits is the other operand (a running sum's start, an absent quantity).
+    if (o.units === 0n && o.scale <= this.scale) return this;
+    if (this.units === 0n && this.scale <= o.scale) return o;
     const s = Math.max(this.scale, o.scale);
     return new Decimal(this.rescaled(s) + o.rescaled(s), s);
   }
 
   sub(o: Decimal): Decimal {
+    if (o.units === 0n && o.scale <= this.scale) return this;
     const s = Math.max(this.scale, o.scale);
     return new Decimal(this.rescaled(s) - o.rescaled(s), s);
   }
