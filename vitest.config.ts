@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -11,5 +12,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // vitest's default leaves one core to its own main process (cores − 1): on a 2-core machine
+    // (CI) that is one test file at a time, while most files spend their time waiting on
+    // DynamoDB Local, an SMTP or HTTP server, Chromium or a child process, and the main process
+    // idles. Two files at a time at least; every file has its own tables, ports and folders.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });

@@ -22,7 +22,7 @@ import { applyDelegates } from './delegates.ts';
 import { inferPoCandidates, resolveVendor } from './resolve.ts';
 import { checkSender } from './sender.ts';
 import { notifyAt, requiredApprovers, route, type BillState } from './route.ts';
-import { spendOf, yearToDate, type YearToDate } from './spend.ts';
+import { spendOf, spendWindow, yearToDateOf, type YearToDate } from './spend.ts';
 import { checkCharges, checkTax } from './tax.ts';
 import type { Bill, BillLine } from './validate.ts';
 
@@ -43,6 +43,8 @@ export interface Decided {
   readonly touchless: boolean;
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 export function documentKey(source: BillSource): string {
   return `${source.document_hash}#${source.document_part ?? source.part}`;
 }
@@ -55,7 +57,7 @@ export function decideUnreadable(
   ctx: Omit<DecideContext, 'policy'>,
   documentClaimed: boolean,
 ): Decided {
-  const at = new Date(ctx.nowMs).toISOString();
+  const at = isoAt(ctx.nowMs);
   const record = baseRecord(ctx.billId, at, source, canonical, {
     state: 'needs_review',
     exceptions: sortExceptions(exceptions),
@@ -206,7 +208,32 @@ export const CHECKS: readonly { readonly name: string; readonly check: Check }[]
 
 /** Runs every check on the facts. */
 export function runChecks(f: Facts, checks: typeof CHECKS = CHECKS): BillException[] {
-  return sortExceptions(checks.flatMap((c) => c.check(f)));
+  const found: BillException[] = [];
+  for (const c of checks) for (const e of c.check(f)) found.push(e);
+  return found.length < 2 ? found : sortExceptions(found);
+}
+
+// The decision time as ISO text: bills decided in the same millisecond share it.
+let lastAtMs = Number.NaN;
+let lastAt = '';
+function isoAt(ms: number): string {
+  if (ms !== lastAtMs) {
+    lastAt = new Date(ms).toISOString();
+    lastAtMs = ms;
+  }
+  return lastAt;
+}
+
+const NOTHING_BILLED: Versioned<ReadonlyMap<string, Decimal>> = Object.freeze({ value: new Map<string, Decimal>(), version: 0 });
+
+const NO_VENDORS: readonly Vendor[] = Object.freeze([]);
+const NO_ENTRIES: readonly DuplicateEntry[] = Object.freeze([]);
+
+/** The entries of a claim other than this bill's own (none: the claim's own list, no copy). */
+function others(c: Versioned<readonly DuplicateEntry[]> | null, billId: string): readonly DuplicateEntry[] {
+  const list = c?.value ?? NO_ENTRIES;
+  for (const e of list) if (e.bill_id === billId) return list.filter((x) => x.bill_id !== billId);
+  return list;
 }
 
 const isNegative = (l: BillLine) => l.quantity.isNegative() || l.net_amount.isNegative();
@@ -228,22 +255,20 @@ async function gather(bill: Bill, source: BillSource, reads: DecisionReads, ctx:
   // Vendor
   const taxId = normalizeId(bill.supplier.tax_id);
   const name = normalizeName(bill.supplier.name);
-  const [byTax, byName] = await Promise.all([taxId ? reads.vendorsByTaxId(taxId) : Promise.resolve([]), name ? reads.vendorsByName(name) : Promise.resolve([])]);
-  const vendor = resolveVendor(bill, byTax, byName)?.vendor ?? null;
+  const candidates = await Promise.all([taxId ? reads.vendorsByTaxId(taxId) : NO_VENDORS, name ? reads.vendorsByName(name) : NO_VENDORS]);
+  const vendor = resolveVendor(bill, candidates[0], candidates[1])?.vendor ?? null;
 
   // Duplicates
   const dupKey = duplicateKey(bill, vendor);
   const simKey = similarKey(bill, vendor);
   const docKey = documentKey(source);
-  const [dupClaim, simClaim, docOwner] = await Promise.all([
-    dupKey ? reads.duplicateClaim(dupKey) : Promise.resolve(null),
-    simKey ? reads.duplicateClaim(simKey) : Promise.resolve(null),
-    reads.documentClaim(docKey),
-  ]);
-  const others = (c: Versioned<readonly DuplicateEntry[]> | null) => (c?.value ?? []).filter((e) => e.bill_id !== ctx.billId);
-  const duplicateOf = earlierDuplicate(others(dupClaim), bill, policy.duplicate_window_days);
+  const claims = await Promise.all([dupKey ? reads.duplicateClaim(dupKey) : null, simKey ? reads.duplicateClaim(simKey) : null, reads.documentClaim(docKey)]);
+  const dupClaim = claims[0];
+  const simClaim = claims[1];
+  const docOwner = claims[2];
+  const duplicateOf = earlierDuplicate(others(dupClaim, ctx.billId), bill, policy.duplicate_window_days);
   const documentOwner = docOwner && docOwner !== ctx.billId ? docOwner : null;
-  const similarTo = earlierSimilar(others(simClaim), normalizeInvoiceNumber(bill.invoice_number));
+  const similarTo = earlierSimilar(others(simClaim, ctx.billId), normalizeInvoiceNumber(bill.invoice_number));
 
   // Negative invoice lines are matched to nothing: the rest is matched (and the PO inferred) as if they were absent.
   const negativeLines = isCredit ? [] : bill.lines.filter(isNegative);
@@ -269,13 +294,17 @@ async function gather(bill: Bill, source: BillSource, reads: DecisionReads, ctx:
 
   // Lines (a duplicate only repeats the original's lines; credit notes have none to match)
   let match: MatchResult | null = null;
-  let billed: Versioned<ReadonlyMap<string, Decimal>> = { value: new Map(), version: 0 };
+  let billed: Versioned<ReadonlyMap<string, Decimal>> = NOTHING_BILLED;
   if (po && !duplicateOf && !documentOwner && !isCredit) {
     billed = await reads.billedQuantities(po.po_number);
     match = matchLines(matchable, po, billed.value, tolerancesFor(policy, vendor?.vendor_id ?? null));
   }
 
-  const ytd = vendor ? await yearToDate(vendor, policy, ctx.nowMs, reads) : null;
+  let ytd: YearToDate | null = null;
+  if (vendor) {
+    const window = spendWindow(vendor, policy, ctx.nowMs);
+    ytd = yearToDateOf(vendor, window, await reads.vendorSpend(vendor.vendor_id, window.from));
+  }
   return {
     facts: { bill, policy, isCredit, vendor, duplicateOf, documentOwner, similarTo, po, poInferred, poMissing, negativeLines, match, ytd },
     dupKey,
@@ -303,7 +332,8 @@ export async function decide(
   // 2. Sender (§9): an unverified sender claims nothing until a clerk confirms it in review.
   const sender = checkSender(source, vendor, policy);
   if (sender.exception && !ctx.reviewer) return decideUnreadable(canonical, [sender.exception], source, ctx, true);
-  source = { ...source, submitter: sender.submitter ?? source.submitter };
+  const submitter = sender.submitter ?? source.submitter;
+  if (submitter !== source.submitter) source = { ...source, submitter };
 
   // 3. Checks
   const exceptions = runChecks(g.facts);
@@ -319,31 +349,41 @@ export async function decide(
   const reservations = match?.reservations ?? new Map<string, Decimal>();
   const reservedPo = state !== 'blocked' && reservations.size > 0 ? po : null;
   const paid = state === 'ready_for_payment';
-  const at = new Date(ctx.nowMs).toISOString();
-  const record = baseRecord(ctx.billId, at, source, canonical, {
-    state,
-    exceptions,
-    vendor_id: vendor?.vendor_id ?? null,
-    po_number: po?.po_number ?? null,
-    po_inferred: poInferred,
-    approvers,
-    ...(Object.keys(delegated.standingIn).length ? { standing_in: delegated.standingIn } : {}),
-    notify_at: approvers.length > 0 ? notifyAt(ctx.nowMs, policy) : null,
-    reservations: reservedPo ? { [reservedPo.po_number]: Object.fromEntries([...reservations].map(([k, v]) => [k, v.toString()])) } : {},
-    spend: paid ? spendOf(bill.document_type, bill.total).toString() : null,
-    duplicate_key: g.dupKey,
-    similar_key: g.simKey,
-    // Unclaimed bytes are claimed by this bill; a reviewed bill holds its claim already.
-    document_key: g.docOwner ? null : g.docKey,
-    match: match ? [...match.lines] : ([] as LineMatch[]),
+  const at = isoAt(ctx.nowMs);
+  // The record in one object (the key order of `baseRecord` with these fields over it).
+  const standingIn = Object.keys(delegated.standingIn).length > 0 ? delegated.standingIn : null;
+  const record: Mutable<BillRecord> = {
+    bill_id: ctx.billId,
+    version: 1,
+    created_at: at,
+    updated_at: at,
+    source,
+    document_type: bill.document_type,
     invoice_number: bill.invoice_number,
     issue_date: bill.issue_date,
     currency: bill.currency,
     total: formatAmount(bill.total, bill.currency),
-    document_type: bill.document_type,
-    reviewed_amounts: ctx.reviewedAmounts ?? false,
-    ...(ctx.reviewer ? { reviewer: ctx.reviewer } : {}),
-  });
+    supplier_name: typeof canonical?.supplier?.name === 'string' ? canonical.supplier.name : null,
+    vendor_id: vendor?.vendor_id ?? null,
+    po_number: po?.po_number ?? null,
+    po_inferred: poInferred,
+    approvers,
+    notify_at: approvers.length > 0 ? notifyAt(ctx.nowMs, policy) : null,
+    reservations: reservedPo ? { [reservedPo.po_number]: quantitiesText(reservations) } : {},
+    spend: paid ? spendOf(bill.document_type, bill.total).toString() : null,
+    duplicate_key: g.dupKey,
+    // Unclaimed bytes are claimed by this bill; a reviewed bill holds its claim already.
+    document_key: g.docOwner ? null : g.docKey,
+    canonical,
+    // The match's lines are this decision's own (matchLines builds them afresh).
+    match: match ? match.lines : [],
+    state,
+    exceptions,
+  };
+  if (standingIn) record.standing_in = standingIn;
+  record.similar_key = g.simKey;
+  record.reviewed_amounts = ctx.reviewedAmounts ?? false;
+  if (ctx.reviewer) record.reviewer = ctx.reviewer;
 
   const entry: DuplicateEntry = {
     bill_id: ctx.billId,
@@ -379,6 +419,16 @@ export async function decide(
           : null,
     },
   };
+}
+
+/** PO line → quantity, as the record stores it (decimal text). */
+function quantitiesText(m: ReadonlyMap<string, Decimal>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of m) {
+    if (k === '__proto__') Object.defineProperty(out, k, { value: v.toString(), enumerable: true, writable: true, configurable: true });
+    else out[k] = v.toString();
+  }
+  return out;
 }
 
 function describeSource(s: BillSource): string {

@@ -21,6 +21,8 @@ export function applyDelegates(
   nowMs: number,
   excluded: readonly (string | null | undefined)[] = [],
 ): { approvers: string[]; standingIn: Record<string, string> } {
+  // Nobody away (the usual policy): nobody stands in, and no need to know today's date.
+  if (!policy.delegates || policy.delegates.length === 0 || approvers.length === 0) return { approvers: [...approvers], standingIn: {} };
   const today = todayIn(nowMs, policy.timezone);
   const out: string[] = [];
   const standingIn: Record<string, string> = {};

@@ -43,12 +43,15 @@ export function findPoLine(
 ): { poLine: PoLine; by: MatchedBy } | null {
   const code = normalizeItemCode(line.item_code);
   if (code) {
-    const byCode = poLines.filter((p) => normalizeItemCode(p.item_code) === code);
-    if (byCode.length > 0) {
-      // Several PO lines with one code: the referenced line wins, else the first.
-      const ref = line.po_line ? byCode.find((p) => p.line_no === line.po_line) : undefined;
-      return { poLine: ref ?? byCode[0]!, by: 'item_code' };
+    // Several PO lines with one code: the referenced line wins, else the first.
+    let first: PoLine | undefined;
+    for (const p of poLines) {
+      // A code already in its normal form (the usual case) needs no normalizing to compare.
+      if (p.item_code !== code && normalizeItemCode(p.item_code) !== code) continue;
+      if (line.po_line && p.line_no === line.po_line) return { poLine: p, by: 'item_code' };
+      first ??= p;
     }
+    if (first) return { poLine: first, by: 'item_code' };
   }
   if (opts.useLineReference && line.po_line) {
     const ref = line.po_line.trim();
@@ -61,7 +64,7 @@ export function findPoLine(
   let bestScore = -1;
   let tie = false;
   for (const p of poLines) {
-    const score = jaccard(want, tokens(p.description));
+    const score = jaccard(want, poLineTokens(p));
     if (score > bestScore) {
       best = p;
       bestScore = score;
@@ -72,6 +75,27 @@ export function findPoLine(
   return null;
 }
 
+/** The tokens of a PO line's description, once per line (the master's lines serve many bills). */
+function poLineTokens(p: PoLine): ReadonlySet<string> {
+  let t = lineTokens.get(p);
+  if (!t) {
+    t = tokens(p.description);
+    lineTokens.set(p, t);
+  }
+  return t;
+}
+const lineTokens = new WeakMap<PoLine, ReadonlySet<string>>();
+
+/** A PO line's price limit (its price × the tolerance factor), once per line and factor. */
+function priceLimit(p: PoLine, factor: Decimal): Decimal {
+  const hit = limits.get(p);
+  if (hit && hit.factor === factor) return hit.limit;
+  const limit = p.unit_price.mul(factor);
+  limits.set(p, { factor, limit });
+  return limit;
+}
+const limits = new WeakMap<PoLine, { readonly factor: Decimal; readonly limit: Decimal }>();
+
 const stripZeros = (s: string) => s.trim().replace(/^0+(?=\d)/, '');
 
 /** A price with at least the currency's minor digits, more where it has them: `10.40`, `58.6806`. */
@@ -80,7 +104,16 @@ function price(d: Decimal, currency: string): string {
   return n.toFixed(Math.max(n.scale, minorUnit(currency)));
 }
 
-const pct = (p: Decimal) => Decimal.ONE.add(p.div(Decimal.HUNDRED, p.scale + 2));
+/** `1 + p/100`, once per tolerance (the policy's tolerances are the same on every bill). */
+function pct(p: Decimal): Decimal {
+  let f = factors.get(p);
+  if (!f) {
+    f = Decimal.ONE.add(p.div(Decimal.HUNDRED, p.scale + 2));
+    factors.set(p, f);
+  }
+  return f;
+}
+const factors = new WeakMap<Decimal, Decimal>();
 
 /**
  * Matches every bill line against the PO and checks price and quantity.
@@ -100,7 +133,7 @@ export function matchLines(
   const qtyFactor = pct(tol.quantity_tolerance_pct);
 
   for (const line of bill.lines) {
-    const unit = line.unit_price.div(line.price_base_quantity, Math.max(line.unit_price.scale, 4) + 2).normalized();
+    const unit = (line.price_base_quantity.eq(Decimal.ONE) ? line.unit_price : line.unit_price.div(line.price_base_quantity, Math.max(line.unit_price.scale, 4) + 2)).normalized();
     const hit = findPoLine(line, po.lines);
     if (!hit) {
       found.push(exception('UNMATCHED_LINE', `line ${line.line_id}${line.description ? ` ("${line.description}")` : ''} matches no line of ${po.po_number}`, line.line_id));
@@ -115,7 +148,7 @@ export function matchLines(
     // Price, on the line's amount: net amount > quantity × PO price × (1 + tolerance), exact, by
     // more than one minor unit. A price per 100 units or under one minor unit hides nothing.
     const atPo = line.quantity.mul(p.unit_price);
-    const limit = p.unit_price.mul(priceFactor);
+    const limit = priceLimit(p, priceFactor);
     const amountLimit = atPo.mul(priceFactor);
     if (line.net_amount.gt(amountLimit.add(minor))) {
       const scale = minorUnit(bill.currency);

@@ -7,6 +7,9 @@
  * commercial rounding EN 16931 and most AP controllers expect).
  */
 export class Decimal {
+  /** The text `toString` gives, kept once computed: a Decimal never changes, and amounts are written often. */
+  #text: string | undefined = undefined;
+
   private constructor(
     readonly units: bigint,
     readonly scale: number,
@@ -23,6 +26,8 @@ export class Decimal {
   static tryParse(text: string): Decimal | null {
     const t = text.trim();
     if (t.length === 0 || t.length > 64) return null;
+    const quick = parsePlain(t);
+    if (quick) return quick;
     let m = Decimal.PATTERN.exec(t);
     if (m) {
       const frac = m[3] ?? '';
@@ -71,17 +76,21 @@ export class Decimal {
   }
 
   add(o: Decimal): Decimal {
+    // Adding a zero of no more digits is the other operand (a running sum's start, an absent quantity).
+    if (o.units === 0n && o.scale <= this.scale) return this;
+    if (this.units === 0n && this.scale <= o.scale) return o;
     const s = Math.max(this.scale, o.scale);
     return new Decimal(this.rescaled(s) + o.rescaled(s), s);
   }
 
   sub(o: Decimal): Decimal {
+    if (o.units === 0n && o.scale <= this.scale) return this;
     const s = Math.max(this.scale, o.scale);
     return new Decimal(this.rescaled(s) - o.rescaled(s), s);
   }
 
   mul(o: Decimal): Decimal {
-    return new Decimal(this.units * o.units, this.scale + o.scale).normalized();
+    return normalizedOf(this.units * o.units, this.scale + o.scale);
   }
 
   neg(): Decimal {
@@ -95,6 +104,8 @@ export class Decimal {
   /** `this ÷ o`, rounded half away from zero to `scale` digits. */
   div(o: Decimal, scale: number): Decimal {
     if (o.units === 0n) throw new RangeError('division by zero');
+    // ÷ 1 (a price per one unit, the usual base quantity) is the rounding alone.
+    if (o.units === 1n && o.scale === 0) return this.round(scale);
     // this/o = (tu / 10^ts) / (ou / 10^os) ; want q = round(this/o * 10^scale)
     let num = this.units * pow10(scale + o.scale);
     let den = o.units * pow10(this.scale);
@@ -107,8 +118,16 @@ export class Decimal {
 
   /** Rounds half away from zero to `scale` digits (never raises the scale's precision). */
   round(scale: number): Decimal {
+    if (scale === this.scale) return this;
     if (scale >= this.scale) return new Decimal(this.rescaled(scale), scale);
     return new Decimal(roundHalfUpDiv(this.units, pow10(this.scale - scale)), scale);
+  }
+
+  /** `|this − o| > limit`, without the intermediate decimals. */
+  differsByMoreThan(o: Decimal, limit: Decimal): boolean {
+    const s = Math.max(this.scale, o.scale, limit.scale);
+    const d = this.rescaled(s) - o.rescaled(s);
+    return (d < 0n ? -d : d) > limit.rescaled(s);
   }
 
   cmp(o: Decimal): -1 | 0 | 1 {
@@ -145,13 +164,8 @@ export class Decimal {
 
   /** Drops trailing zeros of the fraction (`1.500` → `1.5`). */
   normalized(): Decimal {
-    let u = this.units;
-    let s = this.scale;
-    while (s > 0 && u % 10n === 0n) {
-      u /= 10n;
-      s -= 1;
-    }
-    return new Decimal(u, s);
+    if (this.scale === 0 || this.units % 10n !== 0n) return this;
+    return normalizedOf(this.units, this.scale);
   }
 
   /** Plain text with exactly `scale` digits when given (rounded half-up), else as held. */
@@ -165,12 +179,69 @@ export class Decimal {
   }
 
   toString(): string {
-    return this.normalized().toFixed();
+    return (this.#text ??= this.normalized().toFixed());
   }
 
   toJSON(): string {
     return this.toString();
   }
+}
+
+/** `units / 10^scale` without the trailing zeros of its fraction, as one Decimal. */
+function normalizedOf(units: bigint, scale: number): Decimal {
+  if (scale === 0) return Decimal.ofUnits(units, 0);
+  if (units >= -MAX_SAFE && units <= MAX_SAFE) {
+    // Within a double's exact integers the zeros come off without a bigint per step.
+    let n = Number(units);
+    let s = scale;
+    while (s > 0 && n % 10 === 0) {
+      n /= 10;
+      s -= 1;
+    }
+    return Decimal.ofUnits(s === scale ? units : BigInt(n), s);
+  }
+  let u = units;
+  let s = scale;
+  while (s > 0 && u % 10n === 0n) {
+    u /= 10n;
+    s -= 1;
+  }
+  return Decimal.ofUnits(u, s);
+}
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+const MAX_SAFE_DIGITS = 15;
+
+/**
+ * The common case of `tryParse` without a regular expression: `[+-]digits[.digits]` with at most
+ * 15 digits, whose value a double holds exactly, so the units are built from one number. Null
+ * for anything else (the regular expressions decide).
+ */
+function parsePlain(t: string): Decimal | null {
+  let i = 0;
+  let neg = false;
+  const first = t.charCodeAt(0);
+  if (first === 45 /* - */ || first === 43 /* + */) {
+    neg = first === 45;
+    i = 1;
+  }
+  let acc = 0;
+  let digits = 0;
+  let intDigits = 0;
+  let dot = -1;
+  for (; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (++digits > MAX_SAFE_DIGITS) return null;
+      acc = acc * 10 + (c - 48);
+      if (dot < 0) intDigits++;
+    } else if (c === 46 /* . */ && dot < 0) dot = i;
+    else return null;
+  }
+  // `5.` and `.5` and a lone sign are not decimals (as the pattern says).
+  if (intDigits === 0 || (dot >= 0 && digits === intDigits)) return null;
+  const units = BigInt(acc);
+  return Decimal.ofUnits(neg ? -units : units, digits - intDigits);
 }
 
 const POW10: bigint[] = Array.from({ length: 80 }, (_, i) => 10n ** BigInt(i));
@@ -223,8 +294,10 @@ export function minorUnit(currency: string): number {
 
 /** One minor unit of the currency as a decimal (`0.01` for EUR, `1` for JPY). */
 export function oneMinorUnit(currency: string): Decimal {
-  return Decimal.ofUnits(1n, minorUnit(currency));
+  const scale = minorUnit(currency);
+  return ONE_MINOR[scale] ?? Decimal.ofUnits(1n, scale);
 }
+const ONE_MINOR: readonly Decimal[] = [0, 1, 2, 3, 4].map((s) => Decimal.ofUnits(1n, s));
 
 /** An amount shown with the currency's minor unit (`"1234.50"`, `"1200"` for JPY). */
 export function formatAmount(amount: Decimal, currency: string): string {

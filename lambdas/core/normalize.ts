@@ -40,7 +40,17 @@ function computeNormalizedName(name: string): string {
 
 /** Tax id / IBAN for comparison: spaces removed, upper-cased. */
 export function normalizeId(id: string | null | undefined): string {
-  return (id ?? '').replace(/\s+/g, '').toUpperCase();
+  if (!id) return '';
+  return isPlainId(id) ? id : id.replace(/\s+/g, '').toUpperCase();
+}
+
+/** True when `normalizeId` would not change `id`: ASCII, no white space, no lower-case letter (the usual stored form). */
+function isPlainId(id: string): boolean {
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    if (c <= 32 || c >= 127 || (c >= 97 && c <= 122)) return false;
+  }
+  return true;
 }
 
 /** PO reference for comparison: case-insensitive, spaces removed. */
@@ -98,13 +108,60 @@ function asciiLookAlike(ch: string): string {
  */
 export function normalizeInvoiceNumber(n: string | null | undefined): string {
   if (!n) return '';
-  let mapped = '';
+  // A decision asks for the same bill's number several times (its claims, its duplicate entry).
+  if (n === lastNumber) return lastNormalized;
   // Most numbers are plain ASCII: NFKC and the look-alikes change nothing there.
-  if (ASCII.test(n)) mapped = n.toUpperCase();
-  else {
-    for (const ch of n.normalize('NFKC')) mapped += asciiLookAlike(ch);
-    mapped = mapped.normalize('NFKC');
+  const out = ASCII.test(n) ? normalizeAsciiNumber(n) : normalizeUnicodeNumber(n);
+  lastNumber = n;
+  lastNormalized = out;
+  return out;
+}
+
+let lastNumber = '';
+let lastNormalized = '';
+
+/**
+ * `normalizeUnicodeNumber` for an ASCII number, in one pass: in ASCII, upper-casing, the
+ * look-alikes and the runs of letters (`A-Z`) and digits (`0-9`) need no Unicode tables.
+ */
+function normalizeAsciiNumber(n: string): string {
+  let out = '';
+  // In a run of digits, the zeros not yet known to be leading (a run of only zeros is `0`).
+  let inDigits = false;
+  let zeros = 0;
+  let digitSeen = false;
+  for (let i = 0; i < n.length; i++) {
+    let c = n.charCodeAt(i);
+    if (c >= 97 && c <= 122) c -= 32; // upper case
+    if (c === 79 /* O */) c = 48;
+    else if (c === 73 /* I */ || c === 76 /* L */) c = 49;
+    if (c >= 48 && c <= 57) {
+      if (!inDigits) {
+        inDigits = true;
+        zeros = 0;
+        digitSeen = false;
+      }
+      if (c === 48 && !digitSeen) zeros++;
+      else {
+        digitSeen = true;
+        out += String.fromCharCode(c);
+      }
+      continue;
+    }
+    if (inDigits) {
+      if (!digitSeen && zeros > 0) out += '0';
+      inDigits = false;
+    }
+    if (c >= 65 && c <= 90) out += String.fromCharCode(c);
   }
+  if (inDigits && !digitSeen && zeros > 0) out += '0';
+  return out;
+}
+
+function normalizeUnicodeNumber(n: string): string {
+  let mapped = '';
+  for (const ch of n.normalize('NFKC')) mapped += asciiLookAlike(ch);
+  mapped = mapped.normalize('NFKC');
   mapped = mapped.replace(/O/g, '0').replace(/[IL]/g, '1');
   const runs = mapped.match(/\p{Nd}+|\p{L}+/gu) ?? [];
   return runs.map((r) => (/^\d/.test(r) ? r.replace(/^0+(?=\d)/, '') : r)).join('');

@@ -66,14 +66,18 @@ export async function processBill(input: ProcessInput, deps: ProcessDeps): Promi
   }
 }
 
-async function decideOnce(input: ProcessInput, deps: ProcessDeps): Promise<Decided> {
-  const reads = input.replacing ? withoutOwnReservations(deps.store, input.replacing.bill) : deps.store;
+function decideOnce(input: ProcessInput, deps: ProcessDeps): Promise<Decided> {
+  return input.replacing ? decideReplacing(input, input.replacing.bill, deps) : decideWith(input, deps, deps.store);
+}
+
+/** A bill decided again: its own reservations do not count against it, and those it no longer holds are given back. */
+async function decideReplacing(input: ProcessInput, replaced: BillRecord, deps: ProcessDeps): Promise<Decided> {
+  const reads = withoutOwnReservations(deps.store, replaced);
   const decided = await decideWith(input, deps, reads);
-  if (!input.replacing) return decided;
   // POs the stored bill reserved on that the new decision does not reserve on: given back.
   const reserved = new Set(decided.commit.reservations.map((r) => r.po_number));
   const releases: DecisionCommit['reservations'][number][] = [];
-  for (const po of Object.keys(input.replacing.bill.reservations)) {
+  for (const po of Object.keys(replaced.reservations)) {
     if (reserved.has(po)) continue;
     const b = await reads.billedQuantities(po);
     releases.push({ po_number: po, version: b.version, previous: b.value, add: new Map() });
@@ -112,7 +116,7 @@ async function decideWith(input: ProcessInput, deps: ProcessDeps, reads: Decisio
   const nowMs = deps.now();
   const ctx = { billId: input.billId, nowMs, policy, reviewer: input.replacing?.review.actor ?? null, reviewedAmounts: input.replacing?.reviewedAmounts ?? false };
   const validated = validateBill(input.canonical ?? {}, { confidenceThreshold: policy.confidence_threshold });
-  const reading = [...input.readingExceptions, ...(input.canonical ? validated.exceptions : [])];
+  const reading = input.canonical && validated.exceptions.length > 0 ? [...input.readingExceptions, ...validated.exceptions] : input.readingExceptions;
   if (reading.length > 0 || !validated.bill) {
     const claimed = (await deps.store.documentClaim(documentKey(input.source))) !== null;
     return decideUnreadable(input.canonical, reading.length > 0 ? reading : validated.exceptions, input.source, ctx, claimed);

@@ -24,7 +24,7 @@ export interface RouteInput {
 
 /** First rule that applies: reading (or an unverified sender) → review; deny → blocked; other → flagged; touchless; approval. */
 export function route({ exceptions, total, documentType, autoApproveMax }: RouteInput): { state: BillState; touchless: boolean } {
-  if (exceptions.some((e) => ['reading', 'review'].includes(exceptionClass(e.code)))) return { state: 'needs_review', touchless: false };
+  if (exceptions.some((e) => exceptionClass(e.code) === 'reading' || exceptionClass(e.code) === 'review')) return { state: 'needs_review', touchless: false };
   if (exceptions.some((e) => exceptionClass(e.code) === 'deny')) return { state: 'blocked', touchless: false };
   if (exceptions.length > 0) return { state: 'flagged', touchless: false };
   // Credit notes always go to a person: there is nothing to pay, and they reduce the spend.
@@ -102,6 +102,17 @@ export function isQuiet(epochMs: number, policy: Policy): boolean {
  * outside them, in the policy's time zone, as ISO 8601 with the zone's offset.
  */
 export function notifyAt(nowMs: number, policy: Policy): string {
+  // Bills decided in the same second under one policy are emailed at the same moment.
+  const second = Math.floor(nowMs / 1000);
+  if (lastNotify && lastNotify.policy === policy && lastNotify.second === second) return lastNotify.at;
+  const at = computeNotifyAt(nowMs, policy);
+  lastNotify = { policy, second, at };
+  return at;
+}
+
+let lastNotify: { readonly policy: Policy; readonly second: number; readonly at: string } | null = null;
+
+function computeNotifyAt(nowMs: number, policy: Policy): string {
   let t = nowMs;
   if (isQuiet(t, policy)) {
     // Walk to the end of the quiet window, day by day, then minute-exact.

@@ -72,6 +72,18 @@ export interface SpendWindow {
 
 /** Which spend counts now: the master's figure when it belongs to this fiscal year, and the pipeline's entries after it. */
 export function spendWindow(vendor: Pick<Vendor, 'ytd_as_of' | 'imported_at'>, policy: Pick<Policy, 'timezone' | 'fiscal_year_start'>, nowMs: number): SpendWindow {
+  // Within one minute the window of one vendor under one policy is the same (see above).
+  const minute = Math.floor(nowMs / 60_000);
+  const hit = windows.get(vendor);
+  if (hit && hit.policy === policy && hit.minute === minute) return hit.window;
+  const window = computeSpendWindow(vendor, policy, nowMs);
+  windows.set(vendor, { policy, minute, window });
+  return window;
+}
+
+const windows = new WeakMap<object, { readonly policy: object; readonly minute: number; readonly window: SpendWindow }>();
+
+function computeSpendWindow(vendor: Pick<Vendor, 'ytd_as_of' | 'imported_at'>, policy: Pick<Policy, 'timezone' | 'fiscal_year_start'>, nowMs: number): SpendWindow {
   const fyStart = fiscalYearStart(nowMs, policy);
   const covers = masterCoversUntil(vendor, policy);
   // The moment the figure holds as of: the start of `ytd_as_of`, or the import moment.
@@ -91,7 +103,11 @@ export interface YearToDate {
 
 export async function yearToDate(vendor: Vendor, policy: Policy, nowMs: number, reads: Pick<DecisionReads, 'vendorSpend'>): Promise<YearToDate> {
   const window = spendWindow(vendor, policy, nowMs);
-  const pipeline = await reads.vendorSpend(vendor.vendor_id, window.from);
+  return yearToDateOf(vendor, window, await reads.vendorSpend(vendor.vendor_id, window.from));
+}
+
+/** The year to date from the window and the pipeline's part read for it (`yearToDate` without its read). */
+export function yearToDateOf(vendor: Vendor, window: SpendWindow, pipeline: Versioned<Decimal>): YearToDate {
   return { ytd: (window.masterCounts ? vendor.ytd_spend : Decimal.ZERO).add(pipeline.value), pipeline, window };
 }
 

@@ -37,7 +37,7 @@ export function checkTax(bill: Bill, rates: readonly Decimal[]): BillException[]
   const cur = bill.currency;
   const m = (d: Decimal) => formatAmount(d, cur);
   const one = oneMinorUnit(cur);
-  const near = (a: Decimal, b: Decimal) => a.sub(b).abs().lte(one);
+  const near = (a: Decimal, b: Decimal) => !a.differsByMoreThan(b, one);
   const accepted = (r: Decimal) => rates.some((x) => x.eq(r));
   // Only a finding needs the list in words.
   let listText: string | null = null;
@@ -90,14 +90,34 @@ export function checkTax(bill: Bill, rates: readonly Decimal[]): BillException[]
 function nearestRates(tax: Decimal, net: Decimal, rates: readonly Decimal[]): Decimal[] {
   // On a zero net every rate gives a zero tax: any one of them stands for all.
   if (net.isZero()) return rates.slice(0, 1);
-  const effective = tax.mul(Decimal.HUNDRED).div(net, 8);
-  let below: Decimal | null = null;
-  let above: Decimal | null = null;
-  for (const r of rates) {
-    if (r.lte(effective) && (!below || r.gt(below))) below = r;
-    if (r.gte(effective) && (!above || r.lt(above))) above = r;
+  const effective = tax.mul(Decimal.HUNDRED).div(net, EFFECTIVE_SCALE);
+  // The rates as units of one common scale, once per list: the search compares bigints only.
+  const { scale, units } = scaledRates(rates);
+  const e = effective.round(scale).units; // exact: scale ≥ the effective rate's
+  let below = -1;
+  let above = -1;
+  for (let i = 0; i < units.length; i++) {
+    const r = units[i]!;
+    if (r <= e && (below < 0 || r > units[below]!)) below = i;
+    if (r >= e && (above < 0 || r < units[above]!)) above = i;
   }
-  return [below, above].filter((r): r is Decimal => r !== null);
+  const out: Decimal[] = [];
+  if (below >= 0) out.push(rates[below]!);
+  if (above >= 0) out.push(rates[above]!);
+  return out;
+}
+
+const EFFECTIVE_SCALE = 8;
+const scaled = new WeakMap<readonly Decimal[], { readonly scale: number; readonly units: readonly bigint[] }>();
+
+function scaledRates(rates: readonly Decimal[]): { readonly scale: number; readonly units: readonly bigint[] } {
+  let s = scaled.get(rates);
+  if (!s) {
+    const scale = rates.reduce((m, r) => Math.max(m, r.scale), EFFECTIVE_SCALE);
+    s = { scale, units: rates.map((r) => r.round(scale).units) };
+    scaled.set(rates, s);
+  }
+  return s;
 }
 
 /** `UNEXPECTED_CHARGE` when document-level charges exceed the policy's `max_charge`. */

@@ -77,6 +77,9 @@ export interface ValidationOptions {
 
 type AmountValue = string | number | null | undefined;
 
+/** `net_total`, or `lines[0].quantity` for a field of a list's element. */
+const fieldName = (group: string | null, index: number, field: string): string => (group === null ? field : `${group}[${index}].${field}`);
+
 const blank = (s: string | null | undefined): s is null | undefined => s === null || s === undefined || s.trim() === '';
 const orNull = (s: string | null | undefined): string | null => (blank(s) ? null : s.trim());
 
@@ -96,13 +99,14 @@ function checkShaped(b: ShapedBill, options: ValidationOptions): ValidationResul
   const unreadable = (field: string, why: string, line: string | null = null) =>
     found.push(exception('UNREADABLE', `field ${field}: ${why}`, line));
 
-  const amountOf = (field: string, v: AmountValue, required: boolean, line: string | null = null): Decimal | null => {
+  // The field's name (`lines[0].quantity`) is written only when there is something to say about it.
+  const amountOf = (field: string, v: AmountValue, required: boolean, line: string | null = null, group: string | null = null, index = 0): Decimal | null => {
     if (v === null || v === undefined || (typeof v === 'string' && v.trim() === '')) {
-      if (required) unreadable(field, 'missing', line);
+      if (required) unreadable(fieldName(group, index, field), 'missing', line);
       return null;
     }
     const d = typeof v === 'number' ? Decimal.tryParse(String(v)) : Decimal.tryParse(v);
-    if (!d) unreadable(field, `not a decimal number: "${String(v)}"`, line);
+    if (!d) unreadable(fieldName(group, index, field), `not a decimal number: "${String(v)}"`, line);
     return d;
   };
 
@@ -133,19 +137,19 @@ function checkShaped(b: ShapedBill, options: ValidationOptions): ValidationResul
   if (b.lines === undefined || b.lines === null) unreadable('lines', 'missing');
   else if (rawLines.length === 0) unreadable('lines', 'a bill needs at least one line');
   const lines: BillLine[] = [];
-  rawLines.forEach((l, i) => {
-    const f = (name: string) => `lines[${i}].${name}`;
+  for (let i = 0; i < rawLines.length; i++) {
+    const l = rawLines[i]!;
     const id = orNull(l.line_id) ?? String(i + 1);
-    const quantity = amountOf(f('quantity'), l.quantity, true, id);
-    const unitPrice = amountOf(f('unit_price'), l.unit_price, true, id);
-    let base = amountOf(f('price_base_quantity'), l.price_base_quantity, false, id) ?? Decimal.ONE;
+    const quantity = amountOf('quantity', l.quantity, true, id, 'lines', i);
+    const unitPrice = amountOf('unit_price', l.unit_price, true, id, 'lines', i);
+    let base = amountOf('price_base_quantity', l.price_base_quantity, false, id, 'lines', i) ?? Decimal.ONE;
     if (base.isZero() || base.isNegative()) {
-      unreadable(f('price_base_quantity'), `must be greater than zero, is ${base.toString()}`, id);
+      unreadable(fieldName('lines', i, 'price_base_quantity'), `must be greater than zero, is ${base.toString()}`, id);
       base = Decimal.ONE;
     }
-    const net = amountOf(f('net_amount'), l.net_amount, true, id);
-    const allowance = amountOf(f('allowance_total'), l.allowance_total, false, id);
-    const charge = amountOf(f('charge_total'), l.charge_total, false, id);
+    const net = amountOf('net_amount', l.net_amount, true, id, 'lines', i);
+    const allowance = amountOf('allowance_total', l.allowance_total, false, id, 'lines', i);
+    const charge = amountOf('charge_total', l.charge_total, false, id, 'lines', i);
     if (quantity && unitPrice && net) {
       lines.push({
         line_id: id,
@@ -161,11 +165,17 @@ function checkShaped(b: ShapedBill, options: ValidationOptions): ValidationResul
         charge_total: charge,
       });
     }
-  });
-  const seen = new Set<string>();
-  for (const l of lines) {
-    if (seen.has(l.line_id)) unreadable('lines', `line id "${l.line_id}" appears more than once`, l.line_id);
-    seen.add(l.line_id);
+  }
+  // Each line whose id an earlier line has. A bill has few lines: a set only for long ones.
+  const seen = lines.length > 16 ? new Set<string>() : null;
+  for (let j = 0; j < lines.length; j++) {
+    const id = lines[j]!.line_id;
+    let repeated = false;
+    if (seen) {
+      repeated = seen.has(id);
+      seen.add(id);
+    } else for (let i = 0; i < j && !repeated; i++) repeated = lines[i]!.line_id === id;
+    if (repeated) unreadable('lines', `line id "${id}" appears more than once`, id);
   }
 
   // Totals
@@ -180,9 +190,9 @@ function checkShaped(b: ShapedBill, options: ValidationOptions): ValidationResul
   const taxBreakdown: TaxRow[] | null = b.tax_breakdown
     ? b.tax_breakdown.map((r, i) => ({
         category: orNull(r.category),
-        rate: amountOf(`tax_breakdown[${i}].rate`, r.rate, false),
-        taxable_amount: amountOf(`tax_breakdown[${i}].taxable_amount`, r.taxable_amount, true) ?? Decimal.ZERO,
-        tax_amount: amountOf(`tax_breakdown[${i}].tax_amount`, r.tax_amount, true) ?? Decimal.ZERO,
+        rate: amountOf('rate', r.rate, false, null, 'tax_breakdown', i),
+        taxable_amount: amountOf('taxable_amount', r.taxable_amount, true, null, 'tax_breakdown', i) ?? Decimal.ZERO,
+        tax_amount: amountOf('tax_amount', r.tax_amount, true, null, 'tax_breakdown', i) ?? Decimal.ZERO,
       }))
     : null;
 
@@ -200,7 +210,7 @@ function checkShaped(b: ShapedBill, options: ValidationOptions): ValidationResul
   if (!unreadableSoFar && netTotal && total) {
     const scale = currency ? minorUnit(currency) : 2;
     const tolerance = Decimal.ofUnits(1n, scale);
-    const off = (computed: Decimal, stated: Decimal) => computed.round(scale).sub(stated).abs().gt(tolerance);
+    const off = (computed: Decimal, stated: Decimal) => computed.round(scale).differsByMoreThan(stated, tolerance);
     let sumLines = Decimal.ZERO;
     for (const l of lines) {
       let computed = l.quantity.mul(l.unit_price).div(l.price_base_quantity, scale);

@@ -21,6 +21,18 @@ import {
 import { vendorNameKeys } from '../../core/resolve.ts';
 import type { BillState } from '../../core/route.ts';
 
+const versionOf = (m: ReadonlyMap<string, { readonly version: number }>, k: string): number => m.get(k)?.version ?? 0;
+
+/** A vendor's spend ledger: its version, its dated entries, and the last sum asked for. */
+interface SpendLedger {
+  readonly entries: { readonly at: string; readonly amount: Decimal }[];
+  version: number;
+  /** The last `vendorSpend` window's start, the sum from it, and how many entries that sum has seen. */
+  from: string;
+  sum: Decimal;
+  counted: number;
+}
+
 export class MemoryBillStore implements BillStore {
   private pol: Policy | null = null;
   private readonly byTax = new Map<string, Vendor[]>();
@@ -29,7 +41,7 @@ export class MemoryBillStore implements BillStore {
   private readonly openByVendor = new Map<string, PurchaseOrder[]>();
   private readonly billed = new Map<string, Versioned<ReadonlyMap<string, Decimal>>>();
   /** Per vendor: the ledger's version and its dated entries. */
-  private readonly spend = new Map<string, Versioned<readonly { readonly at: string; readonly amount: Decimal }[]>>();
+  private readonly spend = new Map<string, SpendLedger>();
   private readonly dups = new Map<string, Versioned<readonly DuplicateEntry[]>>();
   private readonly docs = new Map<string, string>();
   private readonly bills = new Map<string, BillRecord>();
@@ -76,10 +88,25 @@ export class MemoryBillStore implements BillStore {
   async vendorSpend(vendorId: string, fromIso: string): Promise<Versioned<Decimal>> {
     const l = this.spend.get(vendorId);
     if (!l) return { value: Decimal.ZERO, version: 0 };
-    return { value: l.value.filter((e) => e.at >= fromIso).reduce((s, e) => s.add(e.amount), Decimal.ZERO), version: l.version };
+    // The sum from the same instant as last time, plus the entries added since (each entry is
+    // compared with `fromIso` once, whatever their order): a ledger only grows.
+    const cached = l.from === fromIso ? l : { from: fromIso, sum: Decimal.ZERO, counted: 0 };
+    let sum = cached.sum;
+    for (let i = cached.counted; i < l.entries.length; i++) {
+      const e = l.entries[i]!;
+      if (e.at >= fromIso) sum = sum.add(e.amount);
+    }
+    l.from = fromIso;
+    l.sum = sum;
+    l.counted = l.entries.length;
+    return { value: sum, version: l.version };
   }
   private addSpend(s: SpendChange): void {
-    this.spend.set(s.vendor_id, { value: [...(this.spend.get(s.vendor_id)?.value ?? []), { at: s.at, amount: s.add }], version: s.version + 1 });
+    const l = this.spend.get(s.vendor_id);
+    if (l) {
+      l.entries.push({ at: s.at, amount: s.add });
+      l.version = s.version + 1;
+    } else this.spend.set(s.vendor_id, { entries: [{ at: s.at, amount: s.add }], version: s.version + 1, from: '', sum: Decimal.ZERO, counted: 0 });
   }
   async duplicateClaim(key: string): Promise<Versioned<readonly DuplicateEntry[]>> {
     return this.dups.get(key) ?? { value: [], version: 0 };
@@ -89,8 +116,8 @@ export class MemoryBillStore implements BillStore {
   }
 
   async commitDecision(c: DecisionCommit): Promise<void> {
+    const version = versionOf;
     // Check every condition first, then apply: all or nothing.
-    const version = <T>(m: Map<string, Versioned<T>>, k: string) => m.get(k)?.version ?? 0;
     if (c.replaces === undefined ? this.bills.has(c.bill.bill_id) : this.bills.get(c.bill.bill_id)?.version !== c.replaces) throw new ConflictError('bill exists or changed');
     if (c.duplicateClaim && version(this.dups, c.duplicateClaim.key) !== c.duplicateClaim.version) throw new ConflictError('duplicate claim changed');
     if (c.documentClaim && this.docs.has(c.documentClaim)) throw new ConflictError('document claimed');
@@ -103,8 +130,10 @@ export class MemoryBillStore implements BillStore {
       const d = c.similarClaim;
       this.dups.set(d.key, { value: [...(this.dups.get(d.key)?.value ?? []), d.entry], version: d.version + 1 });
     }
-    const trail = c.replaces === undefined ? [] : (this.audits.get(c.bill.bill_id) ?? []);
-    this.audits.set(c.bill.bill_id, [...trail, ...c.audit.map((a, i) => ({ ...a, bill_id: c.bill.bill_id, seq: trail.length + i + 1 }))]);
+    const trail = c.replaces === undefined ? [] : [...(this.audits.get(c.bill.bill_id) ?? [])];
+    const first = trail.length + 1;
+    for (let i = 0; i < c.audit.length; i++) trail.push({ ...c.audit[i]!, bill_id: c.bill.bill_id, seq: first + i });
+    this.audits.set(c.bill.bill_id, trail);
     if (c.duplicateClaim) {
       const d = c.duplicateClaim;
       // A bill decided again keeps one entry: its latest.
@@ -113,7 +142,7 @@ export class MemoryBillStore implements BillStore {
     if (c.documentClaim) this.docs.set(c.documentClaim, c.bill.bill_id);
     for (const r of c.reservations) {
       const next = new Map(r.previous);
-      for (const [line, q] of r.add) next.set(line, (next.get(line) ?? Decimal.ZERO).add(q));
+      r.add.forEach((q, line) => next.set(line, (next.get(line) ?? Decimal.ZERO).add(q)));
       this.billed.set(normalizePoRef(r.po_number), { value: next, version: r.version + 1 });
     }
     if (c.spend) this.addSpend(c.spend);
@@ -136,7 +165,7 @@ export class MemoryBillStore implements BillStore {
   }
 
   async commitTransition(c: TransitionCommit): Promise<void> {
-    const version = <T>(m: Map<string, Versioned<T>>, k: string) => m.get(k)?.version ?? 0;
+    const version = versionOf;
     if (c.nonce && this.nonces.has(c.nonce.value)) throw new NonceSpentError('this link was used already');
     if (this.bills.get(c.bill.bill_id)?.version !== c.expectedVersion) throw new ConflictError('bill changed');
     if (c.spend && version(this.spend, c.spend.vendor_id) !== c.spend.version) throw new ConflictError('spend changed');
