@@ -134,8 +134,8 @@ function submission(name: string): Submission {
 }
 
 /** A bill document through read-document then decide-bill, each under its own role. */
-async function arrive(b: CanonicalBill | string, name = 'bill.bill.json') {
-  const s = submission(name);
+async function arrive(b: CanonicalBill | string, name = 'bill.bill.json', more: Partial<Submission> = {}) {
+  const s = { ...submission(name), ...more };
   await w.documents.put(s.document_key, new TextEncoder().encode(typeof b === 'string' ? b : JSON.stringify(b)));
   const reader = guardedStore('read-document');
   const read = await readSubmission(s, { documents: w.documents, store: reader.store });
@@ -202,6 +202,13 @@ describe('each function, its use cases, under its own role (IAM simulated over D
     expect(credit.bills).toHaveLength(1);
     const byName = await arrive(bill({ invoice_number: 'N-1', supplier: { name: 'Acme Widgets', tax_id: null, iban: null, email: null }, po_reference: null }));
     expect(byName.bills[0]!.vendor_id).toBe('V001');
+    // A clerk's correction of a bill read with low confidence: decided again as its next version.
+    const unsure = (await arrive(widgets('R-1', 16, { total: '283.00', confidence: { total: 0.5 } }))).bills[0]!;
+    expect(unsure.state).toBe('needs_review');
+    const review = { bill_id: unsure.bill_id, expected_version: unsure.version, reviewer: 'clerk@example.com', note: null, changes: ['total: "283.00" → "238.00"'] };
+    const reviewed = await arrive(widgets('R-1', 16), 'R-1.bill.json', { review });
+    expect(reviewed.rows[0]!.bill_id).toBe(unsure.bill_id);
+    expect((await w.admin.getBill(unsure.bill_id))!.revision).toBe(2);
     // The same part again (a retried task): the bill it already made.
     const again = guardedStore('decide-bill');
     const s = ok.submission;

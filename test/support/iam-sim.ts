@@ -50,7 +50,12 @@ export interface SimLog {
 }
 
 const KEY = BILLS_TABLE;
-const INDEX_HASH_KEYS: Record<string, string> = { [KEY.gsi1.indexName]: KEY.gsi1.partitionKey, [KEY.gsi2.indexName]: KEY.gsi2.partitionKey };
+/** Each index's hash key, from the one definition of the table (every `{ indexName, partitionKey }` in it). */
+const INDEX_HASH_KEYS: Record<string, string> = Object.fromEntries(
+  Object.values(KEY)
+    .filter((v): v is { indexName: string; partitionKey: string } & typeof v => typeof v === 'object' && v !== null && 'indexName' in v && 'partitionKey' in v)
+    .map((v) => [v.indexName, v.partitionKey]),
+);
 
 type AttributeValue = { S?: string; N?: string; B?: Uint8Array } | string;
 type Input = Record<string, unknown>;
