@@ -77,7 +77,6 @@ interface World {
   /** The unguarded store: the operator's `bm import`, and setting the scene. */
   readonly admin: DynamoBillStore;
   readonly clients: DynamoDBClient[];
-  readonly logs: Map<string, SimLog>;
   readonly outbox: MemoryOutbox;
   readonly documents: MemoryDocuments;
   clock: number;
@@ -98,7 +97,7 @@ beforeAll(async () => {
   const tableName = `t-${randomUUID()}`;
   const { store, client } = await openLocalStore(inject('dynamoEndpoint'), tableName);
   await store.importMaster(master({ 'vendors.csv': VENDORS, 'purchase_orders.csv': POS, 'policy.json': POLICY }));
-  w = { tableName, admin: store, clients: [client], logs: new Map(), outbox: new MemoryOutbox(), documents: new MemoryDocuments(), clock: T0 };
+  w = { tableName, admin: store, clients: [client], outbox: new MemoryOutbox(), documents: new MemoryDocuments(), clock: T0 };
 });
 afterAll(() => {
   for (const c of w?.clients ?? []) c.destroy();
@@ -109,7 +108,6 @@ function guardedClient(fn: BillFunctionName): { client: DynamoDBClient; log: Sim
   const log: SimLog = { denied: [], allowed: [] };
   const client = guardClient(localClient(inject('dynamoEndpoint')), fn, roleStatements(fn, w.tableName), log);
   w.clients.push(client);
-  w.logs.set(`${fn}#${w.logs.size}`, log);
   return { client, log };
 }
 
@@ -149,9 +147,10 @@ async function arrive(b: CanonicalBill | string, name = 'bill.bill.json', more: 
 
 /** `quantity` widgets at 12.50 + 19 % against PO-7100. */
 const widgets = (n: string, quantity: number, o: Partial<CanonicalBill> = {}) => {
-  const net = (quantity * 12.5).toFixed(2);
-  const tax = ((quantity * 12.5 * 19) / 100).toFixed(2);
-  const total = ((quantity * 12.5 * 119) / 100).toFixed(2);
+  // In cents, exactly (12.50 × 19 % is a whole number of cents for any quantity).
+  const cents = (c: bigint) => `${c / 100n}.${String(c % 100n).padStart(2, '0')}`;
+  const netCents = BigInt(quantity) * 1250n;
+  const [net, tax, total] = [cents(netCents), cents((netCents * 19n) / 100n), cents((netCents * 119n) / 100n)];
   return bill({ invoice_number: n, po_reference: 'PO-7100', lines: [{ line_id: '1', item_code: 'A-100', po_line: null, description: 'Widget', quantity: String(quantity), unit_code: 'C62', unit_price: '12.50', price_base_quantity: '1', net_amount: net }], net_total: net, tax_total: tax, total, ...o });
 };
 /** 59.50: under the touchless limit. */
@@ -176,6 +175,14 @@ describe('the simulation itself', () => {
     expect(requestsOf('QueryCommand', { TableName: 'T', IndexName: 'gsi1', KeyConditionExpression: '#pk = :pk', ExpressionAttributeNames: { '#pk': 'gsi1pk' }, ExpressionAttributeValues: { ':pk': { S: 'STATE#flagged' } } })).toEqual([
       { action: 'dynamodb:Query', resource: `${tableArn('T')}/index/gsi1`, leadingKeys: ['STATE#flagged'] },
     ]);
+    // A batch is refused whole when one item's key is outside the role's keys.
+    const drop = roleStatements('master-drop', 'T');
+    const batch = (...pks: string[]) => requestsOf('BatchWriteItemCommand', { RequestItems: { T: pks.map((pk) => ({ PutRequest: { Item: { pk: { S: pk } } } })) } })[0]!;
+    expect(isAllowed(drop, batch('POLICY', 'VENDOR#V1', 'PO#P1'))).toBe(true);
+    expect(isAllowed(drop, batch('VENDOR#V1', 'BILL#b1'))).toBe(false);
+    // An explicit Deny wins over an Allow; a condition the simulation does not know is not guessed.
+    expect(isAllowed([...st, { Effect: 'Deny', Action: 'dynamodb:*', Resource: '*' }], policy)).toBe(false);
+    expect(() => isAllowed([{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: '*', Condition: { StringEquals: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' } } }], policy)).toThrow(/does not evaluate/);
     expect(requestsOf('BatchGetItemCommand', { RequestItems: { T: { Keys: [{ pk: { S: 'VENDOR#1' } }, { pk: { S: 'PO#2' } }] } } })).toEqual([{ action: 'dynamodb:BatchGetItem', resource: tableArn('T'), leadingKeys: ['VENDOR#1', 'PO#2'] }]);
   });
 
