@@ -230,13 +230,24 @@ describe('each function, its use cases, under its own role (IAM simulated over D
     expect(refused(log)).toEqual([]);
   });
 
-  it('record-failure: a whole document, and one bill of it', async () => {
+  it('record-failure: a whole document, one bill of it, and a review that could not be decided', async () => {
     const { store, log } = guardedStore('record-failure');
     const s = submission('broken.pdf');
     const row = await recordFailure({ submission: s, error: { Error: 'Boom', Cause: 'the reader fell over' } }, { store, now: () => w.clock });
     expect(row.state).toBe('needs_review');
     const again = await recordFailure({ submission: s, error: { Error: 'Boom' } }, { store, now: () => w.clock });
     expect(again.bill_id).toBe(row.bill_id);
+
+    const one = submission('F-1.bill.json');
+    await w.documents.put(one.document_key, new TextEncoder().encode(JSON.stringify(widgets('F-1', 17))));
+    const [part] = (await readSubmission(one, { documents: w.documents })).parts;
+    expect((await recordFailure({ submission: one, part: part!, error: { Error: 'States.Timeout' } }, { store, now: () => w.clock })).state).toBe('needs_review');
+
+    const inReview = (await arrive(widgets('F-2', 18, { total: '999.00', confidence: { total: 0.5 } }))).bills[0]!;
+    const review = { bill_id: inReview.bill_id, expected_version: inReview.version, reviewer: 'clerk@example.com', note: null, changes: [] };
+    const failed = await recordFailure({ submission: { ...submission('F-2.bill.json'), review }, error: { Error: 'Boom' } }, { store, now: () => w.clock });
+    expect(failed.bill_id).toBe(inReview.bill_id);
+    expect((await w.admin.audit(inReview.bill_id)).map((a) => a.action)).toContain('review_not_applied');
     expect(refused(log)).toEqual([]);
   });
 
