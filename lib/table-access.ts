@@ -63,7 +63,7 @@ export interface TableAccess {
   readonly read: readonly Prefix[];
   /** Partition keys it writes (conditional Put, ConditionCheck in a transaction). */
   readonly write?: readonly Prefix[];
-  /** Partition keys whose items it deletes, conditionally (a rejected bill's document claim). */
+  /** Partition keys whose items it deletes (a rejected bill's document claim; the master import's in-progress marker). */
   readonly delete?: readonly Prefix[];
   /** Partition keys it updates in place (UpdateItem, conditional). */
   readonly update?: readonly Prefix[];
