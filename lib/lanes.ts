@@ -11,7 +11,9 @@
  * master-data imports and failed portals (metrics the functions emit), and the dead-letter queue;
  * the functions' errors and throttles are alarmed with the others (lib/observability.ts).
  * Each function may read exactly its secrets (not even the link-signing secret): no wildcard
- * beyond the random suffix Secrets Manager appends to a secret's ARN.
+ * beyond the random suffix Secrets Manager appends to a secret's ARN. On the bills table each
+ * has its own least-privilege entry of `TABLE_ACCESS` (lib/table-access.ts): the drop lane and
+ * Drive sync import master data and keep the lane's state; the portal poll only its own state.
  */
 import { Aws, Duration, TimeZone } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
@@ -34,6 +36,7 @@ import { BillFunction } from './bill-function.ts';
 import type { BillMatcherConfig } from './config.ts';
 import { acknowledge, arnRef, iam5, REASONS } from './nag.ts';
 import type { Storage } from './storage.ts';
+import { grantTableAccess, TABLE_ACCESS, type TableAccess } from './table-access.ts';
 
 /** Key prefixes of the documents bucket the lanes use. */
 export const LANE_PREFIXES = { incoming: 'master/incoming/', current: 'master/current/', portalUploads: 'uploads/portals/' } as const;
@@ -66,10 +69,9 @@ export class Lanes extends Construct {
   constructor(scope: Construct, id: string, private readonly props: LanesProps) {
     super(scope, id);
     const documents = props.storage.documents;
-    const withMasterAccess = (fn: BillFunction) => {
+    const withMasterAccess = (fn: BillFunction, access: TableAccess) => {
       // The table (lane state, the import) and SES for the ops email; not the link-signing secret.
-      props.storage.table.grantReadWriteData(fn);
-      fn.addEnvironment(ENV.TABLE_NAME, props.storage.table.tableName);
+      grantTableAccess(fn, props.storage.table, access);
       props.approvals.configureMailer(fn);
       fn.addEnvironment(ENV.DOCUMENT_BUCKET, documents.bucketName);
       fn.addEnvironment(ENV.OPS_EMAIL, props.opsEmail);
@@ -81,7 +83,6 @@ export class Lanes extends Construct {
         [iam5.action('s3:List*')]: REASONS.s3ReadGrant,
         [iam5.action('s3:DeleteObject*')]: "CDK's read-write grant on one prefix includes deletes of that prefix's objects (the lane never deletes).",
         [iam5.action('s3:Abort*')]: REASONS.s3PutGrant,
-        [iam5.resource(`${arnRef(props.storage.table)}/index/*`)]: REASONS.tableIndexes,
       });
     };
 
@@ -92,7 +93,7 @@ export class Lanes extends Construct {
       timeout: Duration.minutes(2),
       memorySize: 512,
     });
-    withMasterAccess(this.masterDrop);
+    withMasterAccess(this.masterDrop, TABLE_ACCESS['master-drop']);
     documents.grantRead(this.masterDrop, `${LANE_PREFIXES.incoming}*`);
     this.masterDrop.acknowledgeOnRole({
       [iam5.resource(`${arnRef(documents)}/${LANE_PREFIXES.incoming}*`)]: `${REASONS.objectsOfPrefix} (${LANE_PREFIXES.incoming}: drops of master data)`,
@@ -127,7 +128,7 @@ export class Lanes extends Construct {
         timeout: Duration.minutes(2),
         memorySize: 512,
       });
-      withMasterAccess(fn);
+      withMasterAccess(fn, TABLE_ACCESS['drive-sync']);
       driveSecret = Secret.fromSecretNameV2(this, 'DriveKey', c.driveSync.secretName);
       driveSecret.grantRead(fn);
       fn.addEnvironment(ENV.DRIVE_FILE_ID, c.driveSync.fileId);
@@ -151,9 +152,7 @@ export class Lanes extends Construct {
         timeout: Duration.minutes(10),
         memorySize: 512,
       });
-      props.storage.table.grantReadWriteData(fn);
-      fn.acknowledgeOnRole({ [iam5.resource(`${arnRef(props.storage.table)}/index/*`)]: REASONS.tableIndexes });
-      fn.addEnvironment(ENV.TABLE_NAME, props.storage.table.tableName);
+      grantTableAccess(fn, props.storage.table, TABLE_ACCESS['portal-poll']);
       fn.addEnvironment(ENV.DOCUMENT_BUCKET, documents.bucketName);
       fn.addEnvironment(ENV.PORTALS, JSON.stringify(c.portalPoll.portals satisfies PortalConfig[]));
       documents.grantPut(fn, `${LANE_PREFIXES.portalUploads}*`);

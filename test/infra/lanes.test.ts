@@ -1,7 +1,7 @@
 /** The lanes in the CDK app: off unless configured; when configured, schedules, exactly their secrets, alarms; cdk-nag clean. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lib/config.ts';
-import { actionsOf, exampleConfig, logicalId, statementsOfRole, synthApp, templates, type PolicyStatement } from './support.ts';
+import { actionsOf, exampleConfig, logicalId, statementsOfRole, synthApp, tableAccessOf, templates, type PolicyStatement } from './support.ts';
 
 const LANES = {
   opsEmail: 'master-data@example.com',
@@ -47,6 +47,25 @@ describe('lanes, configured', () => {
     for (const fn of [on.s.main.lanes.masterDrop, on.s.main.schedules.sweep, ...on.s.main.workflow.functions]) {
       expect(secretArns(roleOf(fn)).filter((a) => a.includes('bm/drive') || a.includes('bm/portals'))).toEqual([]);
     }
+  });
+
+  it('gives each lane function its own keys on the table: master import and lane state for the drop lane and Drive sync, only its own state for the poll', () => {
+    const access = (fn: { functionRole: { node: { defaultChild?: unknown } } }) => tableAccessOf(statementsOfRole(on.main, logicalId(fn.functionRole, on.s.main)), logicalId(on.s.main.storage.table, on.s.main));
+    const lane = ['LANE#LOCK#MASTER', 'LANE#DROP#*', 'LANE#IMPORTS', 'LANE#MASTER#*'];
+    const master = ['POLICY', 'VENDOR#*', 'VTAX#*', 'VNAME#*', 'PO#*'];
+    const actions = ['dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'];
+    expect(access(on.s.main.lanes.masterDrop)).toEqual({ read: ['MASTER', 'POLICY', 'VENDOR#*', 'PO#*', ...lane], write: ['MASTER', ...lane], delete: ['MASTER'], update: [], batchWrite: master, index: false, actions });
+    expect(access(on.s.main.lanes.driveSync!)).toEqual({
+      read: ['MASTER', 'POLICY', 'VENDOR#*', 'PO#*', ...lane, 'LANE#DRIVE#*'],
+      write: ['MASTER', ...lane, 'LANE#DRIVE#*'],
+      delete: ['MASTER'],
+      update: [],
+      batchWrite: master,
+      index: false,
+      actions,
+    });
+    const poll = ['LANE#PORTAL#*', 'LANE#PORTALDOC#*'];
+    expect(access(on.s.main.lanes.portalPoll!)).toEqual({ read: poll, write: poll, delete: [], update: [], batchWrite: [], index: false, actions: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'] });
   });
 
   it('gives the poll its portals (no secrets) and lets it write only under uploads/portals/', () => {

@@ -1,7 +1,7 @@
 /** Least privilege: what each function's role may do, statement by statement. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BillFunction } from '../../lib/bill-function.ts';
-import { actionsOf, logicalId, statementsOfRole, statementsOn, templates, type PolicyStatement, SYNTH_TIMEOUT } from './support.ts';
+import { actionsOf, logicalId, statementsOfRole, statementsOn, tableAccessOf, templates, type PolicyStatement, SYNTH_TIMEOUT } from './support.ts';
 
 let t: ReturnType<typeof templates>;
 let id: (c: { node: { defaultChild?: unknown } }) => string;
@@ -92,41 +92,27 @@ describe('read-document', () => {
     expect(writes.length).toBeGreaterThan(0);
     for (const st of writes) expect(JSON.stringify(st.Resource)).toContain('/parts/*');
     expect(actionsOf(of(fn())).filter((a) => /^s3:Delete/.test(a))).toEqual([]);
-    expect(tableAccess(fn())).toEqual({ read: ['POLICY'], write: [], delete: [], update: [], index: false, actions: ['dynamodb:GetItem', 'dynamodb:Query'] });
+    expect(tableAccess(fn())).toEqual({ read: ['MASTER', 'POLICY'], write: [], delete: [], update: [], batchWrite: [], index: false, actions: ['dynamodb:GetItem', 'dynamodb:Query'] });
   });
 });
 
 /** What a function may do on the bills table: actions, and the partition keys it reads and writes. */
 function tableAccess(fn: BillFunction) {
-  const table = id(t.s.main.storage.table);
-  const st = of(fn).filter((s) => actionsOf([s]).some((a) => a.startsWith('dynamodb:')));
-  const keys = (s: PolicyStatement) => ((s as { Condition?: Record<string, Record<string, string[]>> }).Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] ?? null);
-  const onTable = st.filter((s) => JSON.stringify(s.Resource) === JSON.stringify({ 'Fn::GetAtt': [table, 'Arn'] }));
-  const onIndex = st.filter((s) => JSON.stringify(s.Resource).includes('/index/*'));
-  // Every statement is on the table or its index, and every one on the table names its keys.
-  expect(onTable.length + onIndex.length).toBe(st.length);
-  for (const s of onTable) expect(keys(s), JSON.stringify(s)).not.toBeNull();
-  for (const s of onIndex) expect(actionsOf([s])).toEqual(['dynamodb:Query']);
-  return {
-    read: onTable.filter((s) => actionsOf([s]).includes('dynamodb:GetItem')).flatMap((s) => keys(s)!),
-    write: onTable.filter((s) => actionsOf([s]).includes('dynamodb:PutItem')).flatMap((s) => keys(s)!),
-    delete: onTable.filter((s) => actionsOf([s]).includes('dynamodb:DeleteItem')).flatMap((s) => keys(s)!),
-    update: onTable.filter((s) => actionsOf([s]).includes('dynamodb:UpdateItem')).flatMap((s) => keys(s)!),
-    index: onIndex.length > 0,
-    actions: [...new Set(actionsOf(st))].sort(),
-  };
+  return tableAccessOf(of(fn), id(t.s.main.storage.table));
 }
 
 describe('the bills table, function by function (least privilege)', () => {
-  const M = ['POLICY', 'VENDOR#*', 'VTAX#*', 'VNAME#*', 'PO#*'];
+  // Every read of master data reads the current version (MASTER/CURRENT) first.
+  const M = ['MASTER', 'POLICY', 'VENDOR#*', 'VTAX#*', 'VNAME#*', 'PO#*'];
   const READ = ['dynamodb:GetItem', 'dynamodb:Query'];
+  const LANE = ['LANE#LOCK#MASTER', 'LANE#DROP#*', 'LANE#IMPORTS', 'LANE#MASTER#*'];
   const WRITE = ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'];
   it.each([
-    { case: 'read-document', fn: () => t.s.main.workflow.tasks['read-document'], read: ['POLICY'], write: [], index: false, actions: READ },
-    { case: 'extract', fn: () => t.s.main.workflow.tasks.extract, read: ['POLICY'], write: [], index: false, actions: READ },
+    { case: 'read-document', fn: () => t.s.main.workflow.tasks['read-document'], read: ['MASTER', 'POLICY'], write: [], index: false, actions: READ },
+    { case: 'extract', fn: () => t.s.main.workflow.tasks.extract, read: ['MASTER', 'POLICY'], write: [], index: false, actions: READ },
     { case: 'decide-bill', fn: () => t.s.main.workflow.tasks['decide-bill'], read: [...M, 'BILL#*', 'DUP#*', 'DOC#*'], write: ['BILL#*', 'DUP#*', 'DOC#*', 'PO#*', 'VENDOR#*'], index: true, actions: WRITE },
-    { case: 'record-failure', fn: () => t.s.main.workflow.tasks['record-failure'], read: ['POLICY', 'BILL#*', 'DOC#*'], write: ['BILL#*', 'DOC#*'], index: false, actions: WRITE },
-    { case: 'approval-desk', fn: () => t.s.main.workflow.tasks['approval-desk'], read: ['POLICY', 'VENDOR#*', 'BILL#*'], write: ['BILL#*', 'NONCE#*'], index: false, actions: WRITE },
+    { case: 'record-failure', fn: () => t.s.main.workflow.tasks['record-failure'], read: ['MASTER', 'POLICY', 'BILL#*', 'DOC#*'], write: ['BILL#*', 'DOC#*'], index: false, actions: WRITE },
+    { case: 'approval-desk', fn: () => t.s.main.workflow.tasks['approval-desk'], read: ['MASTER', 'POLICY', 'VENDOR#*', 'BILL#*'], write: ['BILL#*', 'NONCE#*'], index: false, actions: WRITE },
     {
       case: 'ack',
       fn: () => t.s.main.approvals.ackFunction,
@@ -136,19 +122,42 @@ describe('the bills table, function by function (least privilege)', () => {
       index: false,
       actions: [...WRITE, 'dynamodb:DeleteItem'].sort(),
     },
-    { case: 'sweep', fn: () => t.s.main.schedules.sweep, read: ['POLICY', 'VENDOR#*', 'BILL#*'], write: ['BILL#*'], index: true, actions: WRITE },
+    { case: 'sweep', fn: () => t.s.main.schedules.sweep, read: ['MASTER', 'POLICY', 'VENDOR#*', 'BILL#*'], write: ['BILL#*'], index: true, actions: WRITE },
     {
       case: 'summary',
       fn: () => t.s.main.schedules.summary!,
-      read: ['POLICY', 'VENDOR#*', 'BILL#*', 'SUMMARY#*'],
+      read: ['MASTER', 'POLICY', 'VENDOR#*', 'BILL#*', 'SUMMARY#*'],
       write: ['SUMMARY#*'],
       upd: ['SUMMARY#*'],
       index: true,
       actions: [...WRITE, 'dynamodb:UpdateItem'].sort(),
     },
+    {
+      // The drop lane imports master data: the changes against what is current, the new version in
+      // batches (master prefixes only), the MASTER pointer, and its own LANE# state. No bill.
+      case: 'master-drop',
+      fn: () => t.s.main.lanes.masterDrop,
+      read: ['MASTER', 'POLICY', 'VENDOR#*', 'PO#*', ...LANE],
+      write: ['MASTER', ...LANE],
+      del: ['MASTER'],
+      batch: ['POLICY', 'VENDOR#*', 'VTAX#*', 'VNAME#*', 'PO#*'],
+      index: false,
+      actions: [...WRITE, 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'].sort(),
+    },
   ])('$case: $actions on its own keys', ({ fn, read, write, index, actions, ...more }) => {
-    const m = more as { del?: string[]; upd?: string[] };
-    expect(tableAccess(fn())).toEqual({ read, write, delete: m.del ?? [], update: m.upd ?? [], index, actions });
+    const m = more as { del?: string[]; upd?: string[]; batch?: string[] };
+    expect(tableAccess(fn())).toEqual({ read, write, delete: m.del ?? [], update: m.upd ?? [], batchWrite: m.batch ?? [], index, actions });
+  });
+
+  it('whoever reads master data reads the MASTER version pointer too; only the master import writes MASTER or master items', () => {
+    const master = ['POLICY', 'VENDOR#*', 'VTAX#*', 'VNAME#*', 'PO#*'];
+    for (const fn of [...functions(), t.s.main.lanes.masterDrop]) {
+      const a = tableAccess(fn);
+      if (a.read.some((k) => master.includes(k))) expect(a.read, fn.node.path).toContain('MASTER');
+      if (fn === t.s.main.lanes.masterDrop) continue;
+      expect(a.write.filter((k) => k === 'MASTER' || k === 'POLICY' || k === 'VTAX#*' || k === 'VNAME#*'), fn.node.path).toEqual([]);
+      expect([...a.delete, ...a.update, ...a.batchWrite].filter((k) => k === 'MASTER' || master.includes(k)), fn.node.path).toEqual([]);
+    }
   });
 
   it('no function of the workflow, approvals or schedules may Scan or batch-write the table; only the ack deletes (a rejected bill’s document claim) and only the summary updates (its month’s claim)', () => {

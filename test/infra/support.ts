@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
+import { expect } from 'vitest';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CONTEXT_KEY, parseConfig, type BillMatcherConfig } from '../../lib/config.ts';
 import { PROJECT_ROOT } from '../../lib/bundle.ts';
@@ -74,4 +75,29 @@ export function actionsOf(statements: readonly PolicyStatement[]): string[] {
 /** Statements whose resources mention a logical id (by Ref or GetAtt, anywhere inside). */
 export function statementsOn(statements: readonly PolicyStatement[], logicalIdOfResource: string): PolicyStatement[] {
   return statements.filter((s) => JSON.stringify(s.Resource).includes(`"${logicalIdOfResource}"`));
+}
+
+/**
+ * What a role may do on the bills table (`statements`: the role's): the actions, and per kind the
+ * partition keys (`dynamodb:LeadingKeys`) of its statements. Every DynamoDB statement is on the
+ * table (and names its keys) or on its indexes (Query only).
+ */
+export function tableAccessOf(statements: readonly PolicyStatement[], tableLogicalId: string) {
+  const st = statements.filter((s) => actionsOf([s]).some((a) => a.startsWith('dynamodb:')));
+  const keys = (s: PolicyStatement) => ((s as { Condition?: Record<string, Record<string, string[]>> }).Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] ?? null);
+  const onTable = st.filter((s) => JSON.stringify(s.Resource) === JSON.stringify({ 'Fn::GetAtt': [tableLogicalId, 'Arn'] }));
+  const onIndex = st.filter((s) => JSON.stringify(s.Resource).includes('/index/*'));
+  expect(onTable.length + onIndex.length).toBe(st.length);
+  for (const s of onTable) expect(keys(s), JSON.stringify(s)).not.toBeNull();
+  for (const s of onIndex) expect(actionsOf([s])).toEqual(['dynamodb:Query']);
+  const with_ = (action: string) => onTable.filter((s) => actionsOf([s]).includes(action)).flatMap((s) => keys(s)!);
+  return {
+    read: with_('dynamodb:GetItem'),
+    write: with_('dynamodb:PutItem'),
+    delete: with_('dynamodb:DeleteItem'),
+    update: with_('dynamodb:UpdateItem'),
+    batchWrite: with_('dynamodb:BatchWriteItem'),
+    index: onIndex.length > 0,
+    actions: [...new Set(actionsOf(st))].sort(),
+  };
 }
