@@ -14,6 +14,7 @@ import type { BillRecord, BillStore } from '../core/ports/store.ts';
 import { BILL_STATES, type BillState } from '../core/route.ts';
 import { consoleText } from '../core/safe-text.ts';
 import { CliUsageError, didYouMean, parseCli } from './args.ts';
+import type { CloudClients } from './cloud.ts';
 import type { CliIo } from './local.ts';
 
 /** What `bm list` asks for (the field names of the worklist's `BillQuery`). */
@@ -204,19 +205,20 @@ export function listQuery(values: Readonly<Record<string, unknown>>): ListQuery 
 }
 
 /** `bm list [filters] [--limit N] [--after CURSOR] [--json] [--home DIR | --stack NAME [--region R]]`. */
-export async function listCommand(args: string[], io: CliIo): Promise<number> {
+export async function listCommand(args: string[], io: CliIo, deps: { readonly clients?: CloudClients } = {}): Promise<number> {
   const { values, positionals } = parseCli(args, LIST_OPTIONS);
   if (positionals.length > 0) throw new CliUsageError(`list takes no argument (got ${positionals[0]}); to search, --search "${positionals[0]}"`);
   const query = listQuery(values);
   if (values.stack !== undefined) {
     const { awsClients, stackTableStore } = await import('./cloud.ts');
-    const clients = awsClients(values.region as string | undefined);
+    // Tests give their own clients (DynamoDB Local, recorded stack outputs).
+    const clients = deps.clients ?? awsClients(values.region as string | undefined);
     try {
       const found = await stackTableStore(values.stack as string, io, clients);
       if (!found) return 1;
       return await printList(found.store, query, args, values.json === true, io);
     } finally {
-      clients.dynamodb.destroy();
+      if (!deps.clients) clients.dynamodb.destroy();
     }
   }
   const { openLocalStore } = await import('../adapters/local/local-stack.ts');

@@ -43,7 +43,10 @@ export function zodWords(iss: Issue): string | undefined {
   const missing = !('input' in iss) || iss.input === undefined;
   switch (iss.code) {
     case 'invalid_type':
-      return missing ? 'is missing' : `must be ${either([iss.expected])}, not ${describeValue(iss.input)}`;
+      if (missing) return 'is missing';
+      // A coerced number that is not one: what was written is gone, only NaN is left.
+      if (typeof iss.input === 'number' && Number.isNaN(iss.input)) return `must be ${either([iss.expected])}`;
+      return `must be ${either([iss.expected])}, not ${describeValue(iss.input)}`;
     case 'invalid_union': {
       if (missing) return 'is missing';
       const kinds = unionKinds(iss).filter((k) => k !== 'null');
