@@ -261,7 +261,7 @@ async function runCommand(args: string[], io: Io): Promise<number> {
     for (const input of inputs) {
       if (!input.bytes) {
         unreadableFiles++;
-        progress?.update(++done, `${rows.length} bills`);
+        progress?.update(++done, `${rows.length} bill${rows.length === 1 ? '' : 's'}`);
         continue;
       }
       // Each FILE is one submission, as if it had arrived by mail: stored, then one execution.
@@ -279,9 +279,9 @@ async function runCommand(args: string[], io: Io): Promise<number> {
         rows.push(out);
         if (values.json) io.stdout(JSON.stringify(out) + '\n');
       });
-      progress?.update(++done, `${rows.length} bills`);
+      progress?.update(++done, `${rows.length} bill${rows.length === 1 ? '' : 's'}`);
     }
-    progress?.done(`${inputs.length.toLocaleString('en')} files decided (${rows.length.toLocaleString('en')} bills)`);
+    progress?.done(`${inputs.length.toLocaleString('en')} files decided (${rows.length.toLocaleString('en')} bill${rows.length === 1 ? '' : 's'})`);
     // Approvals still pending end with the run: the decisions are recorded, only the wait stops.
     workflow.abortAll();
   } finally {

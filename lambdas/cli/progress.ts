@@ -44,6 +44,8 @@ export function startProgress(io: ProgressIo, label: string, total: number, unit
         stream: io.progressTerminal,
         format: `${label} [{bar}] {percentage}% | {value}/{total} ${what} | {note} ETA {eta_formatted}`,
         formatValue: (v, _o, type) => (type === 'value' || type === 'total' ? n(v) : String(v)),
+        // Before the first step there is no rate: no time left to say yet.
+        formatTime: (t, o, r) => (Number.isFinite(t) ? cliProgress.Format.TimeFormat(t, o, r) : '…'),
         hideCursor: true,
         clearOnComplete: true,
         barsize: 24,
