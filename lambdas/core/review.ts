@@ -71,14 +71,15 @@ export async function submitReview(input: ReviewInput, deps: ReviewDeps): Promis
   const reviewerProblems = REVIEWER.test(reviewer) ? [] : [{ field: 'reviewer', message: 'must be an email address' }];
 
   const shaped = shapeBill(input.corrected);
-  if (!shaped.ok) throw new ReviewRefusedError('the corrected bill has problems', [...reviewerProblems, ...shaped.problems]);
+  const andReviewer = reviewerProblems.length ? ', and who reviewed it is needed: an email address' : '';
+  if (!shaped.ok) throw new ReviewRefusedError(`the corrected bill has problems${andReviewer}`, [...reviewerProblems, ...shaped.problems]);
   // A person confirmed every field: no confidence below any threshold is left.
   const { confidence: _dropped, ...asPosted } = input.corrected as CanonicalBill;
   const confirmed = payableAfterReview(bill.canonical ?? {}, asPosted);
   const policy = await deps.store.policy();
   const checked = validateBill(confirmed, { confidenceThreshold: policy.confidence_threshold });
   if (checked.exceptions.length > 0) {
-    throw new ReviewRefusedError('the corrected bill does not add up', [
+    throw new ReviewRefusedError(`the corrected bill does not add up${andReviewer}`, [
       ...reviewerProblems,
       ...checked.exceptions.map((e) => ({ field: fieldOf(e.message, e.line), message: `${e.code}: ${e.message}` })),
     ]);
