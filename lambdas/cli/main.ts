@@ -37,8 +37,9 @@ const USAGE = `bm — bill matcher
   bm run --master DIR [--now ISO-8601] [--approve-all] [--json] [--trace] FILE...
                                                           decide bills on a fresh local stack
   bm read [--json] FILE...                                read bills only, touching no store
-  bm demo [--serve] [--port N] [--smtp-port N]            the bundled demo through the whole local stack
-  bm start [--home DIR] [--port N] [--smtp-port N] [--ignore-quiet-hours]
+  bm demo [--serve] [--port N] [--smtp-port N] [--home DIR]
+                                                          the bundled demo through the whole local stack
+  bm start [--home DIR] [--port N] [--smtp-port N] [--user EMAIL] [--no-open] [--ignore-quiet-hours]
                                                           the local stack until Ctrl-C: web page, SMTP
                                                           inbox, drop folder, outbox (home: .bm/); the
                                                           daily sweep runs once a day
