@@ -12,6 +12,8 @@ useOcrEngine(new TesseractOcr());
 const code = await main(process.argv.slice(2), {
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s),
+  // Progress bars only on a terminal; in a pipe or a CI log, a few plain lines.
+  ...(process.stderr.isTTY ? { progressTerminal: process.stderr } : {}),
 });
 // One-shot commands end here even if an abandoned wait (an approval nobody will give) left a timer.
 process.stdout.write('', () => process.exit(code));

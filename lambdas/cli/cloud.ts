@@ -24,9 +24,11 @@ import { ReviewConflictError, ReviewRefusedError, submitReview } from '../core/r
 import { executionName } from '../shared/intake.ts';
 import { DynamoBillStore } from '../adapters/aws/dynamo-store.ts';
 import { stackOutputs, StackNotFoundError } from '../adapters/aws/stack-outputs.ts';
-import { loadMasterFolder } from '../adapters/local/master-folder.ts';
 import type { AuditRecord } from '../core/ports/store.ts';
 import type { CliIo } from './local.ts';
+import { importWithProgress, loadMasterWithProgress } from './progress.ts';
+import { fileProblem } from './args.ts';
+import { placeOf, problemInWords } from '../core/issues.ts';
 
 /** The clients the command uses; tests give their own (DynamoDB Local, recorded outputs). */
 export interface CloudClients {
@@ -75,10 +77,10 @@ async function stackStore(stackName: string, io: CliIo, clients: CloudClients): 
 
 export async function importIntoStack(dir: string, stackName: string, io: CliIo, clients: CloudClients): Promise<number> {
   // All or nothing: a bad row refuses the whole folder before AWS is asked anything.
-  const master = await loadMasterFolder(dir);
+  const master = await loadMasterWithProgress(dir, io, 'bm import');
   const found = await stackStore(stackName, io, clients);
   if (!found) return 1;
-  await found.store.importMaster(master);
+  await importWithProgress(found.store, master, io, 'bm import');
   const poLines = master.purchaseOrders.reduce((n, po) => n + po.lines.length, 0);
   io.stdout(
     `imported ${dir}: ${master.vendors.length} vendors, ${master.purchaseOrders.length} purchase orders (${poLines} lines), ${master.goodsReceipts.length} goods receipts and the policy, into table ${found.tableName} of stack ${stackName}\n`,
@@ -136,8 +138,15 @@ export interface ReviewArgs {
 /** Submits a correction of a `needs_review` bill to a deployed stack: exit 0 once the workflow runs it. */
 export async function reviewInStack(args: ReviewArgs, stackName: string, io: CliIo, clients: CloudClients, now: () => number = Date.now): Promise<number> {
   let corrected: unknown;
+  let text: string;
   try {
-    corrected = parseJsonExact(await readFile(args.file, 'utf8'));
+    text = await readFile(args.file, 'utf8');
+  } catch (err) {
+    io.stderr(`bm: ${fileProblem(args.file, err)}\n`);
+    return 1;
+  }
+  try {
+    corrected = parseJsonExact(text);
   } catch (err) {
     io.stderr(`bm: ${args.file}: not a bill JSON file (${(err as Error).message})\n`);
     return 1;
@@ -163,7 +172,7 @@ export async function reviewInStack(args: ReviewArgs, stackName: string, io: Cli
     );
   } catch (err) {
     if (err instanceof ReviewRefusedError) {
-      io.stderr(`bm: not submitted: ${err.message}${err.problems.map((p) => `\n  ${p.field}: ${p.message}`).join('')}\n`);
+      io.stderr(`bm: not submitted: ${err.message}${reviewProblems(args.file, err.problems).map((p) => `\n  ${p}`).join('')}\n`);
       return 1;
     }
     if (err instanceof ReviewConflictError) {
@@ -174,6 +183,19 @@ export async function reviewInStack(args: ReviewArgs, stackName: string, io: Cli
   }
   io.stdout(`review of ${args.billId} submitted: execution ${execution} decides it again; see bm audit ${args.billId} --stack ${stackName}\n`);
   return 0;
+}
+
+/**
+ * A refused correction's problems, each naming the file and the field in words:
+ * `bill.json: line 1: line_id is missing`, `bill.json: total: TOTALS_INCONSISTENT: …`.
+ */
+export function reviewProblems(file: string, problems: readonly { readonly field: string; readonly message: string }[]): string[] {
+  return problems.map((p) => {
+    if (p.field === 'reviewer') return `--reviewer ${p.message}`;
+    // Shape problems are words already ("is missing"); the checks' own messages carry their code.
+    if (/^[A-Z_]+: /.test(p.message)) return `${file}: ${placeOf(p.field)}: ${p.message}`;
+    return `${file}: ${problemInWords(p.field, p.message)}`;
+  });
 }
 
 /** Prints a bill of a deployed stack as read (its canonical JSON, to correct for `bm review`). */

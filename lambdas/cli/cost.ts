@@ -42,6 +42,7 @@ import { Decimal } from '../core/money.ts';
 import { makeHandler as makeReadDocument } from '../read-document/handler.ts';
 import { DEMO_DIR, loadDemoManifest } from './demo.ts';
 import { CliUsageError, parseCli, type CliIo } from './local.ts';
+import { fileProblem } from './args.ts';
 
 /**
  * Milliseconds per invocation on the local path, from `npm run bench` (d) on 2026-11-29 (the
@@ -214,7 +215,7 @@ export async function costCommand(args: string[], io: CliIo, deps: CostDeps = {}
     try {
       template = JSON.parse(await readFile(templateFile, 'utf8')) as TemplateJson;
     } catch (err) {
-      throw new CliUsageError(`--template ${templateFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new CliUsageError(`--template ${(err as NodeJS.ErrnoException).code ? fileProblem(templateFile, err) : `${templateFile}: not a JSON template (${(err as Error).message})`}`);
     }
   } else {
     template = await synthesizedTemplate();

@@ -4,11 +4,11 @@
  */
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { CliUsageError, expectFolder, parseCli } from './args.ts';
+import { importWithProgress, loadMasterWithProgress } from './progress.ts';
 import type { AuditRecord } from '../core/ports/store.ts';
 import { consoleText } from '../core/safe-text.ts';
 import { openLocalStore } from '../adapters/local/local-stack.ts';
-import { loadMasterFolder } from '../adapters/local/master-folder.ts';
 import { localMasterDeps, MASTER_DROP_DIR, recordCurrentSet, startMasterDropFolder } from '../lanes/local.ts';
 import { readStackFile, startLocalStack, StackAlreadyRunning, type LocalStack, type StackEvent, type StackFile } from '../adapters/local/stack.ts';
 import type { RematchResult } from '../core/rematch.ts';
@@ -20,26 +20,17 @@ export interface CliIo {
   stderr(text: string): void;
   /** Ends `bm start` (and `bm demo --serve`); without it, SIGINT / SIGTERM do. */
   readonly signal?: AbortSignal;
+  /** A terminal on which long work draws a live progress bar; without it, a few plain lines on stderr. */
+  readonly progressTerminal?: NodeJS.WriteStream;
 }
 
-/** Thrown for a bad command line (exit 2, with the usage). */
-export class CliUsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { CliUsageError, parseCli } from './args.ts';
 
 export const DEFAULT_HOME = '.bm';
 export const DEFAULT_WEB_PORT = 4810;
 export const DEFAULT_SMTP_PORT = 2525;
 /** `bm start` runs the daily sweep this often. */
 export const SWEEP_INTERVAL_MS = 24 * 60 * 60 * 1000;
-
-export function parseCli(args: string[], options: NonNullable<ParseArgsConfig['options']>) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new CliUsageError((err as Error).message);
-  }
-}
 
 export function portOption(text: string | undefined, fallback: number, flag: string): number {
   if (text === undefined) return fallback;
@@ -75,6 +66,8 @@ export function untilStopped(signal: AbortSignal | undefined): { stopped: Promis
   };
 }
 
+const NO_MASTER_DATA = 'no master data imported yet';
+
 const clock = () => new Date().toTimeString().slice(0, 8);
 
 /** One line per event for the `bm start` console. */
@@ -93,9 +86,56 @@ export function describeEvent(e: StackEvent, webUrl: string): { out?: string; er
   const lines = o.execution.bills.map((b) => {
     const codes = b.exceptions.length ? ` (${b.exceptions.map((x) => x.code).join(', ')})` : '';
     const what = c([b.vendor_id ?? 'unknown vendor', b.invoice_number, b.total ? `${b.total} ${b.currency ?? ''}`.trim() : null].filter(Boolean).join(' '));
-    return `${clock()}  ${by}  ${name}${b.part > 0 || o.execution.bills.length > 1 ? ` #${b.part}` : ''}${from}: ${what} → ${b.state}${codes}  ${webUrl}/bills/${c(b.bill_id)}\n`;
+    // A bill sent before any master-data import: said in words, with what to do.
+    const noMaster = b.exceptions.find((x) => x.message.includes(NO_MASTER_DATA));
+    const why = noMaster ? `: ${NO_MASTER_DATA} — run bm import DIR in another terminal, then send it again` : '';
+    return `${clock()}  ${by}  ${name}${b.part > 0 || o.execution.bills.length > 1 ? ` #${b.part}` : ''}${from}: ${what} → ${b.state}${why || codes}  ${webUrl}/bills/${c(b.bill_id)}\n`;
   });
   return { out: lines.join('') || `${clock()}  ${by}  ${name}${from}: no bill\n` };
+}
+
+/**
+ * How far a large batch (a thousand files dropped at once, a mailbox flushed) is: `bm start`
+ * prints a line per bill, and, once more than `from` documents wait, one progress line every
+ * `every` documents decided and one when the backlog is gone.
+ */
+export class BacklogReport {
+  private received = 0;
+  private decided = 0;
+  private batch: { from: number; at: number } | null = null;
+
+  constructor(
+    private readonly from = 20,
+    private readonly every = 100,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The line to print for this event, if any. */
+  onEvent(e: StackEvent): string | null {
+    if (e.kind === 'received') {
+      this.received++;
+      if (!this.batch && this.received - this.decided >= this.from) {
+        this.batch = { from: this.decided, at: this.now() };
+        return `${clock()}  progress  ${this.received - this.decided} documents waiting to be decided\n`;
+      }
+      return null;
+    }
+    if (e.kind !== 'outcome') return null;
+    this.decided++;
+    // Documents replayed at start have an outcome without a `received` here.
+    if (this.decided > this.received) this.received = this.decided;
+    const b = this.batch;
+    if (!b) return null;
+    const done = this.decided - b.from;
+    const total = this.received - b.from;
+    if (this.decided >= this.received) {
+      this.batch = null;
+      const s = Math.round((this.now() - b.at) / 1000);
+      return `${clock()}  progress  all ${total.toLocaleString('en')} documents decided in ${s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`}\n`;
+    }
+    if (done % this.every === 0) return `${clock()}  progress  ${done.toLocaleString('en')} of ${total.toLocaleString('en')} documents decided (${(total - done).toLocaleString('en')} waiting)\n`;
+    return null;
+  }
 }
 
 /** Where everything is, for people. */
@@ -131,6 +171,7 @@ export async function startCommand(args: string[], io: CliIo): Promise<number> {
   const user = values.user as string | undefined;
   if (user !== undefined && !/^[^\s@<>"]+@[^\s@<>"]+$/.test(user)) throw new CliUsageError(`--user "${user}" is not an email address`);
   const waiting = untilStopped(io.signal);
+  const backlog = new BacklogReport();
   let stack: LocalStack;
   let webUrl = '';
   try {
@@ -145,6 +186,8 @@ export async function startCommand(args: string[], io: CliIo): Promise<number> {
         const d = describeEvent(e, webUrl);
         if (d.out) io.stdout(d.out);
         if (d.err) io.stderr(d.err);
+        const p = backlog.onEvent(e);
+        if (p) io.stdout(p);
       },
     });
   } catch (err) {
@@ -211,6 +254,11 @@ function openInBrowser(url: string): void {
   }
 }
 
+/** The running local stack's file, or null (said on stderr, with how to start one). */
+export async function runningStackFile(home: string, io: CliIo): Promise<StackFile | null> {
+  return runningStack(home, io);
+}
+
 async function runningStack(home: string, io: CliIo): Promise<StackFile | null> {
   const file = await readStackFile(home);
   if (!file) io.stderr(`bm: no local stack is running in ${home}: start one with \`bm start${home === resolve(DEFAULT_HOME) ? '' : ` --home ${home}`}\` (in another terminal)\n`);
@@ -221,6 +269,7 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
   const { values, positionals } = parseCli(args, { home: { type: 'string' }, stack: { type: 'string' }, region: { type: 'string' } });
   if (values.stack !== undefined) {
     if (positionals.length !== 1) throw new CliUsageError('import needs one master-data DIR (vendors.csv, purchase_orders.csv, goods_receipts.csv, policy.json)');
+    await expectFolder(positionals[0]!, 'master-data folder');
     const { awsClients, importIntoStack } = await import('./cloud.ts');
     const clients = awsClients(values.region as string | undefined);
     try {
@@ -232,14 +281,15 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
   if (values.region !== undefined) throw new CliUsageError('--region goes with --stack (an import into a deployed stack)');
   if (positionals.length !== 1) throw new CliUsageError('import needs one master-data DIR (vendors.csv, purchase_orders.csv, goods_receipts.csv, policy.json)');
   const dir = positionals[0]!;
+  await expectFolder(dir, 'master-data folder');
   // All or nothing: a bad row refuses the whole folder before anything is written.
-  const master = await loadMasterFolder(dir);
+  const master = await loadMasterWithProgress(dir, io, 'bm import');
   const home = resolve((values.home as string | undefined) ?? DEFAULT_HOME);
   const stack = await runningStack(home, io);
   if (!stack) return 1;
   const { store, client } = await openLocalStore(stack.dynamodb.endpoint, stack.dynamodb.table);
   try {
-    await store.importMaster(master);
+    await importWithProgress(store, master, io, 'bm import');
     // The drop lane merges single files with this set from now on.
     await recordCurrentSet(join(stack.home, 'documents'), dir);
   } finally {

@@ -10,11 +10,14 @@ import { approveAll } from '../adapters/local/approve-all.ts';
 import { FolderDocumentStore } from '../adapters/local/folder-documents.ts';
 import { startLocalDatabase } from '../adapters/local/local-stack.ts';
 import { LocalWorkflow } from '../adapters/local/local-workflow.ts';
-import { loadMasterFolder } from '../adapters/local/master-folder.ts';
 import { MemoryOutbox } from '../adapters/local/memory-outbox.ts';
 import { MasterDataError } from '../core/master.ts';
 import { outcomeRow, type OutcomeRow } from '../core/output.ts';
 import { readDocument } from '../readers/index.ts';
+import { JavaMissingError } from '../adapters/local/dynamodb-local.ts';
+import { NoMasterDataError } from '../core/ports/store.ts';
+import { didYouMean, expectFolder, fileProblem } from './args.ts';
+import { importWithProgress, loadMasterWithProgress, startProgress } from './progress.ts';
 import { demoCommand } from './demo.ts';
 import { auditCommand, CliUsageError, importCommand, parseCli, rematchCommand, reviewCommands, startCommand, sweepCommand } from './local.ts';
 import { summaryCommand } from './summary.ts';
@@ -25,6 +28,8 @@ export interface Io {
   stderr(text: string): void;
   /** Ends `bm start` and `bm demo --serve`; without it, SIGINT / SIGTERM (Ctrl-C) do. */
   readonly signal?: AbortSignal;
+  /** A terminal on which long work draws a live progress bar; without it, a few plain lines on stderr. */
+  readonly progressTerminal?: NodeJS.WriteStream;
 }
 
 const USAGE = `bm — bill matcher
@@ -32,8 +37,9 @@ const USAGE = `bm — bill matcher
   bm run --master DIR [--now ISO-8601] [--approve-all] [--json] [--trace] FILE...
                                                           decide bills on a fresh local stack
   bm read [--json] FILE...                                read bills only, touching no store
-  bm demo [--serve] [--port N] [--smtp-port N]            the bundled demo through the whole local stack
-  bm start [--home DIR] [--port N] [--smtp-port N] [--ignore-quiet-hours]
+  bm demo [--serve] [--port N] [--smtp-port N] [--home DIR]
+                                                          the bundled demo through the whole local stack
+  bm start [--home DIR] [--port N] [--smtp-port N] [--user EMAIL] [--no-open] [--ignore-quiet-hours]
                                                           the local stack until Ctrl-C: web page, SMTP
                                                           inbox, drop folder, outbox (home: .bm/); the
                                                           daily sweep runs once a day
@@ -47,6 +53,9 @@ const USAGE = `bm — bill matcher
                                                           NO_PO, UNMATCHED_LINE or VENDOR_UNKNOWN
   bm sweep [--home DIR]                                   the daily sweep now: reminders, escalation,
                                                           bills waiting on suppliers
+  bm list [--state S] [--code CODE] [--vendor ID] [--search TEXT] [--limit N] [--after CURSOR] [--json] [--home DIR]
+                                                          bills of the running local stack, newest first, a page at a time
+  bm list [filters as above] --stack NAME [--region R]    the same on a deployed stack
   bm audit BILL_ID [--home DIR] [--json]                  a bill's audit trail from the running local stack
   bm audit BILL_ID --stack NAME [--region R] [--json]     a bill's audit trail from a deployed stack
   bm show BILL_ID --stack NAME [--region R]               a deployed stack's bill as read (JSON to correct)
@@ -67,8 +76,29 @@ FILE: .bill.json, .xml (UBL, CII, XRechnung), .pdf (Factur-X or text layer), .ed
       .docx, .xlsx, .png/.jpg (a scan or photo, read by local OCR)
 `;
 
+/** The commands, for "did you mean". */
+export const COMMANDS = ['run', 'read', 'demo', 'start', 'import', 'list', 'audit', 'cost', 'summary', 'sync', 'redrive', 'rematch', 'sweep', 'show', 'review', 'help'] as const;
+
+/** The usage lines of one command (with their continuation lines), or null. */
+export function usageOf(command: string): string | null {
+  const lines = USAGE.split('\n');
+  const out: string[] = [];
+  let inside = false;
+  for (const line of lines) {
+    if (line.startsWith('  bm ')) inside = line.startsWith(`  bm ${command} `) || line === `  bm ${command}`;
+    else if (!line.startsWith('        ')) inside = false;
+    if (inside) out.push(line);
+  }
+  return out.length ? out.join('\n') + '\n' : null;
+}
+
 export async function main(argv: string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
+  // `bm CMD --help`: that command's usage.
+  if (command && (COMMANDS as readonly string[]).includes(command) && rest.some((a) => a === '--help' || a === '-h')) {
+    io.stdout(usageOf(command) ?? USAGE);
+    return 0;
+  }
   try {
     switch (command) {
       case 'run':
@@ -83,6 +113,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await importCommand(rest, io);
       case 'audit':
         return await auditCommand(rest, io);
+      case 'list':
+        return await (await import('./list.ts')).listCommand(rest, io);
       case 'cost':
         // Loaded on demand: it brings the CloudWatch client and, without --template, the CDK app.
         return await (await import('./cost.ts')).costCommand(rest, io);
@@ -105,22 +137,46 @@ export async function main(argv: string[], io: Io): Promise<number> {
       case 'help':
       case '--help':
       case '-h':
+        if (command === 'help' && rest[0] && usageOf(rest[0])) {
+          io.stdout(usageOf(rest[0])!);
+          return 0;
+        }
         io.stdout(USAGE);
         return command === undefined ? 2 : 0;
-      default:
-        throw new CliUsageError(`unknown command "${command}"`);
+      default: {
+        const near = didYouMean(command, COMMANDS);
+        const e = new CliUsageError(`unknown command "${command}"${near ? ` (did you mean ${near}?)` : ''}`);
+        e.command = '';
+        throw e;
+      }
     }
   } catch (err) {
     if (err instanceof CliUsageError) {
-      io.stderr(`bm: ${err.message}\n\n${USAGE}`);
+      // The command's own usage lines; for an unknown command, where to find them all.
+      const usage = err.command === '' ? 'bm help lists the commands.\n' : (command && usageOf(command)) || USAGE;
+      // One line per problem: all of them at once.
+      io.stderr(`${err.message.split('\n').map((l) => `bm: ${l}\n`).join('')}\n${usage}`);
       return 2;
     }
     if (err instanceof MasterDataError) {
       io.stderr(`bm: master data refused, nothing imported:\n${err.message}\n`);
       return 2;
     }
+    const words = inWords(err);
+    if (words) {
+      io.stderr(`bm: ${words}\n`);
+      return 1;
+    }
     throw err;
   }
+}
+
+/** Errors people can act on, in one line; null for a bug (its stack trace is wanted). */
+function inWords(err: unknown): string | null {
+  if (err instanceof JavaMissingError || err instanceof NoMasterDataError) return err.message;
+  const e = err as NodeJS.ErrnoException;
+  if (e && typeof e.code === 'string' && typeof e.path === 'string' && /^E[A-Z]+$/.test(e.code)) return fileProblem(e.path, e);
+  return null;
 }
 
 /** Parses `--now`; the clock the decisions use (quiet hours, windows). */
@@ -140,7 +196,7 @@ async function readInputs(files: string[], io: Io): Promise<{ path: string; byte
     try {
       out.push({ path, bytes: new Uint8Array(await readFile(path)) });
     } catch (err) {
-      io.stderr(`bm: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+      io.stderr(`bm: ${fileProblem(path, err)}\n`);
       out.push({ path, bytes: null });
     }
   }
@@ -155,10 +211,19 @@ async function runCommand(args: string[], io: Io): Promise<number> {
     trace: { type: 'boolean', default: false },
     'approve-all': { type: 'boolean', default: false },
   });
-  if (!values.master) throw new CliUsageError('run needs --master DIR');
-  if (positionals.length === 0) throw new CliUsageError('run needs at least one FILE');
-  const fixedNow = parseNow(values.now as string | undefined);
-  const master = await loadMasterFolder(values.master as string);
+  // Every problem of the command line at once.
+  const problems: string[] = [];
+  if (!values.master) problems.push('run needs --master DIR');
+  if (positionals.length === 0) problems.push('run needs at least one FILE');
+  let fixedNow: number | null = null;
+  try {
+    fixedNow = parseNow(values.now as string | undefined);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  if (problems.length > 0) throw new CliUsageError(problems.join('\n'));
+  await expectFolder(values.master as string, '--master');
+  const master = await loadMasterWithProgress(values.master as string, io, 'bm run');
   const inputs = await readInputs(positionals, io);
 
   const db = await startLocalDatabase();
@@ -169,7 +234,7 @@ async function runCommand(args: string[], io: Io): Promise<number> {
   try {
     const now = () => fixedNow ?? Date.now();
     // The import happens on the run's clock: what an empty ytd_as_of covers is judged on it.
-    await db.store.importMaster({ ...master, imported_at: new Date(now()).toISOString() });
+    await importWithProgress(db.store, { ...master, imported_at: new Date(now()).toISOString() }, io, 'bm run');
     const documents = new FolderDocumentStore(docDir);
     const outbox = new MemoryOutbox();
     const secret = randomBytes(32);
@@ -192,9 +257,12 @@ async function runCommand(args: string[], io: Io): Promise<number> {
     const baseUrl = `http://127.0.0.1:${(ack.address() as AddressInfo).port}`;
     workflow = new LocalWorkflow({ store: db.store, documents, now, approvals: { mailer: outbox, secret, baseUrl } });
     let done = 0;
+    // Many files: how far the run is, on stderr (a bar on a terminal, a few lines in a log).
+    const progress = inputs.length > 10 ? startProgress(io, 'bm run', inputs.length, 'files', 'decided') : null;
     for (const input of inputs) {
       if (!input.bytes) {
         unreadableFiles++;
+        progress?.update(++done, `${rows.length} bill${rows.length === 1 ? '' : 's'}`);
         continue;
       }
       // Each FILE is one submission, as if it had arrived by mail: stored, then one execution.
@@ -212,9 +280,9 @@ async function runCommand(args: string[], io: Io): Promise<number> {
         rows.push(out);
         if (values.json) io.stdout(JSON.stringify(out) + '\n');
       });
-      done++;
-      if (inputs.length > 10 && done % 25 === 0) io.stderr(`bm: ${done}/${inputs.length} files\n`);
+      progress?.update(++done, `${rows.length} bill${rows.length === 1 ? '' : 's'}`);
     }
+    progress?.done(`${inputs.length.toLocaleString('en')} files decided (${rows.length.toLocaleString('en')} bill${rows.length === 1 ? '' : 's'})`);
     // Approvals still pending end with the run: the decisions are recorded, only the wait stops.
     workflow.abortAll();
   } finally {

@@ -8,6 +8,7 @@
  * rejecting the document, so a bad bill still becomes a `needs_review` bill with its reason.
  */
 import * as z from 'zod';
+import { zodWords } from './issues.ts';
 
 const text = z.string();
 // `nullable()` rather than a union with `null`: the same values, types and JSON Schema, a quarter
@@ -97,9 +98,9 @@ export function fieldPath(path: readonly PropertyKey[]): string {
   return out || '(document)';
 }
 
-/** Checks the shape; returns the shaped bill or the problems, each naming its field. */
+/** Checks the shape; returns the shaped bill or every problem, each naming its field, in words ("is missing"). */
 export function shapeBill(raw: unknown): { ok: true; bill: ShapedBill } | { ok: false; problems: ShapeProblem[] } {
-  const r = billSchema.safeParse(raw);
+  const r = billSchema.safeParse(raw, { error: zodWords });
   if (r.success) return { ok: true, bill: r.data };
   return {
     ok: false,

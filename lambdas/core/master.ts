@@ -7,6 +7,7 @@ import * as z from 'zod';
 import { CsvSyntaxError, parseCsv, type CsvRecord } from './csv.ts';
 import { isRealDate, isTimeZone } from './dates.ts';
 import { Decimal, isCurrencyCode } from './money.ts';
+import { problemInWords, zodWords } from './issues.ts';
 import { normalizePoRef } from './normalize.ts';
 import { DEFAULT_TAX_RATES } from './tax.ts';
 
@@ -427,9 +428,9 @@ export function parsePolicy(text: string | undefined, problems: MasterProblem[])
     problems.push({ file, line: null, reason: `not valid JSON: ${(err as Error).message}` });
     return null;
   }
-  const r = policySchema.safeParse(json);
+  const r = policySchema.safeParse(json, { error: zodWords });
   if (!r.success) {
-    for (const i of r.error.issues) problems.push({ file, line: null, reason: `${i.path.join('.') || '(document)'}: ${i.message}` });
+    for (const i of r.error.issues) problems.push({ file, line: null, reason: i.code === 'custom' ? `${i.path.join('.') || '(document)'}: ${i.message}` : problemInWords(i.path, i.message) });
     return null;
   }
   return r.data as Policy;

@@ -67,21 +67,24 @@ export async function submitReview(input: ReviewInput, deps: ReviewDeps): Promis
     throw new ReviewConflictError(`bill ${bill.bill_id} changed since it was opened (version ${input.expectedVersion}, now ${bill.version}): reload it`);
   }
   const reviewer = input.reviewer.trim();
-  if (!REVIEWER.test(reviewer)) throw new ReviewRefusedError('who reviewed it is needed: an email address', [{ field: 'reviewer', message: 'must be an email address' }]);
+  // Every problem of the form in one round: the reviewer's address with the bill's own.
+  const reviewerProblems = REVIEWER.test(reviewer) ? [] : [{ field: 'reviewer', message: 'must be an email address' }];
 
   const shaped = shapeBill(input.corrected);
-  if (!shaped.ok) throw new ReviewRefusedError('the corrected bill has problems', shaped.problems);
+  const andReviewer = reviewerProblems.length ? ', and who reviewed it is needed: an email address' : '';
+  if (!shaped.ok) throw new ReviewRefusedError(`the corrected bill has problems${andReviewer}`, [...reviewerProblems, ...shaped.problems]);
   // A person confirmed every field: no confidence below any threshold is left.
   const { confidence: _dropped, ...asPosted } = input.corrected as CanonicalBill;
   const confirmed = payableAfterReview(bill.canonical ?? {}, asPosted);
   const policy = await deps.store.policy();
   const checked = validateBill(confirmed, { confidenceThreshold: policy.confidence_threshold });
   if (checked.exceptions.length > 0) {
-    throw new ReviewRefusedError(
-      'the corrected bill does not add up',
-      checked.exceptions.map((e) => ({ field: fieldOf(e.message, e.line), message: `${e.code}: ${e.message}` })),
-    );
+    throw new ReviewRefusedError(`the corrected bill does not add up${andReviewer}`, [
+      ...reviewerProblems,
+      ...checked.exceptions.map((e) => ({ field: fieldOf(e.message, e.line), message: `${e.code}: ${e.message}` })),
+    ]);
   }
+  if (reviewerProblems.length > 0) throw new ReviewRefusedError('who reviewed it is needed: an email address', reviewerProblems);
 
   const changes = changedFields(bill.canonical ?? {}, confirmed);
   const id = `review-${bill.bill_id}-v${bill.version}`;

@@ -8,7 +8,7 @@ import type { CanonicalBill } from './bill.ts';
 import { decideUnreadable } from './decide.ts';
 import { exception, type BillException } from './exceptions.ts';
 import { outcomeRow, type OutcomeRow } from './output.ts';
-import { ConflictError, type BillRecord, type BillStore } from './ports/store.ts';
+import { ConflictError, NoMasterDataError, type BillRecord, type BillStore } from './ports/store.ts';
 import { processBill } from './process-bill.ts';
 import { decideReviewedBill } from './review.ts';
 import { decideResent, waitingBillFor } from './supplier-wait.ts';
@@ -108,7 +108,11 @@ export async function recordFailure(input: FailureInput, deps: DecideDeps): Prom
   const billId = billIdFor(input.submission, part.part);
   const existing = await deps.store.getBill(billId);
   if (existing) return outcomeRow(existing);
-  const reason = `${input.submission.name}: processing failed after retries: ${input.error.Error ?? 'Error'}${input.error.Cause ? `: ${summariseCause(input.error.Cause)}` : ''}`;
+  // Sent before any master-data import: read, but not decided; said so, not as a reading failure.
+  const reason =
+    input.error.Error === 'NoMasterDataError'
+      ? `${input.submission.name}: not decided: ${input.error.Cause ? summariseCause(input.error.Cause) : new NoMasterDataError().message}; then send the bill again`
+      : `${input.submission.name}: processing failed after retries: ${input.error.Error ?? 'Error'}${input.error.Cause ? `: ${summariseCause(input.error.Cause)}` : ''}`;
   const decided = decideUnreadable(
     part.bill as CanonicalBill | null,
     [exception('UNREADABLE', reason)],

@@ -147,6 +147,21 @@ describe('bm show / bm review --stack', () => {
     expect(bad.err.join('')).toContain('TOTALS_INCONSISTENT');
     expect(puts).toHaveLength(1);
     expect(starts).toHaveLength(1);
+
+    // Every problem of the file and the form in one round, each naming the file and the field in words.
+    const lines = (asRead.lines as Record<string, unknown>[]).map(({ line_id: _id, ...rest }, i) => (i === 0 ? rest : { line_id: String(i + 1), ...rest }));
+    writeFileSync(join(dir, 'shape.bill.json'), JSON.stringify({ ...asRead, lines, document_type: 'bill' }));
+    const shape = io();
+    expect(await reviewInStack({ billId: 'b-review-1', file: join(dir, 'shape.bill.json'), reviewer: 'clerk', note: null }, 'BillMatcher', shape.io, clients)).toBe(1);
+    const said = shape.err.join('');
+    expect(said).toContain(`\n  --reviewer must be an email address\n`);
+    expect(said).toContain(`\n  ${join(dir, 'shape.bill.json')}: line 1: line_id is missing`);
+    expect(said).toContain(`\n  ${join(dir, 'shape.bill.json')}: document_type must be "invoice" or "credit_note", not "bill"`);
+    expect(said).not.toContain('Invalid');
+    const missingFile = io();
+    expect(await reviewInStack({ billId: 'b-review-1', file: join(dir, 'nope.bill.json'), reviewer: 'clerk@example.com', note: null }, 'BillMatcher', missingFile.io, clients)).toBe(1);
+    expect(missingFile.err.join('')).toBe(`bm: ${join(dir, 'nope.bill.json')}: no such file or folder\n`);
+    expect(puts).toHaveLength(1);
   });
 });
 

@@ -27,9 +27,11 @@ import {
   type BillStore,
   type DecisionCommit,
   type DuplicateEntry,
+  type ImportOptions,
   type SpendChange,
   type TransitionCommit,
   type Versioned,
+  NoMasterDataError,
   NonceSpentError,
 } from '../../core/ports/store.ts';
 import type { ClaimResult, MonthItems, SummaryClaims, SummaryReads } from '../../core/ports/summary.ts';
@@ -180,7 +182,7 @@ export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims {
     return version;
   }
 
-  async importMaster(master: MasterData): Promise<void> {
+  async importMaster(master: MasterData, options: ImportOptions = {}): Promise<void> {
     const previous = await this.get('MASTER', 'CURRENT', true);
     const version = `M${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
     const startedAt = new Date().toISOString();
@@ -204,7 +206,9 @@ export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims {
         ...(po.status === 'open' ? { [T.gsi1.partitionKey]: m.openPo(po.vendor_id), [T.gsi1.sortKey]: po.po_number } : {}),
       });
     }
+    options.onProgress?.(0, items.length);
     for (let i = 0; i < items.length; i += 25) {
+      if (i > 0) options.onProgress?.(i, items.length);
       let batch: Item[] = items.slice(i, i + 25);
       for (let attempt = 0; batch.length > 0; attempt++) {
         const r = await this.doc.send(
@@ -215,6 +219,7 @@ export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims {
         if (batch.length > 0) await new Promise((res) => setTimeout(res, Math.min(1000, 20 * 2 ** attempt)));
       }
     }
+    options.onProgress?.(items.length, items.length);
     // Everything is written: make it current in one step, unless another import got there first.
     try {
       await this.transact([
@@ -252,7 +257,7 @@ export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims {
 
   async policy(): Promise<Policy> {
     const item = await this.get('POLICY', masterKeys(await this.masterVersion()).policy);
-    if (!item) throw new Error('no policy imported: run `bm import DIR` with a policy.json first');
+    if (!item) throw new NoMasterDataError();
     return policyFromJson(JSON.parse(item.data as string));
   }
 

@@ -6,6 +6,7 @@
  * same DynamoDB adapter talks to it, only the endpoint differs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { delimiter, dirname, join } from 'node:path';
@@ -28,6 +29,40 @@ export interface DynamoDbLocalOptions {
   readonly port?: number;
   /** How long to wait for the engine to answer. @default 60000 */
   readonly startTimeoutMs?: number;
+  /** Where `java` is looked for (`JAVA_HOME`, `PATH`). @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** No Java (17+) to run DynamoDB Local: one line saying how to install it. */
+export class JavaMissingError extends Error {
+  override readonly name = 'JavaMissingError';
+}
+
+const INSTALL_JAVA =
+  'install Java 17 or newer — Debian/Ubuntu: sudo apt-get install -y default-jre-headless; Fedora: sudo dnf install -y java-17-openjdk-headless; macOS: brew install openjdk@17; Windows: winget install EclipseAdoptium.Temurin.17.JRE — then run bm again';
+
+/**
+ * The `java` DynamoDB Local runs on: `$JAVA_HOME/bin/java` when JAVA_HOME is set, else the first
+ * on PATH; null when there is none (said in words by `startDynamoDbLocal`, not as a spawn error).
+ */
+export function findJava(env: NodeJS.ProcessEnv = process.env): string | null {
+  const exe = process.platform === 'win32' ? 'java.exe' : 'java';
+  const runnable = (p: string) => {
+    try {
+      accessSync(p, constants.X_OK);
+      return statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (env.JAVA_HOME) {
+    const p = join(env.JAVA_HOME, 'bin', exe);
+    if (runnable(p)) return p;
+  }
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (dir && runnable(join(dir, exe))) return join(dir, exe);
+  }
+  return null;
 }
 
 /**
@@ -92,6 +127,9 @@ function jarDir(): string {
 }
 
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
+  const env = options.env ?? process.env;
+  const java = findJava(env);
+  if (!java) throw new JavaMissingError(`DynamoDB Local (the local database) needs Java, and there is no java on PATH${env.JAVA_HOME ? ` nor in JAVA_HOME (${env.JAVA_HOME})` : ''}: ${INSTALL_JAVA}`);
   const port = options.port ?? (await freePort());
   const dir = jarDir();
   const classpath = [LAUNCHER_DIR, dir, join(dir, 'DynamoDBLocal.jar'), join(dir, 'DynamoDBLocal_lib', '*')].join(delimiter);
@@ -108,10 +146,10 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   if (options.dbPath) args.push('-dbPath', options.dbPath);
   else args.push('-inMemory');
 
-  const child = spawn('sh', ['-c', WATCHDOG, 'bm-dynamodb-watchdog', 'java', ...args], {
+  const child = spawn('sh', ['-c', WATCHDOG, 'bm-dynamodb-watchdog', java, ...args], {
     cwd: dir,
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, JAVA_TOOL_OPTIONS: '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto' },
+    env: { ...env, JAVA_TOOL_OPTIONS: '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto' },
   });
   installExitHook();
   running.add(child);
@@ -143,6 +181,9 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   try {
     for (;;) {
       if (spawnError) throw new Error(`DynamoDB Local could not start: ${(spawnError as Error).message} (is Java 17+ installed?)`);
+      if (exited !== null && /UnsupportedClassVersionError|has been compiled by a more recent version/.test(stderr)) {
+        throw new JavaMissingError(`DynamoDB Local needs Java 17 or newer, and ${java} is older: ${INSTALL_JAVA} (or set JAVA_HOME to a Java 17+)`);
+      }
       if (exited !== null) throw new Error(`DynamoDB Local exited with code ${exited}: ${stderr.trim().slice(0, 800)}`);
       try {
         await client.send(new ListTablesCommand({}));

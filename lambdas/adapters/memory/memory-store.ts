@@ -16,6 +16,7 @@ import {
   type SpendChange,
   type TransitionCommit,
   type Versioned,
+  NoMasterDataError,
   NonceSpentError,
 } from '../../core/ports/store.ts';
 import { vendorNameKeys } from '../../core/resolve.ts';
@@ -67,7 +68,7 @@ export class MemoryBillStore implements BillStore {
   }
 
   async policy(): Promise<Policy> {
-    if (!this.pol) throw new Error('no policy imported');
+    if (!this.pol) throw new NoMasterDataError();
     return this.pol;
   }
   async vendorsByTaxId(t: string): Promise<Vendor[]> {

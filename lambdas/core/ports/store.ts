@@ -231,13 +231,29 @@ export interface DecisionCommit {
   readonly replaces?: number;
 }
 
+/**
+ * Nothing imported yet: no policy, no vendors, no POs. A bill cannot be decided before the first
+ * master-data import; said in these words rather than as a bill that "could not be read".
+ */
+export class NoMasterDataError extends Error {
+  override readonly name = 'NoMasterDataError';
+  constructor(message = 'no master data imported yet: import it with `bm import DIR` (vendors.csv, purchase_orders.csv, goods_receipts.csv, policy.json)') {
+    super(message);
+  }
+}
+
 /** A write lost a race: something it was decided on changed. Decide again. */
 export class ConflictError extends Error {
   override readonly name = 'ConflictError';
 }
 
+/** Progress of a long import: records written so far of all it writes. */
+export interface ImportOptions {
+  onProgress?(written: number, total: number): void;
+}
+
 export interface BillStore extends DecisionReads {
-  importMaster(master: MasterData): Promise<void>;
+  importMaster(master: MasterData, options?: ImportOptions): Promise<void>;
   commitDecision(commit: DecisionCommit): Promise<void>;
   commitTransition(commit: TransitionCommit): Promise<void>;
   vendor(vendorId: string): Promise<Vendor | null>;
