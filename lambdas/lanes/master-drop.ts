@@ -87,6 +87,8 @@ export interface ImportHistory {
   readonly changes?: { created: number; changed: number };
   /** Whether open bills were re-matched after the import. */
   readonly rematch?: 'none' | 'done' | `failed: ${string}`;
+  /** Who imported it (`bm import`: the operator); absent for the drop lane, whose `source` says where it came from. */
+  readonly by?: string;
 }
 
 /** One row of a master record's audit trail. */
@@ -98,6 +100,8 @@ export interface MasterAuditRow {
   readonly source: string;
   readonly drop: string;
   readonly changes: readonly FieldChange[];
+  /** Who imported it (`bm import`: the operator); absent for the drop lane (see `source`). */
+  readonly by?: string;
 }
 
 /** Re-matching of open bills after master data changed (built elsewhere; absent: nothing happens). */
