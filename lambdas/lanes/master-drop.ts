@@ -407,3 +407,42 @@ export async function changesAgainst(store: BillStore, master: MasterData): Prom
   const policy = diff('policy', 'policy', policyBefore, master.policy);
   return [...vendors, ...pos, policy].filter((c): c is RecordChange => c !== null);
 }
+
+// --- `bm import`: the same audit as a drop ---------------------------------------------------
+
+/**
+ * An import by a person (`bm import DIR`): the whole set, imported as the drop lane imports it,
+ * with the same audit — every changed field of a vendor, purchase order or the policy `old → new`
+ * (an IBAN, a cap, the blocklist flag, an approver, a policy value), and an import history row —
+ * naming who imported it.
+ */
+export async function importWithAudit(
+  master: MasterData,
+  deps: { readonly store: BillStore; readonly state: LaneState; readonly now: () => number },
+  who: { readonly by: string; readonly source: string },
+): Promise<RecordChange[]> {
+  const at = new Date(deps.now()).toISOString();
+  const id = sha256Hex(`${who.by}\u0000${who.source}\u0000${at}`);
+  const changes = await changesAgainst(deps.store, master);
+  await deps.store.importMaster(master);
+  let i = 0;
+  for (const c of changes) {
+    const row: MasterAuditRow = { at, kind: c.kind, id: c.id, action: c.created ? 'created' : 'changed', source: who.source, drop: id, changes: c.fields, by: who.by };
+    await deps.state.record(LANE_KEYS.masterAudit(c.kind, c.id), `AUDIT#${at}#${id.slice(0, 16)}#${String(i++).padStart(5, '0')}`, row);
+  }
+  const history: ImportHistory = {
+    hash: id,
+    name: who.source,
+    source: who.source,
+    at,
+    status: 'imported',
+    files: [...MASTER_FILES],
+    problem_count: 0,
+    problems: [],
+    counts: { vendors: master.vendors.length, purchase_orders: master.purchaseOrders.length, goods_receipts: master.goodsReceipts.length },
+    changes: { created: changes.filter((c) => c.created).length, changed: changes.filter((c) => !c.created).length },
+    by: who.by,
+  };
+  await deps.state.record(LANE_KEYS.imports, `${at}#${id.slice(0, 16)}`, history);
+  return changes;
+}
