@@ -91,7 +91,6 @@ table.cards tr{border:1px solid var(--line);border-radius:.4rem;margin:0 0 .6rem
 table.cards td,table.cards tbody th{border:0;padding:.15rem 0;text-align:left;white-space:normal;background:none}
 table.cards td[data-label]::before,table.cards tbody th[data-label]::before{content:attr(data-label) ": ";font-weight:600;color:var(--muted)}
 table.cards td.num{text-align:left}
-.scroll{overflow-x:visible}
 }
 @media (max-width:40rem){dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.4rem}main{padding:.6rem}}
 `;
