@@ -147,8 +147,16 @@ describe('the worklist over 10,000 bills', () => {
 
   it('counts the bills in each state', async () => {
     commands.length = 0;
-    const counts = await store.countBills();
+    const { counts, capped } = await store.countBills();
+    expect(capped).toEqual([]);
     for (const s of BILL_STATES) expect(counts[s], s).toBe(bills.filter((b) => b.state === s).length);
+    // Capped: exact below the cap, the cap and "more" above it.
+    const upTo = await store.countBills({ upTo: 1000 });
+    for (const s of BILL_STATES) {
+      const n = bills.filter((b) => b.state === s).length;
+      expect(upTo.counts[s], s).toBe(Math.min(n, 1000));
+      expect(upTo.capped.includes(s), s).toBe(n > 1000);
+    }
     expect(new Set(commands)).toEqual(new Set(['QueryCommand']));
   }, 60_000);
 

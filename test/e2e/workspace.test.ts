@@ -63,7 +63,7 @@ describe('the AP workspace on the local stack', () => {
       baseUrl: stack.webUrl,
       page,
       user: stack.user,
-      counts: await stack.store.countBills(),
+      counts: (await stack.store.countBills()).counts,
       mine: { billId: mine.bill_id, invoice: mine.invoice_number! },
       matched: { billId: castor.bill_id, invoice: castor.invoice_number!, po: castor.po_number! },
       review: { billId: review.bill_id },

@@ -34,6 +34,7 @@ import {
   type Versioned,
   type BillPage,
   type BillQuery,
+  type StateCounts,
   type MasterListReads,
   type WorklistReads,
   NonceSpentError,
@@ -615,8 +616,8 @@ export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims, 
     return readPage(this.sendQuery, this.tableName, plan, limit, query.cursor, (item) => (typeof item.wl === 'string' ? rowFromItem(item) : billRow(billFromItem(item))));
   }
 
-  async countBills(): Promise<Record<BillState, number>> {
-    return countByState(this.sendQuery, this.tableName);
+  async countBills(options: { readonly upTo?: number } = {}): Promise<StateCounts> {
+    return countByState(this.sendQuery, this.tableName, options.upTo);
   }
 
   /** Vendors whose name starts with the text, or whose name or alias is the text (normalized), at most 20. */

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { QueryCommand, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { normalizeInvoiceNumber, normalizeName, normalizePoRef } from '../../core/normalize.ts';
-import { BILL_SORTS, CursorError, type BillPage, type BillQuery, type BillSort } from '../../core/ports/store.ts';
+import { BILL_SORTS, CursorError, type BillPage, type BillQuery, type BillSort, type StateCounts } from '../../core/ports/store.ts';
 import { BILL_STATES, type BillState } from '../../core/route.ts';
 import { APPROVAL_STATES, type BillRow } from '../../core/worklist.ts';
 import { BILLS_TABLE } from './table.ts';
@@ -204,7 +204,7 @@ async function readPartition(send: Send, tableName: string, plan: Plan, part: Pa
       ExpressionAttributeValues: values,
       ScanIndexForward: ascending,
       // Unfiltered, exactly what is needed; filtered, larger steps (the filter drops some).
-      Limit: filter ? Math.max(need * 2, 100) : need,
+      Limit: filter ? Math.max(need * 4, 500) : need,
       ExclusiveStartKey: start,
     });
     for (const item of r.Items ?? []) {
@@ -259,13 +259,18 @@ export async function readPage(send: Send, tableName: string, plan: Plan, limit:
   return { rows: rows.reverse(), next: encodeCursor(plan, 'n', back), prev: more ? encodeCursor(plan, 'p', onward) : null, sortUsed: plan.sortUsed };
 }
 
-/** Bills per state: a `Select: COUNT` query of each state's worklist partition (index keys only are counted). */
-export async function countByState(send: Send, tableName: string): Promise<Record<BillState, number>> {
+/** Bills per state: a `Select: COUNT` query of each state's worklist partition, stopping at `upTo`. */
+export async function countByState(send: Send, tableName: string, upTo = Infinity): Promise<StateCounts> {
+  const capped: BillState[] = [];
   const counts = await Promise.all(
     BILL_STATES.map(async (s) => {
       let n = 0;
       let start: Item | undefined;
       do {
+        if (n >= upTo) {
+          capped.push(s);
+          return [s, upTo] as const;
+        }
         const r = await send({
           TableName: tableName,
           IndexName: T.gsi3.indexName,
@@ -273,15 +278,20 @@ export async function countByState(send: Send, tableName: string): Promise<Recor
           ExpressionAttributeNames: { '#ipk': T.gsi3.partitionKey },
           ExpressionAttributeValues: { ':pk': `WL#${s}` },
           Select: 'COUNT',
+          ...(Number.isFinite(upTo) ? { Limit: upTo - n + 1 } : {}),
           ExclusiveStartKey: start,
         });
         n += r.Count ?? 0;
         start = r.LastEvaluatedKey;
       } while (start);
+      if (n > upTo) {
+        capped.push(s);
+        return [s, upTo] as const;
+      }
       return [s, n] as const;
     }),
   );
-  return Object.fromEntries(counts) as Record<BillState, number>;
+  return { counts: Object.fromEntries(counts) as Record<BillState, number>, capped };
 }
 
 export { QueryCommand };

@@ -19,6 +19,7 @@ import {
   type Versioned,
   type BillPage,
   type BillQuery,
+  type StateCounts,
   type WorklistReads,
   CursorError,
   NonceSpentError,
@@ -244,9 +245,12 @@ export class MemoryBillStore implements BillStore, WorklistReads {
     };
   }
 
-  async countBills(): Promise<Record<BillState, number>> {
+  async countBills(options: { readonly upTo?: number } = {}): Promise<StateCounts> {
     const counts = Object.fromEntries(BILL_STATES.map((s) => [s, 0])) as Record<BillState, number>;
     for (const b of this.bills.values()) counts[b.state]++;
-    return counts;
+    const upTo = options.upTo ?? Infinity;
+    const capped = BILL_STATES.filter((s) => counts[s] > upTo);
+    for (const s of capped) counts[s] = upTo;
+    return { counts, capped };
   }
 }

@@ -303,8 +303,17 @@ export class CursorError extends Error {
 /** The worklist's reads: keyed queries only (docs/data-model.md, "The worklist"). */
 export interface WorklistReads {
   findBills(query: BillQuery): Promise<BillPage>;
-  /** How many bills are in each state. */
-  countBills(): Promise<Record<BillState, number>>;
+  /**
+   * How many bills are in each state; with `upTo`, counting stops there (a state with more is in
+   * `capped`, its count `upTo`): the closed states grow without end, a page needs "1,000+" only.
+   */
+  countBills(options?: { readonly upTo?: number }): Promise<StateCounts>;
+}
+
+export interface StateCounts {
+  readonly counts: Readonly<Record<BillState, number>>;
+  /** States with more bills than `upTo`. */
+  readonly capped: readonly BillState[];
 }
 
 /** Master data as people read it (the master data pages): listed from an index, never scanned. */

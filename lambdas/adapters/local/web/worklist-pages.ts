@@ -1,5 +1,5 @@
 /** The AP workspace's lists: the worklist (my work, then all bills) and the master data pages. */
-import type { BillPage, BillQuery } from '../../../core/ports/store.ts';
+import type { BillPage, BillQuery, StateCounts } from '../../../core/ports/store.ts';
 import { EXCEPTION_CODES } from '../../../core/exceptions.ts';
 import type { GoodsReceipt, Policy, PurchaseOrder, Vendor } from '../../../core/master.ts';
 import { Decimal } from '../../../core/money.ts';
@@ -88,7 +88,7 @@ export interface WorklistView {
   readonly today: string;
   readonly mine: BillPage | null;
   readonly page: BillPage;
-  readonly counts: Readonly<Record<BillState, number>>;
+  readonly counts: StateCounts;
   readonly vendors: readonly Vendor[];
   readonly notice?: string | null;
   /** Shown where the list is empty because nothing came in yet. */
@@ -98,11 +98,12 @@ export interface WorklistView {
 export function worklistPage(v: WorklistView): string {
   const p = v.params;
   const ctx = { timezone: v.timezone, user: v.user, today: v.today };
-  const total = BILL_STATES.reduce((n, s) => n + (v.counts[s] ?? 0), 0);
-  const chip = (href: string, label: string, n: number, current: boolean) =>
-    `<li><a href="${esc(href)}"${current ? ' aria-current="true"' : ''}>${esc(label)} <span class="count">${esc(n.toLocaleString('en-GB'))}</span></a></li>`;
-  const chips = `<nav aria-label="Bills by state"><ul class="filters" id="counts">${chip(paramsHref({ ...p, state: undefined }), 'All', total, !p.state)}${BILL_STATES.map((s) =>
-    chip(paramsHref({ ...p, state: s }), STATE_WORDS[s].label, v.counts[s] ?? 0, p.state === s),
+  const total = BILL_STATES.reduce((n, s) => n + (v.counts.counts[s] ?? 0), 0);
+  const more = v.counts.capped.length > 0;
+  const chip = (href: string, label: string, n: number, plus: boolean, current: boolean) =>
+    `<li><a href="${esc(href)}"${current ? ' aria-current="true"' : ''}>${esc(label)} <span class="count" data-count="${esc(n)}${plus ? '+' : ''}">${esc(n.toLocaleString('en-GB'))}${plus ? '+' : ''}</span></a></li>`;
+  const chips = `<nav aria-label="Bills by state"><ul class="filters" id="counts">${chip(paramsHref({ ...p, state: undefined }), 'All', total, more, !p.state)}${BILL_STATES.map((s) =>
+    chip(paramsHref({ ...p, state: s }), STATE_WORDS[s].label, v.counts.counts[s] ?? 0, v.counts.capped.includes(s), p.state === s),
   ).join('')}</ul></nav>`;
 
   const opt = (value: string, label: string, current: string | undefined) => `<option value="${esc(value)}"${current === value ? ' selected' : ''}>${esc(label)}</option>`;

@@ -35,6 +35,9 @@ export interface WorkspaceDeps {
   readonly notices?: Readonly<Record<string, string>>;
 }
 
+/** Counts per state on the page stop here. */
+export const COUNT_UP_TO = 1000;
+
 const html = (body: string, status = 200): WebResponse => ({ status, body });
 const blank = (v: unknown) => (v === '' || v === null ? undefined : v);
 const opt = <T extends z.ZodType>(t: T) => z.preprocess(blank, t.optional());
@@ -118,7 +121,8 @@ export function workspaceRoutes(deps: WorkspaceDeps): Route[] {
             deps.store.findBills(query),
             // "My work" heads the page, oldest first, unless the page is my work already.
             user && !p.mine ? deps.store.findBills({ mine: { user, reviews: true }, sort: 'oldest', limit: 10 }) : Promise.resolve(null),
-            deps.store.countBills(),
+            // Exact up to 1,000 a state ("1,000+" beyond): a page view never counts the whole history.
+            deps.store.countBills({ upTo: COUNT_UP_TO }),
             deps.store.listVendors().catch(() => []),
           ]);
           const params: WorklistParams = { ...p, after: undefined, notice: undefined } as WorklistParams;
