@@ -204,7 +204,7 @@ async function readPartition(send: Send, tableName: string, plan: Plan, part: Pa
       ExpressionAttributeValues: values,
       ScanIndexForward: ascending,
       // Unfiltered, exactly what is needed; filtered, larger steps (the filter drops some).
-      Limit: filter ? Math.max(need * 4, 500) : need,
+      Limit: filter ? Math.max(need * 2, 100) : need,
       ExclusiveStartKey: start,
     });
     for (const item of r.Items ?? []) {

@@ -8,7 +8,7 @@ import { EXCEPTION_CODES } from '../../../core/exceptions.ts';
 import { localTime, zonedToEpoch } from '../../../core/dates.ts';
 import type { Policy } from '../../../core/master.ts';
 import { normalizePoRef } from '../../../core/normalize.ts';
-import { BILL_SORTS, CursorError, type BillQuery, type BillStore, type MasterListReads, type WorklistReads } from '../../../core/ports/store.ts';
+import { BILL_SORTS, CursorError, type BillQuery, type BillStore, type MasterListReads, type StateCounts, type WorklistReads } from '../../../core/ports/store.ts';
 import { BILL_STATES } from '../../../core/route.ts';
 import type { ImportHistory, MasterAuditRow } from '../../../lanes/master-drop.ts';
 import { LANE_KEYS, type LaneState } from '../../../lanes/state.ts';
@@ -37,6 +37,8 @@ export interface WorkspaceDeps {
 
 /** Counts per state on the page stop here. */
 export const COUNT_UP_TO = 1000;
+/** How long the page reuses counts per state. */
+export const COUNTS_FOR_MS = 15_000;
 
 const html = (body: string, status = 200): WebResponse => ({ status, body });
 const blank = (v: unknown) => (v === '' || v === null ? undefined : v);
@@ -89,6 +91,17 @@ export function workspaceRoutes(deps: WorkspaceDeps): Route[] {
     const t = localTime(now(), tz);
     return `${t.year}-${String(t.month).padStart(2, '0')}-${String(t.day).padStart(2, '0')}`;
   };
+  // Exact up to 1,000 a state ("1,000+" beyond), and kept for a few seconds: a page view never
+  // counts the whole history, and paging through a list does not count again.
+  let counted: { at: number; value: Promise<StateCounts> } | null = null;
+  const stateCounts = (): Promise<StateCounts> => {
+    if (!counted || now() - counted.at > COUNTS_FOR_MS) {
+      const value = deps.store.countBills({ upTo: COUNT_UP_TO });
+      counted = { at: now(), value };
+      value.catch(() => (counted = null));
+    }
+    return counted.value;
+  };
   const imports = async (): Promise<ImportHistory[]> => (deps.lanes ? (await deps.lanes.list<ImportHistory>(LANE_KEYS.imports)).map((x) => x.value).reverse() : []);
   const changes = async (kind: MasterAuditRow['kind'], id: string): Promise<MasterAuditRow[]> => (deps.lanes ? (await deps.lanes.list<MasterAuditRow>(LANE_KEYS.masterAudit(kind, id), 'AUDIT#')).map((x) => x.value) : []);
 
@@ -121,8 +134,7 @@ export function workspaceRoutes(deps: WorkspaceDeps): Route[] {
             deps.store.findBills(query),
             // "My work" heads the page, oldest first, unless the page is my work already.
             user && !p.mine ? deps.store.findBills({ mine: { user, reviews: true }, sort: 'oldest', limit: 10 }) : Promise.resolve(null),
-            // Exact up to 1,000 a state ("1,000+" beyond): a page view never counts the whole history.
-            deps.store.countBills({ upTo: COUNT_UP_TO }),
+            stateCounts(),
             deps.store.listVendors().catch(() => []),
           ]);
           const params: WorklistParams = { ...p, after: undefined, notice: undefined } as WorklistParams;
