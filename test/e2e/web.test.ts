@@ -68,7 +68,7 @@ describe('the local web page', () => {
     expect(await page.locator('#source').innerText()).toContain('03-castor-drills.xml');
     const audit = page.locator('#audit tbody tr');
     expect(await audit.count()).toBeGreaterThanOrEqual(1);
-    expect(await audit.first().innerText()).toMatch(/system\s+decided\s+— → flagged/);
+    expect(await audit.first().innerText()).toMatch(/system\s+decided\s+— → Flagged/);
   });
 
   it('renders an email of the outbox: its headers, its HTML in a sandbox, its text', async () => {
