@@ -6,7 +6,8 @@
  * local path (the durations `bm cost` prices). Prints a table and writes
  * bench/results/latest.json. A benchmark, not a test: it asserts nothing.
  * `npm run bench` bundles it with esbuild first, as the Lambda functions are bundled.
- * `BENCH=a,d npm run bench` runs only the parts named.
+ * `BENCH=a,d npm run bench` runs only the parts named. `BENCH=w` (not in the default run: it
+ * seeds 10,000 bills) measures one worklist page over 10,000 bills on DynamoDB Local.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -28,6 +29,7 @@ import { LocalWorkflow, type WorkflowFunction } from '../lambdas/adapters/local/
 import { MemoryOutbox } from '../lambdas/adapters/local/memory-outbox.ts';
 import { readDocument } from '../lambdas/readers/index.ts';
 import { generateWorld } from './world.ts';
+import { generatedBill, seedBills } from '../test/support/worklist-bills.ts';
 
 const NOW = Date.parse('2026-03-03T10:00:00+01:00');
 const source = (i: number) => ({ input: `bench-${i}`, part: 0, format: 'bill-json', document_hash: `h${i}`, submitter: null });
@@ -285,6 +287,61 @@ async function handlerDurations(rounds: number) {
   };
 }
 
+/**
+ * (w) One worklist page over `n` bills on DynamoDB Local: milliseconds and read units (the
+ * store's ReturnConsumedCapacity total) per read the page makes, each the median of a few rounds.
+ */
+async function worklistPages(n: number) {
+  const db = await startLocalDatabase();
+  try {
+    const capacity: CapacityMeter = { read: 0, write: 0 };
+    const { store, client } = await openLocalStore(db.endpoint, 'worklist', capacity);
+    let queries = 0;
+    client.middlewareStack.add((next) => async (args) => {
+      queries++;
+      return next(args);
+    }, { step: 'initialize', name: 'countQueries' });
+    const bills = Array.from({ length: n }, (_, i) => generatedBill(i));
+    const t0 = performance.now();
+    await seedBills(client, 'worklist', bills);
+    const seedSeconds = Number(((performance.now() - t0) / 1000).toFixed(1));
+    const second = (await store.findBills({ limit: 50 })).next;
+    const reads: Record<string, () => Promise<unknown>> = {
+      'all bills, newest first, first page (50 rows)': () => store.findBills({ limit: 50 }),
+      'all bills, the next page (cursor)': () => store.findBills({ limit: 50, cursor: second }),
+      'one state (flagged), 50 rows': () => store.findBills({ state: 'flagged', limit: 50 }),
+      'one state by amount, largest first': () => store.findBills({ state: 'awaiting_approval', sort: 'amount_desc', limit: 50 }),
+      "my work (an approver's bills and reviews), 10 rows": () => store.findBills({ mine: { user: 'bob@example.com', reviews: true }, sort: 'oldest', limit: 10 }),
+      'search by invoice number': () => store.findBills({ search: 'inv-004242' }),
+      'exception code filter (PRICE_VARIANCE), 50 rows': () => store.findBills({ code: 'PRICE_VARIANCE', limit: 50 }),
+      'counts per state, exact (COUNT queries)': () => store.countBills(),
+      'counts per state up to 1,000 each (what a page shows)': () => store.countBills({ upTo: 1000 }),
+    };
+    const rounds = 7;
+    const out: Record<string, { ms: number; readUnits: number; queries: number }> = {};
+    for (const [name, read] of Object.entries(reads)) {
+      const ms: number[] = [];
+      let units = 0;
+      let q = 0;
+      for (let r = 0; r < rounds; r++) {
+        const before = capacity.read;
+        const qBefore = queries;
+        const s0 = performance.now();
+        await read();
+        ms.push(performance.now() - s0);
+        units = capacity.read - before;
+        q = queries - qBefore;
+      }
+      ms.sort((a, b) => a - b);
+      out[name] = { ms: Number(ms[Math.floor(rounds / 2)]!.toFixed(1)), readUnits: Number(units.toFixed(1)), queries: q };
+    }
+    client.destroy();
+    return { bills: n, seedSeconds, rounds, reads: out };
+  } finally {
+    await db.stop();
+  }
+}
+
 const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` };
 console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}`);
 
@@ -316,6 +373,13 @@ if (only.has('d')) {
   console.log(`(d) milliseconds per invocation on the local path (median of ${d.rounds} rounds; DynamoDB Local round trips included): ${Object.entries(d.handlersMs).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   console.log(`    readers alone: ${Object.entries(d.readersMs).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   console.log(`    (b) per stage, ms per execution: ${Object.entries(d.stagesMsPerExecution).map(([k, v]) => `${k} ${v}`).join('; ')}`);
+}
+
+if (only.has('w')) {
+  const w = await worklistPages(10_000);
+  results.worklist = w;
+  console.log(`(w) the worklist over ${w.bills.toLocaleString('en')} bills on DynamoDB Local (seeded in ${w.seedSeconds} s), median of ${w.rounds} rounds:`);
+  for (const [k, v] of Object.entries(w.reads)) console.log(`    ${k.padEnd(52)} ${String(v.ms).padStart(7)} ms  ${String(v.readUnits).padStart(7)} read units  ${String(v.queries).padStart(3)} queries`);
 }
 
 // A partial run (BENCH=…) keeps the other parts of the last full run.

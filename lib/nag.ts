@@ -30,7 +30,7 @@ export const REASONS = {
   nodeRuntime:
     'Node.js 22 is the runtime the project targets and tests (package.json engines >= 22, esbuild target node22); moving to a newer runtime is a deliberate, tested change, not an automatic one.',
   tableIndexes:
-    'CDK table grants include the table\'s indexes (<table>/index/*): the functions query gsi1 (bills by state, a vendor\'s open POs) and gsi2 (a month\'s bills and audit rows, for the summary).',
+    'CDK table grants include the table\'s indexes (<table>/index/*): the functions query gsi1 (bills by state, a vendor\'s open POs), gsi2 (a month\'s bills and audit rows, for the summary) and gsi3 (the worklist, its search items and the master data lists).',
   s3ReadGrant:
     'CDK\'s bucket read grant (s3:GetObject*, s3:GetBucket*, s3:List*) on one bucket or prefix: reads of object versions and metadata of that bucket only.',
   s3PutGrant: 'CDK\'s bucket put grant (s3:PutObject*, s3:Abort*) limited to one key prefix of one bucket.',

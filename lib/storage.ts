@@ -7,7 +7,7 @@
  * protection and point-in-time recovery on the table; the data outlive the stack (RETAIN).
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, ProjectionType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, StorageClass, type LifecycleRule } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { BILLS_TABLE } from '../lambdas/adapters/aws/table.ts';
@@ -93,6 +93,13 @@ export class Storage extends Construct {
           indexName: t.gsi2.indexName,
           partitionKey: { name: t.gsi2.partitionKey, type: AttributeType.STRING },
           sortKey: { name: t.gsi2.sortKey, type: AttributeType.STRING },
+        },
+        {
+          indexName: t.gsi3.indexName,
+          partitionKey: { name: t.gsi3.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: t.gsi3.sortKey, type: AttributeType.STRING },
+          projectionType: ProjectionType.INCLUDE,
+          nonKeyAttributes: [...t.gsi3Projection],
         },
       ],
       removalPolicy,

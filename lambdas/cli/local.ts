@@ -3,6 +3,7 @@
  * to it. `bm start` writes `<home>/stack.json`; the others find the running stack through it.
  */
 import { spawn } from 'node:child_process';
+import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CliUsageError, expectFolder, parseCli } from './args.ts';
 import { importWithProgress, loadMasterWithProgress } from './progress.ts';
@@ -14,6 +15,8 @@ import { readStackFile, startLocalStack, StackAlreadyRunning, type LocalStack, t
 import type { RematchResult } from '../core/rematch.ts';
 import type { SweepResult } from '../core/sweep.ts';
 import { formatRematch } from './rematch-format.ts';
+import { importWithAudit } from '../lanes/master-drop.ts';
+import { DynamoLaneState } from '../lanes/dynamo-state.ts';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -265,6 +268,17 @@ async function runningStack(home: string, io: CliIo): Promise<StackFile | null> 
   return file;
 }
 
+/** The operator as the local stack names its user: `<login name>@localhost`. */
+function operatorAddress(): string {
+  let name = 'user';
+  try {
+    name = userInfo().username.replace(/[^A-Za-z0-9._-]/g, '') || 'user';
+  } catch {
+    // no passwd entry (some containers)
+  }
+  return `${name}@localhost`;
+}
+
 export async function importCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCli(args, { home: { type: 'string' }, stack: { type: 'string' }, region: { type: 'string' } });
   if (values.stack !== undefined) {
@@ -289,7 +303,8 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
   if (!stack) return 1;
   const { store, client } = await openLocalStore(stack.dynamodb.endpoint, stack.dynamodb.table);
   try {
-    await importWithProgress(store, master, io, 'bm import');
+    // Audited as a drop is: each changed field old → new, with who imported it (the local user, as the web page signs them in).
+    await importWithAudit(master, { store, state: new DynamoLaneState({ tableName: stack.dynamodb.table, client }), now: Date.now, importMaster: (m) => importWithProgress(store, m, io, 'bm import') }, { by: operatorAddress(), source: `bm import ${resolve(dir)}` });
     // The drop lane merges single files with this set from now on.
     await recordCurrentSet(join(stack.home, 'documents'), dir);
   } finally {

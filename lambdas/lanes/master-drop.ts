@@ -88,6 +88,8 @@ export interface ImportHistory {
   readonly changes?: { created: number; changed: number };
   /** Whether open bills were re-matched after the import. */
   readonly rematch?: 'none' | 'done' | `failed: ${string}`;
+  /** Who imported it (`bm import`: the operator); absent for the drop lane, whose `source` says where it came from. */
+  readonly by?: string;
 }
 
 /** One row of a master record's audit trail. */
@@ -99,6 +101,8 @@ export interface MasterAuditRow {
   readonly source: string;
   readonly drop: string;
   readonly changes: readonly FieldChange[];
+  /** Who imported it (`bm import`: the operator); absent for the drop lane (see `source`). */
+  readonly by?: string;
 }
 
 /** Re-matching of open bills after master data changed (built elsewhere; absent: nothing happens). */
@@ -398,4 +402,49 @@ export async function changesAgainst(store: BillStore, master: MasterData): Prom
   }
   const policy = diff('policy', 'policy', policyBefore, master.policy);
   return [...vendors, ...pos, policy].filter((c): c is RecordChange => c !== null);
+}
+
+// --- `bm import`: the same audit as a drop ---------------------------------------------------
+
+/**
+ * An import by a person (`bm import DIR`): the whole set, imported as the drop lane imports it,
+ * with the same audit — every changed field of a vendor, purchase order or the policy `old → new`
+ * (an IBAN, a cap, the blocklist flag, an approver, a policy value), and an import history row —
+ * naming who imported it.
+ */
+export async function importWithAudit(
+  master: MasterData,
+  deps: {
+    readonly store: BillStore;
+    readonly state: LaneState;
+    readonly now: () => number;
+    /** How the set is written (`bm import` shows its progress); the store's own import by default. */
+    readonly importMaster?: (master: MasterData) => Promise<void>;
+  },
+  who: { readonly by: string; readonly source: string },
+): Promise<RecordChange[]> {
+  const at = new Date(deps.now()).toISOString();
+  const id = sha256Hex(`${who.by}\u0000${who.source}\u0000${at}`);
+  const changes = await changesAgainst(deps.store, master);
+  await (deps.importMaster ? deps.importMaster(master) : deps.store.importMaster(master));
+  let i = 0;
+  for (const c of changes) {
+    const row: MasterAuditRow = { at, kind: c.kind, id: c.id, action: c.created ? 'created' : 'changed', source: who.source, drop: id, changes: c.fields, by: who.by };
+    await deps.state.record(LANE_KEYS.masterAudit(c.kind, c.id), `AUDIT#${at}#${id.slice(0, 16)}#${String(i++).padStart(5, '0')}`, row);
+  }
+  const history: ImportHistory = {
+    hash: id,
+    name: who.source,
+    source: who.source,
+    at,
+    status: 'imported',
+    files: [...MASTER_FILES],
+    problem_count: 0,
+    problems: [],
+    counts: { vendors: master.vendors.length, purchase_orders: master.purchaseOrders.length, goods_receipts: master.goodsReceipts.length },
+    changes: { created: changes.filter((c) => c.created).length, changed: changes.filter((c) => !c.created).length },
+    by: who.by,
+  };
+  await deps.state.record(LANE_KEYS.imports, `${at}#${id.slice(0, 16)}`, history);
+  return changes;
 }

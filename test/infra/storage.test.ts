@@ -34,12 +34,22 @@ describe('the bills table', () => {
           ],
           Projection: { ProjectionType: 'ALL' },
         },
+        {
+          // The worklist's index projects the row and what it filters on, not the compressed bill.
+          IndexName: b.gsi3.indexName,
+          KeySchema: [
+            { AttributeName: b.gsi3.partitionKey, KeyType: 'HASH' },
+            { AttributeName: b.gsi3.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...b.gsi3Projection] },
+        },
       ],
       TimeToLiveSpecification: { AttributeName: b.ttlAttribute, Enabled: true },
       AttributeDefinitions: Match.arrayWith([
         { AttributeName: b.partitionKey, AttributeType: 'S' },
         { AttributeName: b.gsi1.partitionKey, AttributeType: 'S' },
         { AttributeName: b.gsi2.partitionKey, AttributeType: 'S' },
+        { AttributeName: b.gsi3.partitionKey, AttributeType: 'S' },
       ]),
     });
   });

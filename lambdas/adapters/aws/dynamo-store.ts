@@ -16,10 +16,12 @@ import {
   UpdateCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
+  type QueryCommandInput,
+  type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
-import type { MasterData, Policy, PurchaseOrder, Vendor } from '../../core/master.ts';
+import type { GoodsReceipt, MasterData, Policy, PurchaseOrder, Vendor } from '../../core/master.ts';
 import { Decimal } from '../../core/money.ts';
-import { normalizeId, normalizePoRef } from '../../core/normalize.ts';
+import { normalizeId, normalizeName, normalizePoRef } from '../../core/normalize.ts';
 import {
   ConflictError,
   type AuditRecord,
@@ -32,14 +34,22 @@ import {
   type TransitionCommit,
   type Versioned,
   NoMasterDataError,
+  type BillPage,
+  type BillQuery,
+  type StateCounts,
+  type MasterListReads,
+  type WorklistReads,
   NonceSpentError,
 } from '../../core/ports/store.ts';
+import { billRow } from '../../core/worklist.ts';
 import type { ClaimResult, MonthItems, SummaryClaims, SummaryReads } from '../../core/ports/summary.ts';
 import { vendorNameKeys } from '../../core/resolve.ts';
 import { utcMonthsOf } from '../../core/summary/month.ts';
 import { BILL_STATES, type BillState } from '../../core/route.ts';
 import { decimalMapFromJson, decimalMapToJson, policyFromJson, poFromJson, vendorFromJson } from './codec.ts';
 import { BILLS_TABLE } from './table.ts';
+import { billWorklistKeys, findItems, rowFromItem, worklistAttributes } from './worklist-keys.ts';
+import { countByState, DEFAULT_PAGE, MAX_PAGE, planQuery, readPage } from './worklist-query.ts';
 
 type Item = Record<string, unknown>;
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -98,7 +108,7 @@ function masterKeys(version: string) {
 }
 const key = (pk: string, sk: string) => ({ [T.partitionKey]: pk, [T.sortKey]: sk });
 
-export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims {
+export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims, WorklistReads, MasterListReads {
   readonly tableName: string;
   private readonly doc: DynamoDBDocumentClient;
   private readonly capacity: CapacityMeter | undefined;
@@ -195,7 +205,7 @@ export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims {
       // What an empty ytd_as_of covers: everything before this import.
       const v = { ...vendor, imported_at: importedAt };
       const data = JSON.stringify(v);
-      items.push({ ...key(`VENDOR#${v.vendor_id}`, m.vendor), data });
+      items.push({ ...key(`VENDOR#${v.vendor_id}`, m.vendor), data, ...listingKeys(version, 'VENDOR', `${normalizeName(v.name) || '~'}#${v.vendor_id}`) });
       if (normalizeId(v.tax_id)) items.push({ ...key(`VTAX#${normalizeId(v.tax_id)}`, m.byVendor(v.vendor_id)), data });
       for (const n of vendorNameKeys(v)) items.push({ ...key(`VNAME#${n}`, m.byVendor(v.vendor_id)), data });
     }
@@ -203,9 +213,19 @@ export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims {
       items.push({
         ...key(`PO#${normalizePoRef(po.po_number)}`, m.po),
         data: JSON.stringify(po),
+        ...listingKeys(version, 'PO', normalizePoRef(po.po_number)),
         ...(po.status === 'open' ? { [T.gsi1.partitionKey]: m.openPo(po.vendor_id), [T.gsi1.sortKey]: po.po_number } : {}),
       });
     }
+    // Goods receipts as imported, for people (the decision reads the received sums on the PO lines).
+    master.goodsReceipts.forEach((g, i) => {
+      const po = normalizePoRef(g.po_number);
+      items.push({
+        ...key(`PO#${po}`, `${m.po}#GRN#${String(i).padStart(6, '0')}`),
+        data: JSON.stringify(g),
+        ...listingKeys(version, 'GRN', `${po}#${String(i).padStart(6, '0')}`),
+      });
+    });
     options.onProgress?.(0, items.length);
     for (let i = 0; i < items.length; i += 25) {
       if (i > 0) options.onProgress?.(i, items.length);
@@ -358,7 +378,17 @@ export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims {
     }
     items.push(...this.reservationItems(c.reservations));
     if (c.spend) items.push(...this.spendItems(c.spend));
+    items.push(...this.findWrites(b, c.replaces === undefined));
     await this.transact(items);
+  }
+
+  /** The bill's search items (invoice number, PO, vendor), rewritten with every write of the bill. */
+  private findWrites(b: BillRecord, isNew: boolean): TransactItem[] {
+    const { put, remove } = findItems(b);
+    return [
+      ...put.map((Item) => ({ Put: { TableName: this.tableName, Item } })),
+      ...(isNew ? [] : remove.map((Key) => ({ Delete: { TableName: this.tableName, Key } }))),
+    ];
   }
 
   async commitTransition(c: TransitionCommit): Promise<void> {
@@ -388,6 +418,7 @@ export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims {
     }
     if (c.spend) items.push(...this.spendItems(c.spend));
     items.push(...this.reservationItems(c.reservations ?? []));
+    items.push(...this.findWrites(b, false));
     if (c.similarClaim) {
       items.push(versionedPut(this.tableName, `DUP#${c.similarClaim.key}`, 'DUP', c.similarClaim.version, { entries: JSON.stringify(c.similarClaim.entries) }));
     }
@@ -574,6 +605,125 @@ export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims {
     return options.limit ? all.slice(-options.limit) : all;
   }
 
+  // --- the worklist (worklist-query.ts; docs/data-model.md) ---------------------------------------
+
+  private readonly sendQuery = async (input: QueryCommandInput): Promise<QueryCommandOutput> => {
+    const r = await this.doc.send(new QueryCommand({ ...input, ...this.rcc }));
+    this.meter(r.ConsumedCapacity, 'read');
+    return r;
+  };
+
+  async findBills(query: BillQuery): Promise<BillPage> {
+    const limit = Math.min(MAX_PAGE, Math.max(1, Math.floor(query.limit ?? DEFAULT_PAGE)));
+    const vendorIds = query.search?.trim() ? await this.vendorIdsNamed(query.search.trim()) : [];
+    const plan = planQuery(query, vendorIds);
+    // gsi1 projects whole bills; a bill written before the worklist existed has no row yet.
+    return readPage(this.sendQuery, this.tableName, plan, limit, query.cursor, (item) => (typeof item.wl === 'string' ? rowFromItem(item) : billRow(billFromItem(item))));
+  }
+
+  async countBills(options: { readonly upTo?: number } = {}): Promise<StateCounts> {
+    return countByState(this.sendQuery, this.tableName, options.upTo);
+  }
+
+  /** Vendors whose name starts with the text, or whose name or alias is the text (normalized), at most 20. */
+  private async vendorIdsNamed(text: string): Promise<string[]> {
+    const name = normalizeName(text);
+    if (!name) return [];
+    const version = await this.masterVersion();
+    const r = await this.sendQuery({
+      TableName: this.tableName,
+      IndexName: T.gsi3.indexName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :name)',
+      ExpressionAttributeNames: { '#pk': T.gsi3.partitionKey, '#sk': T.gsi3.sortKey },
+      ExpressionAttributeValues: { ':pk': listingPk(version, 'VENDOR'), ':name': name },
+      Limit: 20,
+    });
+    const ids = (r.Items ?? []).map((i) => (i[T.gsi3.sortKey] as string).slice((i[T.gsi3.sortKey] as string).lastIndexOf('#') + 1));
+    for (const v of await this.vendorsByName(name)) if (!ids.includes(v.vendor_id)) ids.push(v.vendor_id);
+    return ids.slice(0, 20);
+  }
+
+  private async listing(kind: 'VENDOR' | 'PO' | 'GRN', skPrefix?: string): Promise<Item[]> {
+    const version = await this.masterVersion();
+    const out: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const r = await this.sendQuery({
+        TableName: this.tableName,
+        IndexName: T.gsi3.indexName,
+        KeyConditionExpression: skPrefix ? '#pk = :pk AND begins_with(#sk, :p)' : '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': T.gsi3.partitionKey, ...(skPrefix ? { '#sk': T.gsi3.sortKey } : {}) },
+        ExpressionAttributeValues: { ':pk': listingPk(version, kind), ...(skPrefix ? { ':p': skPrefix } : {}) },
+        ExclusiveStartKey: start,
+      });
+      out.push(...(r.Items ?? []));
+      start = r.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  async listVendors(): Promise<Vendor[]> {
+    return (await this.listing('VENDOR')).map((i) => vendorFromJson(JSON.parse(i.data as string)));
+  }
+
+  async listPurchaseOrders(): Promise<PurchaseOrder[]> {
+    return (await this.listing('PO')).map((i) => poFromJson(JSON.parse(i.data as string)));
+  }
+
+  async listReceipts(poNumber?: string): Promise<GoodsReceipt[]> {
+    return (await this.listing('GRN', poNumber ? `${normalizePoRef(poNumber)}#` : undefined)).map((i) => grnFromJson(JSON.parse(i.data as string)));
+  }
+
+  /**
+   * Gives items written before the worklist existed their worklist keys: bills (and their search
+   * items) and the current master data's list keys. A one-off migration that reads the whole
+   * table once (the only Scan outside `unfinishedExecutions`); run when an older table is opened.
+   */
+  async backfillWorklist(): Promise<{ bills: number; master: number }> {
+    let bills = 0;
+    let master = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const r = await this.doc.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'attribute_not_exists(#g3) AND (#sk = :bill OR begins_with(#sk, :vendor) OR begins_with(#sk, :po))',
+          ExpressionAttributeNames: { '#g3': T.gsi3.partitionKey, '#sk': T.sortKey },
+          ExpressionAttributeValues: { ':bill': 'BILL', ':vendor': 'VENDOR', ':po': 'PO' },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of r.Items ?? []) {
+        const pk = item[T.partitionKey] as string;
+        const sk = item[T.sortKey] as string;
+        if (sk === 'BILL') {
+          const b = billFromItem(item);
+          const { put } = findItems(b);
+          try {
+            await this.transact([
+              { Put: { TableName: this.tableName, Item: billItem(b), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': b.version } } },
+              ...put.map((Item) => ({ Put: { TableName: this.tableName, Item } })),
+            ]);
+            bills++;
+          } catch (err) {
+            if (!(err instanceof ConflictError)) throw err; // written meanwhile: it has its keys now
+          }
+          continue;
+        }
+        const m = /^(VENDOR|PO)(?:@(.+))?$/.exec(sk);
+        if (!m || typeof item.data !== 'string') continue;
+        const version = m[2] ?? '';
+        const data = JSON.parse(item.data) as { name?: string; vendor_id?: string; po_number?: string };
+        const listing =
+          m[1] === 'VENDOR' ? listingKeys(version, 'VENDOR', `${normalizeName(data.name) || '~'}#${data.vendor_id}`) : listingKeys(version, 'PO', normalizePoRef(data.po_number));
+        await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...item, ...listing } }));
+        if (pk) master++;
+      }
+      start = r.LastEvaluatedKey;
+    } while (start);
+    return { bills, master };
+  }
+
   // --- the month index (monthly summary) --------------------------------------------------------
 
   /**
@@ -656,6 +806,25 @@ export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims {
   }
 }
 
+/** The master data list a record of a version is in (gsi3): `MLIST#<version>#VENDOR` / `#PO` / `#GRN`. */
+function listingPk(version: string, kind: 'VENDOR' | 'PO' | 'GRN'): string {
+  return `MLIST#${version}#${kind}`;
+}
+
+function listingKeys(version: string, kind: 'VENDOR' | 'PO' | 'GRN', sk: string): Item {
+  return { [T.gsi3.partitionKey]: listingPk(version, kind), [T.gsi3.sortKey]: sk };
+}
+
+function grnFromJson(j: Record<string, unknown>): GoodsReceipt {
+  return {
+    grn_number: String(j.grn_number),
+    po_number: String(j.po_number),
+    line_no: String(j.line_no),
+    received_quantity: Decimal.parse(String(j.received_quantity)),
+    received_date: typeof j.received_date === 'string' ? j.received_date : null,
+  };
+}
+
 function versionedPut(tableName: string, pk: string, sk: string, version: number, attrs: Item): TransactItem {
   return {
     Put: {
@@ -667,13 +836,16 @@ function versionedPut(tableName: string, pk: string, sk: string, version: number
   };
 }
 
-/** The bill item: keys and state in the clear (for conditions and the state index), the rest compressed. */
+/**
+ * The bill item: keys and state in the clear (for conditions and the state index), the worklist
+ * row and what the worklist filters on (worklist-keys.ts), the rest compressed.
+ */
 export function billItem(b: BillRecord): Item {
   const arrived = utcIso(b.created_at);
   return {
     ...key(`BILL#${b.bill_id}`, 'BILL'),
-    [T.gsi1.partitionKey]: `STATE#${b.state}`,
-    [T.gsi1.sortKey]: `${b.updated_at}#${b.bill_id}`,
+    ...billWorklistKeys(b),
+    ...worklistAttributes(b),
     ...(arrived ? { [T.gsi2.partitionKey]: `MONTH#${arrived.slice(0, 7)}`, [T.gsi2.sortKey]: `${arrived}#B#${b.bill_id}` } : {}),
     state: b.state,
     version: b.version,

@@ -10,7 +10,10 @@
  * | PO by normalized reference / its billed  | pk `PO#<ref>`, sk `PO` / `BILLED`               |
  * | a vendor's open POs                      | gsi1 pk `OPENPO#<vendor>`                       |
  * | bill, its audit trail (in order)         | pk `BILL#<id>`, sk `BILL` / `AUDIT#<ver>#<i>`   |
- * | bills by state, newest last              | gsi1 pk `STATE#<state>`, sk `<updated>#<id>`    |
+ * | bills by state, by amount                | gsi1 pk `STATE#<state>`, sk `<amount key>#<id>` |
+ * | worklist: bills by state, by arrival     | gsi3 pk `WL#<state>`, sk `<UTC created>#<id>`   |
+ * | worklist: by invoice no., PO, vendor     | gsi3 pk `FIND#INV#<n>` / `FIND#PO#<ref>` / `FIND#VEND#<id>`, sk `<UTC created>#<id>` (items `BILL#<id>`/`FIND#…`) |
+ * | master data lists (vendors, POs, GRNs)   | gsi3 pk `MLIST#<version>#VENDOR` / `#PO` / `#GRN`  |
  * | a month's bills and audit rows (summary) | gsi2 pk `MONTH#<UTC yyyy-mm>`, sk `<UTC ISO time>#B#<id>` / `#A#<id>#<ver>#<n>` |
  * | monthly summary claim                    | pk `SUMMARY#<yyyy-mm>`, sk `SUMMARY`             |
  * | duplicate claim (vendor, type, number)   | pk `DUP#<key>`, sk `DUP`                        |
@@ -27,6 +30,13 @@ export const BILLS_TABLE = {
   gsi1: { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
   /** By month: a bill under the UTC month of its arrival, an audit row under the month of its time. */
   gsi2: { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+  /**
+   * The worklist and the master data lists (one index, overloaded; docs/data-model.md). It
+   * projects only the compact row and the attributes the worklist filters on, not the bill.
+   */
+  gsi3: { indexName: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
+  /** What gsi3 carries besides its keys. */
+  gsi3Projection: ['state', 'wl', 'wl_at', 'wl_amt', 'wl_codes', 'wl_wait', 'wl_vendor', 'data'],
   ttlAttribute: 'expires_at',
 } as const;
 
@@ -43,6 +53,8 @@ export function createBillsTableInput(tableName: string): CreateTableCommandInpu
       { AttributeName: t.gsi1.sortKey, AttributeType: 'S' },
       { AttributeName: t.gsi2.partitionKey, AttributeType: 'S' },
       { AttributeName: t.gsi2.sortKey, AttributeType: 'S' },
+      { AttributeName: t.gsi3.partitionKey, AttributeType: 'S' },
+      { AttributeName: t.gsi3.sortKey, AttributeType: 'S' },
     ],
     KeySchema: [
       { AttributeName: t.partitionKey, KeyType: 'HASH' },
@@ -64,6 +76,14 @@ export function createBillsTableInput(tableName: string): CreateTableCommandInpu
           { AttributeName: t.gsi2.sortKey, KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: 'ALL' },
+      },
+      {
+        IndexName: t.gsi3.indexName,
+        KeySchema: [
+          { AttributeName: t.gsi3.partitionKey, KeyType: 'HASH' },
+          { AttributeName: t.gsi3.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...t.gsi3Projection] },
       },
     ],
   };

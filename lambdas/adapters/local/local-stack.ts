@@ -25,7 +25,9 @@ export async function openLocalStore(endpoint: string, tableName: string, capaci
     await client.send(new CreateTableCommand(createBillsTableInput(tableName)));
   } catch (err) {
     if ((err as Error).name !== 'ResourceInUseException') throw err;
-    await addMissingIndexes(client, tableName);
+    const added = await addMissingIndexes(client, tableName);
+    // Items written before the worklist index carry no keys for it: give them theirs, once.
+    if (added.includes('gsi3')) await new DynamoBillStore({ tableName, client }).backfillWorklist();
   }
   return { store: new DynamoBillStore({ tableName, client, ...(capacity ? { capacity } : {}) }), client };
 }
@@ -34,12 +36,14 @@ export async function openLocalStore(endpoint: string, tableName: string, capaci
  * A table kept from an older version (`bm start` keeps its database) gets the indexes it lacks,
  * as a deployed table does on update. Items written before carry no keys for them.
  */
-async function addMissingIndexes(client: DynamoDBClient, tableName: string): Promise<void> {
+async function addMissingIndexes(client: DynamoDBClient, tableName: string): Promise<string[]> {
+  const added: string[] = [];
   const want = createBillsTableInput(tableName);
   const table = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
   const have = new Set((table?.GlobalSecondaryIndexes ?? []).map((g) => g.IndexName));
   for (const index of want.GlobalSecondaryIndexes ?? []) {
     if (have.has(index.IndexName)) continue;
+    added.push(index.IndexName!);
     const names = new Set(index.KeySchema!.map((k) => k.AttributeName));
     await client.send(
       new UpdateTableCommand({
@@ -55,6 +59,7 @@ async function addMissingIndexes(client: DynamoDBClient, tableName: string): Pro
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+  return added;
 }
 
 /** Starts a fresh DynamoDB Local (in memory unless `dbPath`) with the bills table. */

@@ -33,7 +33,12 @@ import { LocalWorkflow, type LocalWorkflowDeps } from './local-workflow.ts';
 import { OutboxMailer, OutboxReader } from './outbox.ts';
 import { headerOf, startSmtpInbox, type SmtpInbox } from './smtp-inbox.ts';
 import { SubmissionQueue, type QueueOutcome } from './submission-queue.ts';
-import { webRoutes, errorPage, type UploadOutcome } from './web/app.ts';
+import { webRoutes, errorPage, NOTICES, type UploadOutcome } from './web/app.ts';
+import { workspaceRoutes } from './web/worklist-routes.ts';
+import { esc } from './web/html.ts';
+import { DynamoLaneState } from '../../lanes/dynamo-state.ts';
+import { localClient } from './local-stack.ts';
+import { approvalLinks } from '../../core/approvals.ts';
 import { approvalRoutes, peopleRoutes, waitRoutes } from './web/approvals.ts';
 import { emailApprovers } from '../../core/approval-desk.ts';
 import { HttpError, Router, startWebServer, type Route, type WebRequest, type WebServer } from './web/http.ts';
@@ -478,6 +483,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         upload,
         now,
         documentUrl: (id) => documentLink(id, { secret, baseUrl: web.url, now }),
+        // The signed-in approver acts from the bill page with fresh links of their own (the emailed ones stay valid).
+        actionLinks(bill, user) {
+          const approver = bill.approvers.find((a) => a.toLowerCase() === user.toLowerCase());
+          if (!approver || !['awaiting_approval', 'flagged', 'blocked'].includes(bill.state)) return null;
+          const t = approvalLinks(bill, now(), secret)[approver]!;
+          const url = (token: string) => `/approve?t=${encodeURIComponent(token)}`;
+          return { approve: url(t.approve), query: url(t.query), reject: url(t.reject) };
+        },
         dismiss: async (input) => void (await dismissBill(input, { store, now })),
         async review(input) {
           // The workflow refuses a review it cannot apply (the bill changed meanwhile), leaves the bill as it was and says so in its trail.
@@ -493,6 +506,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           }
           return { status: 'ok', database: 'up', intake: 'open', ...base };
         },
+      }),
+    );
+
+    // The master pages read the import history and the master records' changes (the lanes' state).
+    const laneClient = localClient(dynamo.endpoint);
+    undo.push(async () => laneClient.destroy());
+    router.add(
+      ...workspaceRoutes({
+        store,
+        lanes: new DynamoLaneState({ tableName: dynamo.tableName, client: laneClient }),
+        now,
+        notices: NOTICES,
+        emptyHint: `No bills yet. Send one by mail to <strong>${esc(billsAddress)}</strong> (SMTP ${esc(`${smtp.host}:${smtp.port}`)}), copy a file into <code>${esc(dirs.drop)}</code>, or <a href="/upload">upload one</a>.`,
       }),
     );
 

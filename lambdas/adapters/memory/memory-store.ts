@@ -5,7 +5,8 @@
  */
 import type { MasterData, Policy, PurchaseOrder, Vendor } from '../../core/master.ts';
 import { Decimal } from '../../core/money.ts';
-import { normalizeId, normalizePoRef } from '../../core/normalize.ts';
+import { normalizeId, normalizeInvoiceNumber, normalizeName, normalizePoRef } from '../../core/normalize.ts';
+import { billRow } from '../../core/worklist.ts';
 import {
   ConflictError,
   type AuditRecord,
@@ -17,10 +18,15 @@ import {
   type TransitionCommit,
   type Versioned,
   NoMasterDataError,
+  type BillPage,
+  type BillQuery,
+  type StateCounts,
+  type WorklistReads,
+  CursorError,
   NonceSpentError,
 } from '../../core/ports/store.ts';
 import { vendorNameKeys } from '../../core/resolve.ts';
-import type { BillState } from '../../core/route.ts';
+import { BILL_STATES, type BillState } from '../../core/route.ts';
 
 const versionOf = (m: ReadonlyMap<string, { readonly version: number }>, k: string): number => m.get(k)?.version ?? 0;
 
@@ -34,7 +40,7 @@ interface SpendLedger {
   counted: number;
 }
 
-export class MemoryBillStore implements BillStore {
+export class MemoryBillStore implements BillStore, WorklistReads {
   private pol: Policy | null = null;
   private readonly byTax = new Map<string, Vendor[]>();
   private readonly byName = new Map<string, Vendor[]>();
@@ -222,5 +228,59 @@ export class MemoryBillStore implements BillStore {
   }
   async audit(id: string): Promise<AuditRecord[]> {
     return this.audits.get(id) ?? [];
+  }
+
+  /** The worklist's semantics (ports/store.ts) over the bills in memory; the cursor is an offset. */
+  async findBills(q: BillQuery): Promise<BillPage> {
+    const limit = Math.min(200, Math.max(1, Math.floor(q.limit ?? 50)));
+    const search = q.search?.trim() ?? '';
+    let sort = q.sort ?? 'newest';
+    if (search && sort.startsWith('amount')) sort = 'newest';
+    const inv = normalizeInvoiceNumber(search);
+    const po = normalizePoRef(search);
+    const name = normalizeName(search);
+    const amount = (b: BillRecord) => (b.total ? Decimal.tryParse(b.total) : null);
+    const rows = [...this.bills.values()].filter((b) => {
+      const r = billRow(b);
+      if (q.state && b.state !== q.state) return false;
+      if (q.code && !r.codes.includes(q.code)) return false;
+      if (q.vendorId && b.vendor_id !== q.vendorId) return false;
+      if (q.receivedFrom && Date.parse(b.created_at) < Date.parse(q.receivedFrom)) return false;
+      if (q.receivedBefore && Date.parse(b.created_at) >= Date.parse(q.receivedBefore)) return false;
+      const a = amount(b);
+      if (q.amountMin && (!a || a.cmp(Decimal.parse(q.amountMin)) < 0)) return false;
+      if (q.amountMax && (!a || a.cmp(Decimal.parse(q.amountMax)) > 0)) return false;
+      if (q.mine && !((q.mine.reviews && b.state === 'needs_review') || (r.waiting.kind === 'approval' && r.waiting.who.includes(q.mine.user.toLowerCase())))) return false;
+      if (search) {
+        const vendorName = b.vendor_id ? normalizeName(this.vendors.get(b.vendor_id)?.name) : '';
+        const hit = (inv && normalizeInvoiceNumber(b.invoice_number) === inv) || (po && normalizePoRef(b.po_number) === po) || (name && (vendorName.startsWith(name) || normalizeName(b.supplier_name) === name));
+        if (!hit) return false;
+      }
+      return true;
+    });
+    const byDate = (a: BillRecord, b: BillRecord) => (a.created_at + a.bill_id).localeCompare(b.created_at + b.bill_id);
+    const byAmount = (a: BillRecord, b: BillRecord) => (amount(a) ?? Decimal.ZERO).cmp(amount(b) ?? Decimal.ZERO) || a.bill_id.localeCompare(b.bill_id);
+    rows.sort(sort === 'newest' ? (a, b) => byDate(b, a) : sort === 'oldest' ? byDate : sort === 'amount_desc' ? (a, b) => byAmount(b, a) : byAmount);
+    let offset = 0;
+    if (q.cursor) {
+      const m = /^o(\d{1,9})$/.exec(q.cursor);
+      if (!m) throw new CursorError('the page cursor is not one this list gave out');
+      offset = Number(m[1]);
+    }
+    return {
+      rows: rows.slice(offset, offset + limit).map(billRow),
+      next: offset + limit < rows.length ? `o${offset + limit}` : null,
+      prev: offset > 0 ? `o${Math.max(0, offset - limit)}` : null,
+      sortUsed: sort,
+    };
+  }
+
+  async countBills(options: { readonly upTo?: number } = {}): Promise<StateCounts> {
+    const counts = Object.fromEntries(BILL_STATES.map((s) => [s, 0])) as Record<BillState, number>;
+    for (const b of this.bills.values()) counts[b.state]++;
+    const upTo = options.upTo ?? Infinity;
+    const capped = BILL_STATES.filter((s) => counts[s] > upTo);
+    for (const s of capped) counts[s] = upTo;
+    return { counts, capped };
   }
 }

@@ -4,10 +4,11 @@
  */
 import type { CanonicalBill } from '../bill.ts';
 import type { BillException } from '../exceptions.ts';
-import type { MasterData, Policy, PurchaseOrder, Vendor } from '../master.ts';
+import type { GoodsReceipt, MasterData, Policy, PurchaseOrder, Vendor } from '../master.ts';
 import type { Decimal } from '../money.ts';
 import type { LineMatch } from '../match.ts';
 import type { BillState } from '../route.ts';
+import type { BillRow } from '../worklist.ts';
 import type { ExtractionUsage } from './extractor.ts';
 
 /** A value read together with the version it had; version 0 means "no item yet". */
@@ -263,4 +264,80 @@ export interface BillStore extends DecisionReads {
   getBill(billId: string): Promise<BillRecord | null>;
   listBills(options?: { state?: BillState; limit?: number }): Promise<BillRecord[]>;
   audit(billId: string): Promise<AuditRecord[]>;
+}
+
+// --- the worklist: bills by what people look for, one page at a time, never a scan ----------
+
+export const BILL_SORTS = ['newest', 'oldest', 'amount_desc', 'amount_asc'] as const;
+export type BillSort = (typeof BILL_SORTS)[number];
+
+/**
+ * What the worklist asks for. Every filter combines with the others; `search` is an invoice
+ * number (normalized as for duplicates), a PO reference, or a vendor name (its start).
+ */
+export interface BillQuery {
+  readonly state?: BillState | null;
+  /** Bills carrying this exception code. */
+  readonly code?: string | null;
+  readonly vendorId?: string | null;
+  /** Received at or after this instant (ISO 8601). */
+  readonly receivedFrom?: string | null;
+  /** Received before this instant (ISO 8601). */
+  readonly receivedBefore?: string | null;
+  /** Total at least / at most (decimal strings; any currency). */
+  readonly amountMin?: string | null;
+  readonly amountMax?: string | null;
+  readonly search?: string | null;
+  /**
+   * "My work": bills waiting on this person (lower-case email) as approver or as a delegate
+   * standing in, and, with `reviews`, the bills waiting on a reviewer (`needs_review`).
+   */
+  readonly mine?: { readonly user: string; readonly reviews: boolean } | null;
+  /** @default 'newest' */
+  readonly sort?: BillSort;
+  /** Rows per page (1–200). @default 50 */
+  readonly limit?: number;
+  /** An opaque cursor from an earlier page's `next` or `prev` (of the same query). */
+  readonly cursor?: string | null;
+}
+
+export interface BillPage {
+  readonly rows: readonly BillRow[];
+  /** The next page's cursor, or null on the last page. */
+  readonly next: string | null;
+  /** The previous page's cursor, or null on the first page. */
+  readonly prev: string | null;
+  /** A sort the query could not use with its filters (amount with a search), and what was used instead. */
+  readonly sortUsed: BillSort;
+}
+
+/** A cursor that is not one this store gave out for this query: bad input, answered 400. */
+export class CursorError extends Error {
+  override readonly name = 'CursorError';
+}
+
+/** The worklist's reads: keyed queries only (docs/data-model.md, "The worklist"). */
+export interface WorklistReads {
+  findBills(query: BillQuery): Promise<BillPage>;
+  /**
+   * How many bills are in each state; with `upTo`, counting stops there (a state with more is in
+   * `capped`, its count `upTo`): the closed states grow without end, a page needs "1,000+" only.
+   */
+  countBills(options?: { readonly upTo?: number }): Promise<StateCounts>;
+}
+
+export interface StateCounts {
+  readonly counts: Readonly<Record<BillState, number>>;
+  /** States with more bills than `upTo`. */
+  readonly capped: readonly BillState[];
+}
+
+/** Master data as people read it (the master data pages): listed from an index, never scanned. */
+export interface MasterListReads {
+  /** The current version's vendors, by name. */
+  listVendors(): Promise<Vendor[]>;
+  /** The current version's purchase orders, by number. */
+  listPurchaseOrders(): Promise<PurchaseOrder[]>;
+  /** The current version's goods receipts, by PO, receipt and line; of one PO when given. */
+  listReceipts(poNumber?: string): Promise<GoodsReceipt[]>;
 }

@@ -12,7 +12,7 @@ import { ReviewConflictError, ReviewRefusedError, type ReviewInput } from '../..
 import { HttpError, parseUrlEncoded, type Route, type WebResponse } from './http.ts';
 import { correctedBill, type ReviewFormState } from './review-form.ts';
 import { parseMultipart, type UploadedFile } from './multipart.ts';
-import { billListPage, billPage, errorPage, outboxListPage, outboxMessagePage, uploadPage, type IntakeInfo } from './pages.ts';
+import { billPage, errorPage, outboxListPage, outboxMessagePage, uploadPage, type IntakeInfo } from './pages.ts';
 
 export type UploadOutcome =
   | { readonly kind: 'decided'; readonly billIds: readonly string[] }
@@ -24,6 +24,8 @@ export interface WebAppDeps {
   readonly store: Pick<BillStore, 'listBills' | 'getBill' | 'audit'> & Partial<Pick<BillStore, 'policy'>>;
   /** A short-lived signed link to a bill's original document. */
   documentUrl?(billId: string): string;
+  /** Signed approve / query / reject links for `user` on a bill waiting on them (null otherwise). */
+  actionLinks?(bill: BillRecord, user: string): { approve: string; query: string; reject: string } | null;
   /** A clerk marks a review bill "not a bill" (dismiss.ts). */
   dismiss?(input: { billId: string; expectedVersion: number; by: string; reason: string }): Promise<void>;
   readonly now?: () => number;
@@ -44,7 +46,7 @@ const MAX_REVIEW_FORM_BYTES = 256 * 1024;
 /** Uploads: the size SES accepts for a whole email. */
 export const MAX_UPLOAD_BYTES = 40 * 1024 * 1024;
 
-const NOTICES: Record<string, string> = {
+export const NOTICES: Record<string, string> = {
   already: 'This file was uploaded before: it was not processed again. Here is what it made then.',
   several: 'The file held several bills: each is listed below.',
   empty: 'The file was processed but made no bill.',
@@ -67,32 +69,22 @@ function stateParam(v: string | null): BillState | null {
 }
 
 export function webRoutes(deps: WebAppDeps): Route[] {
-  /** What the bill page shows beyond the bill: its document, and when a held approval request goes out. */
-  async function extras(bill: BillRecord): Promise<{ documentUrl: string | null; heldUntil: string | null }> {
+  /**
+   * What the bill page shows beyond the bill: its document, when a held approval request goes
+   * out, the policy's time zone, and what the signed-in user may do.
+   */
+  async function extras(bill: BillRecord, user: string | null): Promise<{ documentUrl: string | null; heldUntil: string | null; timezone: string; user: string | null; actions: ReturnType<NonNullable<WebAppDeps['actionLinks']>> }> {
     const documentUrl = bill.source.stored_as && deps.documentUrl ? deps.documentUrl(bill.bill_id) : null;
     let heldUntil: string | null = null;
     const nowMs = (deps.now ?? Date.now)();
-    if (isHeld(bill, nowMs) && deps.store.policy) {
-      const policy = await deps.store.policy().catch(() => null);
-      heldUntil = whenInWords(Date.parse(bill.notify_at!), policy?.timezone ?? 'UTC', nowMs);
-    }
-    return { documentUrl, heldUntil };
+    const policy = deps.store.policy ? await deps.store.policy().catch(() => null) : null;
+    const timezone = policy?.timezone ?? 'UTC';
+    if (isHeld(bill, nowMs)) heldUntil = whenInWords(Date.parse(bill.notify_at!), timezone, nowMs);
+    const actions = user && deps.actionLinks ? deps.actionLinks(bill, user) : null;
+    return { documentUrl, heldUntil, timezone, user, actions };
   }
   return [
-    {
-      method: 'GET',
-      path: '/',
-      async handler(req) {
-        const state = stateParam(req.url.searchParams.get('state'));
-        const all = await deps.store.listBills();
-        const counts = new Map<BillState, number>();
-        for (const b of all) counts.set(b.state, (counts.get(b.state) ?? 0) + 1);
-        // Newest first.
-        const bills = all.filter((b) => state === null || b.state === state).reverse();
-        const notice = NOTICES[req.url.searchParams.get('notice') ?? ''] ?? null;
-        return html(billListPage({ bills, state, counts, total: all.length, notice, intake: deps.intake }));
-      },
-    },
+    // The worklist (`/`) and the master data pages: worklist-routes.ts.
     {
       method: 'GET',
       path: '/bills/:id',
@@ -100,7 +92,7 @@ export function webRoutes(deps: WebAppDeps): Route[] {
         const bill = await deps.store.getBill(req.params.id!);
         if (!bill) throw new HttpError(404, `There is no bill ${req.params.id}.`);
         const notice = NOTICES[req.url.searchParams.get('notice') ?? ''] ?? null;
-        return html(billPage({ bill, audit: await deps.store.audit(bill.bill_id), notice, ...(await extras(bill)) }));
+        return html(billPage({ bill, audit: await deps.store.audit(bill.bill_id), notice, ...(await extras(bill, req.user)) }));
       },
     },
     {
@@ -111,7 +103,7 @@ export function webRoutes(deps: WebAppDeps): Route[] {
         if (!bill) throw new HttpError(404, `There is no bill ${req.params.id}.`);
         if (!deps.review) throw new HttpError(404, 'Reviews are not available here.');
         const form = parseUrlEncoded(await req.body(MAX_REVIEW_FORM_BYTES));
-        const again = async (status: number, review: ReviewFormState) => html(billPage({ bill, audit: await deps.store.audit(bill.bill_id), review, ...(await extras(bill)) }), status);
+        const again = async (status: number, review: ReviewFormState) => html(billPage({ bill, audit: await deps.store.audit(bill.bill_id), review, ...(await extras(bill, req.user)) }), status);
         try {
           await deps.review({
             billId: bill.bill_id,
@@ -143,7 +135,7 @@ export function webRoutes(deps: WebAppDeps): Route[] {
         } catch (err) {
           if (err instanceof ReviewRefusedError || err instanceof ReviewConflictError) {
             const why = err instanceof ReviewRefusedError && err.problems.length ? `${err.message}: ${err.problems.map((p) => `${p.field} ${p.message}`).join('; ')}` : err.message;
-            return html(billPage({ bill, audit: await deps.store.audit(bill.bill_id), notice: `Not dismissed: ${why}.`, ...(await extras(bill)) }), 400);
+            return html(billPage({ bill, audit: await deps.store.audit(bill.bill_id), notice: `Not dismissed: ${why}.`, ...(await extras(bill, req.user)) }), 400);
           }
           throw err;
         }

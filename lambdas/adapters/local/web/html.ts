@@ -66,21 +66,47 @@ form.review .problem{color:#a40e26;font-size:.9rem}
 iframe.document,img.document{width:100%;height:80vh;min-height:24rem;border:1px solid var(--line);border-radius:.3rem;background:#fff}
 img.document{height:auto;min-height:0}
 .held{border-left:4px solid #d4a72c;background:#fff8c5;padding:.4rem .7rem}
+ul.codes{margin:0;padding:0;list-style:none}ul.codes li{margin:0 0 .15rem}
+.count{display:inline-block;min-width:1.4rem;padding:0 .35rem;border-radius:1rem;background:var(--soft);color:var(--fg);font-size:.85rem;text-align:center}
+.filters a[aria-current=true] .count{background:#fff;color:#24292f}
+form.worklist-filters{display:grid;grid-template-columns:repeat(auto-fill,minmax(11rem,1fr));gap:.5rem .8rem;margin:0 0 1rem;padding:.7rem;background:var(--soft);border-radius:.4rem}
+form.worklist-filters .field{display:flex;flex-direction:column;gap:.15rem;min-width:0}
+form.worklist-filters .wide{grid-column:1/-1}
+form.worklist-filters input,form.worklist-filters select{font:inherit;padding:.3rem .45rem;border:1px solid #8c959f;border-radius:.3rem;width:100%;min-width:0;background:#fff}
+form.worklist-filters .actions{flex-direction:row;align-items:end;gap:.8rem}
+.pager{display:flex;justify-content:space-between;gap:1rem;margin:1rem 0}
+.pager a{padding:.4rem .8rem;border:1px solid var(--line);border-radius:.4rem;text-decoration:none}
+.overdue{color:#a40e26;font-weight:600}
+td.waiting{min-width:8rem}
+td.bad,tr.sensitive td{background:#fff8c5}
+main.wide{max-width:88rem}
+table#match{font-size:.85rem}table#match th{white-space:normal}table#match td,table#match th{padding:.3rem .35rem}
+.versions li{margin:.3rem 0}
+.actions-list li{margin:.35rem 0}
+iframe.document.text{height:32rem;min-height:16rem}
+@media (max-width:40rem){
+table.cards thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+table.cards,table.cards tbody,table.cards tr,table.cards td,table.cards tbody th{display:block;width:100%}
+table.cards tr{border:1px solid var(--line);border-radius:.4rem;margin:0 0 .6rem;padding:.4rem .6rem}
+table.cards td,table.cards tbody th{border:0;padding:.15rem 0;text-align:left;white-space:normal;background:none}
+table.cards td[data-label]::before,table.cards tbody th[data-label]::before{content:attr(data-label) ": ";font-weight:600;color:var(--muted)}
+table.cards td.num{text-align:left}
+}
 @media (max-width:40rem){dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.4rem}main{padding:.6rem}}
 `;
 
-export type Section = 'bills' | 'upload' | 'outbox' | null;
+export type Section = 'bills' | 'upload' | 'outbox' | 'master' | null;
 
 /** The page frame: navigation, a skip link, one `<main>`. */
-export function layout(title: string, body: string, section: Section = null): string {
+export function layout(title: string, body: string, section: Section = null, options: { readonly wide?: boolean } = {}): string {
   const nav = (href: string, label: string, s: Section) => `<a href="${href}"${section === s ? ' aria-current="page"' : ''}>${label}</a>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)} · bill matcher</title><style>${CSS}</style></head>
 <body><a class="skip" href="#content">Skip to content</a>
 <header class="top"><span class="brand">bill matcher <span class="muted" style="color:#afb8c1">local</span></span>
-<nav aria-label="Main" style="display:flex;gap:1.2rem">${nav('/', 'Bills', 'bills')}${nav('/upload', 'Upload', 'upload')}${nav('/outbox', 'Outbox', 'outbox')}</nav></header>
-<main id="content">${body}</main></body></html>`;
+<nav aria-label="Main" style="display:flex;gap:1.2rem">${nav('/', 'Bills', 'bills')}${nav('/master', 'Master data', 'master')}${nav('/upload', 'Upload', 'upload')}${nav('/outbox', 'Outbox', 'outbox')}</nav></header>
+<main id="content"${options.wide ? ' class="wide"' : ''}>${body}</main></body></html>`;
 }
 
 /** A page frame without the local navigation: the pages behind emailed links (ack handler). */
@@ -97,12 +123,13 @@ export function table(
   label: string,
   head: readonly (string | { readonly text: string; readonly num: true })[],
   rows: readonly string[],
-  options: { readonly id?: string; readonly caption?: string } = {},
+  options: { readonly id?: string; readonly caption?: string; readonly className?: string } = {},
 ): string {
   const th = head.map((h) => (typeof h === 'string' ? `<th scope="col">${esc(h)}</th>` : `<th scope="col" class="num">${esc(h.text)}</th>`)).join('');
   const id = options.id ? ` id="${esc(options.id)}"` : '';
   const caption = options.caption ? `<caption>${esc(options.caption)}</caption>` : '';
-  return `<div class="scroll" role="region" aria-label="${esc(label)}" tabindex="0"><table${id}>${caption}<thead><tr>${th}</tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
+  const cls = options.className ? ` class="${esc(options.className)}"` : '';
+  return `<div class="scroll" role="region" aria-label="${esc(label)}" tabindex="0"><table${id}${cls}>${caption}<thead><tr>${th}</tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
 }
 
 /** `[key, html]` pairs as a definition list; values must already be HTML (escaped). */

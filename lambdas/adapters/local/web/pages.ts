@@ -7,6 +7,8 @@ import { taxAndCharges } from '../../../core/tax-summary.ts';
 import { EXCEPTION_WORDS, STATE_WORDS } from '../../../core/words.ts';
 import type { OutboxEntry, OutboxMessage } from '../outbox.ts';
 import { esc, facts, layout, orDash, table, time } from './html.ts';
+import { codeWords, codesInWords, day, money as formatMoney, quantity, when } from './format.ts';
+import { waitingOn } from '../../../core/worklist.ts';
 import { documentPane, reviewForm, type ReviewFormState } from './review-form.ts';
 import { inlineKind } from '../../../ack/people-pages.ts';
 
@@ -29,8 +31,7 @@ export interface IntakeInfo {
 
 export const stateBadge = (s: BillState) => `<span class="state s-${esc(s)}" data-state="${esc(s)}">${esc(STATE_WORDS[s]?.label ?? s)}</span>`;
 
-const money = (amount: string | null | undefined, currency: string | null | undefined) =>
-  amount === null || amount === undefined ? orDash(null) : `${esc(amount)}${currency ? ` <span class="muted">${esc(currency)}</span>` : ''}`;
+const money = formatMoney;
 
 const plain = (code: string) => EXCEPTION_WORDS[code as ExceptionCode] ?? code;
 
@@ -42,30 +43,6 @@ function exceptionItem(e: BillException): string {
 
 // ---------------------------------------------------------------- bills
 
-export function billListPage(input: { bills: readonly BillRecord[]; state: BillState | null; counts: ReadonlyMap<BillState, number>; total: number; notice?: string | null; intake: IntakeInfo }): string {
-  const { bills, state, counts } = input;
-  const chip = (href: string, label: string, n: number, current: boolean) => `<li><a href="${href}"${current ? ' aria-current="true"' : ''}>${esc(label)} <span class="muted">(${n})</span></a></li>`;
-  const filters = `<nav aria-label="Filter by state"><ul class="filters">${chip('/', 'All', input.total, state === null)}${BILL_STATES.filter((s) => (counts.get(s) ?? 0) > 0 || s === state)
-    .map((s) => chip(`/?state=${s}`, STATE_WORDS[s].label, counts.get(s) ?? 0, s === state))
-    .join('')}</ul></nav>`;
-  const rows = bills.map(
-    (b) => `<tr data-bill="${esc(b.bill_id)}">
-<td>${time(b.created_at)}</td>
-<td>${stateBadge(b.state)}</td>
-<td>${b.vendor_id ? `${esc(b.supplier_name ?? '')} <span class="code muted">${esc(b.vendor_id)}</span>` : `${orDash(b.supplier_name)}${b.supplier_name ? ' <span class="muted">(unknown)</span>' : ''}`}</td>
-<td><a href="/bills/${encodeURIComponent(b.bill_id)}">${b.invoice_number ? esc(b.invoice_number) : `<span class="muted">${esc(b.source.input)}</span>`}</a></td>
-<td class="num">${money(b.total, b.currency)}</td>
-<td>${b.exceptions.length ? b.exceptions.map((e) => `<span class="code" title="${esc(plain(e.code))}">${esc(e.code)}</span>`).join(', ') : orDash(null)}</td>
-</tr>`,
-  );
-  const empty = `<p>No bills${state ? ` in this state` : ' yet'}. Send one by mail to <strong>${esc(input.intake.billsAddress)}</strong> (SMTP ${esc(input.intake.smtp)}), copy a file into <code>${esc(input.intake.dropDir)}</code>, or <a href="/upload">upload one</a>.</p>`;
-  const body = `<h1>Bills${state ? `: ${esc(STATE_WORDS[state].label)}` : ''}</h1>
-${input.notice ? `<p class="notice" role="status">${esc(input.notice)}</p>` : ''}
-${filters}
-${bills.length === 0 ? empty : table('Bills', ['Received', 'State', 'Vendor', 'Invoice', { text: 'Total', num: true }, 'Exceptions'], rows, { id: 'bills' })}`;
-  return layout(state ? `Bills: ${STATE_WORDS[state].label}` : 'Bills', body, 'bills');
-}
-
 export function billPage(input: {
   bill: BillRecord;
   audit: readonly AuditRecord[];
@@ -75,22 +52,32 @@ export function billPage(input: {
   documentUrl?: string | null;
   /** `Mon 08:00`: the approval request is held for quiet hours until then. */
   heldUntil?: string | null;
+  /** The policy's time zone: instants are shown in it. @default 'UTC' */
+  timezone?: string;
+  /** The signed-in user, for what they may do. */
+  user?: string | null;
+  /** Signed approve / query / reject links for the signed-in user, when the bill waits on them. */
+  actions?: { readonly approve: string; readonly query: string; readonly reject: string } | null;
 }): string {
   const { bill: b, audit } = input;
+  const tz = input.timezone ?? 'UTC';
+  const time = (iso: string | null | undefined) => when(iso, tz);
   const c = b.canonical;
   const title = `${b.document_type === 'credit_note' ? 'Credit note' : 'Bill'} ${b.invoice_number ?? b.source.input}`;
   const summary = facts([
     ['State', `${stateBadge(b.state)} <span class="muted">${esc(STATE_WORDS[b.state]?.meaning ?? '')}</span>`],
     ['Vendor', b.vendor_id ? `${esc(b.supplier_name ?? '')} <span class="code">${esc(b.vendor_id)}</span>` : `${orDash(b.supplier_name)} <span class="muted">(not resolved)</span>`],
     ['Invoice number', orDash(b.invoice_number)],
-    ['Issue date', orDash(b.issue_date)],
+    ['Issue date', day(b.issue_date)],
+    ['Due date', day(b.canonical?.due_date ?? null)],
+    ['Waiting on', waitingWords(b, input.user ?? null)],
     ['Total', money(b.total, b.currency)],
     ['Purchase order', b.po_number ? `${esc(b.po_number)}${b.po_inferred ? ' <span class="muted">(inferred: the bill names none)</span>' : ''}` : orDash(null)],
     ['Approvers', b.approvers.length ? b.approvers.map(esc).join(', ') : orDash(null)],
     ...(input.heldUntil
       ? ([['Approval request', `<span class="held" id="held">held until ${esc(input.heldUntil)}</span> <span class="muted">(quiet hours; it goes out then)</span>`]] as [string, string][])
       : b.notify_at
-        ? ([['Notify approvers at', esc(b.notify_at)]] as [string, string][])
+        ? ([['Notify approvers at', time(b.notify_at)]] as [string, string][])
         : []),
     ...(b.dismissed ? ([['Dismissed', `not a bill, by ${esc(b.dismissed.by)}: ${esc(b.dismissed.reason)}`]] as [string, string][]) : []),
     ...((b.revision ?? 1) > 1 ? ([['Version', esc(String(b.revision))]] as [string, string][]) : []),
@@ -108,14 +95,87 @@ export function billPage(input: {
 <h1>${esc(title)}</h1>
 ${input.notice ? `<p class="notice" role="status">${esc(input.notice)}</p>` : ''}
 ${summary}
+<h2 id="actions-h">What you can do</h2>${actionsView(b, input.user ?? null, input.actions ?? null)}
 <h2 id="exceptions-h">Exceptions</h2>${exceptions}
-${b.state === 'needs_review' && input.review !== null ? reviewForm(b, input.review ?? {}, { documentUrl: input.documentUrl ?? null, documentInline: inlineKind(b) }) + dismissForm(b) : input.documentUrl ? documentPane(input.documentUrl, inlineKind(b)) : ''}
+${b.state === 'needs_review' && input.review !== null ? reviewForm(b, input.review ?? {}, { documentUrl: input.documentUrl ?? null, documentInline: inlineKind(b) }) + dismissForm(b) : input.documentUrl ? documentView(input.documentUrl, b) : ''}
 <h2 id="match-h">Lines against the purchase order and receipts</h2>${matchTable(b)}
 <h2 id="read-h">The bill as read</h2>${c ? canonicalView(b) : '<p>Nothing could be read from the document.</p>'}
+<h2 id="versions-h">Versions</h2>${versionsView(b, audit, tz)}
 <h2 id="source-h">Where it came from</h2>${sourceView(b)}
-<h2 id="audit-h">Audit trail</h2>${auditTable(audit)}
+<h2 id="audit-h">Audit trail</h2>${auditTable(audit, tz)}
 <p class="muted"><a href="/api/bills/${encodeURIComponent(b.bill_id)}">This bill as JSON</a></p>`;
-  return layout(title, body, 'bills');
+  return layout(title, body, 'bills', { wide: true });
+}
+
+/** The original document inline: a PDF or image as the browser shows it, other formats (XML, CSV, JSON, email) as text in a sandbox. */
+function documentView(url: string, b: BillRecord): string {
+  const kind = inlineKind(b);
+  if (kind) return documentPane(url, kind);
+  return `<section aria-labelledby="document-h"><h2 id="document-h">The original document</h2><iframe class="document text" id="document" title="The original document" sandbox src="${esc(url)}"></iframe><p><a href="${esc(url)}" id="document-link" target="_blank" rel="noopener">Open the original document</a> <span class="muted">(the link works for a short while)</span></p></section>`;
+}
+
+function waitingWords(b: BillRecord, user: string | null): string {
+  const w = waitingOn(b);
+  const me = user?.toLowerCase();
+  const who = (xs: readonly string[]) => xs.map((x) => (x === me ? '<strong>you</strong>' : esc(x))).join(', ');
+  switch (w.kind) {
+    case 'review':
+      return 'A reviewer (AP clerk): the document must be checked';
+    case 'approval':
+      return w.who.length ? who(w.who) : 'its approvers';
+    case 'supplier':
+      return `the supplier's answer${w.who.length ? ` <span class="muted">(asked by ${who(w.who)})</span>` : ''}`;
+    case 'payment':
+      return 'the payment run';
+    default:
+      return 'nothing: it is closed';
+  }
+}
+
+/** What the signed-in user may do with this bill, here or by the links the pipeline sent. */
+function actionsView(b: BillRecord, user: string | null, links: { approve: string; query: string; reject: string } | null): string {
+  const w = waitingOn(b);
+  const me = user?.toLowerCase() ?? null;
+  const items: string[] = [];
+  if (b.state === 'needs_review') {
+    items.push('<li><a href="#review">Correct what was misread and confirm</a>: the bill is decided again.</li>');
+    items.push('<li>Dismiss it as not a bill (spam, a bounce, a junk upload), with a reason.</li>');
+  } else if (w.kind === 'approval' && me && w.who.includes(me)) {
+    if (links) {
+      items.push(`<li><a href="${esc(links.approve)}" id="action-approve">Approve</a>${b.state === 'awaiting_approval' ? '' : ' (with a reason: the bill has exceptions)'}</li>`);
+      items.push(`<li><a href="${esc(links.query)}" id="action-query">Ask the supplier</a>: the bill waits on the answer.</li>`);
+      items.push(`<li><a href="${esc(links.reject)}" id="action-reject">Reject</a></li>`);
+    } else items.push('<li>Approve, query or reject with the links in the approval email sent to you.</li>');
+  } else if (w.kind === 'approval') {
+    const own = me && (b.source.submitter?.toLowerCase() === me || b.reviewer?.toLowerCase() === me) ? ' You submitted or corrected it, so you may not approve it (segregation of duties).' : '';
+    items.push(`<li>Nothing: it waits on ${w.who.map(esc).join(', ') || 'its approvers'}.${own}</li>`);
+  } else if (b.state === 'waiting_on_supplier') {
+    items.push('<li>Nothing yet: when the supplier answers or re-sends the bill it is decided again.</li>');
+  } else items.push(`<li>Nothing: the bill is ${esc(STATE_WORDS[b.state]?.label.toLowerCase() ?? b.state)}.</li>`);
+  return `<ul class="actions-list" id="actions">${items.join('')}</ul>`;
+}
+
+const VERSION_ACTIONS = new Set(['decided', 'reviewed', 'resent', 'rematched']);
+const VERSION_WHY: Record<string, string> = { decided: 'First decided', reviewed: 'Corrected in review', resent: 'Re-sent by the supplier', rematched: 'Re-matched after master data changed' };
+
+/**
+ * The bill's versions: it is decided once, then again after a review, a supplier's corrected
+ * re-send or a re-match. The store keeps the latest bill and, per version, its audit rows: each
+ * says what changed (a review lists `field: old → new`), and the exceptions it ended with.
+ */
+function versionsView(b: BillRecord, audit: readonly AuditRecord[], tz: string): string {
+  const versions = audit.filter((a) => VERSION_ACTIONS.has(a.action));
+  if (versions.length === 0) return `<p id="versions">Version ${esc(b.revision ?? 1)}; no earlier version.</p>`;
+  let before: readonly string[] | null = null;
+  const rows = versions.map((a, i) => {
+    const codes = [...new Set(a.codes ?? [])];
+    const added = before ? codes.filter((c) => !before!.includes(c)) : [];
+    const gone = before ? before.filter((c) => !codes.includes(c)) : [];
+    before = codes;
+    const diff = i === 0 ? '' : `${added.length ? `<br>New exceptions: ${added.map((c) => esc(codeWords(c))).join('; ')}` : ''}${gone.length ? `<br>No longer: ${gone.map((c) => esc(codeWords(c))).join('; ')}` : ''}${!added.length && !gone.length ? '<br><span class="muted">Same exceptions as before.</span>' : ''}`;
+    return `<tr><th scope="row" data-label="Version">${i + 1}</th><td data-label="When">${when(a.at, tz)}</td><td data-label="Why">${esc(VERSION_WHY[a.action] ?? a.action)}</td><td data-label="Who">${esc(a.actor)}</td><td data-label="State">${a.from_state ? esc(STATE_WORDS[a.from_state]?.label ?? a.from_state) : '—'} → ${a.to_state ? esc(STATE_WORDS[a.to_state]?.label ?? a.to_state) : '—'}</td><td data-label="What changed">${esc(a.message)}${diff}</td></tr>`;
+  });
+  return table('Versions', ['Version', 'When', 'Why', 'Who', 'State', 'What changed'], rows, { id: 'versions', className: 'cards' });
 }
 
 function matchTable(b: BillRecord): string {
@@ -124,13 +184,13 @@ function matchTable(b: BillRecord): string {
   const lineCodes = (id: string) => b.exceptions.filter((e) => e.line === id).map((e) => e.code);
   const rows = b.match.map((m: LineMatch) => {
     const codes = lineCodes(m.line_id);
-    const verdict = codes.length ? codes.map((c) => `<span class="code" title="${esc(plain(c))}">${esc(c)}</span>`).join(', ') : m.po_line ? 'OK' : '—';
+    const verdict = codes.length ? codesInWords(codes) : m.po_line ? 'OK' : '—';
     return `<tr${codes.length ? ' class="bad-line"' : ''}>
 <th scope="row">${esc(m.line_id)}</th><td>${orDash(lines.get(m.line_id)?.description)}</td>
-<td class="num">${esc(m.quantity)}</td><td class="num">${esc(m.unit_price)}</td>
+<td class="num">${quantity(m.quantity)}</td><td class="num">${quantity(m.unit_price)}</td>
 <td>${m.po_line ? `${esc(m.po_line)}${m.matched_by ? ` <span class="muted">by ${esc(m.matched_by.replace('_', ' '))}</span>` : ''}` : orDash(null)}</td>
-<td class="num">${orDash(m.po_unit_price)}</td><td class="num">${orDash(m.price_limit)}</td>
-<td class="num">${orDash(m.ordered)}</td><td class="num">${orDash(m.received)}</td><td class="num">${orDash(m.already_billed)}</td><td class="num">${orDash(m.available)}</td>
+<td class="num">${quantity(m.po_unit_price)}</td><td class="num">${quantity(m.price_limit)}</td>
+<td class="num">${quantity(m.ordered)}</td><td class="num">${quantity(m.received)}</td><td class="num">${quantity(m.already_billed)}</td><td class="num">${quantity(m.available)}</td>
 <td>${verdict}</td></tr>`;
   });
   const note = `<p class="muted">Price limit: the PO price plus the tolerance. Available: received (or ordered, where no receipt is needed) less what earlier bills billed.</p>`;
@@ -202,10 +262,11 @@ function sourceView(b: BillRecord): string {
   return facts(pairs, 'source');
 }
 
-function auditTable(audit: readonly AuditRecord[]): string {
+function auditTable(audit: readonly AuditRecord[], tz = 'UTC'): string {
+  const time = (iso: string) => when(iso, tz);
   if (audit.length === 0) return '<p id="audit">No audit rows.</p>';
   const rows = audit.map(
-    (a) => `<tr><td class="num">${esc(a.seq)}</td><td>${time(a.at)}</td><td>${esc(a.actor)}</td><td class="code">${esc(a.action)}</td><td>${a.from_state ? esc(a.from_state) : '—'} → ${a.to_state ? esc(a.to_state) : '—'}</td><td>${esc(a.message)}${a.codes?.length ? ` <span class="code muted">${a.codes.map(esc).join(', ')}</span>` : ''}</td></tr>`,
+    (a) => `<tr><td class="num">${esc(a.seq)}</td><td>${time(a.at)}</td><td>${esc(a.actor)}</td><td class="code">${esc(a.action)}</td><td>${a.from_state ? esc(STATE_WORDS[a.from_state]?.label ?? a.from_state) : '—'} → ${a.to_state ? esc(STATE_WORDS[a.to_state]?.label ?? a.to_state) : '—'}</td><td>${esc(a.message)}${a.codes?.length ? ` <span class="muted">(${[...new Set(a.codes)].map((c) => esc(codeWords(c))).join('; ')})</span>` : ''}</td></tr>`,
   );
   return table('Audit trail', [{ text: '#', num: true }, 'When', 'Who', 'What', 'State', 'Details'], rows, { id: 'audit' });
 }
