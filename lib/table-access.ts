@@ -68,6 +68,12 @@ export const TABLE_ACCESS = {
   sweep: { read: [P.policy, P.vendor, P.bill], write: [P.bill], index: true },
   /** The month's figures from the month index; the month's claim, so that it is sent once. */
   summary: { read: [P.policy, P.vendor, P.bill, P.summary], write: [P.summary], update: [P.summary], index: true },
+  /**
+   * The workspace pages: bills (by state through the index), their audit trails, master data and
+   * the policy. It writes a bill only when a clerk dismisses it; a review is queued, not written.
+   * Nothing on the approval path (no nonce, no spend, no claims): approving is by signed link only.
+   */
+  workspace: { read: [...MASTER_READS, P.bill], write: [P.bill], index: true },
 } as const satisfies Record<string, TableAccess>;
 
 /** Grants `access` on `table` to `fn`: one statement per kind, each on its leading keys. */
