@@ -26,8 +26,8 @@ export interface WebRequest {
   readonly headers: IncomingHttpHeaders;
   /** The signed-in user (an email address), or null on a public route without a session. */
   readonly user: string | null;
-  /** The signed-in user's groups (empty without a session). */
-  readonly groups: readonly Group[];
+  /** The signed-in user's groups (empty without a session; optional so that tests may build requests as before). */
+  readonly groups?: readonly Group[];
   /** The request body; throws `HttpError(413)` beyond `limitBytes`. */
   body(limitBytes?: number): Promise<Buffer>;
 }
