@@ -109,8 +109,11 @@ export const configSchema = z
           .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be lower-case letters, digits and hyphens (at most 63)')
           .refine((p) => !/aws|amazon|cognito/.test(p), 'must not contain aws, amazon or cognito (Cognito refuses them)')
           .optional(),
-        /** More sign-in callback addresses, e.g. a custom domain's `https://ap.example.com/auth/callback`. */
-        callbackUrls: z.array(z.url().regex(/^https:\/\/[^/]+\/auth\/callback$/, 'must be https://<host>/auth/callback')).max(10).default([]),
+        /**
+         * The workspace's address when a custom domain is mapped on its API (`https://ap.example.com`):
+         * the pages' links, the sign-in callback and the Host check use it. @default the API's own address
+         */
+        url: z.url().regex(/^https:\/\/[a-z0-9.-]+$/i, 'must be https://<host> (no path, no trailing slash)').optional(),
       })
       .optional(),
     /**

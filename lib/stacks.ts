@@ -77,7 +77,7 @@ export class BillMatcherStack extends Stack {
       documents: this.storage.documents,
       queue: this.workflow.queue,
       domainPrefix: c.workspace?.domainPrefix ?? `${c.stackName.toLowerCase().replace(/[^a-z0-9-]/g, '-')}-${this.account}`,
-      extraCallbackUrls: c.workspace?.callbackUrls ?? [],
+      ...(c.workspace?.url ? { customUrl: c.workspace.url } : {}),
       logRetention,
     });
     const functions: Record<string, BillFunction> = {

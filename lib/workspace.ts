@@ -49,8 +49,8 @@ export interface WorkspaceProps {
   readonly queue: IQueue;
   /** The hosted UI's domain prefix (`<prefix>.auth.<region>.amazoncognito.com`), unique in the region. */
   readonly domainPrefix: string;
-  /** More callback addresses (a custom domain's `https://…/auth/callback`). @default none */
-  readonly extraCallbackUrls?: readonly string[];
+  /** The address of a custom domain mapped on the API (`https://ap.example.com`). @default the API's own */
+  readonly customUrl?: string;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
 }
@@ -71,7 +71,7 @@ export class Workspace extends Construct {
   readonly api: HttpApi;
   readonly fn: BillFunction;
   readonly cookieSecret: Secret;
-  /** `https://<api>.execute-api.<region>.amazonaws.com` */
+  /** Where people open the pages: the custom domain, or `https://<api>.execute-api.<region>.amazonaws.com`. */
   readonly url: string;
   /** `https://<prefix>.auth.<region>.amazoncognito.com` */
   readonly signInDomain: string;
@@ -108,7 +108,7 @@ export class Workspace extends Construct {
 
     // The address first (no dependency on the function), so that the client can name its callback.
     this.api = new HttpApi(this, 'Api', { description: 'bill matcher: the workspace pages', createDefaultStage: false });
-    this.url = this.api.apiEndpoint;
+    this.url = props.customUrl ?? this.api.apiEndpoint;
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
     new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
@@ -125,8 +125,8 @@ export class Workspace extends Construct {
       oAuth: {
         flows: { authorizationCodeGrant: true },
         scopes: [OAuthScope.OPENID, OAuthScope.EMAIL],
-        callbackUrls: [`${this.url}/auth/callback`, ...(props.extraCallbackUrls ?? [])],
-        logoutUrls: [`${this.url}/`, ...(props.extraCallbackUrls ?? []).map((u) => u.replace(/\/auth\/callback$/, '/'))],
+        callbackUrls: [`${this.url}/auth/callback`],
+        logoutUrls: [`${this.url}/`],
       },
       supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
       preventUserExistenceErrors: true,

@@ -5,7 +5,7 @@
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { actionsOf, logicalId, statementsOfRole, statementsOn, synthApp, templates, SYNTH_TIMEOUT, type PolicyStatement } from './support.ts';
+import { actionsOf, exampleConfig, logicalId, statementsOfRole, statementsOn, synthApp, templates, SYNTH_TIMEOUT, type PolicyStatement } from './support.ts';
 import { ENV } from '../../lambdas/config.ts';
 
 let t: ReturnType<typeof templates>;
@@ -103,6 +103,18 @@ describe('the workspace function’s permissions', () => {
     expect(statementsOn(statements, id(t.s.main.workspace.cookieSecret)).length).toBeGreaterThan(0);
     expect(statementsOn(statements, id(t.s.main.approvals.signingSecret))).toEqual([]);
   });
+});
+
+describe('a custom domain', () => {
+  it('with workspace.url, the callback, the sign-out address and the app\'s own address are that domain\'s', () => {
+    const c = templates(synthApp(exampleConfig((raw) => (raw.workspace = { url: 'https://ap.northwind.example', domainPrefix: 'northwind-bills' }))));
+    const client = Object.values(c.main.findResources('AWS::Cognito::UserPoolClient'))[0]!.Properties;
+    expect(client.CallbackURLs).toEqual(['https://ap.northwind.example/auth/callback']);
+    expect(client.LogoutURLs).toEqual(['https://ap.northwind.example/']);
+    const fn = c.main.findResources('AWS::Lambda::Function')[logicalId(c.s.main.workspace.fn, c.s.main)]!;
+    expect(fn.Properties.Environment.Variables[ENV.WORKSPACE_URL]).toBe('https://ap.northwind.example');
+    c.main.hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: 'northwind-bills' });
+  }, SYNTH_TIMEOUT);
 });
 
 describe('cdk-nag', () => {
