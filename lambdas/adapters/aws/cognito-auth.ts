@@ -61,6 +61,7 @@ export class CognitoAuth implements WebAuth {
 
   constructor(private readonly o: CognitoAuthOptions) {
     if (o.key.byteLength < 32) throw new Error('the workspace cookie key must be at least 32 bytes');
+    // https only; plain http on loopback for the tests' fake hosted UI (nothing else listens there in Lambda).
     if (!/^https:\/\/[^/]+$|^http:\/\/127\.0\.0\.1:\d+$/.test(o.domain)) throw new Error(`the sign-in domain must be https://host (got ${o.domain})`);
     this.verifier = makeVerifier(o);
     if (o.jwks) this.verifier.cacheJwks(o.jwks);
