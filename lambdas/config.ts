@@ -28,6 +28,12 @@ export const ENV = {
   SUMMARY_RECIPIENTS: 'BM_SUMMARY_RECIPIENTS',
   /** Bedrock model (or inference profile) id that writes the summary's paragraph; unset: the template. */
   SUMMARY_MODEL_ID: 'BM_SUMMARY_MODEL_ID',
+  /** The workspace (lambdas/workspace): its public address, the Cognito pool, app client and hosted UI, the cookie key's secret. */
+  WORKSPACE_URL: 'BM_WORKSPACE_URL',
+  USER_POOL_ID: 'BM_USER_POOL_ID',
+  USER_POOL_CLIENT_ID: 'BM_USER_POOL_CLIENT_ID',
+  AUTH_DOMAIN: 'BM_AUTH_DOMAIN',
+  WORKSPACE_SECRET_ARN: 'BM_WORKSPACE_SECRET_ARN',
 } as const;
 
 /**

@@ -35,6 +35,7 @@ export const BILL_FUNCTIONS = [
   'drive-sync',
   'portal-poll',
   'summary',
+  'workspace',
 ] as const;
 export type BillFunctionName = (typeof BILL_FUNCTIONS)[number];
 
@@ -100,9 +101,9 @@ export const CHARSET_TABLES: readonly OnDemandFile[] = ON_DEMAND_FILES.filter((f
 /**
  * Functions that parse a stored email without reading bills (no pdf.js): the ack function finds a
  * bill's original document in its email (`lambdas/shared/original-document.ts`, mailparser) for
- * the review-by-link page. They get the charset tables beside the bundle, as the readers do.
+ * the review-by-link page; the workspace shares the pages' code, which imports it. They get the charset tables beside the bundle, as the readers do.
  */
-export const MAIL_FUNCTIONS: ReadonlySet<BillFunctionName> = new Set(['ack']);
+export const MAIL_FUNCTIONS: ReadonlySet<BillFunctionName> = new Set(['ack', 'workspace']);
 
 /** The files beside the summary function's bundle (`lambdas/adapters/render/chart.ts` reads them by these names). */
 export const SUMMARY_FILES: readonly OnDemandFile[] = [

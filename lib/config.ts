@@ -100,6 +100,22 @@ export const configSchema = z
         modelId: z.string().min(1).nullable().default(DEFAULT_SUMMARY_MODEL_ID),
       })
       .optional(),
+    /** The workspace pages in AWS (lib/workspace.ts, docs/deploy.md). */
+    workspace: z
+      .object({
+        /** The hosted sign-in domain's prefix (`<prefix>.auth.<region>.amazoncognito.com`), unique in the region. @default `<stackname>-<account>` */
+        domainPrefix: z
+          .string()
+          .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be lower-case letters, digits and hyphens (at most 63)')
+          .refine((p) => !/aws|amazon|cognito/.test(p), 'must not contain aws, amazon or cognito (Cognito refuses them)')
+          .optional(),
+        /**
+         * The workspace's address when a custom domain is mapped on its API (`https://ap.example.com`):
+         * the pages' links, the sign-in callback and the Host check use it. @default the API's own address
+         */
+        url: z.url().regex(/^https:\/\/[a-z0-9.-]+$/i, 'must be https://<host> (no path, no trailing slash)').optional(),
+      })
+      .optional(),
     /**
      * The lanes that bring master data and bills without email (docs/deploy.md): the master-data drop
      * lane (always on), Drive sync and portal poll (each off unless configured).

@@ -21,6 +21,7 @@ import { Lanes } from './lanes.ts';
 import { Observability } from './observability.ts';
 import { Schedules } from './schedules.ts';
 import { Storage } from './storage.ts';
+import { Workspace } from './workspace.ts';
 
 export interface BillMatcherStackProps extends StackProps {
   readonly config: BillMatcherConfig;
@@ -33,6 +34,7 @@ export class BillMatcherStack extends Stack {
   readonly schedules: Schedules;
   readonly observability: Observability;
   readonly lanes: Lanes;
+  readonly workspace: Workspace;
 
   constructor(scope: Construct, id: string, props: BillMatcherStackProps) {
     super(scope, id, props);
@@ -70,6 +72,14 @@ export class BillMatcherStack extends Stack {
       lanes: c.lanes,
       logRetention,
     });
+    this.workspace = new Workspace(this, 'Workspace', {
+      table: this.storage.table,
+      documents: this.storage.documents,
+      queue: this.workflow.queue,
+      domainPrefix: c.workspace?.domainPrefix ?? `${c.stackName.toLowerCase().replace(/[^a-z0-9-]/g, '-')}-${this.account}`,
+      ...(c.workspace?.url ? { customUrl: c.workspace.url } : {}),
+      logRetention,
+    });
     const functions: Record<string, BillFunction> = {
       Intake: this.workflow.intake,
       StartExecution: this.workflow.starter,
@@ -80,6 +90,7 @@ export class BillMatcherStack extends Stack {
       ApprovalDesk: this.workflow.tasks['approval-desk'],
       Ack: this.approvals.ackFunction,
       Sweep: this.schedules.sweep,
+      Workspace: this.workspace.fn,
       ...(this.schedules.summary ? { Summary: this.schedules.summary } : {}),
       ...this.lanes.functions(),
     };

@@ -120,6 +120,12 @@ export const TABLE_ACCESS = {
   'drive-sync': { ...MASTER_IMPORT, read: [...MASTER_IMPORT.read, P.laneDrive], write: [...MASTER_IMPORT.write, P.laneDrive] },
   /** Portal poll: its cursors, listing entries and downloads; no master data, no bill (intake takes the uploads). */
   'portal-poll': { read: [P.lanePortal, P.lanePortalDoc], write: [P.lanePortal, P.lanePortalDoc] },
+  /**
+   * The workspace pages: bills (by state through the index), their audit trails, master data and
+   * the policy, the import history and the audited master changes. It writes a bill only when a clerk dismisses it; a review is queued, not written.
+   * Nothing on the approval path (no nonce, no spend, no claims): approving is by signed link only.
+   */
+  workspace: { read: [...MASTER_READS, P.bill, P.laneImports, P.laneMasterAudit], write: [P.bill], index: true },
 } as const satisfies Record<string, TableAccess>;
 
 /** Grants `access` on `table` to `fn`: one statement per kind, each on its leading keys. */

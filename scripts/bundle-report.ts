@@ -3,17 +3,24 @@
  * options: minified, ESM, node22, the AWS SDK external) and prints the size of each bundle — the
  * code Lambda loads, without the source map. Exits 1 when one is over the limit (1 MB).
  *
- *   npm run bundle-report [-- --json] [-- --limit-kb 1024]
+ * With `--init`, each bundle is also imported by a fresh `node` five times and the median module
+ * init time printed (what a cold start pays before the handler runs; the AWS SDK, external, is
+ * loaded from node_modules as the runtime loads its own copy). `--only a,b` limits the functions.
+ *
+ *   npm run bundle-report [-- --json] [-- --limit-kb 1024] [-- --init] [-- --only workspace]
  */
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Metafile } from 'esbuild';
-import { BILL_FUNCTIONS, bundleFunction } from '../lib/bundle.ts';
+import { BILL_FUNCTIONS, bundleFunction, PROJECT_ROOT } from '../lib/bundle.ts';
 
 const args = process.argv.slice(2);
 const limitKb = Number(args[args.indexOf('--limit-kb') + 1] ?? NaN) || 1024;
 const json = args.includes('--json');
+const init = args.includes('--init');
+const only = args.includes('--only') ? new Set((args[args.indexOf('--only') + 1] ?? '').split(',')) : null;
 
 interface Row {
   readonly name: string;
@@ -21,6 +28,20 @@ interface Row {
   /** Beside the bundle, loaded on demand (pdf.js, the double-byte charset tables, the chart renderer). */
   readonly onDemandKb: number;
   readonly largest: string;
+  /** Median module init time (ms) of five fresh imports, with `--init`. */
+  readonly initMs?: number;
+}
+
+/** Median time of five fresh `node` processes importing the bundle (Powertools on, tracing off, as in the bundle test). */
+function initTime(file: string, name: string): number {
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const out = execFileSync(process.execPath, ['-e', `const t = performance.now(); import(${JSON.stringify(file)}).then(() => process.stdout.write(String(performance.now() - t)))`], {
+      env: { ...process.env, AWS_LAMBDA_FUNCTION_NAME: name, POWERTOOLS_TRACE_ENABLED: 'false', AWS_REGION: 'eu-west-1' },
+    }).toString();
+    times.push(Number(out));
+  }
+  return times.sort((a, b) => a - b)[2]!;
 }
 
 /** Bytes of a file or folder. */
@@ -47,15 +68,18 @@ function largestInputs(meta: Metafile): string {
     .join(', ');
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'bm-bundle-'));
+// With --init, inside the project, so that the external AWS SDK resolves from node_modules.
+const dir = init ? join(PROJECT_ROOT, '.bench', `bundle-init-${process.pid}`) : mkdtempSync(join(tmpdir(), 'bm-bundle-'));
+if (init) mkdirSync(dir, { recursive: true });
 const rows: Row[] = [];
 try {
   for (const name of BILL_FUNCTIONS) {
+    if (only && !only.has(name)) continue;
     const out = join(dir, name);
     const meta = await bundleFunction(name, out);
     const kb = statSync(join(out, 'index.mjs')).size / 1024;
     const total = sizeOf(out) / 1024;
-    rows.push({ name, kb, onDemandKb: total - kb - sizeOf(join(out, 'index.mjs.map')) / 1024, largest: largestInputs(meta) });
+    rows.push({ name, kb, onDemandKb: total - kb - sizeOf(join(out, 'index.mjs.map')) / 1024, largest: largestInputs(meta), ...(init ? { initMs: initTime(join(out, 'index.mjs'), name) } : {}) });
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
@@ -63,13 +87,14 @@ try {
 
 const over = rows.filter((r) => r.kb > limitKb);
 if (json) {
-  console.log(JSON.stringify({ limitKb, functions: rows.map((r) => ({ name: r.name, kb: Math.round(r.kb), on_demand_kb: Math.round(r.onDemandKb) })) }, null, 2));
+  console.log(JSON.stringify({ limitKb, functions: rows.map((r) => ({ name: r.name, kb: Math.round(r.kb), on_demand_kb: Math.round(r.onDemandKb), ...(r.initMs !== undefined ? { init_ms: Math.round(r.initMs) } : {}) })) }, null, 2));
 } else {
   const w = Math.max(...rows.map((r) => r.name.length), 'function'.length);
-  console.log(`${'function'.padEnd(w)}  ${'KB'.padStart(6)}  ${'on demand'.padStart(9)}  largest inputs (KB)`);
+  console.log(`${'function'.padEnd(w)}  ${'KB'.padStart(6)}  ${'on demand'.padStart(9)}${init ? '  init ms' : ''}  largest inputs (KB)`);
   for (const r of rows) {
     const od = r.onDemandKb > 0 ? r.onDemandKb.toFixed(0) : '-';
-    console.log(`${r.name.padEnd(w)}  ${r.kb.toFixed(0).padStart(6)}${r.kb > limitKb ? ' !' : '  '} ${od.padStart(9)}  ${r.largest}`);
+    const ms = init ? `  ${(r.initMs ?? 0).toFixed(0).padStart(7)}` : '';
+    console.log(`${r.name.padEnd(w)}  ${r.kb.toFixed(0).padStart(6)}${r.kb > limitKb ? ' !' : '  '} ${od.padStart(9)}${ms}  ${r.largest}`);
   }
   console.log(`\nKB: the bundle loaded at start (minified ESM, @aws-sdk/* external, without source maps); limit ${limitKb} KB.`);
   console.log('on demand: beside the bundle, loaded by the first PDF (pdf.js), the first CJK-charset email (iconv tables) or the first chart (resvg WebAssembly, a font).');

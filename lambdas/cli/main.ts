@@ -70,6 +70,8 @@ const USAGE = `bm — bill matcher
                                                           a deployed stack's monthly figures (sends nothing)
   bm redrive [--home DIR]                                 run again what a crash or an outage cut short (local stack)
   bm redrive --stack NAME [--region R]                    redrive the failed executions of a deployed stack
+  bm user add EMAIL --group clerk|approver|admin|finance --stack NAME [--region R]
+                                                          invite a person to a deployed stack's workspace
   bm help                                                 this text
 
 FILE: .bill.json, .xml (UBL, CII, XRechnung), .pdf (Factur-X or text layer), .edi/.x12 (X12 810), .csv, .eml,
@@ -128,6 +130,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
       }
       case 'rematch':
         return await rematchCommand(rest, io);
+      case 'user':
+        // Loaded on demand: it brings the Cognito client.
+        return await (await import('./user.ts')).userCommand(rest, io);
       case 'sweep':
         return await sweepCommand(rest, io);
       case 'show':

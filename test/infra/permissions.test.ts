@@ -52,7 +52,7 @@ describe('every role', () => {
 
 function functions(): BillFunction[] {
   const m = t.s.main;
-  return [...m.workflow.functions, m.approvals.ackFunction, m.schedules.sweep];
+  return [...m.workflow.functions, m.approvals.ackFunction, m.schedules.sweep, m.workspace.fn];
 }
 
 describe.each([
@@ -123,6 +123,8 @@ describe('the bills table, function by function (least privilege)', () => {
       actions: [...WRITE, 'dynamodb:DeleteItem'].sort(),
     },
     { case: 'sweep', fn: () => t.s.main.schedules.sweep, read: ['MASTER', 'POLICY', 'VENDOR#*', 'BILL#*'], write: ['BILL#*'], index: true, actions: WRITE },
+    // Reads; writes a bill only when a clerk dismisses it (no nonce, spend or claim: nothing of the approval path).
+    { case: 'workspace', fn: () => t.s.main.workspace.fn, read: [...M, 'BILL#*', 'LANE#IMPORTS', 'LANE#MASTER#*'], write: ['BILL#*'], index: true, actions: WRITE },
     {
       case: 'summary',
       fn: () => t.s.main.schedules.summary!,

@@ -35,12 +35,20 @@ export async function testStack(options: Omit<LocalStackOptions, 'home'> = {}): 
   });
 }
 
-/** `fetch` on the stack's web page with a session (signed in through a one-time link, as a browser would be). */
+/**
+ * `fetch` on the stack's web page with a session (signed in through a one-time link, as a browser
+ * would be); a POST carries the session's CSRF token (`X-CSRF-Token`), as a page's form carries it.
+ */
 export async function signedInFetch(stack: LocalStack): Promise<(path: string, init?: RequestInit) => Promise<Response>> {
   const r = await fetch(stack.signInUrl(), { redirect: 'manual' });
   const cookie = r.headers.get('set-cookie')?.split(';')[0];
   if (r.status !== 303 || !cookie) throw new Error(`sign-in failed: ${r.status}`);
-  return (path, init = {}) => fetch(`${stack.webUrl}${path}`, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), Cookie: cookie } });
+  // The upload page has a form: the session's token is in it.
+  const form = await (await fetch(`${stack.webUrl}/upload`, { headers: { Cookie: cookie } })).text();
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(form)?.[1];
+  if (!csrf) throw new Error('no CSRF token on the upload page');
+  return (path, init = {}) =>
+    fetch(`${stack.webUrl}${path}`, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), Cookie: cookie, ...(init.method && init.method !== 'GET' ? { 'X-CSRF-Token': csrf } : {}) } });
 }
 
 /** Sends one email to the stack's SMTP inbox, as any mail client would. */

@@ -42,7 +42,8 @@ import { approvalLinks } from '../../core/approvals.ts';
 import { approvalRoutes, peopleRoutes, waitRoutes } from './web/approvals.ts';
 import { emailApprovers } from '../../core/approval-desk.ts';
 import { HttpError, Router, startWebServer, type Route, type WebRequest, type WebServer } from './web/http.ts';
-import { LocalSessions, SIGN_IN_PATH } from './web/session.ts';
+import { LocalSessions } from './web/session.ts';
+import type { Group } from './web/auth.ts';
 import { ReviewConflictError, submitReview } from '../../core/review.ts';
 import { dismissBill } from '../../core/dismiss.ts';
 import { rematchBills, type RematchResult } from '../../core/rematch.ts';
@@ -122,8 +123,8 @@ export interface LocalStack {
   readonly router: Router;
   /** The signed-in user of the web page (reviewer, uploader). */
   readonly user: string;
-  /** A fresh one-time link that signs a browser in to the web page (valid 15 minutes). */
-  signInUrl(): string;
+  /** A fresh one-time link that signs a browser in to the web page (valid 15 minutes); the local user (clerk, admin) unless told. */
+  signInUrl(who?: { user?: string; groups?: readonly Group[] }): string;
   /** Stores a document and queues it; resolves once it has been processed. */
   submit(doc: IncomingDocument): Promise<QueueOutcome>;
   /** Resolves when everything received so far has been processed. */
@@ -254,25 +255,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // 2. The web server; routes are added once the parts they use exist.
     const router = new Router();
     let stack!: LocalStack;
-    const sessions = new LocalSessions(options.user ?? localUser(), `bm_session_${randomBytes(4).toString('hex')}`);
+    const sessions = new LocalSessions(options.user ?? localUser(), `bm_session_${randomBytes(4).toString('hex')}`, Date.now, errorPage);
     // The CLI has no cookie: it proves it may read the owner's stack.json, whose bearer token
     // (`cli_token`) the sessions accept as the local user.
     const cliOrSession = (req: WebRequest) => {
       if (!req.user) throw new HttpError(401, 'Sign in first, or ask through bm (it reads the token from stack.json).');
     };
-    router.add({
-      method: 'GET',
-      path: SIGN_IN_PATH,
-      public: true,
-      handler(req) {
-        const signed = sessions.signIn(req.url.searchParams.get('t'));
-        if (!signed) return { status: 403, body: errorPage(403, 'This sign-in link is not valid: it was used already or has expired. Restart bm start for a new one.') };
-        return { status: 303, headers: { Location: '/', 'Set-Cookie': signed.cookie }, body: '' };
-      },
-    });
+    router.add(...sessions.routes());
     const web: WebServer = await startWebServer({
       router,
-      userOf: (headers) => sessions.userOf(headers),
+      auth: sessions,
       port: options.ports?.web ?? 0,
       errorPage,
       onError: (err, req) => emit({ kind: 'problem', message: `web ${req.method} ${req.path}: ${err.message}` }),
@@ -557,7 +549,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       outbox,
       router,
       user: sessions.user,
-      signInUrl: () => `${web.url}${sessions.newSignInPath()}`,
+      signInUrl: (who) => `${web.url}${sessions.newSignInPath(who)}`,
       async submit(doc) {
         const { done } = await accept({ ...doc, keyPrefix: doc.via === 'upload' ? 'uploads' : 'submitted' });
         return done;

@@ -1,11 +1,20 @@
 /**
- * A small web server on `node:http`: a router where routes plug in (the bill pages, the outbox,
- * the upload form; later the approval links), bodies read with a size limit, and the headers
- * every page gets. It listens on the loopback interface only and refuses other Host names (DNS
- * rebinding) and cross-site form posts, so a web page in the same browser cannot drive it.
+ * The workspace's web layer on Hono, one app for both homes: served by `@hono/node-server` on the
+ * loopback interface by `bm start`, and by the workspace Lambda through `hono/aws-lambda`
+ * (lambdas/workspace/handler.ts). Page code writes routes against the small contract below
+ * (`Route`, `WebRequest`, `WebResponse`, `HttpError`); `webApp` registers each on Hono and wraps it
+ * with what every page gets:
+ * - the Host check (locally: only 127.0.0.1/localhost on our port, against DNS rebinding) and the
+ *   refusal of cross-site form posts (Sec-Fetch-Site / Origin);
+ * - sign-in (a `WebAuth`: the local session or Cognito), the group rules per route, and the CSRF
+ *   token: put into every POST form of an HTML page as a hidden field, checked on every POST;
+ * - bodies read with a size limit (413), the security headers, error pages, 404 and 405.
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Hono, type Context } from 'hono';
+import { LinearRouter } from 'hono/router/linear-router';
+import { CSRF_FIELD, mayUse, sameToken, type Group, type Principal, type WebAuth } from './auth.ts';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -15,8 +24,10 @@ export interface WebRequest {
   /** `:name` segments of the route's path, decoded. */
   readonly params: Readonly<Record<string, string>>;
   readonly headers: IncomingHttpHeaders;
-  /** The signed-in local user (session cookie), or null on a public route without a session. */
+  /** The signed-in user (an email address), or null on a public route without a session. */
   readonly user: string | null;
+  /** The signed-in user's groups (empty without a session; optional so that tests may build requests as before). */
+  readonly groups?: readonly Group[];
   /** The request body; throws `HttpError(413)` beyond `limitBytes`. */
   body(limitBytes?: number): Promise<Buffer>;
 }
@@ -36,6 +47,8 @@ export interface Route {
   readonly handler: RouteHandler;
   /** Answered without a session (sign-in, health, the signed approval links). @default false */
   readonly public?: boolean;
+  /** The groups that may use it. @default every group for GET, clerk and admin otherwise (auth.ts) */
+  readonly groups?: readonly Group[];
 }
 
 /** An error that is an HTTP answer (413 too large, 400 bad form, …). */
@@ -49,47 +62,39 @@ export class HttpError extends Error {
   }
 }
 
-interface Compiled extends Route {
-  readonly segments: readonly string[];
-}
-
+/** The routes of an app; routes added after the app is built are served too. */
 export class Router {
-  private readonly routes: Compiled[] = [];
+  private readonly list: Route[] = [];
+  private readonly listeners: ((r: Route) => void)[] = [];
 
   add(...routes: Route[]): this {
-    for (const r of routes) this.routes.push({ ...r, segments: r.path.split('/').filter(Boolean) });
+    for (const r of routes) {
+      this.list.push(r);
+      for (const l of this.listeners) l(r);
+    }
     return this;
   }
 
-  /** The route for a request, the methods allowed on the path (405), or null (404). */
-  resolve(method: string, pathname: string): { route: Route; params: Record<string, string> } | { allowed: string[] } | null {
+  get routes(): readonly Route[] {
+    return this.list;
+  }
+
+  /** Calls `fn` for every route, now and as routes are added. */
+  each(fn: (r: Route) => void): void {
+    for (const r of this.list) fn(r);
+    this.listeners.push(fn);
+  }
+
+  /** The methods served on a path (for 405's Allow). */
+  methodsOn(pathname: string): string[] {
     const parts = pathname.split('/').filter(Boolean);
-    const allowed: string[] = [];
-    for (const r of this.routes) {
-      const params = matchSegments(r.segments, parts);
-      if (!params) continue;
-      if (r.method === method || (method === 'HEAD' && r.method === 'GET')) return { route: r, params };
-      allowed.push(r.method);
-    }
-    return allowed.length > 0 ? { allowed } : null;
+    return [...new Set(this.list.filter((r) => matchSegments(r.path.split('/').filter(Boolean), parts)).map((r) => r.method))];
   }
 }
 
-function matchSegments(pattern: readonly string[], parts: readonly string[]): Record<string, string> | null {
-  if (pattern.length !== parts.length) return null;
-  const params: Record<string, string> = {};
-  for (let i = 0; i < pattern.length; i++) {
-    const p = pattern[i]!;
-    const v = parts[i]!;
-    if (p.startsWith(':')) {
-      try {
-        params[p.slice(1)] = decodeURIComponent(v);
-      } catch {
-        return null;
-      }
-    } else if (p !== v) return null;
-  }
-  return params;
+function matchSegments(pattern: readonly string[], parts: readonly string[]): boolean {
+  if (pattern.length !== parts.length) return false;
+  return pattern.every((p, i) => p.startsWith(':') || p === parts[i]);
 }
 
 /**
@@ -105,17 +110,186 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Cache-Control': 'no-store',
 };
 
-export interface WebServerOptions {
+/** The largest body read before the route (to find the CSRF field): the largest upload and its form. */
+const MAX_CHECKED_BODY = 41 * 1024 * 1024;
+
+export interface WebAppOptions {
   readonly router: Router;
+  /** Who is signed in; without it every route is open and `user` is null (tests of the server alone). */
+  readonly auth?: WebAuth;
+  /** Renders an error page (status ≥ 400). */
+  readonly errorPage?: (status: number, message: string) => string;
+  readonly onError?: (err: Error, req: { method: string; path: string }) => void;
+  /** The `host:port` names the app answers to (DNS rebinding); null or absent: any (behind API Gateway). */
+  readonly allowedHosts?: () => ReadonlySet<string> | null;
+  /** The origin requests' URLs are resolved against (locally the bound address); absent: the request's own. */
+  readonly origin?: () => string;
+  /** Served over HTTPS only (in AWS): HSTS. */
+  readonly https?: boolean;
+}
+
+/** The Hono app of the routes, with the protections above. */
+export function webApp(options: WebAppOptions): Hono {
+  const app = new Hono({ router: new LinearRouter() });
+  const errorPage = options.errorPage ?? ((status: number, message: string) => `<!doctype html><title>${status}</title><p>${escapeText(message)}</p>`);
+  const auth = options.auth;
+  const headers: Record<string, string> = {
+    ...SECURITY_HEADERS,
+    ...(auth?.formActions?.length
+      ? { 'Content-Security-Policy': SECURITY_HEADERS['Content-Security-Policy']!.replace("form-action 'self'", `form-action 'self' ${auth.formActions.join(' ')}`) }
+      : {}),
+    ...(options.https ? { 'Strict-Transport-Security': 'max-age=31536000; includeSubDomains' } : {}),
+  };
+
+  const respond = (r: WebResponse, csrf: string | null = null): Response => {
+    let body = r.body ?? '';
+    if (typeof body === 'string' && csrf !== null) body = withCsrfField(body, csrf);
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    const h = new Headers({ ...headers, ...(typeof body === 'string' ? { 'Content-Type': 'text/html; charset=utf-8' } : {}) });
+    for (const [k, v] of Object.entries(r.headers ?? {})) {
+      if (k.toLowerCase() === 'set-cookie') for (const c of v.split(/\n/)) h.append('Set-Cookie', c);
+      else h.set(k, v);
+    }
+    h.set('Content-Length', String(bytes.byteLength));
+    const status = r.status;
+    return new Response(status === 204 || status === 304 ? null : (bytes as Uint8Array<ArrayBuffer>), { status, headers: h });
+  };
+  const fail = (status: number, message: string, extra?: Record<string, string>) => respond({ status, body: errorPage(status, message), ...(extra ? { headers: extra } : {}) });
+
+  const urlOf = (c: Context): URL => {
+    const raw = new URL(c.req.url);
+    return options.origin ? new URL(`${raw.pathname}${raw.search}`, options.origin()) : raw;
+  };
+  const headersOf = (c: Context): Record<string, string> => Object.fromEntries(c.req.raw.headers.entries());
+
+  // 1. Every request: the Host it names, and whether a form comes from elsewhere.
+  app.use('*', async (c, next) => {
+    const method = c.req.method;
+    const allowed = options.allowedHosts?.() ?? null;
+    const host = (c.req.header('host') ?? '').toLowerCase();
+    if (allowed && !allowed.has(host)) return fail(421, 'This server answers only to 127.0.0.1 and localhost.');
+    if (method !== 'GET' && method !== 'HEAD' && crossSite(headersOf(c), allowed ?? new Set([host]))) {
+      return fail(403, 'Forms may only be sent from this page itself.');
+    }
+    await next();
+  });
+
+  // 2. Each route.
+  options.router.each((route) => {
+    app.on(route.method, route.path, async (c) => {
+      const method = c.req.method;
+      const url = urlOf(c);
+      const hdrs = headersOf(c);
+      try {
+        const principal = auth ? await auth.principal({ method, url, headers: hdrs }) : null;
+        if (auth && !route.public) {
+          if (!principal) return respond(await auth.unauthenticated({ method, url, headers: hdrs }));
+          if (!mayUse(route, principal)) {
+            return fail(403, `Your groups (${principal.groups.join(', ') || 'none'}) may not do this. Ask an admin if you need to.`);
+          }
+        }
+        let cached: Promise<Buffer> | null = null;
+        const readBody = (limit: number) => (cached ??= readLimited(c.req.raw, limit));
+        const csrf = auth && principal?.via === 'cookie' ? auth.csrfToken(principal) : null;
+        if (csrf !== null && !route.public && method !== 'GET' && method !== 'HEAD') {
+          const sent = hdrs['x-csrf-token'] ?? csrfField(await readBody(MAX_CHECKED_BODY), hdrs['content-type']);
+          if (!sent || !sameToken(sent, csrf)) return fail(403, 'This form has expired or did not come from this page: reload the page and send it again.');
+        }
+        const request: WebRequest = {
+          method,
+          url,
+          params: c.req.param() as Record<string, string>,
+          headers: hdrs,
+          user: principal?.user ?? null,
+          groups: principal?.groups ?? [],
+          async body(limit = 1024 * 1024) {
+            const b = await readBody(limit);
+            if (b.byteLength > limit) throw tooLarge(limit);
+            return b;
+          },
+        };
+        return respond(await route.handler(request), csrf);
+      } catch (err) {
+        if (err instanceof HttpError) return fail(err.status, err.message);
+        options.onError?.(err as Error, { method, path: url.pathname });
+        return fail(500, `Something went wrong: ${(err as Error).message}`);
+      }
+    });
+  });
+
+  app.notFound((c) => {
+    const allowed = options.router.methodsOn(new URL(c.req.url).pathname);
+    if (allowed.length > 0) return fail(405, 'Not allowed.', { Allow: allowed.join(', ') });
+    return fail(404, 'There is no page here.');
+  });
+  app.onError((err, c) => {
+    options.onError?.(err, { method: c.req.method, path: new URL(c.req.url).pathname });
+    return fail(500, 'Something went wrong.');
+  });
+  return app;
+}
+
+/** Puts the CSRF token into every POST form of a page (our own HTML: emails are in escaped `srcdoc`). */
+function withCsrfField(html: string, token: string): string {
+  return html.replace(/<form\b[^>]*\bmethod\s*=\s*["']?post\b[^>]*>/gi, (tag) => `${tag}<input type="hidden" name="${CSRF_FIELD}" value="${token}">`);
+}
+
+/** The CSRF field of a urlencoded or multipart form, or null. */
+function csrfField(body: Buffer, contentType: string | undefined): string | null {
+  const type = (contentType ?? '').toLowerCase();
+  if (type.startsWith('application/x-www-form-urlencoded')) return new URLSearchParams(body.toString('utf8')).get(CSRF_FIELD);
+  if (type.startsWith('multipart/form-data')) {
+    // The field sits before the file (it is the form's first input); look at the head only.
+    const head = body.subarray(0, 64 * 1024).toString('latin1');
+    const m = new RegExp(`name="${CSRF_FIELD}"\\r\\n(?:[^\\r\\n]*\\r\\n)*?\\r\\n([A-Za-z0-9_-]{1,200})\\r\\n`).exec(head);
+    return m?.[1] ?? null;
+  }
+  return null;
+}
+
+function tooLarge(limitBytes: number): HttpError {
+  return new HttpError(413, `The upload is too large (at most ${Math.max(1, Math.floor(limitBytes / 1024 / 1024))} MB).`);
+}
+
+async function readLimited(req: Request, limitBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers.get('content-length') ?? NaN);
+  if (declared > limitBytes) throw tooLarge(limitBytes);
+  if (!req.body) return Buffer.alloc(0);
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limitBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(limitBytes);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
+function crossSite(headers: Readonly<Record<string, string | undefined>>, hosts: ReadonlySet<string>): boolean {
+  // Browsers say where a request comes from; `none` is the user's own doing (a bookmark, the address bar).
+  const site = headers['sec-fetch-site'];
+  if (site !== undefined) return site !== 'same-origin' && site !== 'none';
+  const origin = headers.origin;
+  if (origin === undefined) return false;
+  if (origin === 'null') return true;
+  try {
+    return !hosts.has(new URL(origin).host.toLowerCase());
+  } catch {
+    return true;
+  }
+}
+
+export interface WebServerOptions extends Omit<WebAppOptions, 'allowedHosts' | 'origin'> {
   /** @default '127.0.0.1' */
   readonly host?: string;
   /** 0 picks a free port. */
   readonly port: number;
-  /** Renders an error page (status ≥ 400). */
-  readonly errorPage?: (status: number, message: string) => string;
-  readonly onError?: (err: Error, req: { method: string; path: string }) => void;
-  /** Who is signed in, from the request's headers; without it every route is open (tests of the server alone). */
-  readonly userOf?: (headers: IncomingHttpHeaders) => string | null;
 }
 
 export interface WebServer {
@@ -127,54 +301,19 @@ export interface WebServer {
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
+/** Serves the app with `@hono/node-server`; on a loopback address only our own Host names are answered. */
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
+  const { createAdaptorServer } = await import('@hono/node-server');
   const host = options.host ?? '127.0.0.1';
   let port = options.port;
-  const errorPage = options.errorPage ?? ((status: number, message: string) => `<!doctype html><title>${status}</title><p>${escapeText(message)}</p>`);
-
-  const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const method = req.method ?? 'GET';
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', `http://${host === '::1' ? '[::1]' : host}:${port}`);
-    } catch {
-      return send(res, method, { status: 400, body: errorPage(400, 'Bad request.') });
-    }
-    if (LOOPBACK.has(host)) {
-      if (!allowedHosts().has((req.headers.host ?? '').toLowerCase())) {
-        return send(res, method, { status: 421, body: errorPage(421, 'This server answers only to 127.0.0.1 and localhost.') });
-      }
-      if (method !== 'GET' && method !== 'HEAD' && crossSite(req, allowedHosts())) {
-        return send(res, method, { status: 403, body: errorPage(403, 'Forms may only be sent from this page itself.') });
-      }
-    }
-    const found = options.router.resolve(method, url.pathname);
-    if (!found) return send(res, method, { status: 404, body: errorPage(404, 'There is no page here.') });
-    if ('allowed' in found) {
-      return send(res, method, { status: 405, headers: { Allow: [...new Set(found.allowed)].join(', ') }, body: errorPage(405, 'Not allowed.') });
-    }
-    const user = options.userOf ? options.userOf(req.headers) : null;
-    if (options.userOf && !user && !found.route.public) {
-      return send(res, method, { status: 401, body: errorPage(401, 'Sign in first: open the sign-in link that bm start printed in its terminal (it works once; restart bm start for a new one).') });
-    }
-    const request: WebRequest = { method, url, params: found.params, headers: req.headers, user, body: (limit) => readBody(req, limit) };
-    try {
-      send(res, method, await found.route.handler(request));
-    } catch (err) {
-      if (err instanceof HttpError) return send(res, method, { status: err.status, body: errorPage(err.status, err.message) });
-      options.onError?.(err as Error, { method, path: url.pathname });
-      send(res, method, { status: 500, body: errorPage(500, `Something went wrong: ${(err as Error).message}`) });
-    }
-  }
-
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: Error) => {
-      options.onError?.(err, { method: req.method ?? '?', path: req.url ?? '?' });
-      if (!res.headersSent) res.writeHead(500).end();
-    });
+  const hosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+  const app = webApp({
+    ...options,
+    allowedHosts: () => (LOOPBACK.has(host) ? hosts() : null),
+    origin: () => `http://${host === '::1' ? '[::1]' : host}:${port}`,
   });
+  // Not overriding the global Request/Response: the rest of the process keeps Node's own.
+  const server = createAdaptorServer({ fetch: app.fetch, hostname: host, overrideGlobalObjects: false }) as import('node:http').Server;
   server.keepAliveTimeout = 2000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -196,51 +335,6 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   };
 }
 
-function crossSite(req: IncomingMessage, hosts: Set<string>): boolean {
-  // Browsers say where a request comes from; `none` is the user's own doing (a bookmark, the address bar).
-  const site = req.headers['sec-fetch-site'];
-  if (site !== undefined) return site !== 'same-origin' && site !== 'none';
-  const origin = req.headers.origin;
-  if (origin === undefined) return false;
-  if (origin === 'null') return true;
-  try {
-    return !hosts.has(new URL(origin).host.toLowerCase());
-  } catch {
-    return true;
-  }
-}
-
-function send(res: ServerResponse, method: string, r: WebResponse): void {
-  const body = r.body === undefined ? Buffer.alloc(0) : typeof r.body === 'string' ? Buffer.from(r.body, 'utf8') : Buffer.from(r.body);
-  const headers: Record<string, string | number> = {
-    ...SECURITY_HEADERS,
-    ...(typeof r.body === 'string' ? { 'Content-Type': 'text/html; charset=utf-8' } : {}),
-    ...r.headers,
-    'Content-Length': body.byteLength,
-  };
-  res.writeHead(r.status, headers);
-  res.end(method === 'HEAD' ? undefined : body);
-}
-
-async function readBody(req: IncomingMessage, limitBytes = 1024 * 1024): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > limitBytes) {
-    req.resume();
-    throw new HttpError(413, `The upload is too large (at most ${Math.floor(limitBytes / 1024 / 1024)} MB).`);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).byteLength;
-    if (size > limitBytes) {
-      req.resume();
-      throw new HttpError(413, `The upload is too large (at most ${Math.floor(limitBytes / 1024 / 1024)} MB).`);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
 function escapeText(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
@@ -249,3 +343,5 @@ function escapeText(s: string): string {
 export function parseUrlEncoded(body: Buffer): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(body.toString('utf8')));
 }
+
+export type { Principal };
