@@ -9,16 +9,22 @@
  */
 import type { Hono } from 'hono';
 import { dismissBill } from '../core/dismiss.ts';
-import type { BillStore } from '../core/ports/store.ts';
+import type { BillStore, MasterListReads, WorklistReads } from '../core/ports/store.ts';
+import type { LaneState } from '../lanes/state.ts';
 import type { DocumentStore } from '../core/ports/documents.ts';
 import { submitReview } from '../core/review.ts';
 import type { Submission } from '../core/submission.ts';
 import type { WebAuth } from '../adapters/local/web/auth.ts';
-import { webRoutes, errorPage } from '../adapters/local/web/app.ts';
+import { webRoutes, errorPage, NOTICES } from '../adapters/local/web/app.ts';
+import { workspaceRoutes as worklistRoutes } from '../adapters/local/web/worklist-routes.ts';
 import { Router, webApp, type Route } from '../adapters/local/web/http.ts';
 
 export interface WorkspaceDeps {
-  readonly store: BillStore;
+  readonly store: BillStore & WorklistReads & MasterListReads;
+  /** The lanes' state (the master pages' import history and audited changes). */
+  readonly lanes?: LaneState;
+  /** Where bills come in, for the empty worklist (the bills address). */
+  readonly billsAddress?: string;
   readonly documents: DocumentStore;
   readonly now: () => number;
   /** Starts the workflow on a corrected bill (in AWS: the submissions queue). */
@@ -28,6 +34,8 @@ export interface WorkspaceDeps {
   readonly origin: string;
   readonly onError?: (err: Error, req: { method: string; path: string }) => void;
 }
+
+const escapeHtml = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** Paths served only by the local stack. */
 const LOCAL_ONLY = /^\/(outbox|upload)(\/|$)/;
@@ -47,7 +55,15 @@ export function workspaceRoutes(deps: WorkspaceDeps): Route[] {
       return { status: 'ok', database: 'up' };
     },
   }).filter((r) => !LOCAL_ONLY.test(r.path));
-  return [...deps.auth.routes(), ...pages];
+  // The worklist (`/`) and the master data pages: the same routes as `bm start`'s.
+  const worklist = worklistRoutes({
+    store: deps.store,
+    ...(deps.lanes ? { lanes: deps.lanes } : {}),
+    now: deps.now,
+    notices: NOTICES,
+    emptyHint: deps.billsAddress ? `No bills yet. Bills arrive by email to <strong>${escapeHtml(deps.billsAddress)}</strong>.` : 'No bills yet. Bills arrive by email to the bills address.',
+  });
+  return [...deps.auth.routes(), ...worklist, ...pages];
 }
 
 export function workspaceApp(deps: WorkspaceDeps): Hono {

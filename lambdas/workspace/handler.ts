@@ -5,6 +5,7 @@
  */
 import { SecretsManagerClient, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { handle } from 'hono/aws-lambda';
 import * as z from 'zod';
 import { config, ENV, required } from '../config.ts';
@@ -12,6 +13,7 @@ import { awsDeps } from '../adapters/aws/deps.ts';
 import { CognitoAuth } from '../adapters/aws/cognito-auth.ts';
 import { errorPage } from '../adapters/local/web/app.ts';
 import { lambdaEntry, traced } from '../shared/powertools.ts';
+import { DynamoLaneState } from '../lanes/dynamo-state.ts';
 import { workspaceApp, type WorkspaceDeps } from './app.ts';
 
 /** The parts of an HTTP API (payload 2.0) event the app reads. */
@@ -47,6 +49,7 @@ async function realDeps(): Promise<WorkspaceDeps> {
   const sqs = traced(new SQSClient({}));
   return {
     store,
+    lanes: new DynamoLaneState({ tableName: config.tableName, client: traced(new DynamoDBClient({})) }),
     documents,
     now,
     origin: required(ENV.WORKSPACE_URL).replace(/\/+$/, ''),

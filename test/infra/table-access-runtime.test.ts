@@ -32,6 +32,8 @@ import { DynamoLaneState } from '../../lambdas/lanes/dynamo-state.ts';
 import { dropFromFiles, importMasterDrop, type MasterDropDeps } from '../../lambdas/lanes/master-drop.ts';
 import { pollPortals } from '../../lambdas/lanes/portals/poll.ts';
 import type { BillFunctionName } from '../../lib/bundle.ts';
+import type { WebAuth } from '../../lambdas/adapters/local/web/auth.ts';
+import { workspaceApp } from '../../lambdas/workspace/app.ts';
 import { bill, GRN_CSV, master, POLICY_JSON, POS_CSV, VENDORS_CSV } from '../support/builders.ts';
 import { guardClient, isAllowed, requestsOf, resolveStatements, tableArn, type SimLog, type SimStatement } from '../support/iam-sim.ts';
 import { exampleConfig, logicalId, statementsOfRole, synthApp, SYNTH_TIMEOUT, templates } from './support.ts';
@@ -396,5 +398,49 @@ describe('the lanes, under their own roles', () => {
     expect(await pollPortals([portal], deps)).toMatchObject([{ status: 'ok', landed: [] }]);
     expect(landed).toHaveLength(1);
     expect(refused(lane.log)).toEqual([]);
+  });
+});
+
+describe('the workspace, under its own role', () => {
+  it('workspace: the worklist with its filters, searches and pages, a bill page, the master pages with their import history', async () => {
+    const { client, log } = guardedClient('workspace');
+    const store = new DynamoBillStore({ tableName: w.tableName, client });
+    const origin = 'https://workspace.example';
+    // The signed-in clerk (how the sign-in works is test/e2e/workspace-signin.test.ts's).
+    const auth = {
+      principal: async () => ({ user: 'clerk@example.com', groups: ['clerk'], session: 's1', kind: 'cookie' }),
+      routes: () => [],
+      unauthenticated: () => ({ status: 401 }),
+      csrfToken: () => 'token',
+    } as unknown as WebAuth;
+    const app = workspaceApp({ store, lanes: new DynamoLaneState({ tableName: w.tableName, client }), documents: w.documents, now: () => w.clock, startReview: async () => undefined, auth, origin });
+    const get = async (path: string) => {
+      const r = await app.request(`${origin}${path}`, { headers: { host: 'workspace.example' } });
+      return { status: r.status, text: await r.text() };
+    };
+    const bills = await w.admin.listBills();
+    expect(bills.length).toBeGreaterThan(3);
+    const some = bills.find((b) => b.invoice_number && b.po_number) ?? bills[0]!;
+    const paths = [
+      '/',
+      '/?state=flagged',
+      '/?state=awaiting_approval&sort=amount_desc',
+      `/?q=${encodeURIComponent(some.invoice_number ?? '')}`,
+      `/?q=${encodeURIComponent(some.po_number ?? 'PO-1')}`,
+      '/?code=PRICE_VARIANCE',
+      `/bills/${encodeURIComponent(some.bill_id)}`,
+      '/master',
+      '/master/vendors',
+      '/master/purchase-orders',
+      '/master/receipts',
+      '/master/policy',
+    ];
+    for (const p of paths) expect({ p, status: (await get(p)).status }).toEqual({ p, status: 200 });
+    const first = (await get('/')).text;
+    expect(first).toContain(some.bill_id);
+    // A page link (next) is followed as a browser would.
+    const next = /href="(\/\?[^"]*(?:after|cursor|page)=[^"]+)"/.exec(first)?.[1]?.replaceAll('&amp;', '&');
+    if (next) expect((await get(next)).status).toBe(200);
+    expect(refused(log)).toEqual([]);
   });
 });

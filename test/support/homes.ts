@@ -14,6 +14,8 @@
  *     it('…', async () => { const page = await home().signedInPage('clerk'); await page.goto(`${home().baseUrl}/`); … });
  *   });
  */
+import { DynamoLaneState } from '../../lambdas/lanes/dynamo-state.ts';
+import { localClient } from '../../lambdas/adapters/local/local-stack.ts';
 import { createHash, generateKeyPairSync, randomBytes, sign as rsaSign, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -308,6 +310,7 @@ async function lambdaHome(stack: TestStack): Promise<NonNullable<Shared['lambda'
   const baseUrl = await listen(server);
   handler = makeWorkspaceHandler({
     store: stack.store,
+    lanes: new DynamoLaneState({ tableName: stack.dynamo.tableName, client: localClient(stack.dynamo.endpoint) }),
     documents: stack.documents,
     now: Date.now,
     // In AWS the submissions queue; here the local workflow runs it.

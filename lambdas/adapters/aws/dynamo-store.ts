@@ -382,12 +382,17 @@ export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims, 
     await this.transact(items);
   }
 
-  /** The bill's search items (invoice number, PO, vendor), rewritten with every write of the bill. */
+  /**
+   * The bill's search items (invoice number, PO, vendor), rewritten with every write of the bill.
+   * One that no longer applies (a review removed the PO) is overwritten by its bare key, which
+   * leaves the index: a Put, not a Delete, so that no function that writes bills needs the right to
+   * delete under `BILL#` (lib/table-access.ts).
+   */
   private findWrites(b: BillRecord, isNew: boolean): TransactItem[] {
     const { put, remove } = findItems(b);
     return [
       ...put.map((Item) => ({ Put: { TableName: this.tableName, Item } })),
-      ...(isNew ? [] : remove.map((Key) => ({ Delete: { TableName: this.tableName, Key } }))),
+      ...(isNew ? [] : remove.map((Item) => ({ Put: { TableName: this.tableName, Item } }))),
     ];
   }
 
