@@ -157,7 +157,13 @@ export class Workspace extends Construct {
     // The review path: a corrected bill under reviews/, queued as a submission (as the review link does).
     props.documents.grantPut(this.fn, 'reviews/*');
     props.queue.grantSendMessages(this.fn);
+    // The bill page shows the original document (any submitted document: mail/, uploads/, …), as the ack's does.
+    props.documents.grantRead(this.fn);
     this.fn.acknowledgeOnRole({
+      [iam5.action('s3:GetObject*')]: REASONS.s3ReadGrant,
+      [iam5.action('s3:GetBucket*')]: REASONS.s3ReadGrant,
+      [iam5.action('s3:List*')]: REASONS.s3ReadGrant,
+      [iam5.resource(`${arnRef(props.documents)}/*`)]: 'The workspace shows a signed-in user a bill\'s original document, which may be any submitted document (uploads/, mail/).',
       [iam5.action('s3:Abort*')]: REASONS.s3PutGrant,
       [iam5.resource(`${arnRef(props.documents)}/reviews/*`)]: 'The workspace stores a bill a clerk corrected under reviews/ (object keys per bill and version), for the workflow.',
     });

@@ -102,9 +102,18 @@ export async function handleDocument(token: string | null, deps: Pick<PeoplePage
   if (!token) return plain(400, 'This address carries no document token.');
   const v = verifyKindLink(token, 'doc', deps.secret, deps.now());
   if (!v.ok) return plain(v.reason === 'expired' ? 410 : 403, v.reason === 'expired' ? 'This document link has expired: open the bill or the email again for a fresh one.' : 'This is not a valid document link.');
-  const bill = await deps.store.getBill(v.payload.b);
+  return originalDocument(await deps.store.getBill(v.payload.b), deps.documents);
+}
+
+/**
+ * A bill's original document as a response: the attachment found by its hash in the stored email
+ * or file, inline where a browser shows it safely, under a CSP that allows nothing active. Served
+ * by the signed `/document` link (here) and, signed in, by the workspace's `/bills/:id/document`.
+ */
+export async function originalDocument(bill: BillRecord | null, documents: DocumentStore): Promise<FileResponse> {
+  const plain = (status: number, text: string): FileResponse => ({ status, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }, body: text });
   if (!bill?.source.stored_as) return plain(404, 'The original document of this bill is not available.');
-  const stored = await deps.documents.get(bill.source.stored_as);
+  const stored = await documents.get(bill.source.stored_as);
   const doc = stored ? await findOriginal(stored, bill.source.document_hash, bill.source.input) : null;
   if (!doc) return plain(404, 'The original document of this bill is not available.');
   const safeName = doc.filename.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 100) || 'document';

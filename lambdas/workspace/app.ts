@@ -17,7 +17,8 @@ import type { Submission } from '../core/submission.ts';
 import type { WebAuth } from '../adapters/local/web/auth.ts';
 import { webRoutes, errorPage, NOTICES } from '../adapters/local/web/app.ts';
 import { workspaceRoutes as worklistRoutes } from '../adapters/local/web/worklist-routes.ts';
-import { Router, webApp, type Route } from '../adapters/local/web/http.ts';
+import { HttpError, Router, webApp, type Route } from '../adapters/local/web/http.ts';
+import { originalDocument } from '../ack/people-pages.ts';
 
 export interface WorkspaceDeps {
   readonly store: BillStore & WorklistReads & MasterListReads;
@@ -45,6 +46,8 @@ export function workspaceRoutes(deps: WorkspaceDeps): Route[] {
   const pages = webRoutes({
     store: deps.store,
     now: deps.now,
+    // Signed in, the document comes from this app (the route below), not from a signed link.
+    documentUrl: (billId) => `/bills/${encodeURIComponent(billId)}/document`,
     outbox: { dir: '', list: async () => [], read: async () => null, raw: async () => null } as never,
     intake: { billsAddress: '', smtp: '', dropDir: '' },
     upload: unavailable,
@@ -63,7 +66,17 @@ export function workspaceRoutes(deps: WorkspaceDeps): Route[] {
     notices: NOTICES,
     emptyHint: deps.billsAddress ? `No bills yet. Bills arrive by email to <strong>${escapeHtml(deps.billsAddress)}</strong>.` : 'No bills yet. Bills arrive by email to the bills address.',
   });
-  return [...deps.auth.routes(), ...worklist, ...pages];
+  const document: Route = {
+    method: 'GET',
+    path: '/bills/:id/document',
+    async handler(req) {
+      const bill = await deps.store.getBill(req.params.id!);
+      if (!bill) throw new HttpError(404, `There is no bill ${req.params.id}.`);
+      const r = await originalDocument(bill, deps.documents);
+      return { status: r.status, headers: r.headers, body: r.body };
+    },
+  };
+  return [...deps.auth.routes(), ...worklist, document, ...pages];
 }
 
 export function workspaceApp(deps: WorkspaceDeps): Hono {

@@ -16,6 +16,12 @@ export interface WorkspaceHome {
   readonly page: Page;
   /** The signed-in user (an email). */
   readonly user: string;
+  /**
+   * `bm start` (local): also the outbox and upload pages, and approve links on the bill page (it
+   * holds the link-signing key). The workspace in AWS holds no signing key: approving is by the
+   * emailed links only, and the page says so.
+   */
+  readonly local: boolean;
   /** Bills per state, as the home holds them. */
   readonly counts: Readonly<Record<string, number>>;
   /** A bill that waits on `user` as approver (its id and invoice number). */
@@ -48,8 +54,7 @@ export function workspacePaths(h: WorkspaceHome): string[] {
     `/master/purchase-orders/${encodeURIComponent(h.po)}`,
     '/master/receipts',
     '/master/policy',
-    '/upload',
-    '/outbox',
+    ...(h.local ? ['/upload', '/outbox'] : []),
   ];
 }
 
@@ -165,6 +170,11 @@ export function workspacePageTests(home: () => WorkspaceHome): void {
       const page = await go(`/bills/${h.matched.billId}`);
       await page.setViewportSize({ width: 1440, height: 900 });
       expect(await page.locator('#document').count()).toBe(1);
+      // The document itself is served to the signed-in user (locally by a signed link, in AWS by the workspace).
+      const src = (await page.locator('#document-link').getAttribute('href'))!;
+      const doc = await page.request.get(new URL(src, h.baseUrl).toString());
+      expect(doc.status()).toBe(200);
+      expect((await doc.body()).byteLength).toBeGreaterThan(100);
       expect(await page.locator('#tax').innerText()).toMatch(/\d/);
       expect(await page.locator('#versions').innerText()).toMatch(/First decided/);
       expect(await page.locator('#summary').innerText()).toMatch(/Due date[\s\S]*\d{4}/);
@@ -184,10 +194,16 @@ export function workspacePageTests(home: () => WorkspaceHome): void {
       const page = await go(`/bills/${h.mine.billId}`);
       expect(await page.locator('#summary').innerText()).toMatch(/Waiting on\s+you/);
       const approve = page.locator('#action-approve');
-      expect(await approve.count()).toBe(1);
-      await approve.click();
-      await page.waitForURL(/\/approve\?t=/);
-      expect(await page.locator('h1').innerText()).toMatch(/approve/i);
+      if (h.local) {
+        expect(await approve.count()).toBe(1);
+        await approve.click();
+        await page.waitForURL(/\/approve\?t=/);
+        expect(await page.locator('h1').innerText()).toMatch(/approve/i);
+      } else {
+        // No signing key in the workspace: the approver's own emailed links are the only way.
+        expect(await approve.count()).toBe(0);
+        expect(await page.locator('#actions').innerText()).toContain('with the links in the approval email sent to you');
+      }
 
       await go(`/bills/${h.matched.billId}`);
       expect(await page.locator('#actions').innerText()).toMatch(/^Nothing: it waits on/);

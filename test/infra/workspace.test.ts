@@ -90,10 +90,12 @@ describe('the workspace function’s permissions', () => {
     expect(JSON.stringify(dynamo)).not.toMatch(/NONCE|DUP#|DOC#|SUMMARY/);
   });
 
-  it('on S3: puts under reviews/ only, reads nothing; sends to the submissions queue; nothing on Step Functions or SES', () => {
+  it('on S3: reads documents (a bill\'s original), puts under reviews/ only, deletes nothing; sends to the submissions queue; nothing on Step Functions or SES', () => {
     const s3 = statementsOn(statements, id(t.s.main.storage.documents));
-    expect(actionsOf(s3).filter((a) => a.startsWith('s3:Get'))).toEqual([]);
-    for (const s of s3) expect(JSON.stringify(s.Resource)).toContain('/reviews/*');
+    const actions = actionsOf(s3);
+    expect(actions).toContain('s3:GetObject*');
+    expect(actions.filter((a) => /^s3:(Delete|PutBucket|PutObjectAcl)/.test(a))).toEqual([]);
+    for (const s of s3.filter((x) => actionsOf([x]).some((a) => a.startsWith('s3:Put')))) expect(JSON.stringify(s.Resource)).toContain('/reviews/*');
     expect(statementsOn(statements, id(t.s.main.storage.rawMail))).toEqual([]);
     expect(actionsOf(statementsOn(statements, id(t.s.main.workflow.queue)))).toContain('sqs:SendMessage');
     expect(actionsOf(statements).filter((a) => /^(states|ses|lambda|cognito-idp):/.test(a))).toEqual([]);

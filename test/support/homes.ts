@@ -19,7 +19,7 @@ import { localClient } from '../../lambdas/adapters/local/local-stack.ts';
 import { createHash, generateKeyPairSync, randomBytes, sign as rsaSign, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe } from 'vitest';
 import type { Group } from '../../lambdas/adapters/local/web/auth.ts';
 import { CognitoAuth } from '../../lambdas/adapters/aws/cognito-auth.ts';
@@ -38,9 +38,9 @@ export interface Home {
   readonly stack: TestStack;
   readonly browser: Browser;
   /** A fresh browser context without a session. */
-  newContext(): Promise<BrowserContext>;
-  /** A page in a fresh context, signed in as `user` (default `<group>@northwind.example`) in `group`. */
-  signedInPage(group: Group, user?: string): Promise<Page>;
+  newContext(options?: BrowserContextOptions): Promise<BrowserContext>;
+  /** A page in a fresh context, signed in as `user` (default `<group>@northwind.example`) in `group` (or several). */
+  signedInPage(group: Group | readonly Group[], user?: string, options?: BrowserContextOptions): Promise<Page>;
   /** The lambda home's fake Cognito (null in the local home). */
   readonly cognito: FakeCognito | null;
 }
@@ -96,7 +96,7 @@ export function forEachHome(name: string, fn: (home: () => Home) => void, option
 function makeHome(name: HomeName, s: Shared): Home {
   const baseUrl = name === 'local' ? s.stack.webUrl : s.lambda!.baseUrl;
   const cognito = name === 'lambda' ? s.lambda!.cognito : null;
-  const newContext = () => s.browser.newContext();
+  const newContext = (options?: BrowserContextOptions) => s.browser.newContext(options);
   return {
     name,
     baseUrl,
@@ -104,14 +104,16 @@ function makeHome(name: HomeName, s: Shared): Home {
     browser: s.browser,
     cognito,
     newContext,
-    async signedInPage(group, user = `${group}@northwind.example`) {
-      const page = await (await newContext()).newPage();
+    async signedInPage(group, user, options) {
+      const groups: readonly Group[] = typeof group === 'string' ? [group] : group;
+      const who = user ?? `${groups[0]}@northwind.example`;
+      const page = await (await newContext(options)).newPage();
       if (cognito) {
         // The real flow: the page → the hosted UI (which signs this person in) → the callback → the page.
-        cognito.next = { email: user, groups: [group] };
+        cognito.next = { email: who, groups };
         await page.goto(`${baseUrl}/`);
       } else {
-        await page.goto(s.stack.signInUrl({ user, groups: [group] }));
+        await page.goto(s.stack.signInUrl({ user: who, groups }));
       }
       if (new URL(page.url()).pathname !== '/') throw new Error(`sign-in as ${group} ended on ${page.url()}`);
       return page;
