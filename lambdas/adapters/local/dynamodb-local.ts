@@ -6,6 +6,7 @@
  * same DynamoDB adapter talks to it, only the endpoint differs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { delimiter, dirname, join } from 'node:path';
@@ -82,8 +83,27 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Where `LoopbackDynamoDbLocal.class` is (compiled for Java 17, committed). */
-const LAUNCHER_DIR = fileURLToPath(new URL('./java/', import.meta.url));
+/** The launcher's path inside the package (compiled for Java 17, committed). */
+const LAUNCHER_REL = join('lambdas', 'adapters', 'local', 'java');
+const LAUNCHER_CLASS = 'LoopbackDynamoDbLocal.class';
+
+/**
+ * Where `LoopbackDynamoDbLocal.class` is: beside this module (the sources, run through tsx), or
+ * under the package root found above `from` (a bundle such as `.bench/run.mjs`, whose own folder
+ * holds no `java/`). Throws a clear error when neither has it.
+ */
+export function findLauncherDir(from: string = dirname(fileURLToPath(import.meta.url))): string {
+  const beside = join(from, 'java');
+  if (existsSync(join(beside, LAUNCHER_CLASS))) return beside;
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, LAUNCHER_REL);
+    if (existsSync(join(candidate, LAUNCHER_CLASS))) return candidate;
+    if (dirname(dir) === dir) break;
+  }
+  throw new Error(`DynamoDB Local's launcher ${LAUNCHER_CLASS} was found neither in ${beside} nor in ${LAUNCHER_REL} of a folder above ${from}`);
+}
+
+let launcherDir: string | undefined;
 
 function jarDir(): string {
   const require = createRequire(import.meta.url);
@@ -94,7 +114,7 @@ function jarDir(): string {
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   const port = options.port ?? (await freePort());
   const dir = jarDir();
-  const classpath = [LAUNCHER_DIR, dir, join(dir, 'DynamoDBLocal.jar'), join(dir, 'DynamoDBLocal_lib', '*')].join(delimiter);
+  const classpath = [(launcherDir ??= findLauncherDir()), dir, join(dir, 'DynamoDBLocal.jar'), join(dir, 'DynamoDBLocal_lib', '*')].join(delimiter);
   const args = [
     `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
     '-Dbm.host=127.0.0.1',

@@ -139,7 +139,7 @@ export class LocalWorkflow {
   private readonly handlers: Record<WorkflowFunction, Handler>;
   private readonly notify: Handler;
   /** Approval tasks waiting for their token, as Step Functions keeps them. */
-  private readonly waiting = new Map<string, (output: unknown) => void>();
+  private readonly waiting = new Map<string, { resolve: (output: unknown) => void; reject: (err: Error) => void }>();
   private readonly running = new Set<{ abort: () => void }>();
   /** Approval executions running in this process, by name. */
   private readonly approvals = new Map<string, ApprovalRun>();
@@ -171,7 +171,7 @@ export class LocalWorkflow {
     const r = this.waiting.get(taskToken);
     if (!r) return false;
     this.waiting.delete(taskToken);
-    r(output);
+    r.resolve(output);
     return true;
   }
 
@@ -180,6 +180,9 @@ export class LocalWorkflow {
     this.stopped = true;
     for (const e of this.running) e.abort();
     this.running.clear();
+    // A task left waiting holds the interpreter's task timer (the definition's TimeoutSeconds, days),
+    // which would keep the process alive: it ends, in an execution already aborted (no next state runs).
+    for (const w of this.waiting.values()) w.reject(new Error('the execution was stopped while waiting for an approval'));
     this.waiting.clear();
   }
 
@@ -345,8 +348,8 @@ export class LocalWorkflow {
         idle();
         return { bill_id, state: 'decided' };
       }
-      return await new Promise((resolve) => {
-        this.waiting.set(token, resolve);
+      return await new Promise((resolve, reject) => {
+        this.waiting.set(token, { resolve, reject });
         idle();
       });
     };
