@@ -170,7 +170,8 @@ async function runCommand(args: string[], io: Io): Promise<number> {
     const now = () => fixedNow ?? Date.now();
     // The import happens on the run's clock: what an empty ytd_as_of covers is judged on it.
     await db.store.importMaster({ ...master, imported_at: new Date(now()).toISOString() });
-    const documents = new FolderDocumentStore(docDir);
+    // A one-shot run's scratch folder, removed at the end: nothing in it needs to outlive a power cut.
+    const documents = new FolderDocumentStore(docDir, { durable: () => false });
     const outbox = new MemoryOutbox();
     const secret = randomBytes(32);
     // The ack endpoint on loopback: --approve-all follows the emailed links through it, for real.
