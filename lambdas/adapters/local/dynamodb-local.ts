@@ -29,7 +29,15 @@ export interface DynamoDbLocalOptions {
   readonly port?: number;
   /** How long to wait for the engine to answer. @default 60000 */
   readonly startTimeoutMs?: number;
+  /** The JVM's options (`JAVA_TOOL_OPTIONS`). @default JAVA_OPTIONS */
+  readonly javaOptions?: string;
 }
+
+/**
+ * The JVM's options: the C1 compiler only and the serial collector — the engine starts in
+ * seconds, not tens of seconds, on a laptop's spare core, and a local stack's load is one user's.
+ */
+export const JAVA_OPTIONS = '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto';
 
 /**
  * Java runs under a small shell watchdog that holds a pipe from this process on its standard
@@ -131,7 +139,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const child = spawn('sh', ['-c', WATCHDOG, 'bm-dynamodb-watchdog', 'java', ...args], {
     cwd: dir,
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, JAVA_TOOL_OPTIONS: '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto' },
+    env: { ...process.env, JAVA_TOOL_OPTIONS: options.javaOptions ?? JAVA_OPTIONS },
   });
   installExitHook();
   running.add(child);
