@@ -1,7 +1,7 @@
 /**
  * Java CPU per execution on DynamoDB Local for a set of JVM options, in steady state after a warm-up
  * (generated bills through the local workflow, one at a time, in memory; `dbPath` with a 5th argument):
- *   npx esbuild bench/jvm.ts --bundle --platform=node --format=esm --packages=external --outfile=.bench/jvm.mjs \&\& \
+ *   npx esbuild bench/jvm.ts --bundle --platform=node --format=esm --packages=external --outfile=.bench/jvm.mjs && \
  *   node .bench/jvm.mjs "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto" 150 200
  */
 import { randomBytes } from 'node:crypto';
