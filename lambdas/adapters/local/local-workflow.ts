@@ -120,6 +120,21 @@ const TASK_STATE_FUNCTION: Record<string, WorkflowFunction> = {
   NotifyPeople: 'approval-desk',
 };
 
+/** Definitions (as text) this process has validated already. */
+const validatedDefinitions = new Set<string>();
+
+/**
+ * The interpreter for a definition, validated (paths, ARNs) the first time this process sees it:
+ * validation compiles JSON schemas (about a second of CPU), the same text need not be checked twice.
+ */
+function validatedMachine(definition: Record<string, unknown>): StateMachine {
+  const text = JSON.stringify(definition);
+  const checked = validatedDefinitions.has(text);
+  const machine = new StateMachine(definition as never, { validationOptions: checked ? { noValidate: true } : { checkPaths: true, checkArn: true } });
+  validatedDefinitions.add(text);
+  return machine;
+}
+
 /** The states that only read the document: they run before the execution's turn to decide. */
 const READING_STATES = new Set(['ReadDocument', 'ExtractScannedParts']);
 
@@ -157,9 +172,8 @@ export class LocalWorkflow {
       Object.entries(WORKFLOW_FUNCTIONS).map(([k, fn]) => [k, `arn:aws:lambda:local-1:000000000000:function:bm-${fn}`]),
     );
     arns[APPROVAL_MACHINE_PLACEHOLDER] = 'arn:aws:states:local-1:000000000000:stateMachine:bm-approve-bill';
-    const validationOptions = { checkPaths: true, checkArn: true };
-    this.machine = new StateMachine(workflowDefinition(arns) as never, { validationOptions });
-    this.approvalMachine = new StateMachine(workflowDefinition(arns, APPROVAL_DEFINITION) as never, { validationOptions });
+    this.machine = validatedMachine(workflowDefinition(arns));
+    this.approvalMachine = validatedMachine(workflowDefinition(arns, APPROVAL_DEFINITION));
     const decideDeps = { store: deps.store, now: deps.now, documents: deps.documents };
     this.notify = makeApprovalDesk({ ...decideDeps, ...deps.approvals });
     this.handlers = {
