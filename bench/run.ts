@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { GCProfiler, getHeapStatistics } from 'node:v8';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { MemoryBillStore } from '../lambdas/adapters/memory/memory-store.ts';
 import { openLocalStore, startLocalDatabase } from '../lambdas/adapters/local/local-stack.ts';
@@ -28,6 +28,9 @@ import { FolderDocumentStore } from '../lambdas/adapters/local/folder-documents.
 import { LocalWorkflow, type WorkflowFunction } from '../lambdas/adapters/local/local-workflow.ts';
 import { MemoryOutbox } from '../lambdas/adapters/local/memory-outbox.ts';
 import { readDocument } from '../lambdas/readers/index.ts';
+import { startLocalStack, type StackEvent } from '../lambdas/adapters/local/stack.ts';
+import nodemailer from 'nodemailer';
+import { rename, rm } from 'node:fs/promises';
 import { generateWorld } from './world.ts';
 import { generatedBill, seedBills } from '../test/support/worklist-bills.ts';
 
@@ -107,6 +110,27 @@ function allocationMeter(): () => { bytes: number; gcs: number; gcMs: number } {
   };
 }
 
+/**
+ * CPU seconds used so far by this process and by its children that have ended (DynamoDB Local's
+ * Java, once stopped, through its watchdog): on a shared machine, CPU per bill says more than
+ * wall-clock time. Linux only (null elsewhere).
+ */
+function cpuSeconds(): { node: number; children: number } | null {
+  try {
+    const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+    const tick = 100; // USER_HZ
+    return { node: (Number(f[11]) + Number(f[12])) / tick, children: (Number(f[13]) + Number(f[14])) / tick };
+  } catch {
+    return null;
+  }
+}
+
+function cpuPerBill(before: ReturnType<typeof cpuSeconds>, n: number) {
+  const after = cpuSeconds();
+  if (!before || !after) return null;
+  return { nodeMs: Math.round(((after.node - before.node) * 1000) / n), dynamoDbLocalMs: Math.round(((after.children - before.children) * 1000) / n) };
+}
+
 async function endToEnd(n: number) {
   const world = generateWorld(n, 20, 7);
   const dir = mkdtempSync(join(tmpdir(), 'bm-bench-'));
@@ -118,10 +142,62 @@ async function endToEnd(n: number) {
     return p;
   });
   let out = '';
+  const cpu0 = cpuSeconds();
   const t0 = process.hrtime.bigint();
   const code = await main(['run', '--master', join(dir, 'master'), '--json', '--now', '2026-03-03T10:00:00+01:00', ...files], { stdout: (s) => (out += s), stderr: () => {} });
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { bills: n, exit: code, rows: out.trim().split('\n').length, seconds: s, perSecond: Number((n / s).toFixed(1)), note: 'includes DynamoDB Local start-up and master import' };
+  return { bills: n, exit: code, rows: out.trim().split('\n').length, seconds: s, perSecond: Number((n / s).toFixed(1)), cpuPerBill: cpuPerBill(cpu0, n), note: 'includes DynamoDB Local start-up and master import' };
+}
+
+/**
+ * (b) the local stack's intake end to end: N bills as emails to its SMTP inbox (one connection,
+ * one message after another, as a mail server delivers) or as files in its drop folder (all at
+ * once), on the user's stack (DynamoDB Local on disk, not in memory; the journal and documents
+ * fsync'd), timed from the first byte sent to the last outcome recorded.
+ */
+async function stackIntake(n: number, via: 'smtp' | 'drop') {
+  const world = generateWorld(n, 20, via === 'smtp' ? 13 : 17);
+  const home = mkdtempSync(join(tmpdir(), `bm-bench-${via}-`));
+  let outcomes = 0;
+  const byKind: Record<string, number> = {};
+  let allDone!: () => void;
+  const done = new Promise<void>((r) => (allDone = r));
+  const onEvent = (e: StackEvent) => {
+    if (e.kind !== 'outcome') return;
+    byKind[e.outcome.kind] = (byKind[e.outcome.kind] ?? 0) + 1;
+    if (e.outcome.kind !== 'already_processed' && ++outcomes === n) allDone();
+  };
+  const cpu0 = cpuSeconds();
+  const stack = await startLocalStack({ home, persistent: true, now: () => NOW, dropIntervalMs: 100, onEvent });
+  let result;
+  try {
+    await stack.store.importMaster({ ...parseMasterData(world.files), imported_at: new Date(NOW).toISOString() });
+    const t0 = performance.now();
+    if (via === 'smtp') {
+      const transport = nodemailer.createTransport({ host: stack.smtp.host, port: stack.smtp.port, secure: false, ignoreTLS: true, pool: true, maxConnections: 1, maxMessages: Infinity });
+      try {
+        for (let i = 0; i < n; i++) {
+          await transport.sendMail({ from: 'ap-sender@example.com', to: stack.billsAddress, subject: `Bill ${i}`, text: 'Please find our invoice attached.', messageId: `<bench-${i}@example.com>`, attachments: [{ filename: `${i}.bill.json`, content: JSON.stringify(world.bills[i]) }] });
+        }
+      } finally {
+        transport.close();
+      }
+    } else {
+      const staging = join(home, 'staging');
+      mkdirSync(staging);
+      for (let i = 0; i < n; i++) writeFileSync(join(staging, `${String(i).padStart(5, '0')}.bill.json`), JSON.stringify(world.bills[i]));
+      // Moved in whole (a rename), as a copy tool that writes elsewhere first would.
+      for (let i = 0; i < n; i++) await rename(join(staging, `${String(i).padStart(5, '0')}.bill.json`), join(home, 'drop', `${String(i).padStart(5, '0')}.bill.json`));
+    }
+    const sent = performance.now();
+    await Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error(`${via}: only ${outcomes} of ${n} outcomes in 600 s`)), 600_000).unref())]);
+    const s = (performance.now() - t0) / 1000;
+    result = { via, bills: n, seconds: s, handedOverSeconds: Number(((sent - t0) / 1000).toFixed(2)), perSecond: Number((n / s).toFixed(1)), outcomes: byKind };
+  } finally {
+    await stack.stop();
+    await rm(home, { recursive: true, force: true });
+  }
+  return { ...result, cpuPerBill: cpuPerBill(cpu0, n) };
 }
 
 async function capacityByOutcome(n: number) {
@@ -357,9 +433,16 @@ if (only.has('a')) {
   console.log(`    outcomes: ${JSON.stringify(a.states)}`);
 }
 if (only.has('b')) {
-  const b = await endToEnd(300);
-  results.endToEnd = b;
-  console.log(`(b) bm run end to end on DynamoDB Local: ${b.perSecond} bills/s (${b.bills} bills in ${b.seconds.toFixed(1)} s, ${b.note})`);
+  const b = await endToEnd(Number(process.env.BENCH_RUN_BILLS ?? 300));
+  results.endToEnd = { ...b, loadAverage: loadavg()[0] };
+  console.log(`(b) bm run end to end on DynamoDB Local: ${b.perSecond} bills/s (${b.bills} bills in ${b.seconds.toFixed(1)} s, ${b.note}; CPU-ms per bill ${JSON.stringify(b.cpuPerBill)}; load average ${(loadavg()[0] ?? 0).toFixed(1)})`);
+  const intake = [];
+  for (const via of ['smtp', 'drop'] as const) {
+    const r = await stackIntake(Number(process.env.BENCH_INTAKE_BILLS ?? 200), via);
+    intake.push({ ...r, loadAverage: loadavg()[0] });
+    console.log(`(b) local stack, ${via === 'smtp' ? 'SMTP inbox (one email a bill, one connection)' : 'drop folder (one file a bill, all at once)'}: ${r.perSecond} bills/s (${r.bills} bills in ${r.seconds.toFixed(1)} s, handed over in ${r.handedOverSeconds} s; ${JSON.stringify(r.outcomes)}; CPU-ms per bill ${JSON.stringify(r.cpuPerBill)}; load average ${(loadavg()[0] ?? 0).toFixed(1)})`);
+  }
+  results.stackIntake = intake;
 }
 if (only.has('c')) {
   const c = await capacityByOutcome(300);

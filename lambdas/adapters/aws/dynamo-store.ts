@@ -90,6 +90,8 @@ const T = BILLS_TABLE;
 
 /** How long a store trusts the master version it read (another process's import shows after this). */
 const MASTER_POINTER_CACHE_MS = 2000;
+/** How many master items (or vendor look-ups) one store keeps (a few MB at most). */
+const MASTER_ITEMS_KEPT = 20_000;
 
 /**
  * The keys of master data of one version ('' is data imported before versions existed). Sort
@@ -136,7 +138,7 @@ export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims, 
     return r.Item;
   }
 
-  private async query(pk: string, opts: { index?: boolean; skPrefix?: string; skRange?: readonly [string, string] } = {}): Promise<Item[]> {
+  private async query(pk: string, opts: { index?: boolean; skPrefix?: string; skRange?: readonly [string, string]; consistent?: boolean } = {}): Promise<Item[]> {
     const out: Item[] = [];
     let start: Record<string, unknown> | undefined;
     const pkName = opts.index ? T.gsi1.partitionKey : T.partitionKey;
@@ -149,7 +151,7 @@ export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims, 
       const r = await this.doc.send(
         new QueryCommand({
           TableName: this.tableName,
-          ...(opts.index ? { IndexName: T.gsi1.indexName } : opts.skRange ? { ConsistentRead: true } : {}),
+          ...(opts.index ? { IndexName: T.gsi1.indexName } : opts.skRange || opts.consistent ? { ConsistentRead: true } : {}),
           KeyConditionExpression: `#pk = :pk${sk?.cond ?? ''}`,
           ExpressionAttributeNames: { '#pk': pkName, ...(sk ? { '#sk': T.sortKey } : {}) },
           ExpressionAttributeValues: { ':pk': pk, ...(sk?.values ?? {}) },
@@ -275,29 +277,67 @@ export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims, 
     };
   }
 
+  /**
+   * The items of a master version never change once it is current (a new import writes a new
+   * version), so each is read once per process and kept: the policy, a vendor, a PO are otherwise
+   * read again for every bill, several times. Read strongly consistent, so what is kept is never
+   * a copy that missed the import's last writes; data from before versions (version '') is never
+   * kept. Bounded; a new version empties it. Callers get freshly parsed objects each time.
+   */
+  private readonly masterItems = new Map<string, Promise<Item | undefined | Item[]>>();
+  private masterItemsVersion = '';
+
+  private masterItem(version: string, pk: string, sk: string): Promise<Item | undefined> {
+    if (!version) return this.get(pk, sk);
+    return this.keptMaster(version, `${pk}\n${sk}`, () => this.get(pk, sk, true)) as Promise<Item | undefined>;
+  }
+
+  private masterQuery(version: string, pk: string, skPrefix: string): Promise<Item[]> {
+    if (!version) return this.query(pk, { skPrefix });
+    return this.keptMaster(version, `${pk}\n${skPrefix}*`, () => this.query(pk, { skPrefix, consistent: true })) as Promise<Item[]>;
+  }
+
+  private keptMaster(version: string, k: string, read: () => Promise<Item | undefined | Item[]>): Promise<Item | undefined | Item[]> {
+    if (this.masterItemsVersion !== version || this.masterItems.size >= MASTER_ITEMS_KEPT) {
+      this.masterItems.clear();
+      this.masterItemsVersion = version;
+    }
+    let p = this.masterItems.get(k);
+    if (!p) {
+      p = read();
+      this.masterItems.set(k, p);
+      // A failed read is not kept: the next one asks again.
+      p.catch(() => this.masterItems.get(k) === p && this.masterItems.delete(k));
+    }
+    return p;
+  }
+
   async policy(): Promise<Policy> {
-    const item = await this.get('POLICY', masterKeys(await this.masterVersion()).policy);
+    const version = await this.masterVersion();
+    const item = await this.masterItem(version, 'POLICY', masterKeys(version).policy);
     if (!item) throw new NoMasterDataError();
     return policyFromJson(JSON.parse(item.data as string));
   }
 
   async vendorsByTaxId(normalizedTaxId: string): Promise<Vendor[]> {
-    const m = masterKeys(await this.masterVersion());
-    return (await this.query(`VTAX#${normalizedTaxId}`, { skPrefix: m.byVendorPrefix })).map((i) => vendorFromJson(JSON.parse(i.data as string)));
+    const version = await this.masterVersion();
+    return (await this.masterQuery(version, `VTAX#${normalizedTaxId}`, masterKeys(version).byVendorPrefix)).map((i) => vendorFromJson(JSON.parse(i.data as string)));
   }
 
   async vendorsByName(normalizedName: string): Promise<Vendor[]> {
-    const m = masterKeys(await this.masterVersion());
-    return (await this.query(`VNAME#${normalizedName}`, { skPrefix: m.byVendorPrefix })).map((i) => vendorFromJson(JSON.parse(i.data as string)));
+    const version = await this.masterVersion();
+    return (await this.masterQuery(version, `VNAME#${normalizedName}`, masterKeys(version).byVendorPrefix)).map((i) => vendorFromJson(JSON.parse(i.data as string)));
   }
 
   async vendor(vendorId: string): Promise<Vendor | null> {
-    const item = await this.get(`VENDOR#${vendorId}`, masterKeys(await this.masterVersion()).vendor);
+    const version = await this.masterVersion();
+    const item = await this.masterItem(version, `VENDOR#${vendorId}`, masterKeys(version).vendor);
     return item ? vendorFromJson(JSON.parse(item.data as string)) : null;
   }
 
   async purchaseOrder(normalizedRef: string): Promise<PurchaseOrder | null> {
-    const item = await this.get(`PO#${normalizedRef}`, masterKeys(await this.masterVersion()).po);
+    const version = await this.masterVersion();
+    const item = await this.masterItem(version, `PO#${normalizedRef}`, masterKeys(version).po);
     return item ? poFromJson(JSON.parse(item.data as string)) : null;
   }
 

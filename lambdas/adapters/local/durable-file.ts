@@ -15,6 +15,23 @@ export function injectWriteFailure(code: string | null, times = Number.POSITIVE_
   injected = code ? { code, remaining: times } : null;
 }
 
+/** A simulated full disk, where the tests asked for one. */
+function failIfInjected(tmp: string): void {
+  // The fault-injection suite fills the disk of a running `bm start` by creating this flag file.
+  const flag = process.env.BM_FAULT_ENOSPC_FLAG;
+  if (flag && existsSync(flag)) {
+    const err = new Error(`ENOSPC: no space left on device, write '${tmp}'`) as NodeJS.ErrnoException;
+    err.code = 'ENOSPC';
+    throw err;
+  }
+  if (injected && injected.remaining > 0) {
+    injected.remaining--;
+    const err = new Error(`${injected.code}: no space left on device, write '${tmp}'`) as NodeJS.ErrnoException;
+    err.code = injected.code;
+    throw err;
+  }
+}
+
 /** Flushes a folder's entries (a new, renamed or removed file) to the disk. */
 export async function fsyncDir(dir: string): Promise<void> {
   const h = await open(dir, 'r');
@@ -34,19 +51,7 @@ export async function durableWrite(path: string, bytes: Uint8Array | string, opt
   await mkdirDurable(dir);
   const tmp = join(dir, `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    // The fault-injection suite fills the disk of a running `bm start` by creating this flag file.
-    const flag = process.env.BM_FAULT_ENOSPC_FLAG;
-    if (flag && existsSync(flag)) {
-      const err = new Error(`ENOSPC: no space left on device, write '${tmp}'`) as NodeJS.ErrnoException;
-      err.code = 'ENOSPC';
-      throw err;
-    }
-    if (injected && injected.remaining > 0) {
-      injected.remaining--;
-      const err = new Error(`${injected.code}: no space left on device, write '${tmp}'`) as NodeJS.ErrnoException;
-      err.code = injected.code;
-      throw err;
-    }
+    failIfInjected(tmp);
     const h = await open(tmp, 'wx', options.mode ?? 0o600);
     try {
       await h.writeFile(bytes);
@@ -56,6 +61,31 @@ export async function durableWrite(path: string, bytes: Uint8Array | string, opt
     }
     await rename(tmp, path);
     await fsyncDir(dir);
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * Writes `bytes` to `path` whole or not at all (temporary file, rename) without waiting for the
+ * disk: for what a crash may lose because it is made again (a document's parts, re-read by the
+ * execution that is run again; a one-shot `bm run`'s scratch folder). Survives the process being
+ * killed (the page cache is the kernel's), not a power cut.
+ */
+export async function atomicWrite(path: string, bytes: Uint8Array | string, options: { mode?: number } = {}): Promise<void> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const tmp = join(dir, `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    failIfInjected(tmp);
+    const h = await open(tmp, 'wx', options.mode ?? 0o600);
+    try {
+      await h.writeFile(bytes);
+    } finally {
+      await h.close();
+    }
+    await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true }).catch(() => undefined);
     throw err;

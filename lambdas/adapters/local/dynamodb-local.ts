@@ -6,7 +6,7 @@
  * same DynamoDB adapter talks to it, only the endpoint differs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { delimiter, dirname, join } from 'node:path';
@@ -31,6 +31,8 @@ export interface DynamoDbLocalOptions {
   readonly startTimeoutMs?: number;
   /** Where `java` is looked for (`JAVA_HOME`, `PATH`). @default process.env */
   readonly env?: NodeJS.ProcessEnv;
+  /** The JVM's options (`JAVA_TOOL_OPTIONS`). @default JAVA_OPTIONS */
+  readonly javaOptions?: string;
 }
 
 /** No Java (17+) to run DynamoDB Local: one line saying how to install it. */
@@ -64,6 +66,12 @@ export function findJava(env: NodeJS.ProcessEnv = process.env): string | null {
   }
   return null;
 }
+
+/**
+ * The JVM's options: the C1 compiler only and the serial collector — the engine starts in
+ * seconds, not tens of seconds, on a laptop's spare core, and a local stack's load is one user's.
+ */
+export const JAVA_OPTIONS = '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto';
 
 /**
  * Java runs under a small shell watchdog that holds a pipe from this process on its standard
@@ -117,8 +125,27 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Where `LoopbackDynamoDbLocal.class` is (compiled for Java 17, committed). */
-const LAUNCHER_DIR = fileURLToPath(new URL('./java/', import.meta.url));
+/** The launcher's path inside the package (compiled for Java 17, committed). */
+const LAUNCHER_REL = join('lambdas', 'adapters', 'local', 'java');
+const LAUNCHER_CLASS = 'LoopbackDynamoDbLocal.class';
+
+/**
+ * Where `LoopbackDynamoDbLocal.class` is: beside this module (the sources, run through tsx), or
+ * under the package root found above `from` (a bundle such as `.bench/run.mjs`, whose own folder
+ * holds no `java/`). Throws a clear error when neither has it.
+ */
+export function findLauncherDir(from: string = dirname(fileURLToPath(import.meta.url))): string {
+  const beside = join(from, 'java');
+  if (existsSync(join(beside, LAUNCHER_CLASS))) return beside;
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, LAUNCHER_REL);
+    if (existsSync(join(candidate, LAUNCHER_CLASS))) return candidate;
+    if (dirname(dir) === dir) break;
+  }
+  throw new Error(`DynamoDB Local's launcher ${LAUNCHER_CLASS} was found neither in ${beside} nor in ${LAUNCHER_REL} of a folder above ${from}`);
+}
+
+let launcherDir: string | undefined;
 
 function jarDir(): string {
   const require = createRequire(import.meta.url);
@@ -132,7 +159,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   if (!java) throw new JavaMissingError(`DynamoDB Local (the local database) needs Java, and there is no java on PATH${env.JAVA_HOME ? ` nor in JAVA_HOME (${env.JAVA_HOME})` : ''}: ${INSTALL_JAVA}`);
   const port = options.port ?? (await freePort());
   const dir = jarDir();
-  const classpath = [LAUNCHER_DIR, dir, join(dir, 'DynamoDBLocal.jar'), join(dir, 'DynamoDBLocal_lib', '*')].join(delimiter);
+  const classpath = [(launcherDir ??= findLauncherDir()), dir, join(dir, 'DynamoDBLocal.jar'), join(dir, 'DynamoDBLocal_lib', '*')].join(delimiter);
   const args = [
     `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
     '-Dbm.host=127.0.0.1',
@@ -149,7 +176,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const child = spawn('sh', ['-c', WATCHDOG, 'bm-dynamodb-watchdog', java, ...args], {
     cwd: dir,
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...env, JAVA_TOOL_OPTIONS: '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto' },
+    env: { ...env, JAVA_TOOL_OPTIONS: options.javaOptions ?? JAVA_OPTIONS },
   });
   installExitHook();
   running.add(child);

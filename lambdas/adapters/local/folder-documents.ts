@@ -1,11 +1,27 @@
 /** DocumentStore on a local folder: the laptop's stand-in for the S3 document bucket. */
 import { readFile } from 'node:fs/promises';
 import { join, normalize, sep } from 'node:path';
-import { durableWrite } from './durable-file.ts';
+import { atomicWrite, durableWrite } from './durable-file.ts';
 import type { DocumentStore } from '../../core/ports/documents.ts';
 
+export interface FolderDocumentStoreOptions {
+  /**
+   * Which keys are fsync'd before `put` resolves. @default every key. The others are still
+   * written whole or not at all, and survive the process being killed, not a power cut: the
+   * local stack's parts (`parts/…`), which the execution run again after a crash writes again;
+   * everything in a one-shot `bm run`, whose folder is gone when it ends.
+   */
+  readonly durable?: (key: string) => boolean;
+}
+
+/** The local stack's choice: a document's parts are made again by the execution a crash cuts short; the rest is kept durably. */
+export const durableExceptParts = (key: string): boolean => !key.startsWith('parts/');
+
 export class FolderDocumentStore implements DocumentStore {
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    private readonly options: FolderDocumentStoreOptions = {},
+  ) {}
 
   private path(key: string): string {
     const p = normalize(join(this.root, key));
@@ -16,7 +32,8 @@ export class FolderDocumentStore implements DocumentStore {
   async put(key: string, bytes: Uint8Array): Promise<void> {
     // On the disk (fsync'd) before anyone is told it is stored; readable by the user only
     // (bills, bank details, emails): 0700 folders, 0600 files.
-    await durableWrite(this.path(key), bytes, { mode: 0o600 });
+    const durable = this.options.durable?.(key) ?? true;
+    await (durable ? durableWrite : atomicWrite)(this.path(key), bytes, { mode: 0o600 });
   }
 
   async get(key: string): Promise<Uint8Array | null> {

@@ -33,9 +33,17 @@ export class Journal {
     await mkdirDurable(this.dir);
   }
 
-  /** Writes one entry durably; resolves once it is on the disk. */
-  async append(submission: Submission, via: JournalEntry['via'], nowMs: number): Promise<JournalEntry> {
-    const name = `${String(nowMs).padStart(15, '0')}-${String(process.pid).padStart(7, '0')}-${String(this.seq++).padStart(9, '0')}.json`;
+  /** The next entry's name: names sort in the order they are taken, whichever write ends first. */
+  nextName(nowMs: number): string {
+    return `${String(nowMs).padStart(15, '0')}-${String(process.pid).padStart(7, '0')}-${String(this.seq++).padStart(9, '0')}.json`;
+  }
+
+  /**
+   * Writes one entry durably; resolves once it is on the disk. Entries written at the same time
+   * share the disk's flushes (the file system commits them together), each still on the disk
+   * before its own promise resolves.
+   */
+  async append(submission: Submission, via: JournalEntry['via'], nowMs: number, name: string = this.nextName(nowMs)): Promise<JournalEntry> {
     await durableWrite(join(this.dir, name), JSON.stringify({ submission, via }) + '\n');
     return { name, submission, via };
   }
@@ -46,11 +54,11 @@ export class Journal {
   }
 
   /**
-   * Entries without an outcome, oldest first. An unreadable entry (cut short by a crash before
+   * Entries without an outcome, oldest first (of those `wanted` by name: the ones running are not read). An unreadable entry (cut short by a crash before
    * its fsync returned, so never acknowledged) is reported and skipped.
    */
-  async pending(onBad?: (name: string, err: Error) => void): Promise<JournalEntry[]> {
-    const names = (await readdir(this.dir)).filter((n) => /^\d{15}-\d{7}-\d{9}\.json$/.test(n)).sort();
+  async pending(onBad?: (name: string, err: Error) => void, wanted: (name: string) => boolean = () => true): Promise<JournalEntry[]> {
+    const names = (await readdir(this.dir)).filter((n) => /^\d{15}-\d{7}-\d{9}\.json$/.test(n) && wanted(n)).sort();
     const out: JournalEntry[] = [];
     for (const name of names) {
       try {

@@ -120,6 +120,24 @@ const TASK_STATE_FUNCTION: Record<string, WorkflowFunction> = {
   NotifyPeople: 'approval-desk',
 };
 
+/** Definitions (as text) this process has validated already. */
+const validatedDefinitions = new Set<string>();
+
+/**
+ * The interpreter for a definition, validated (paths, ARNs) the first time this process sees it:
+ * validation compiles JSON schemas (about a second of CPU), the same text need not be checked twice.
+ */
+function validatedMachine(definition: Record<string, unknown>): StateMachine {
+  const text = JSON.stringify(definition);
+  const checked = validatedDefinitions.has(text);
+  const machine = new StateMachine(definition as never, { validationOptions: checked ? { noValidate: true } : { checkPaths: true, checkArn: true } });
+  validatedDefinitions.add(text);
+  return machine;
+}
+
+/** The states that only read the document: they run before the execution's turn to decide. */
+const READING_STATES = new Set(['ReadDocument', 'ExtractScannedParts']);
+
 /** How soon an approval execution that failed (its request not sent) runs again. */
 const APPROVAL_RETRY_MS = 2000;
 
@@ -139,20 +157,23 @@ export class LocalWorkflow {
   private readonly handlers: Record<WorkflowFunction, Handler>;
   private readonly notify: Handler;
   /** Approval tasks waiting for their token, as Step Functions keeps them. */
-  private readonly waiting = new Map<string, (output: unknown) => void>();
+  private readonly waiting = new Map<string, { resolve: (output: unknown) => void; reject: (err: Error) => void }>();
   private readonly running = new Set<{ abort: () => void }>();
   /** Approval executions running in this process, by name. */
   private readonly approvals = new Map<string, ApprovalRun>();
   private stopped = false;
+  /** The last execution's turn to decide: executions decide in the order they were started. */
+  private lastTurn: Promise<void> = Promise.resolve();
+  /** Executions running in this process, by name: a second start of one waits for the first. */
+  private readonly inProcess = new Map<string, Promise<unknown>>();
 
   constructor(private readonly deps: LocalWorkflowDeps) {
     const arns: Record<string, string> = Object.fromEntries(
       Object.entries(WORKFLOW_FUNCTIONS).map(([k, fn]) => [k, `arn:aws:lambda:local-1:000000000000:function:bm-${fn}`]),
     );
     arns[APPROVAL_MACHINE_PLACEHOLDER] = 'arn:aws:states:local-1:000000000000:stateMachine:bm-approve-bill';
-    const validationOptions = { checkPaths: true, checkArn: true };
-    this.machine = new StateMachine(workflowDefinition(arns) as never, { validationOptions });
-    this.approvalMachine = new StateMachine(workflowDefinition(arns, APPROVAL_DEFINITION) as never, { validationOptions });
+    this.machine = validatedMachine(workflowDefinition(arns));
+    this.approvalMachine = validatedMachine(workflowDefinition(arns, APPROVAL_DEFINITION));
     const decideDeps = { store: deps.store, now: deps.now, documents: deps.documents };
     this.notify = makeApprovalDesk({ ...decideDeps, ...deps.approvals });
     this.handlers = {
@@ -171,7 +192,7 @@ export class LocalWorkflow {
     const r = this.waiting.get(taskToken);
     if (!r) return false;
     this.waiting.delete(taskToken);
-    r(output);
+    r.resolve(output);
     return true;
   }
 
@@ -180,6 +201,9 @@ export class LocalWorkflow {
     this.stopped = true;
     for (const e of this.running) e.abort();
     this.running.clear();
+    // A task left waiting holds the interpreter's task timer (the definition's TimeoutSeconds, days),
+    // which would keep the process alive: it ends, in an execution already aborted (no next state runs).
+    for (const w of this.waiting.values()) w.reject(new Error('the execution was stopped while waiting for an approval'));
     this.waiting.clear();
   }
 
@@ -188,11 +212,46 @@ export class LocalWorkflow {
    * a second start with the same name throws `ExecutionAlreadyExists`, as Step Functions does —
    * once the first has recorded its outcome. One cut short (a crash, the database gone) runs
    * again on its original input, as a redrive does; every task is idempotent, so bills already
-   * decided are found, not decided twice.
+   * decided are found, not decided twice. `after`: the execution takes its place in the order
+   * of decisions now, and starts once `after` resolves (fails if it rejects).
    */
-  async run(submitted: Submission): Promise<ExecutionResult> {
+  async run(submitted: Submission, options: { readonly after?: Promise<unknown> } = {}): Promise<ExecutionResult> {
+    const name = executionName(submitted.id);
+    const turn = this.takeTurn();
+    const earlier = this.inProcess.get(name);
+    const mine = (async () => {
+      try {
+        // Started now (its turn taken), running once what it needs is ready (its document stored).
+        await options.after;
+        // The same name started again while the first runs here: the first's outcome decides (already exists, or run again).
+        if (earlier) await earlier.catch(() => undefined);
+        return await this.runNamed(name, submitted, turn);
+      } finally {
+        turn.release();
+      }
+    })();
+    this.inProcess.set(name, mine);
+    void mine.catch(() => undefined).finally(() => this.inProcess.get(name) === mine && this.inProcess.delete(name));
+    return mine;
+  }
+
+  /**
+   * Several executions may run at once (`SubmissionQueue`, `bm run`): each reads its document
+   * while earlier ones decide, but takes its decisions (and everything after reading) only once
+   * every execution started before it has decided and sent its approval requests. So a later
+   * bill always sees the earlier ones — its duplicate, the quantities already billed, the spend —
+   * exactly as if they ran one after another.
+   */
+  private takeTurn(): { readonly ready: Promise<void>; release(): void } {
+    const ready = this.lastTurn;
+    let release!: () => void;
+    const done = new Promise<void>((r) => (release = r));
+    this.lastTurn = done;
+    return { ready, release };
+  }
+
+  private async runNamed(name: string, submitted: Submission, turn: { readonly ready: Promise<void>; release(): void }): Promise<ExecutionResult> {
     let submission = submitted;
-    const name = executionName(submission.id);
     const at = () => new Date(this.deps.now()).toISOString();
     if (!(await this.deps.store.claimExecutionName(name, at(), { submission }))) {
       const earlier = await this.deps.store.executionRecord(name);
@@ -200,7 +259,7 @@ export class LocalWorkflow {
       const input = (earlier.input as { submission?: Submission } | null)?.submission;
       if (input) submission = input;
     }
-    const result = await this.execute(name, submission);
+    const result = await this.execute(name, submission, turn);
     // A failed execution is complete only when its failure is recorded: the document's needs_review bill.
     if (result.status === 'FAILED' && (result.error?.name !== 'DocumentFailed' || result.bills.length === 0)) {
       throw new ExecutionNotRecorded(`execution ${name} failed and its outcome is not recorded: ${result.error?.name ?? 'Error'}: ${result.error?.message ?? ''}`);
@@ -234,17 +293,22 @@ export class LocalWorkflow {
     })().catch(() => undefined);
   }
 
-  private async execute(name: string, submission: Submission): Promise<ExecutionResult> {
+  private async execute(name: string, submission: Submission, turn: { readonly ready: Promise<void>; release(): void }): Promise<ExecutionResult> {
     const children: ApprovalRun[] = [];
     const taskResourceLocalHandlers: Record<string, (input: unknown) => Promise<never>> = Object.fromEntries(
       Object.entries(TASK_STATE_FUNCTION).map(([state, fn]) => [
         state,
         // NotifyPeople calls the approval-desk function itself, whatever a test put in its place.
-        (input: unknown) => (state === 'NotifyPeople' && !this.deps.override?.[fn] ? this.notify(input) : this.handlers[fn](input)) as Promise<never>,
+        async (input: unknown) => {
+          // Reading runs at once; deciding waits for this execution's turn.
+          if (!READING_STATES.has(state)) await turn.ready;
+          return (await (state === 'NotifyPeople' && !this.deps.override?.[fn] ? this.notify(input) : this.handlers[fn](input))) as never;
+        },
       ]),
     );
     // The `states:startExecution` integration: the bill's own approval execution, not awaited.
     taskResourceLocalHandlers.StartApproval = (async (params: unknown) => {
+      await turn.ready;
       const p = params as { StateMachineArn: string; Name: string; Input: { bill_id: string; notify_at: string } };
       children.push(await this.startApproval(p.Name, p.Input));
       return { ExecutionArn: `${p.StateMachineArn.replace(':stateMachine:', ':execution:')}:${p.Name}`, StartDate: new Date(this.deps.now()).toISOString() };
@@ -269,8 +333,10 @@ export class LocalWorkflow {
     );
     this.running.delete(execution);
     await collecting;
-    // Each approval execution has sent its request (or waits out quiet hours) before this returns.
+    // Each approval execution has sent its request (or waits out quiet hours) before this returns,
+    // and before the next execution decides.
     await Promise.all(children.map((c) => c.idle));
+    turn.release();
     const bills = await this.billsOf(submission, events);
     const settled: Promise<Settled> = Promise.all(children.map((c) => c.settled)).then((all) =>
       status === 'ABORTED' || all.includes('ABORTED') ? 'ABORTED' : status === 'FAILED' || all.includes('FAILED') ? 'FAILED' : 'SUCCEEDED',
@@ -345,8 +411,8 @@ export class LocalWorkflow {
         idle();
         return { bill_id, state: 'decided' };
       }
-      return await new Promise((resolve) => {
-        this.waiting.set(token, resolve);
+      return await new Promise((resolve, reject) => {
+        this.waiting.set(token, { resolve, reject });
         idle();
       });
     };

@@ -25,7 +25,7 @@ import { join, resolve } from 'node:path';
 import type { Submission } from '../../core/submission.ts';
 import type { DynamoBillStore } from '../aws/dynamo-store.ts';
 import { startDropFolder, type DropFolder } from './drop-folder.ts';
-import { FolderDocumentStore } from './folder-documents.ts';
+import { durableExceptParts, FolderDocumentStore } from './folder-documents.ts';
 import { Journal, type JournalEntry } from './journal.ts';
 import { openLocalStore } from './local-stack.ts';
 import { startSupervisedDatabase, type SupervisedDatabase } from './supervisor.ts';
@@ -247,7 +247,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dynamo = { endpoint: db.endpoint, tableName: db.tableName };
       undo.push(() => db.stop());
     }
-    const documents = new FolderDocumentStore(dirs.documents);
+    const documents = new FolderDocumentStore(dirs.documents, { durable: durableExceptParts });
     const mailer = new OutboxMailer(dirs.outbox, { now });
     const outbox = new OutboxReader(dirs.outbox);
     const billsAddress = options.billsAddress ?? 'bills@localhost';
@@ -320,9 +320,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     /** Runs again, in arrival order, every journaled document that is neither done nor running. */
     async function replay(): Promise<number> {
-      const pending = (await journal.pending((name, err) => emit({ kind: 'problem', message: `journal: ${name} is unreadable and skipped: ${err.message}` }))).filter(
-        (e) => !inFlight.has(e.name),
-      );
+      // Entries running (or being written) when the folder is listed are neither read nor run again.
+      const pending = (
+        await journal.pending(
+          (name, err) => emit({ kind: 'problem', message: `journal: ${name} is unreadable and skipped: ${err.message}` }),
+          (name) => !inFlight.has(name),
+        )
+      ).filter((e) => !inFlight.has(e.name));
       for (const e of pending) void run(e);
       return pending.length;
     }
@@ -366,8 +370,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       clearInterval(sweepTimer);
     });
 
-    // Arrival order is the order documents are handed over: each is written and queued in turn,
-    // so that a later copy of a bill never overtakes the first (its write finishing sooner).
+    // Arrival order is the order documents are handed over: documents arriving together are
+    // written at the same time (their flushes to the disk shared), and queued in turn, so that a
+    // later copy of a bill never overtakes the first (its write finishing sooner). The journal
+    // entry's name, which orders a replay, is taken on arrival.
     let turn: Promise<unknown> = Promise.resolve();
 
     /** Stores the bytes and journals the submission (both durably), then queues it; resolves once journaled. */
@@ -385,12 +391,25 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         // The local SMTP inbox reports no DMARC verdicts: From is taken at its word unless the policy says strict (§9).
         ...(doc.via === 'smtp' ? { sender_check: 'off' as const } : {}),
       };
-      const mine = turn.then(async () => {
+      const name = journal.nextName(now());
+      // Not replayed while it is being written (the bytes first, then the entry that names them).
+      inFlight.add(name);
+      const written = (async () => {
         if (closing) throw new Error('the local stack is stopping');
         const refusal = intakeRefusal();
         if (refusal) throw new Error(refusal);
         await documents.put(key, doc.bytes);
-        const entry = await journal.append(submission, doc.via ?? 'api', now());
+        return await journal.append(submission, doc.via ?? 'api', now(), name);
+      })();
+      written.catch(() => undefined); // awaited in turn below; failing before its turn is not unhandled
+      const mine = turn.then(async () => {
+        let entry: JournalEntry;
+        try {
+          entry = await written;
+        } catch (err) {
+          inFlight.delete(name);
+          throw err;
+        }
         emit({ kind: 'received', via: doc.via ?? 'api', submission });
         return { submission, done: run(entry) };
       });

@@ -1,8 +1,10 @@
 /**
- * The laptop's stand-in for the SQS queue in front of the workflow: submissions run one at a
- * time, in the order they arrived, so that a later bill always sees the earlier ones (its
- * duplicate, the quantities already billed). A document delivered twice runs once: the
- * workflow refuses a second execution with the same name.
+ * The laptop's stand-in for the SQS queue in front of the workflow: submissions start in the
+ * order they arrived, a few at a time (`concurrency`): while one decides, the next ones read
+ * their documents. The workflow takes their decisions in the order they started, so a later bill
+ * always sees the earlier ones (its duplicate, the quantities already billed), as if they ran one
+ * at a time; their outcomes are reported in that order too. A document delivered twice runs once:
+ * the workflow refuses a second execution with the same name.
  */
 import type { Submission } from '../../core/submission.ts';
 import { ExecutionAlreadyExists, type ExecutionResult } from './local-workflow.ts';
@@ -18,14 +20,20 @@ export interface QueueRunner {
   run(submission: Submission): Promise<ExecutionResult>;
 }
 
+/** How many submissions run at once by default: enough to keep DynamoDB Local and Node busy together on two cores. */
+export const QUEUE_CONCURRENCY = 4;
+
 export class SubmissionQueue {
   private tail: Promise<unknown> = Promise.resolve();
   private pending = 0;
   private closed = false;
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(
     private readonly workflow: QueueRunner,
     private readonly onOutcome: (o: QueueOutcome) => void = () => undefined,
+    private readonly concurrency: number = QUEUE_CONCURRENCY,
   ) {}
 
   /** Submissions waiting or running. */
@@ -37,9 +45,32 @@ export class SubmissionQueue {
   submit(submission: Submission): Promise<QueueOutcome> {
     if (this.closed) return Promise.resolve({ kind: 'error', submission, error: new Error('the local stack is stopping') });
     this.pending++;
-    const job = this.tail.then(() => this.process(submission));
+    // Started in arrival order (a FIFO of free slots), reported in arrival order.
+    const outcome = this.slot().then(() => this.process(submission).finally(() => this.free()));
+    const job = this.tail.then(() => outcome).then((o) => {
+      try {
+        this.onOutcome(o);
+      } catch {
+        // A listener's failure is not the submission's.
+      }
+      return o;
+    });
     this.tail = job.finally(() => this.pending--);
     return job;
+  }
+
+  private slot(): Promise<void> {
+    if (this.running < this.concurrency) {
+      this.running++;
+      return Promise.resolve();
+    }
+    return new Promise((r) => this.waiting.push(r));
+  }
+
+  private free(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.running--;
   }
 
   /** Resolves when every submission queued so far (and any queued meanwhile) has run. */
@@ -62,11 +93,6 @@ export class SubmissionQueue {
         err instanceof ExecutionAlreadyExists
           ? { kind: 'already_processed', submission }
           : { kind: 'error', submission, error: err instanceof Error ? err : new Error(String(err)) };
-    }
-    try {
-      this.onOutcome(outcome);
-    } catch {
-      // A listener's failure is not the submission's.
     }
     return outcome;
   }
