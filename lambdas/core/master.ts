@@ -384,7 +384,9 @@ const policySchema = z
       .array(z.string().regex(DOMAIN, 'not a domain name (like example.com)').transform((d) => d.toLowerCase()))
       .default([]),
     sender_check: z.enum(SENDER_CHECKS).nullable().default(null),
-    max_bills_per_document: z.coerce.number().int().min(1).max(10_000).default(100),
+    // At most 5,000: the document workflow's Map returns each bill's id (about 29 bytes a bill), and
+    // its output must stay under Step Functions' 256 KiB payload limit (docs/benchmarks.md).
+    max_bills_per_document: z.coerce.number().int().min(1).max(5_000).default(100),
     escalate_after_days: z.coerce.number().int().min(1).default(3),
     delegates: z
       .array(

@@ -75,5 +75,8 @@ describe('document limits', () => {
 
   it('refuses a policy with an impossible max_bills_per_document by name', () => {
     expect(() => master({ 'policy.json': JSON.stringify({ ...JSON.parse(POLICY_JSON), max_bills_per_document: 0 }) })).toThrow(/policy\.json: max_bills_per_document/);
+    // Above 5,000 the document workflow's Map output (the bills' ids) would near Step Functions' 256 KiB.
+    expect(() => master({ 'policy.json': JSON.stringify({ ...JSON.parse(POLICY_JSON), max_bills_per_document: 5_001 }) })).toThrow(/policy\.json: max_bills_per_document/);
+    expect(master({ 'policy.json': JSON.stringify({ ...JSON.parse(POLICY_JSON), max_bills_per_document: 5_000 }) }).policy.max_bills_per_document).toBe(5_000);
   });
 });
