@@ -488,6 +488,20 @@ function collectAmount(ctx: Context, seg: Seg, m: LabelMatch, c: Candidates): vo
     }
   }
   if (!found) return;
+  // A totals table (`Nettobetrag | MwSt-Betrag | Endbetrag` over a row per rate and a sum row):
+  // the column's last value, the sum of those above it, is the document's; the others are per rate.
+  if (found.how === 'column') {
+    const col = columnBelow(ctx, seg, found.at, parse);
+    const last = col[col.length - 1];
+    const sum = col.slice(0, -1).reduce((s, x) => s.add(dec(x.value.value)), Decimal.ZERO);
+    if (col.length >= 3 && last && near(sum, dec(last.value.value))) {
+      const list = c.amounts.get(field) ?? [];
+      for (const x of col.slice(0, -1)) list.push({ value: x.value, conf: BASE[m.strength].below, at: x.at, how: 'below', rated: true });
+      list.push({ value: last.value, conf: BASE[m.strength].below, at: last.at, how: 'below' });
+      c.amounts.set(field, list);
+      return;
+    }
+  }
   let conf = BASE[m.strength][found.how];
   if (found.value.ambiguous) conf = Math.min(conf, 0.5);
   const list = c.amounts.get(field) ?? [];
@@ -564,7 +578,7 @@ function belowOf<T>(ctx: Context, seg: Seg, parse: (t: string) => T | null, skip
     for (const s of ctx.segRows[r] ?? []) {
       if (!overlapsBand(seg, s)) continue;
       if (skipParenthetical && /^\(.*\)$/.test(s.text)) continue;
-      const v = parse(s.text);
+      const v = parse(s.text.replace(/^\s*[:：]\s*/, ''));
       if (v === null) {
         if (labelsOf(s.text).length > 0) return null;
         continue;
@@ -582,6 +596,23 @@ function belowOf<T>(ctx: Context, seg: Seg, parse: (t: string) => T | null, skip
   return null;
 }
 
+/** The values of a column under a label, from its first value down to a gap or a row without one. */
+function columnBelow<T>(ctx: Context, label: Seg, first: Seg, parse: (t: string) => T | null): { value: T; at: Seg }[] {
+  const out: { value: T; at: Seg }[] = [];
+  const rows = ctx.layout.rows;
+  let lastY = first.cell.y;
+  for (let r = first.cell.row; r < rows.length && out.length < 12; r++) {
+    const row = rows[r]!;
+    if (row.page !== first.cell.page || row.y - lastY > 3 * Math.max(row.size, label.cell.size)) break;
+    const s = (ctx.segRows[r] ?? []).find((x) => overlapsBand(label, x));
+    const v = s ? parse(s.text) : null;
+    if (!s || v === null) break;
+    out.push({ value: v, at: s });
+    lastY = row.y;
+  }
+  return out;
+}
+
 function findValue<T>(
   ctx: Context,
   seg: Seg,
@@ -594,7 +625,8 @@ function findValue<T>(
     if (v !== null) return { value: v, how: 'inline', at: seg };
   }
   for (const s of rightOf(ctx, seg)) {
-    const v = parse(s.text);
+    // `Beleg-Datum | : 06.08.2013`: the label's colon printed with the value.
+    const v = parse(s.text.replace(/^\s*[:：]\s*/, ''));
     if (v !== null) return { value: v, how: 'right', at: s };
     if (labelsOf(s.text).length > 0) break;
   }
@@ -622,7 +654,7 @@ function resolve<T>(found: readonly Found<T>[], key: (v: T) => string): Resolved
 // ---- names
 
 const LEGAL_FORM =
-  "(?:GmbH\\s*&\\s*Co\\.?(?:\\s*KG)?|GmbH|gGmbH|AG|KGaA|KG|OHG|UG(?:\\s*\\(haftungsbeschr[aä]nkt\\))?|e\\.\\s?K\\.|Ltd\\.?|Limited|Inc\\.?|Incorporated|LLC|L\\.L\\.C\\.|LLP|PLC|plc|Corp\\.?|Corporation|B\\.\\s?V\\.?|BV|N\\.\\s?V\\.?|NV|SASU|SAS|SARL|S\\.A\\.R\\.L\\.|Sarl|EURL|S\\.A\\.|SA|S\\.L\\.|SL|SLU|S\\.r\\.l\\.|SRL|Srl|S\\.p\\.A\\.|SpA|Pvt\\.?\\s*Ltd\\.?|Private\\s+Limited|Pty\\.?\\s*Ltd\\.?|Oy|AB|A/S|ApS|sp\\.\\s*z\\s*o\\.\\s*o\\.|s\\.r\\.o\\.)";
+  "(?:GMBH|GmbH\\s*&\\s*Co\\.?(?:\\s*KG)?|GmbH|gGmbH|AG|KGaA|KG|OHG|UG(?:\\s*\\(haftungsbeschr[aä]nkt\\))?|e\\.\\s?K\\.|Ltd\\.?|Limited|Inc\\.?|Incorporated|LLC|L\\.L\\.C\\.|LLP|PLC|plc|Corp\\.?|Corporation|B\\.\\s?V\\.?|BV|N\\.\\s?V\\.?|NV|SASU|SAS|SARL|S\\.A\\.R\\.L\\.|Sarl|EURL|S\\.A\\.|SA|S\\.L\\.|SL|SLU|S\\.r\\.l\\.|SRL|Srl|S\\.p\\.A\\.|SpA|Pvt\\.?\\s*Ltd\\.?|Private\\s+Limited|Pty\\.?\\s*Ltd\\.?|Oy|AB|A/S|ApS|sp\\.\\s*z\\s*o\\.\\s*o\\.|s\\.r\\.o\\.)";
 const LEGAL_END = new RegExp(`\\s${LEGAL_FORM}$`, 'u');
 const LEGAL_NAME = new RegExp(`^((?:[\\p{Lu}\\d][\\p{L}\\d&'’.+\\-]*\\s+){0,6}?(?:[\\p{L}\\d&'’.+\\-]+\\s+)?${LEGAL_FORM})(?=$|[\\s,;:]|\\s+au capital)`, 'u');
 
@@ -702,7 +734,9 @@ function bandsOf(ctx: Context, headings: readonly Heading[]): Band[] {
   for (const h of headings) {
     const page = h.seg.cell.page;
     const sameRow = headings.filter((o) => o !== h && o.seg.cell.row === h.seg.cell.row && o.seg.x0 > h.seg.x0);
-    const x1 = sameRow.length ? Math.min(...sameRow.map((o) => o.seg.x0)) - 1 : ctx.pageWidth(page);
+    // The block ends where the next cell of the heading's row begins (`Käufer` … `RECHNUNG` … `Seite 1`).
+    const nextOnRow = (ctx.segRows[h.seg.cell.row] ?? []).filter((s) => s.x0 > h.seg.x1 + h.seg.cell.size);
+    const x1 = Math.min(sameRow.length ? Math.min(...sameRow.map((o) => o.seg.x0)) - 1 : ctx.pageWidth(page), nextOnRow.length ? Math.min(...nextOnRow.map((s) => s.x0)) - 1 : ctx.pageWidth(page));
     const x0 = h.seg.x0 - 2 * h.seg.cell.size;
     let y1 = h.seg.cell.y;
     let lastY = h.seg.cell.y;
@@ -829,7 +863,9 @@ function resolveTotals(amounts: ReadonlyMap<AmountField, Found<ParsedAmount>[]>,
   let best: { n: Resolved<ParsedAmount>; t: Resolved<ParsedAmount>; g: Resolved<ParsedAmount>; score: number } | null = null;
   for (const n of nets) for (const t of taxes) for (const g of totals) {
     if (!near(dec(n.value.value).add(dec(t.value.value)), dec(g.value.value))) continue;
-    const score = n.conf + t.conf + g.conf;
+    // Values per rate (a row of a totals table, `USt. 7 %`) add up too; the document's own totals win.
+    const perRate = [n, t, g].filter((x) => x.found.every((f) => f.rated)).length;
+    const score = n.conf + t.conf + g.conf - perRate;
     if (!best || score > best.score) best = { n, t, g, score };
   }
   if (best) {

@@ -22,8 +22,8 @@ const ROLE_WORDS: readonly [Role, RegExp][] = [
   ['qty', /^(?:qty\.?|quantity|quantities|menge|anzahl|anz\.?|qte\.?|quantite|nombre|aantal|hoeveelheid|cantidad|cant\.?|uds\.?|unidades|quantita|qta|q\.ta|stuck|stk\.?|hours|stunden)$/],
   ['unit', /^(?:unit|units|uom|einheit|me|unite|eenheid|unidad|unita|um)$/],
   ['price', /^(?:unit price|price|rate|unit cost|price per unit|einzelpreis|einzel|preis|preis\/einheit|preis je einheit|e-?preis|ep|stuckpreis|vk-?preis|nettopreis|einzelpreis netto|prix unitaire|prix unit\.?(?: ht)?|p\.? ?u\.?(?: ht)?(?: \(\w+\))?|prix|prijs|prijs per stuk|stukprijs|eenheidsprijs|precio unitario|precio|p\.? unit\.?|prezzo unitario|prezzo|importo unitario|unit amount)$/],
-  ['amount', /^(?:amount|total|totals|line total|line amount(?: excl\.?(?: vat| tax)?)?|amount excl\.?(?: vat| tax)?|net amount|net value|net|subtotal|betrag|entgelt|gesamt|gesamtpreis|summe|zeilenbetrag|nettobetrag|netto|gesamtbetrag|gesamt netto|wert|montant(?: ht| ttc| eur| eur ht)?|total ht|total ttc|prix total|bedrag|totaal|importe|importe total|importo|totale|prezzo totale|prijs incl\.? btw|prijs|total \(\w+\)|total ht \(\w+\))$/],
-  ['tax', /^(?:vat|vat %|vat rate|tax|tax ?\(%\)|tax rate|mwst\.?|mwst\.? ?%|ust\.?|ust\.? ?%|steuer|steuersatz|tva|taux|taux tva|btw|btw %|iva|iva %|gst|%)$/],
+  ['amount', /^(?:amount|total|totals|line total|line amount(?: excl\.?(?: vat| tax)?)?|amount excl\.?(?: vat| tax)?|net amount|net value|net|subtotal|betrag|entgelt|gesamt|gesamtpreis|summe|zeilenbetrag|nettobetrag|netto|nettowert|gesamtwert|positionswert|gesamtbetrag|gesamt netto|wert|montant(?: ht| ttc| eur| eur ht)?|total ht|total ttc|prix total|bedrag|totaal|importe|importe total|importo|totale|prezzo totale|prijs incl\.? btw|prijs|total \(\w+\)|total ht \(\w+\))$/],
+  ['tax', /^(?:vat|vat %|vat rate|tax|tax ?\(%\)|tax rate|mwst\.?|mwst\.?[ -]?%|ust\.?|ust\.?[ -]?%|steuer|steuersatz|tva|taux|taux tva|btw|btw %|iva|iva %|gst|%)$/],
   ['discount', /^(?:rabatt(?: %)?|discount|remise(?: \(-\))?|descuento|korting|sconto|charge \(\+\))$/],
   ['other', /^(?:date|datum|fecha|data|delivery date|lieferdatum|leistungsdatum|period|zeitraum|periode)$/],
 ];
@@ -61,6 +61,8 @@ function roleOfWhole(t: string): Role | null {
 
 export interface Column {
   readonly role: Role;
+  /** A header stacked under this one (`Art-Nr-Lieferant` over `Artikelbezeichnung`): the role of the item's next rows. */
+  readonly second?: Role;
   readonly x0: number;
   readonly x1: number;
   readonly header: string;
@@ -127,9 +129,13 @@ function headerAt(rows: readonly Row[], i: number): { columns: Column[]; last: n
   if (!roles.has('amount') && !roles.has('price')) return null;
   const others = ['desc', 'qty', 'price', 'amount'].filter((r) => roles.has(r as Role)).length;
   if (others < 2 || cols.length < 3) return null;
-  // The cells of a header row are all headers (a data row with a "Total" in it is not a header).
+  // The cells of a header row are all headers (a data row with a "Total" in it is not a header);
+  // a wide header row may carry columns the reader has no role for (`GTIN`, `VKE/Geb`), never a number.
   const headerish = row.cells.filter((c) => rolesOf(c.text).length > 0).length;
-  if (headerish < row.cells.length - 1) return null;
+  const unknown = row.cells.filter((c) => rolesOf(c.text).length === 0);
+  if (headerish < row.cells.length - 1 && !(headerish >= 4 && unknown.length <= 2 && unknown.every((c) => !/\d/.test(c.text) && c.text.length <= 20))) return null;
+  // Columns without a role still hold their cells, so that a number under `VKE/Geb` is not taken for a price.
+  for (const c of unknown) if (c.text.length <= 20) cols.push({ role: 'other', x0: c.x0, x1: c.x1, header: c.text });
   // "Amount" is the quantity where another column is the amount (`Amount | Product | Price | Total`).
   const amounts = cols.filter((c) => c.role === 'amount');
   if (amounts.length > 1 && !roles.has('qty')) {
@@ -148,6 +154,9 @@ function headerAt(rows: readonly Row[], i: number): { columns: Column[]; last: n
       // A header stacked over two lines (`Preis/` over `Einheit`): the more telling word names the column.
       else if (under.length === 1 && under[0]!.role === 'unit' && (c.role === 'price' || c.role === 'qty' || c.role === 'amount')) {
         cols[cols.indexOf(under[0]!)] = { ...under[0]!, role: c.role, header: `${c.header} ${under[0]!.header}` };
+      } else if (j > i && under.length === 1 && c.role === 'desc' && (under[0]!.role === 'code' || under[0]!.role === 'pos' || under[0]!.role === 'other')) {
+        // The item's code on its first row, its name on the row below.
+        cols[cols.indexOf(under[0]!)] = { ...under[0]!, second: 'desc' };
       }
     }
     if (j > last && other.cells.every((c) => c.text.length < 30)) last = j;
@@ -226,10 +235,12 @@ function readBody(rows: readonly Row[], from: number, columns: readonly Column[]
     end = i;
     if (row.y - lastY > 5 * row.size) break;
     const byRole = new Map<Role, Cell[]>();
+    const stacked: Cell[] = [];
     for (const cell of row.cells) {
       const col = columnOf(cell, columns);
       if (!col) continue;
       byRole.set(col.role, [...(byRole.get(col.role) ?? []), cell]);
+      if (col.second === 'desc') stacked.push(cell);
     }
     if (isCarryRow(row)) {
       // `Übertrag 1.234,00` at the foot of a page and the head of the next: a carried-over subtotal, not an item.
@@ -262,10 +273,14 @@ function readBody(rows: readonly Row[], from: number, columns: readonly Column[]
       lastY = row.y;
     } else if (current) {
       // A continuation row: an amount printed lower than its item, or more description.
+      const more = descCells.length > 0 ? descCells : stacked.filter((c) => /\p{L}{2}/u.test(c.text));
+      // `Verpackung : Flasche`, `Bruttopreis: 1,50 €`: an attribute of the item printed under it, not more of its name.
+      const attribute = more.length > 0 && more.every((c) => /^[\p{L}][\p{L}\d .\-/]{1,30}\s?:/u.test(c.text));
       if (current.netAmount === null && amountCell) current.netAmount = parseAmount(amountCell.text, convention)!.value;
-      else if (descCells.length > 0) current.continued = true;
-      if (current.description === null && descCells.length > 0) current.description = descCells.map((c) => c.text).join(' ');
-      if (current.itemCode === null && (byRole.get('code') ?? []).length > 0) current.itemCode = byRole.get('code')!.map((c) => c.text).join(' ');
+      else if (more.length > 0 && current.description !== null && !attribute) current.continued = true;
+      if (current.description === null && more.length > 0 && !attribute) current.description = more.map((c) => c.text).join(' ');
+      const codes = (byRole.get('code') ?? []).filter((c) => !stacked.includes(c));
+      if (current.itemCode === null && codes.length > 0) current.itemCode = codes.map((c) => c.text).join(' ');
       used.push(row.index);
       lastY = row.y;
     } else if (row.cells.every((c) => parseAmount(c.text, convention) === null)) {
@@ -336,6 +351,8 @@ function isCarryRow(row: Row): boolean {
 
 function isTotalsRow(row: Row, convention: DecimalConvention): boolean {
   const hasAmount = row.cells.some((cell) => parseAmount(cell.text, convention) !== null);
+  // The header of a totals table (`Warenwert | Nettobetrag | MwSt-Betrag | Endbetrag`): two totals labels, no amount.
+  if (!hasAmount && row.cells.filter((cell) => STOP_FIELDS.has(labelsOf(cell.text)[0]?.field ?? 'ignore') && labelsOf(cell.text)[0]!.rest === '').length >= 2) return true;
   return row.cells.some((cell) => {
     const label = labelsOf(cell.text)[0];
     if (!label || !STOP_FIELDS.has(label.field)) return false;

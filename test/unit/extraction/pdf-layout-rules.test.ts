@@ -1,0 +1,84 @@
+/**
+ * Layout rules of the text-layer reader, each on a small page of its own made of positioned
+ * cells (no PDF: `buildLayout` is what pdf.js's items go through). Fast, and independent of any corpus.
+ */
+import { describe, expect, it } from 'vitest';
+import type { CanonicalBill } from '../../../lambdas/core/bill.ts';
+import { buildLayout } from '../../../lambdas/readers/pdf-layout.ts';
+import { readLayout } from '../../../lambdas/readers/pdf-text.ts';
+
+type Rows = readonly (readonly [number, readonly (readonly [number, string])[]])[];
+
+/** One A4 page of rows (`[y, [[x, text], …]]`), 8 pt text, a character about 4.4 pt wide. */
+function page(rows: Rows, size = 8) {
+  const items = rows.flatMap(([y, cells]) => cells.map(([x, text]) => ({ str: text, x0: x, x1: x + text.length * size * 0.55, y, size })));
+  return { width: 595, height: 842, items };
+}
+
+function read(...pages: Rows[]): CanonicalBill {
+  const r = readLayout(buildLayout(pages.map((p) => page(p))));
+  if (r.kind !== 'bill') throw new Error(r.reason);
+  return r.bill;
+}
+
+const c = (bill: CanonicalBill, field: string) => Number(bill.confidence?.[field] ?? 0);
+
+/** A German goods invoice: party blocks side by side, a two-line table header, a totals table per rate. */
+const GOODS: Rows = [
+  [60, [[40, 'Lieferant'], [210, 'Käufer'], [366, 'W A R E N R E C H N U N G'], [525, 'Seite'], [563, '1']]],
+  [78, [[40, 'NORDHOLZ HANDEL GMBH'], [210, 'BEISPIEL MARKT GMBH']]],
+  [87, [[366, 'Beleg-Nr'], [457, ': RN-2024-7781']]],
+  [96, [[40, 'INDUSTRIESTRASSE 4'], [210, 'MARKTPLATZ 2'], [366, 'Beleg-Datum'], [457, ': 12.03.2024']]],
+  [105, [[40, '20095 HAMBURG'], [210, '50667 KOELN'], [366, 'Bestell-Nr'], [457, ': PO-5521']]],
+  [130, [[40, 'USt-IdNr'], [102, ': DE811112222']]],
+  [180, [[40, 'GTIN'], [112, 'Art-Nr-Lieferant'], [242, 'Menge'], [290, 'VKE/Geb'], [347, 'Nettopreis'], [491, 'MwSt-% Nettowert']]],
+  [189, [[40, 'Art-Nr-Kunde'], [112, 'Artikelbezeichnung']]],
+  [210, [[40, '4000000000017'], [112, 'HB100'], [232, '20,0000 Stk.'], [314, '6'], [362, '2,5000'], [496, '19,0'], [539, '50,00']]],
+  [219, [[112, 'Hobelbank Eiche']]],
+  [228, [[112, 'Verpackung : Karton']]],
+  [245, [[40, '4000000000024'], [112, 'LM20'], [232, '4,0000 Stk.'], [314, '12'], [357, '10,0000'], [501, '7,0'], [544, '40,00']]],
+  [254, [[112, 'Leim Buch 200 Seiten']]],
+  [400, [[50, 'Warenwert'], [170, 'Fracht'], [338, 'Nettobetrag'], [410, 'MwSt-Betrag'], [472, 'MwSt-%'], [525, 'Endbetrag']]],
+  [410, [[64, '50,00'], [357, '50,00'], [434, '9,50'], [472, '19,0'], [539, '59,50']]],
+  [419, [[64, '40,00'], [357, '40,00'], [439, '2,80'], [477, '7,0'], [539, '42,80']]],
+  [437, [[64, '90,00'], [357, '90,00'], [434, '12,30'], [477, 'EUR'], [539, '102,30']]],
+  [779, [[44, 'NORDHOLZ HANDEL GMBH'], [157, 'Geschäftsführung: Eva Nordholz'], [249, 'USt-IdNr: DE811112222']]],
+];
+
+describe('layout rules: a goods invoice with blocks side by side and a totals table per rate', () => {
+  const bill = read(GOODS);
+
+  it('reads a letter-spaced title, a number and a date whose colon is printed with the value', () => {
+    expect(bill.document_type).toBe('invoice');
+    expect(c(bill, 'document_type')).toBeGreaterThanOrEqual(0.8);
+    expect(bill.invoice_number).toBe('RN-2024-7781');
+    expect(c(bill, 'invoice_number')).toBeGreaterThanOrEqual(0.8);
+    expect(bill.issue_date).toBe('2024-03-12');
+    expect(c(bill, 'issue_date')).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('ends the buyer block where the next cell of its heading row begins: the number beside it is the invoice number', () => {
+    expect(bill.po_reference).toBe('PO-5521');
+  });
+
+  it('takes an upper-case GMBH name under the seller heading and in the footer as the supplier', () => {
+    expect(bill.supplier?.name).toBe('NORDHOLZ HANDEL GMBH');
+    expect(c(bill, 'supplier.name')).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('takes the sum row of a totals table, never one rate\'s row', () => {
+    expect([bill.net_total, bill.tax_total, bill.total]).toEqual(['90.00', '12.30', '102.30']);
+    expect(c(bill, 'net_total')).toBeGreaterThanOrEqual(0.8);
+    expect(c(bill, 'tax_total')).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('reads the lines under a header with unnamed columns and a stacked code/name header', () => {
+    expect(bill.lines?.map((l) => [l.item_code, l.description, l.quantity, l.unit_price, l.net_amount])).toEqual([
+      ['HB100', 'Hobelbank Eiche', '20.0000', '2.5000', '50.00'],
+      ['LM20', 'Leim Buch 200 Seiten', '4.0000', '10.0000', '40.00'],
+    ]);
+    // `VKE/Geb` (6, 12) is a column of its own, not the price; `Verpackung : Karton` is not part of the name.
+    expect(c(bill, 'lines[0].unit_price')).toBeGreaterThanOrEqual(0.8);
+    expect(c(bill, 'lines[0].description')).toBeGreaterThanOrEqual(0.8);
+  });
+});
