@@ -447,7 +447,9 @@ function collectLabel(ctx: Context, seg: Seg, m: LabelMatch, c: Candidates): voi
         // "Rechnung R0005532486": a document title followed by its number.
         const n = parseDocumentNumber(m.rest);
         if (n && /^[A-Za-z#-]*\d/.test(m.rest.trim()) && m.rest.trim().split(/\s+/).length <= 2 && /\d{3,}/.test(n)) {
-          c.invoiceNumber.push({ value: n, conf: BASE.weak.inline, at: seg, how: 'inline' });
+          // The document's title, printed large at the top, followed by one number: that title's number.
+          const headline = m.rest.trim().split(/\s+/).length === 1 && seg.cell.size >= 1.25 * ctx.bodySize && inTitleArea(ctx, seg);
+          c.invoiceNumber.push({ value: n, conf: headline ? 0.85 : BASE.weak.inline, at: seg, how: 'inline' });
         }
         // "Handelsrechnung (380) Nr. 471102 vom 05.03.2018": the title's own number label, in the same cell.
         const at = /(?:^|[\s)])((?:nr|no|n[°º]|#)[.:]?\s*\S)/i.exec(m.rest);
@@ -656,7 +658,7 @@ function resolve<T>(found: readonly Found<T>[], key: (v: T) => string): Resolved
 const LEGAL_FORM =
   "(?:GMBH|GmbH\\s*&\\s*Co\\.?(?:\\s*KG)?|GmbH|gGmbH|AG|KGaA|KG|OHG|UG(?:\\s*\\(haftungsbeschr[aä]nkt\\))?|e\\.\\s?K\\.|Ltd\\.?|Limited|Inc\\.?|Incorporated|LLC|L\\.L\\.C\\.|LLP|PLC|plc|Corp\\.?|Corporation|B\\.\\s?V\\.?|BV|N\\.\\s?V\\.?|NV|SASU|SAS|SARL|S\\.A\\.R\\.L\\.|Sarl|EURL|S\\.A\\.|SA|S\\.L\\.|SL|SLU|S\\.r\\.l\\.|SRL|Srl|S\\.p\\.A\\.|SpA|Pvt\\.?\\s*Ltd\\.?|Private\\s+Limited|Pty\\.?\\s*Ltd\\.?|Oy|AB|A/S|ApS|sp\\.\\s*z\\s*o\\.\\s*o\\.|s\\.r\\.o\\.)";
 const LEGAL_END = new RegExp(`\\s${LEGAL_FORM}$`, 'u');
-const LEGAL_NAME = new RegExp(`^((?:[\\p{Lu}\\d][\\p{L}\\d&'’.+\\-]*\\s+){0,6}?(?:[\\p{L}\\d&'’.+\\-]+\\s+)?${LEGAL_FORM})(?=$|[\\s,;:]|\\s+au capital)`, 'u');
+const LEGAL_NAME = new RegExp(`^((?:(?:[\\p{Lu}\\d]|\\p{Ll}-\\p{Lu})[\\p{L}\\d&'’.+\\-]*\\s+)(?:[\\p{L}\\d&'’.+\\-]+\\s+){0,5}?${LEGAL_FORM})(?=$|[\\s,;:]|\\s+au capital)`, 'u');
 
 /** A company name ending in a legal form (`Hetzner Online GmbH`, `Coolblue B.V.`, `Free SAS au capital de …`). */
 export function legalName(text: string): string | null {

@@ -54,6 +54,13 @@ function rolesOf(text: string): { role: Role; from: number; to: number }[] {
   return [];
 }
 
+/** A header stacked over lines, read as one (`Price w/o Tax`, `Montant HT`). */
+function roleOfStacked(text: string): Role | null {
+  const t = fold(text).replace(/\s*[/(]?\s*(?:€|eur|usd|gbp|chf|\$|£)\s*\)?\s*$/, '').trim();
+  if (/^(?:price|amount|total|net|montant|prix|betrag|bedrag|importe|importo) (?:w\/o|without|excl\.?|excluding|before|ohne|hors|sans|sin|zonder|senza) (?:tax|vat|taxes|mwst|ust|tva|iva|btw)$/.test(t)) return 'amount';
+  return roleOfWhole(t);
+}
+
 function roleOfWhole(t: string): Role | null {
   for (const [role, re] of ROLE_WORDS) if (re.test(t)) return role;
   return null;
@@ -142,6 +149,20 @@ function headerAt(rows: readonly Row[], i: number): { columns: Column[]; last: n
     const amountWord = amounts.find((c) => /^amount$/.test(fold(c.header)));
     if (amountWord) cols[cols.indexOf(amountWord)] = { ...amountWord, role: 'qty' };
   }
+  // A header printed over two or three lines beside one-line headers (`Price w/o` / `Tax`): read as one.
+  const near = [i - 2, i - 1, i + 1, i + 2].map((j) => rows[j]).filter((o): o is Row => o !== undefined && o.page === row.page && Math.abs(o.y - row.y) <= 2.2 * row.size);
+  const loose = near.flatMap((o) => o.cells.filter((c) => !cols.some((k) => overlaps(k, c)) && parseAmount(c.text, null) === null));
+  const joined = new Set<Cell>();
+  for (const c of loose) {
+    if (joined.has(c)) continue;
+    const stack = [...loose, ...row.cells.filter((m) => !cols.some((k) => overlaps(k, m)))].filter((o) => overlaps(o, c)).sort((a, b) => a.y - b.y);
+    if (stack.length < 2) continue;
+    const text = stack.map((o) => o.text).join(' ');
+    const role = roleOfStacked(text);
+    if (!role) continue;
+    for (const o of stack) joined.add(o);
+    cols.push({ role, x0: Math.min(...stack.map((o) => o.x0)), x1: Math.max(...stack.map((o) => o.x1)), header: text });
+  }
   // Neighbouring header rows (a second header line: `Art-Nr`, `Ohne MwSt.`) add columns that do not overlap.
   let last = i;
   for (const j of [i - 2, i - 1, i + 1, i + 2]) {
@@ -149,6 +170,7 @@ function headerAt(rows: readonly Row[], i: number): { columns: Column[]; last: n
     if (!other || other.page !== row.page || Math.abs(other.y - row.y) > 2.2 * row.size) continue;
     if (other.cells.some((c) => parseAmount(c.text, null) !== null && !/^\d{1,2}$/.test(c.text))) continue;
     for (const c of columnsOf(other)) {
+      if (other.cells.some((o) => joined.has(o) && overlaps(o, c))) continue;
       const under = cols.filter((k) => overlaps(k, c));
       if (under.length === 0) cols.push(c);
       // A header stacked over two lines (`Preis/` over `Einheit`): the more telling word names the column.
@@ -208,7 +230,10 @@ function columnOf(cell: Cell, columns: readonly Column[]): Column | null {
       best = c;
     }
   }
-  return best && bestScore > -40 ? best : null;
+  if (best && bestScore > -40) return best;
+  // Text printed left of every column, under a header centred further right: the first column's, when that is the description.
+  const first = [...columns].sort((a, b) => a.x0 - b.x0)[0];
+  return first && first.role === 'desc' && cell.x1 < first.x0 && /\p{L}{2}/u.test(cell.text) ? first : null;
 }
 
 interface Draft {
@@ -249,7 +274,26 @@ function readBody(rows: readonly Row[], from: number, columns: readonly Column[]
       end = i + 1;
       continue;
     }
-    if (isTotalsRow(row, convention)) break;
+    if (isTotalsRow(row, convention)) {
+      // A section's subtotal (`Subtotal $ 112.00` under the first group of items) with more items
+      // after it, maybe under a section heading: the table goes on, the subtotal is not an item.
+      const next = rows[i + 1];
+      const after = rows[i + 2];
+      const subtotal = row.cells.some((c) => labelsOf(c.text)[0]?.field === 'net_total') && row.cells.some((c) => parseAmount(c.text, convention) !== null || parseAmount(labelsOf(c.text)[0]?.rest ?? '', convention) !== null);
+      const goesOn = subtotal && drafts.length > 0 && next !== undefined && next.y - row.y < 5 * row.size && !isTotalsRow(next, convention) &&
+        (isItemRow(next, columns, convention) || (next.cells.every((c) => parseAmount(c.text, convention) === null) && after !== undefined && after.y - next.y < 5 * row.size && isItemRow(after, columns, convention)));
+      if (!goesOn) break;
+      used.push(row.index);
+      lastY = row.y;
+      // The next section's heading (`--- White wines ---`) is not more of the last item's name.
+      if (!isItemRow(next, columns, convention)) {
+        used.push(next.index);
+        lastY = next.y;
+        i++;
+      }
+      end = i + 1;
+      continue;
+    }
     const amountCell = (byRole.get('amount') ?? []).find((c) => parseAmount(c.text, convention) !== null);
     const qtyCell = (byRole.get('qty') ?? []).find((c) => parseQuantity(c.text, convention) !== null);
     const priceCell = (byRole.get('price') ?? []).find((c) => parseAmount(c.text, convention) !== null);
@@ -275,7 +319,7 @@ function readBody(rows: readonly Row[], from: number, columns: readonly Column[]
       // A continuation row: an amount printed lower than its item, or more description.
       const more = descCells.length > 0 ? descCells : stacked.filter((c) => /\p{L}{2}/u.test(c.text));
       // `Verpackung : Flasche`, `Bruttopreis: 1,50 €`: an attribute of the item printed under it, not more of its name.
-      const attribute = more.length > 0 && more.every((c) => /^[\p{L}][\p{L}\d .\-/]{1,30}\s?:/u.test(c.text));
+      const attribute = more.length > 0 && more.every((c) => /^[\p{L}][\p{L}\d .\-/]{1,40}\s?:/u.test(c.text));
       if (current.netAmount === null && amountCell) current.netAmount = parseAmount(amountCell.text, convention)!.value;
       else if (more.length > 0 && current.description !== null && !attribute) current.continued = true;
       if (current.description === null && more.length > 0 && !attribute) current.description = more.map((c) => c.text).join(' ');
@@ -308,6 +352,18 @@ function readBody(rows: readonly Row[], from: number, columns: readonly Column[]
   }
   const lines = drafts.map((d, k) => finish(d, before + k));
   return { lines, rows: used, incomplete, end };
+}
+
+/** A row that starts an item: an amount in the amount column and a quantity or a price in theirs. */
+function isItemRow(row: Row, columns: readonly Column[], convention: DecimalConvention): boolean {
+  let amount = false;
+  let other = false;
+  for (const cell of row.cells) {
+    const role = columnOf(cell, columns)?.role;
+    if (role === 'amount' && parseAmount(cell.text, convention) !== null) amount = true;
+    if ((role === 'qty' && parseQuantity(cell.text, convention) !== null) || (role === 'price' && parseAmount(cell.text, convention) !== null)) other = true;
+  }
+  return amount && other && !isCarryRow(row);
 }
 
 function finish(d: Draft, index: number): TableLine {

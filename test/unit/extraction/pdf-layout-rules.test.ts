@@ -82,3 +82,50 @@ describe('layout rules: a goods invoice with blocks side by side and a totals ta
     expect(c(bill, 'lines[0].description')).toBeGreaterThanOrEqual(0.8);
   });
 });
+
+/** An English invoice from a French seller: a sender line with a lower-case word in the name, a headline title with its number, a stacked header, section subtotals. */
+const SECTIONS: Rows = [
+  [40, [[110, 'La belle cave SARL - 3 rue des Vignes - 69001 Lyon - France']]],
+  [58, [[110, 'TVA : FR40303265045 - SIRET : 30326504500017']]],
+  [110, [[30, 'Invoice FC-2024-0412']]],
+  [150, [[30, 'Invoice Date'], [150, '2024-04-12']]],
+  [300, [[509, 'Price w/o']]],
+  [306, [[154, 'Description'], [344, 'Quantity'], [405, 'Unit Price']]],
+  [312, [[522, 'Tax']]],
+  [330, [[32, '--- Red wines ---']]],
+  [348, [[32, 'Morgon 2021'], [360, '6.00'], [430, '12.50'], [530, '75.00']]],
+  [366, [[32, 'Fleurie 2022'], [360, '12.00'], [430, '10.00'], [525, '120.00']]],
+  [384, [[482, 'Subtotal 195.00']]],
+  [402, [[32, '--- White wines ---']]],
+  [420, [[32, 'Macon 2023'], [360, '6.00'], [430, '9.00'], [530, '54.00']]],
+  [438, [[482, 'Subtotal 54.00']]],
+  [470, [[400, 'Net total'], [520, '249.00']]],
+  [488, [[400, 'VAT 20 %'], [525, '49.80']]],
+  [506, [[400, 'Total EUR'], [520, '298.80']]],
+];
+
+describe('layout rules: section subtotals, a header over three lines, a headline number', () => {
+  const r = readLayout(buildLayout([{ ...page(SECTIONS), items: page(SECTIONS).items.map((it) => (it.str === 'Invoice FC-2024-0412' ? { ...it, size: 18, x1: it.x0 + it.str.length * 10 } : it)) }]));
+  if (r.kind !== 'bill') throw new Error(r.reason);
+  const bill = r.bill;
+
+  it('takes the number printed with a large title at the top as the invoice number, confidently', () => {
+    expect(bill.invoice_number).toBe('FC-2024-0412');
+    expect(c(bill, 'invoice_number')).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('reads a company name with lower-case words from the sender line', () => {
+    expect(bill.supplier?.name).toBe('La belle cave SARL');
+  });
+
+  it('reads a header printed over lines (`Price w/o` / `Tax`) as the amount column, and items past a section subtotal', () => {
+    expect(bill.lines?.map((l) => [l.description, l.quantity, l.unit_price, l.net_amount])).toEqual([
+      ['Morgon 2021', '6.00', '12.50', '75.00'],
+      ['Fleurie 2022', '12.00', '10.00', '120.00'],
+      ['Macon 2023', '6.00', '9.00', '54.00'],
+    ]);
+    expect(c(bill, 'lines[2].net_amount')).toBeGreaterThanOrEqual(0.8);
+    expect([bill.net_total, bill.tax_total, bill.total]).toEqual(['249.00', '49.80', '298.80']);
+    expect(c(bill, 'total')).toBeGreaterThanOrEqual(0.8);
+  });
+});
