@@ -366,12 +366,16 @@ function collect(ctx: Context): Candidates {
 }
 
 const PARTY_LABELS = new Set<LabelField>(['supplier', 'payee', 'buyer']);
+/** An invoice-number label that names the invoice itself (not a credit note's, not another document's). */
+const INVOICE_WORD = /^(?:invoice|rechnung|facture|factura|factuur|fattura|(?:n[°ºo]|no|nr|numero)\.?\s*(?:de\s+|di\s+|della\s+)?(?:facture|factura|fattura))\b/;
 
 function collectLabel(ctx: Context, seg: Seg, m: LabelMatch, c: Candidates): void {
   const s = m.strength;
   switch (m.field) {
     case 'invoice_number': {
       const f = findValue(ctx, seg, m.rest, parseDocumentNumber, { below: true });
+      // `Rechnung Nr. 42`, `FACTURE N° : F20180027` at the top: the label is the document's title as well.
+      if (s === 'strong' && INVOICE_WORD.test(fold(seg.text)) && inTitleArea(ctx, seg)) c.titles.push({ kind: 'invoice', seg, weak: false });
       if (!f) return;
       c.invoiceNumber.push({ value: f.value, conf: BASE[s][f.how], at: seg, how: f.how });
       // "Facture n° 562044387 du 02 Juillet 2015", "Nr. 471102 vom 05.03.2018": the issue date follows the number.

@@ -112,7 +112,7 @@ const DEFS: readonly LabelDef[] = [
   ...L('net_total', 'weak', 'warenwert', 'positionssumme', 'summe positionen', 'total lines', 'line total', 'items total'),
   ...L('tax_total', 'strong',
     'vat', 'vat amount', 'total vat', 'vat total', 'tax', 'tax amount', 'total tax', 'sales tax', 'gst', 'hst', 'tax total',
-    'mwst\\.?', 'mwst\\.?-?betrag', 'ust\\.?', 'ust\\.?-?betrag', 'umsatzsteuer', 'mehrwertsteuer', 'steuerbetrag', 'steuer', 'zzgl\\.? (?:mwst|ust)\\.?', 'zuzuglich (?:mwst|ust)\\.?', 'enthaltene (?:mwst|ust)\\.?', 'inkl\\.? (?:mwst|ust)\\.?', 'summe (?:mwst|ust)\\.?',
+    'mwst\\.?', 'mwst\\.?-?betrag', '(?:ust|mwst|umsatzsteuer)\\.? gesamt', 'gesamt (?:ust|mwst|umsatzsteuer)\\.?', 'ust\\.?', 'ust\\.?-?betrag', 'umsatzsteuer', 'mehrwertsteuer', 'steuerbetrag', 'steuer', 'zzgl\\.? (?:mwst|ust)\\.?', 'zuzuglich (?:mwst|ust)\\.?', 'enthaltene (?:mwst|ust)\\.?', 'inkl\\.? (?:mwst|ust)\\.?', 'summe (?:mwst|ust)\\.?',
     'tva', 'montant tva', 'total tva', 'montant de la tva',
     'iva', 'cuota iva', 'total iva', 'importe iva', 'impuestos?',
     'btw', 'btw bedrag', 'totaal btw', 'btw-bedrag',
@@ -145,7 +145,7 @@ const DEFS: readonly LabelDef[] = [
     'ihre ust\\.?-?id(?:\\.?-?nr\\.?)?', 'ihre ust\\.?-?ident(?:\\.?-?nr\\.?|nummer)?', 'ihre umsatzsteuer-?id', 'kunden-?ust-?id', 'uw btw(?:-| )?(?:nummer|nr\\.?)?', 'btw klant', 'votre (?:n[°º] (?:de )?)?tva', 'tva client', 'su nif', 'nif cliente', 'vostra p\\.? ?iva', 'p\\.? ?iva cliente'),
   ...L('supplier', 'strong',
     'supplier', 'seller', 'vendor', 'sold by', 'service provider', 'issued by', 'billed by', 'from',
-    'lieferant', 'verkaufer', 'rechnungssteller', 'leistungserbringer', 'auftragnehmer',
+    'lieferant', 'verkaufer', 'rechnungssteller', 'rechnungsersteller', 'aussteller', 'leistungserbringer', 'auftragnehmer',
     'fournisseur', 'vendeur', 'emetteur', 'prestataire',
     'proveedor', 'vendedor', 'emisor',
     'leverancier', 'verkoper', 'afzender',
@@ -172,7 +172,7 @@ const DEFS: readonly LabelDef[] = [
   // "Gutschrift" is a German credit note, or a self-billed invoice (type 389): a credit note only with doubt.
   ...L('title_credit_note', 'weak', 'gutschrift'),
   ...L('title_credit_note', 'strong', 'credit note', 'credit memo', 'avoir', 'facture d\'avoir', 'nota de credito', 'factura rectificativa', 'creditnota', 'creditfactuur', 'nota di credito'),
-  ...L('title_invoice', 'strong', 'invoice', 'tax invoice', 'commercial invoice', 'rechnung', 'handelsrechnung', 'rechnungskorrektur', '(?:waren|dienstleistungs|schluss|teil|abschlags|sammel|einzel|monats|jahres)rechnung', 'facture', 'factura', 'factuur', 'fattura', 'bill', 'payment receipt', 'receipt', 'kopie factuur', 'retail invoices?'),
+  ...L('title_invoice', 'strong', 'invoice', 'tax invoice', 'commercial invoice', 'rechnung', 'handelsrechnung', 'rechnungskorrektur', '(?!pro-?forma)[a-z]{3,}rechnung', 'facture', 'factura', 'factuur', 'fattura', 'bill', 'payment receipt', 'receipt', 'kopie factuur', 'retail invoices?'),
   ...L('title_not_a_bill', 'strong', 'purchase order', 'order confirmation', 'bestellung', 'auftragsbestatigung', 'angebot', 'quotation', 'quote', 'offer', 'bon de commande', 'devis', 'offerte', 'orden de compra', 'presupuesto', 'preventivo', 'delivery note', 'lieferschein', 'packing slip', 'pakbon', 'statement of account', 'kontoauszug', 'reminder', 'mahnung', 'relance'),
 ];
 

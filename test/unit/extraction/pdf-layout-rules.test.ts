@@ -129,3 +129,29 @@ describe('layout rules: section subtotals, a header over three lines, a headline
     expect(c(bill, 'total')).toBeGreaterThanOrEqual(0.8);
   });
 });
+
+describe('layout rules: titles and labels', () => {
+  it('takes `Rechnung Nr. …` at the top as the title (an invoice, confidently) and a compound title like `Mietrechnung`', () => {
+    const a = read([
+      [60, [[50, 'Holzbau Weber GmbH · Am Hang 3 · 79098 Freiburg']]],
+      [200, [[70, 'Rechnung Nr. 2024-118']]],
+      [220, [[70, 'Rechnungsdatum: 02.05.2024']]],
+      [400, [[300, 'Nettobetrag:'], [480, '100,00 €']]],
+      [414, [[300, 'USt. Gesamt: 19,00 €']]],
+      [428, [[300, 'Gesamtbetrag:'], [480, '119,00 €']]],
+    ]);
+    expect(a.document_type).toBe('invoice');
+    expect(c(a, 'document_type')).toBeGreaterThanOrEqual(0.8);
+    // `USt. Gesamt` is the tax total's label: net + tax = total confirms all three.
+    expect([a.net_total, a.tax_total, a.total]).toEqual(['100.00', '19.00', '119.00']);
+    expect(c(a, 'tax_total')).toBeGreaterThanOrEqual(0.8);
+    const b = read([[63, [[65, 'Mietrechnung (387) Nr. 2024/77 vom 01.10.2024']]], [400, [[300, 'Gesamtbetrag:'], [480, '50,00 €']]]]);
+    expect(b.document_type).toBe('invoice');
+    expect(c(b, 'document_type')).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('a pro-forma invoice is not taken for an invoice title', () => {
+    const r = readLayout(buildLayout([page([[63, [[65, 'Proformarechnung']]], [400, [[300, 'Gesamtbetrag:'], [480, '50,00 €']]]])]));
+    if (r.kind === 'bill') expect(c(r.bill, 'document_type')).toBeLessThan(0.8);
+  });
+});
