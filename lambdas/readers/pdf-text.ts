@@ -500,7 +500,7 @@ function collectAmount(ctx: Context, seg: Seg, m: LabelMatch, c: Candidates): vo
     const col = columnBelow(ctx, seg, found.at, parse);
     const last = col[col.length - 1];
     const sum = col.slice(0, -1).reduce((s, x) => s.add(dec(x.value.value)), Decimal.ZERO);
-    if (col.length >= 3 && last && near(sum, dec(last.value.value))) {
+    if (col.length >= 2 && last && near(sum, dec(last.value.value))) {
       const list = c.amounts.get(field) ?? [];
       for (const x of col.slice(0, -1)) list.push({ value: x.value, conf: BASE[m.strength].below, at: x.at, how: 'below', rated: true });
       list.push({ value: last.value, conf: BASE[m.strength].below, at: last.at, how: 'below' });
@@ -581,7 +581,9 @@ function belowOf<T>(ctx: Context, seg: Seg, parse: (t: string) => T | null, skip
   for (let r = start + 1; r < rows.length && r <= start + 3; r++) {
     const row = rows[r]!;
     if (row.page !== seg.cell.page || row.y - seg.cell.y > 3.2 * Math.max(seg.cell.size, row.size)) break;
-    for (const s of ctx.segRows[r] ?? []) {
+    // The value nearest under the label first: a neighbour column's value may touch the band too.
+    const centre = (x: Seg) => (x.x0 + x.x1) / 2;
+    for (const s of [...(ctx.segRows[r] ?? [])].sort((a, b) => Math.abs(centre(a) - centre(seg)) - Math.abs(centre(b) - centre(seg)))) {
       if (!overlapsBand(seg, s)) continue;
       if (skipParenthetical && /^\(.*\)$/.test(s.text)) continue;
       const v = parse(s.text.replace(/^\s*[:：]\s*/, ''));
@@ -610,7 +612,7 @@ function columnBelow<T>(ctx: Context, label: Seg, first: Seg, parse: (t: string)
   for (let r = first.cell.row; r < rows.length && out.length < 12; r++) {
     const row = rows[r]!;
     if (row.page !== first.cell.page || row.y - lastY > 3 * Math.max(row.size, label.cell.size)) break;
-    const s = (ctx.segRows[r] ?? []).find((x) => overlapsBand(label, x));
+    const s = (ctx.segRows[r] ?? []).filter((x) => overlapsBand(label, x)).sort((a, b) => Math.abs(a.x0 + a.x1 - label.x0 - label.x1) - Math.abs(b.x0 + b.x1 - label.x0 - label.x1))[0];
     const v = s ? parse(s.text) : null;
     if (!s || v === null) break;
     out.push({ value: v, at: s });

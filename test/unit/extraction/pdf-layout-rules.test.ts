@@ -155,3 +155,21 @@ describe('layout rules: titles and labels', () => {
     if (r.kind === 'bill') expect(c(r.bill, 'document_type')).toBeLessThan(0.8);
   });
 });
+
+describe('layout rules: a tax table with one rate and its sum row', () => {
+  it('takes the sum row (equal to the one rate) as the totals, confidently', () => {
+    const bill = read([
+      [60, [[50, 'Kopie factuur']]],
+      [80, [[50, 'Factuurnummer:'], [200, 'F-2024-0091']]],
+      [120, [[44, 'Artikel'], [102, 'Omschrijving'], [398, 'Prijs'], [471, 'Aantal'], [521, 'Bedrag']]],
+      [132, [[44, 'K-100'], [102, 'Koffiebonen 1 kg'], [396, '24,20'], [471, '1'], [529, '24,20']]],
+      [160, [[411, 'Factuur totaal EUR'], [527, '24,20']]],
+      [220, [[348, 'BTW %'], [394, 'Grondslag'], [444, 'BTW bedrag'], [524, 'Totaal']]],
+      [231, [[358, '21 %'], [414, '20,00'], [476, '4,20'], [529, '24,20']]],
+      [242, [[414, '20,00'], [476, '4,20'], [529, '24,20']]],
+    ]);
+    expect([bill.net_total, bill.tax_total, bill.total]).toEqual(['20.00', '4.20', '24.20']);
+    expect(c(bill, 'net_total')).toBeGreaterThanOrEqual(0.8);
+    expect(c(bill, 'tax_total')).toBeGreaterThanOrEqual(0.8);
+  });
+});
