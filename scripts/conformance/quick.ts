@@ -37,8 +37,12 @@ const corpus = join(shared, 'corpus');
 const out: string[] = [];
 const fam: Record<string, Record<string, number>> = {};
 const only = process.argv[3];
+const perField: Record<string, Record<string, number>> = {};
 const tally = (f: string, doc: string, e: Parameters<typeof verdict>[0]) => {
   const v = verdict(e);
+  const k = `${f} ${e.field}`;
+  perField[k] ??= {};
+  perField[k][v] = (perField[k][v] ?? 0) + 1;
   fam[f] ??= {};
   fam[f][v] = (fam[f][v] ?? 0) + 1;
   if (v !== 'right-high') out.push(JSON.stringify({ verdict: v, doc, field: e.field, path: e.path, want: e.want, got: e.got ?? null, confidence: e.confidence ?? null }));
@@ -73,4 +77,7 @@ writeFileSync(process.argv[2] ?? join(tmpdir(), 'bm-misses.jsonl'), out.join('\n
 for (const [f, c] of Object.entries(fam)) {
   const n = Object.values(c).reduce((a, b) => a + b, 0);
   console.log(`${f}: ${n} fields; right-high ${c['right-high'] ?? 0} (${((100 * (c['right-high'] ?? 0)) / n).toFixed(1)} %), right-low ${c['right-low'] ?? 0}, honest ${c['honest'] ?? 0}, missing ${c['missing'] ?? 0}, WRONG-HIGH ${c['wrong-high'] ?? 0}`);
+}
+if (process.argv.includes('--fields')) {
+  for (const [k, c] of Object.entries(perField).sort()) console.log(`${k}: ${c['right-high'] ?? 0}/${Object.values(c).reduce((a, b) => a + b, 0)} right and confident (right-low ${c['right-low'] ?? 0}, honest ${c['honest'] ?? 0}, missing ${c['missing'] ?? 0}, WRONG-HIGH ${c['wrong-high'] ?? 0})`);
 }

@@ -173,3 +173,18 @@ describe('layout rules: a tax table with one rate and its sum row', () => {
     expect(c(bill, 'tax_total')).toBeGreaterThanOrEqual(0.8);
   });
 });
+
+describe('layout rules: a date is no tax number', () => {
+  it('an empty buyer VAT-id label beside a date: the date is not a second VAT id, the seller\'s stays confident', () => {
+    const bill = read([
+      [60, [[40, 'Lieferant'], [210, 'Käufer'], [366, 'RECHNUNG']]],
+      [78, [[40, 'NORDHOLZ HANDEL GMBH'], [210, 'BEISPIEL MARKT GMBH'], [366, 'Rechnungsnummer'], [457, ': R-100']]],
+      [130, [[40, 'USt-IdNr'], [102, ': DE811112222'], [210, 'USt-IdNr'], [263, ':']]],
+      [134, [[366, 'Bestell-Datum'], [457, ': 01.08.2024']]],
+      [140, [[210, 'Steuer-Nr.'], [263, ': 01.08.2024']]],
+      [779, [[44, 'NORDHOLZ HANDEL GMBH'], [249, 'USt-IdNr: DE811112222']]],
+    ]);
+    expect(bill.supplier?.tax_id).toBe('DE811112222');
+    expect(c(bill, 'supplier.tax_id')).toBeGreaterThanOrEqual(0.8);
+  });
+});
