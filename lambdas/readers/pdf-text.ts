@@ -343,6 +343,7 @@ function collect(ctx: Context): Candidates {
   for (const segs of ctx.segRows) {
     for (const seg of segs) {
       const inTable = tableRows.has(seg.cell.row);
+      if (!inTable) collectTermsDate(ctx, seg, c);
       const matches = labelsOf(seg.text);
       if (matches.length === 0) {
         if (!inTable) collectName(ctx, seg, c);
@@ -366,6 +367,26 @@ function collect(ctx: Context): Candidates {
 }
 
 const PARTY_LABELS = new Set<LabelField>(['supplier', 'payee', 'buyer']);
+
+/** Payment terms in a sentence: `Zahlbar innerhalb 30 Tagen netto bis 04.04.2018`, `Please pay by 3 May 2024`. */
+const TERMS = /^(?:zahlbar|bitte (?:uberweisen|zahlen) sie|payable|please pay|payment is due|a payer|te betalen|pagadero|da pagare)\b(.*?)\b(?:netto |net )?(?:bis(?: zum| spatestens)?|by|on or before|before|avant le|voor|antes del|entro il)\s+(?=\d)/;
+/** Words that make a date in the terms a discount's or another deadline, not the due date. */
+const NOT_DUE = /skonto|discount|escompte|descuento|korting|sconto|mahn|reminder/;
+
+function collectTermsDate(ctx: Context, seg: Seg, c: Candidates): void {
+  const folded = fold(seg.text);
+  const m = TERMS.exec(folded);
+  if (!m || NOT_DUE.test(m[1] ?? '')) return;
+  const d = parseDateAt(folded.slice(m[0].length), ctx.order);
+  if (!d) return;
+  // A date in a sentence is read, never confidently: the same page may state another due date
+  // elsewhere (an instalment table's `Fälligkeit`), and a sentence may name a discount's date too.
+  // A labelled due date that agrees stays confident on its own.
+  let conf = 0.7;
+  if (d.ambiguous) conf = Math.min(conf, 0.5);
+  if (d.shortYear) conf = Math.min(conf, 0.75);
+  c.dueDate.push({ value: d.iso, conf, at: seg, how: 'inline' });
+}
 /** An invoice-number label that names the invoice itself (not a credit note's, not another document's). */
 const INVOICE_WORD = /^(?:invoice|rechnung|facture|factura|factuur|fattura|(?:n[°ºo]|no|nr|numero)\.?\s*(?:de\s+|di\s+|della\s+)?(?:facture|factura|fattura))\b/;
 

@@ -188,3 +188,16 @@ describe('layout rules: a date is no tax number', () => {
     expect(c(bill, 'supplier.tax_id')).toBeGreaterThanOrEqual(0.8);
   });
 });
+
+describe('layout rules: a due date written in the payment terms', () => {
+  it('is read from the sentence but stays under the threshold (the page may state another due date)', () => {
+    const bill = read([
+      [60, [[50, 'Rechnung Nr. 2024-55']]],
+      [400, [[300, 'Gesamtbetrag:'], [480, '119,00 €']]],
+      [500, [[44, 'Zahlbar innerhalb 30 Tagen netto bis 04.06.2024, 2% Skonto innerhalb 10 Tagen bis 15.05.2024.']]],
+      [560, [[185, 'Beschreibung'], [406, 'Fälligkeit'], [485, 'Teilzahlung']]],
+      [573, [[403, '13.12.2024'], [485, '119,00']]],
+    ]);
+    expect(c(bill, 'due_date')).toBeLessThan(0.8);
+  });
+});
