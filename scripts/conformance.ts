@@ -8,13 +8,27 @@
  * 3. Run the MIME conformance when `scripts/conformance/mime.ts` is present.
  * 4. Run the PDF conformance (text-layer reader, per-field confidence) when `scripts/conformance/pdf.ts` is present.
  * 5. Exit non-zero when any check failed.
+ *
+ * `--only pdf` (or `e-invoice`, `mime`, comma-separated) runs only those suites; `--no-ocr`
+ * skips the OCR family of the PDF suite; `--misses FILE` writes each PDF field that is not right
+ * and confident (document, field, expected, read, confidence) as JSON lines, to study the misses.
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { einvoiceConformance } from './conformance/einvoice.ts';
 
-type Conformance = (sharedDir: string) => Promise<{ table: string; failures: number }>;
+/** Options from the command line: `--only pdf,mime` runs those suites; `--no-ocr` skips the OCR family; `--misses FILE` writes every field not right and confident as JSON lines. */
+export interface ConformanceOptions {
+  readonly noOcr?: boolean;
+  readonly misses?: string;
+}
+type Conformance = (sharedDir: string, options?: ConformanceOptions) => Promise<{ table: string; failures: number }>;
+
+function argValue(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -49,8 +63,11 @@ async function main(): Promise<number> {
   } else {
     console.log('conformance: scripts/conformance/pdf.ts is absent; PDF conformance skipped.\n');
   }
+  const only = argValue('--only')?.split(',');
+  const options: ConformanceOptions = { noOcr: process.argv.includes('--no-ocr'), misses: argValue('--misses') };
   for (const [name, run] of suites) {
-    const { table, failures: f } = await run(shared);
+    if (only && !only.includes(name)) continue;
+    const { table, failures: f } = await run(shared, options);
     console.log(`${table}\n\n${name}: ${f === 0 ? 'OK' : `${f} failure(s)`}\n`);
     failures += f;
   }

@@ -343,6 +343,7 @@ function collect(ctx: Context): Candidates {
   for (const segs of ctx.segRows) {
     for (const seg of segs) {
       const inTable = tableRows.has(seg.cell.row);
+      if (!inTable) collectTermsDate(ctx, seg, c);
       const matches = labelsOf(seg.text);
       if (matches.length === 0) {
         if (!inTable) collectName(ctx, seg, c);
@@ -367,11 +368,35 @@ function collect(ctx: Context): Candidates {
 
 const PARTY_LABELS = new Set<LabelField>(['supplier', 'payee', 'buyer']);
 
+/** Payment terms in a sentence: `Zahlbar innerhalb 30 Tagen netto bis 04.04.2018`, `Please pay by 3 May 2024`. */
+const TERMS = /^(?:zahlbar|bitte (?:uberweisen|zahlen) sie|payable|please pay|payment is due|a payer|te betalen|pagadero|da pagare)\b(.*?)\b(?:netto |net )?(?:bis(?: zum| spatestens)?|by|on or before|before|avant le|voor|antes del|entro il)\s+(?=\d)/;
+/** Words that make a date in the terms a discount's or another deadline, not the due date. */
+const NOT_DUE = /skonto|discount|escompte|descuento|korting|sconto|mahn|reminder/;
+
+function collectTermsDate(ctx: Context, seg: Seg, c: Candidates): void {
+  const folded = fold(seg.text);
+  const m = TERMS.exec(folded);
+  if (!m || NOT_DUE.test(m[1] ?? '')) return;
+  const d = parseDateAt(folded.slice(m[0].length), ctx.order);
+  if (!d) return;
+  // A date in a sentence is read, never confidently: the same page may state another due date
+  // elsewhere (an instalment table's `Fälligkeit`), and a sentence may name a discount's date too.
+  // A labelled due date that agrees stays confident on its own.
+  let conf = 0.7;
+  if (d.ambiguous) conf = Math.min(conf, 0.5);
+  if (d.shortYear) conf = Math.min(conf, 0.75);
+  c.dueDate.push({ value: d.iso, conf, at: seg, how: 'inline' });
+}
+/** An invoice-number label that names the invoice itself (not a credit note's, not another document's). */
+const INVOICE_WORD = /^(?:invoice|rechnung|facture|factura|factuur|fattura|(?:n[°ºo]|no|nr|numero)\.?\s*(?:de\s+|di\s+|della\s+)?(?:facture|factura|fattura))\b/;
+
 function collectLabel(ctx: Context, seg: Seg, m: LabelMatch, c: Candidates): void {
   const s = m.strength;
   switch (m.field) {
     case 'invoice_number': {
       const f = findValue(ctx, seg, m.rest, parseDocumentNumber, { below: true });
+      // `Rechnung Nr. 42`, `FACTURE N° : F20180027` at the top: the label is the document's title as well.
+      if (s === 'strong' && INVOICE_WORD.test(fold(seg.text)) && inTitleArea(ctx, seg)) c.titles.push({ kind: 'invoice', seg, weak: false });
       if (!f) return;
       c.invoiceNumber.push({ value: f.value, conf: BASE[s][f.how], at: seg, how: f.how });
       // "Facture n° 562044387 du 02 Juillet 2015", "Nr. 471102 vom 05.03.2018": the issue date follows the number.
@@ -447,7 +472,9 @@ function collectLabel(ctx: Context, seg: Seg, m: LabelMatch, c: Candidates): voi
         // "Rechnung R0005532486": a document title followed by its number.
         const n = parseDocumentNumber(m.rest);
         if (n && /^[A-Za-z#-]*\d/.test(m.rest.trim()) && m.rest.trim().split(/\s+/).length <= 2 && /\d{3,}/.test(n)) {
-          c.invoiceNumber.push({ value: n, conf: BASE.weak.inline, at: seg, how: 'inline' });
+          // The document's title, printed large at the top, followed by one number: that title's number.
+          const headline = m.rest.trim().split(/\s+/).length === 1 && seg.cell.size >= 1.25 * ctx.bodySize && inTitleArea(ctx, seg);
+          c.invoiceNumber.push({ value: n, conf: headline ? 0.85 : BASE.weak.inline, at: seg, how: 'inline' });
         }
         // "Handelsrechnung (380) Nr. 471102 vom 05.03.2018": the title's own number label, in the same cell.
         const at = /(?:^|[\s)])((?:nr|no|n[°º]|#)[.:]?\s*\S)/i.exec(m.rest);
@@ -488,6 +515,20 @@ function collectAmount(ctx: Context, seg: Seg, m: LabelMatch, c: Candidates): vo
     }
   }
   if (!found) return;
+  // A totals table (`Nettobetrag | MwSt-Betrag | Endbetrag` over a row per rate and a sum row):
+  // the column's last value, the sum of those above it, is the document's; the others are per rate.
+  if (found.how === 'column') {
+    const col = columnBelow(ctx, seg, found.at, parse);
+    const last = col[col.length - 1];
+    const sum = col.slice(0, -1).reduce((s, x) => s.add(dec(x.value.value)), Decimal.ZERO);
+    if (col.length >= 2 && last && near(sum, dec(last.value.value))) {
+      const list = c.amounts.get(field) ?? [];
+      for (const x of col.slice(0, -1)) list.push({ value: x.value, conf: BASE[m.strength].below, at: x.at, how: 'below', rated: true });
+      list.push({ value: last.value, conf: BASE[m.strength].below, at: last.at, how: 'below' });
+      c.amounts.set(field, list);
+      return;
+    }
+  }
   let conf = BASE[m.strength][found.how];
   if (found.value.ambiguous) conf = Math.min(conf, 0.5);
   const list = c.amounts.get(field) ?? [];
@@ -561,10 +602,12 @@ function belowOf<T>(ctx: Context, seg: Seg, parse: (t: string) => T | null, skip
   for (let r = start + 1; r < rows.length && r <= start + 3; r++) {
     const row = rows[r]!;
     if (row.page !== seg.cell.page || row.y - seg.cell.y > 3.2 * Math.max(seg.cell.size, row.size)) break;
-    for (const s of ctx.segRows[r] ?? []) {
+    // The value nearest under the label first: a neighbour column's value may touch the band too.
+    const centre = (x: Seg) => (x.x0 + x.x1) / 2;
+    for (const s of [...(ctx.segRows[r] ?? [])].sort((a, b) => Math.abs(centre(a) - centre(seg)) - Math.abs(centre(b) - centre(seg)))) {
       if (!overlapsBand(seg, s)) continue;
       if (skipParenthetical && /^\(.*\)$/.test(s.text)) continue;
-      const v = parse(s.text);
+      const v = parse(s.text.replace(/^\s*[:：]\s*/, ''));
       if (v === null) {
         if (labelsOf(s.text).length > 0) return null;
         continue;
@@ -582,6 +625,23 @@ function belowOf<T>(ctx: Context, seg: Seg, parse: (t: string) => T | null, skip
   return null;
 }
 
+/** The values of a column under a label, from its first value down to a gap or a row without one. */
+function columnBelow<T>(ctx: Context, label: Seg, first: Seg, parse: (t: string) => T | null): { value: T; at: Seg }[] {
+  const out: { value: T; at: Seg }[] = [];
+  const rows = ctx.layout.rows;
+  let lastY = first.cell.y;
+  for (let r = first.cell.row; r < rows.length && out.length < 12; r++) {
+    const row = rows[r]!;
+    if (row.page !== first.cell.page || row.y - lastY > 3 * Math.max(row.size, label.cell.size)) break;
+    const s = (ctx.segRows[r] ?? []).filter((x) => overlapsBand(label, x)).sort((a, b) => Math.abs(a.x0 + a.x1 - label.x0 - label.x1) - Math.abs(b.x0 + b.x1 - label.x0 - label.x1))[0];
+    const v = s ? parse(s.text) : null;
+    if (!s || v === null) break;
+    out.push({ value: v, at: s });
+    lastY = row.y;
+  }
+  return out;
+}
+
 function findValue<T>(
   ctx: Context,
   seg: Seg,
@@ -594,7 +654,8 @@ function findValue<T>(
     if (v !== null) return { value: v, how: 'inline', at: seg };
   }
   for (const s of rightOf(ctx, seg)) {
-    const v = parse(s.text);
+    // `Beleg-Datum | : 06.08.2013`: the label's colon printed with the value.
+    const v = parse(s.text.replace(/^\s*[:：]\s*/, ''));
     if (v !== null) return { value: v, how: 'right', at: s };
     if (labelsOf(s.text).length > 0) break;
   }
@@ -622,9 +683,9 @@ function resolve<T>(found: readonly Found<T>[], key: (v: T) => string): Resolved
 // ---- names
 
 const LEGAL_FORM =
-  "(?:GmbH\\s*&\\s*Co\\.?(?:\\s*KG)?|GmbH|gGmbH|AG|KGaA|KG|OHG|UG(?:\\s*\\(haftungsbeschr[aä]nkt\\))?|e\\.\\s?K\\.|Ltd\\.?|Limited|Inc\\.?|Incorporated|LLC|L\\.L\\.C\\.|LLP|PLC|plc|Corp\\.?|Corporation|B\\.\\s?V\\.?|BV|N\\.\\s?V\\.?|NV|SASU|SAS|SARL|S\\.A\\.R\\.L\\.|Sarl|EURL|S\\.A\\.|SA|S\\.L\\.|SL|SLU|S\\.r\\.l\\.|SRL|Srl|S\\.p\\.A\\.|SpA|Pvt\\.?\\s*Ltd\\.?|Private\\s+Limited|Pty\\.?\\s*Ltd\\.?|Oy|AB|A/S|ApS|sp\\.\\s*z\\s*o\\.\\s*o\\.|s\\.r\\.o\\.)";
+  "(?:GMBH|GmbH\\s*&\\s*Co\\.?(?:\\s*KG)?|GmbH|gGmbH|AG|KGaA|KG|OHG|UG(?:\\s*\\(haftungsbeschr[aä]nkt\\))?|e\\.\\s?K\\.|Ltd\\.?|Limited|Inc\\.?|Incorporated|LLC|L\\.L\\.C\\.|LLP|PLC|plc|Corp\\.?|Corporation|B\\.\\s?V\\.?|BV|N\\.\\s?V\\.?|NV|SASU|SAS|SARL|S\\.A\\.R\\.L\\.|Sarl|EURL|S\\.A\\.|SA|S\\.L\\.|SL|SLU|S\\.r\\.l\\.|SRL|Srl|S\\.p\\.A\\.|SpA|Pvt\\.?\\s*Ltd\\.?|Private\\s+Limited|Pty\\.?\\s*Ltd\\.?|Oy|AB|A/S|ApS|sp\\.\\s*z\\s*o\\.\\s*o\\.|s\\.r\\.o\\.)";
 const LEGAL_END = new RegExp(`\\s${LEGAL_FORM}$`, 'u');
-const LEGAL_NAME = new RegExp(`^((?:[\\p{Lu}\\d][\\p{L}\\d&'’.+\\-]*\\s+){0,6}?(?:[\\p{L}\\d&'’.+\\-]+\\s+)?${LEGAL_FORM})(?=$|[\\s,;:]|\\s+au capital)`, 'u');
+const LEGAL_NAME = new RegExp(`^((?:(?:[\\p{Lu}\\d]|\\p{Ll}-\\p{Lu})[\\p{L}\\d&'’.+\\-]*\\s+)(?:[\\p{L}\\d&'’.+\\-]+\\s+){0,5}?${LEGAL_FORM})(?=$|[\\s,;:]|\\s+au capital)`, 'u');
 
 /** A company name ending in a legal form (`Hetzner Online GmbH`, `Coolblue B.V.`, `Free SAS au capital de …`). */
 export function legalName(text: string): string | null {
@@ -702,7 +763,9 @@ function bandsOf(ctx: Context, headings: readonly Heading[]): Band[] {
   for (const h of headings) {
     const page = h.seg.cell.page;
     const sameRow = headings.filter((o) => o !== h && o.seg.cell.row === h.seg.cell.row && o.seg.x0 > h.seg.x0);
-    const x1 = sameRow.length ? Math.min(...sameRow.map((o) => o.seg.x0)) - 1 : ctx.pageWidth(page);
+    // The block ends where the next cell of the heading's row begins (`Käufer` … `RECHNUNG` … `Seite 1`).
+    const nextOnRow = (ctx.segRows[h.seg.cell.row] ?? []).filter((s) => s.x0 > h.seg.x1 + h.seg.cell.size);
+    const x1 = Math.min(sameRow.length ? Math.min(...sameRow.map((o) => o.seg.x0)) - 1 : ctx.pageWidth(page), nextOnRow.length ? Math.min(...nextOnRow.map((s) => s.x0)) - 1 : ctx.pageWidth(page));
     const x0 = h.seg.x0 - 2 * h.seg.cell.size;
     let y1 = h.seg.cell.y;
     let lastY = h.seg.cell.y;
@@ -829,7 +892,9 @@ function resolveTotals(amounts: ReadonlyMap<AmountField, Found<ParsedAmount>[]>,
   let best: { n: Resolved<ParsedAmount>; t: Resolved<ParsedAmount>; g: Resolved<ParsedAmount>; score: number } | null = null;
   for (const n of nets) for (const t of taxes) for (const g of totals) {
     if (!near(dec(n.value.value).add(dec(t.value.value)), dec(g.value.value))) continue;
-    const score = n.conf + t.conf + g.conf;
+    // Values per rate (a row of a totals table, `USt. 7 %`) add up too; the document's own totals win.
+    const perRate = [n, t, g].filter((x) => x.found.every((f) => f.rated)).length;
+    const score = n.conf + t.conf + g.conf - perRate;
     if (!best || score > best.score) best = { n, t, g, score };
   }
   if (best) {

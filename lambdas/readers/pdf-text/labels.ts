@@ -56,12 +56,12 @@ const DEFS: readonly LabelDef[] = [
   // ---- invoice number
   ...L('invoice_number', 'strong',
     `invoice\\s*${NO}`, 'invoice id', 'inv\\.?\\s*(?:no|nr|#)\\.?', 'bill (?:no|number)\\.?', `credit note\\s*${NO}`,
-    `rechnungs?\\s*-?\\s*${NO}`, 'rechnungs-?nr\\.?', `rechnung\\s+${NO}`, 'rg\\.?\\s*-?\\s*nr\\.?', `gutschrifts?\\s*-?\\s*${NO}`,
+    `rechnungs?\\s*-?\\s*${NO}`, 'rechnungs-?nr\\.?', `rechnung\\s+${NO}`, 'rg\\.?\\s*-?\\s*nr\\.?', 'belegnummer', 'beleg-nr\\.?', `gutschrifts?\\s*-?\\s*${NO}`,
     `${NO}\\s*(?:de\\s+)?facture`, `facture\\s*${NO}`, `numero de facture`, `${NO}\\s*(?:d')?avoir`, `avoir\\s*${NO}`,
     `${NO}\\s*(?:de\\s+)?factura`, `factura\\s*${NO}`, 'numero de factura', 'n\\.? factura',
     `factuur\\s*-?\\s*${NO}`, 'factuurnr\\.?', `creditnota\\s*${NO}`,
     `${NO}\\s*(?:di\\s+|della\\s+)?fattura`, `fattura\\s*${NO}`, 'numero fattura', 'num\\. fattura'),
-  ...L('invoice_number', 'weak', 'nr\\.?', 'no\\.?', 'n[°º]', 'number', 'nummer', 'numero', 'belegnummer', 'beleg-nr\\.?', 'document (?:no|number)\\.?', 'doc\\.? no\\.?', 'invoice', 'rechnung', 'facture', 'factuur', 'factura', 'fattura'),
+  ...L('invoice_number', 'weak', 'nr\\.?', 'no\\.?', 'n[°º]', 'number', 'nummer', 'numero', 'document (?:no|number)\\.?', 'doc\\.? no\\.?', 'invoice', 'rechnung', 'facture', 'factuur', 'factura', 'fattura'),
   ...L('ignore', 'strong',
     'n[°º] de facture associee', 'facture associee', 'date de facture associee', 'related invoice', 'original invoice', 'referenced invoice',
     'ursprungsrechnung', 'bezugsrechnung', 'rechnungsadresse', 'rechnungsanschrift', 'rechnungsbetrag vom',
@@ -104,15 +104,15 @@ const DEFS: readonly LabelDef[] = [
   // ---- totals
   ...L('net_total', 'strong',
     'subtotal', 'sub-total', 'sub total', 'net total', 'total net', 'net amount', 'total excl\\.?(?: vat| tax)?', 'total excluding (?:vat|tax)', 'total before tax', 'amount excl\\.? vat', 'total ex\\.? vat', 'taxable amount',
-    'nettobetrag', 'netto', 'nettosumme', 'summe netto', 'gesamt netto', 'netto gesamt', 'zwischensumme', 'warenwert', 'rechnungssumme ohne ust\\.?', 'summe ohne (?:ust|mwst)\\.?', 'gesamtbetrag netto', 'betrag netto', 'nettowert',
+    'nettobetrag', 'netto', 'nettosumme', 'summe netto', 'gesamt netto', 'netto gesamt', 'zwischensumme', 'rechnungssumme ohne ust\\.?', 'summe ohne (?:ust|mwst)\\.?', 'gesamtbetrag netto', 'betrag netto', 'nettowert',
     'total ht', 'montant ht', 'montant eur ht', 'total hors taxes?', 'sous-total', 'sous total', 'base ht', 'base tva',
     'base imponible', 'subtotal sin iva', 'total sin iva', 'importe neto', 'neto',
     'subtotaal', 'totaal excl\\.?(?: btw)?', 'exclusief btw', 'excl\\.? btw', 'netto bedrag', 'totaal netto', 'grondslag',
     'imponibile', 'totale imponibile', 'totale netto', 'subtotale', 'importo netto'),
-  ...L('net_total', 'weak', 'positionssumme', 'summe positionen', 'total lines', 'line total', 'items total'),
+  ...L('net_total', 'weak', 'warenwert', 'positionssumme', 'summe positionen', 'total lines', 'line total', 'items total'),
   ...L('tax_total', 'strong',
     'vat', 'vat amount', 'total vat', 'vat total', 'tax', 'tax amount', 'total tax', 'sales tax', 'gst', 'hst', 'tax total',
-    'mwst\\.?', 'mwst\\.?-?betrag', 'ust\\.?', 'ust\\.?-?betrag', 'umsatzsteuer', 'mehrwertsteuer', 'steuerbetrag', 'steuer', 'zzgl\\.? (?:mwst|ust)\\.?', 'zuzuglich (?:mwst|ust)\\.?', 'enthaltene (?:mwst|ust)\\.?', 'inkl\\.? (?:mwst|ust)\\.?', 'summe (?:mwst|ust)\\.?',
+    'mwst\\.?', 'mwst\\.?-?betrag', '(?:ust|mwst|umsatzsteuer)\\.? gesamt', 'gesamt (?:ust|mwst|umsatzsteuer)\\.?', 'ust\\.?', 'ust\\.?-?betrag', 'umsatzsteuer', 'mehrwertsteuer', 'steuerbetrag', 'steuer', 'zzgl\\.? (?:mwst|ust)\\.?', 'zuzuglich (?:mwst|ust)\\.?', 'enthaltene (?:mwst|ust)\\.?', 'inkl\\.? (?:mwst|ust)\\.?', 'summe (?:mwst|ust)\\.?',
     'tva', 'montant tva', 'total tva', 'montant de la tva',
     'iva', 'cuota iva', 'total iva', 'importe iva', 'impuestos?',
     'btw', 'btw bedrag', 'totaal btw', 'btw-bedrag',
@@ -145,7 +145,7 @@ const DEFS: readonly LabelDef[] = [
     'ihre ust\\.?-?id(?:\\.?-?nr\\.?)?', 'ihre ust\\.?-?ident(?:\\.?-?nr\\.?|nummer)?', 'ihre umsatzsteuer-?id', 'kunden-?ust-?id', 'uw btw(?:-| )?(?:nummer|nr\\.?)?', 'btw klant', 'votre (?:n[°º] (?:de )?)?tva', 'tva client', 'su nif', 'nif cliente', 'vostra p\\.? ?iva', 'p\\.? ?iva cliente'),
   ...L('supplier', 'strong',
     'supplier', 'seller', 'vendor', 'sold by', 'service provider', 'issued by', 'billed by', 'from',
-    'lieferant', 'verkaufer', 'rechnungssteller', 'leistungserbringer', 'auftragnehmer',
+    'lieferant', 'verkaufer', 'rechnungssteller', 'rechnungsersteller', 'aussteller', 'leistungserbringer', 'auftragnehmer',
     'fournisseur', 'vendeur', 'emetteur', 'prestataire',
     'proveedor', 'vendedor', 'emisor',
     'leverancier', 'verkoper', 'afzender',
@@ -172,7 +172,7 @@ const DEFS: readonly LabelDef[] = [
   // "Gutschrift" is a German credit note, or a self-billed invoice (type 389): a credit note only with doubt.
   ...L('title_credit_note', 'weak', 'gutschrift'),
   ...L('title_credit_note', 'strong', 'credit note', 'credit memo', 'avoir', 'facture d\'avoir', 'nota de credito', 'factura rectificativa', 'creditnota', 'creditfactuur', 'nota di credito'),
-  ...L('title_invoice', 'strong', 'invoice', 'tax invoice', 'commercial invoice', 'rechnung', 'handelsrechnung', 'rechnungskorrektur', 'facture', 'factura', 'factuur', 'fattura', 'bill', 'payment receipt', 'receipt', 'kopie factuur', 'retail invoices?'),
+  ...L('title_invoice', 'strong', 'invoice', 'tax invoice', 'commercial invoice', 'rechnung', 'handelsrechnung', 'rechnungskorrektur', '(?!pro-?forma)[a-z]{3,}rechnung', 'facture', 'factura', 'factuur', 'fattura', 'bill', 'payment receipt', 'receipt', 'kopie factuur', 'retail invoices?'),
   ...L('title_not_a_bill', 'strong', 'purchase order', 'order confirmation', 'bestellung', 'auftragsbestatigung', 'angebot', 'quotation', 'quote', 'offer', 'bon de commande', 'devis', 'offerte', 'orden de compra', 'presupuesto', 'preventivo', 'delivery note', 'lieferschein', 'packing slip', 'pakbon', 'statement of account', 'kontoauszug', 'reminder', 'mahnung', 'relance'),
 ];
 
@@ -197,7 +197,9 @@ export interface LabelMatch {
  * what else the same words might have meant).
  */
 export function labelsOf(cellText: string): LabelMatch[] {
-  const clean = cellText.replace(/^[\s•·*>\-–]+/, '');
+  // `W A R E N R E C H N U N G`: a title printed letter-spaced reads as its word.
+  const spaced = /^(?:\p{L} ){3,}\p{L}(?: |$)/u.test(cellText.trim()) ? cellText.trim().replace(/(?<=^|\s\p{L}|^\p{L}) (?=\p{L}(?:\s|$))/gu, '') : cellText;
+  const clean = spaced.replace(/^[\s•·*>\-–]+/, '');
   const folded = fold(clean);
   // Folding keeps the length except where it removes combining marks; map back by re-folding prefixes.
   const out: LabelMatch[] = [];

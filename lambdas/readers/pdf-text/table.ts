@@ -22,8 +22,8 @@ const ROLE_WORDS: readonly [Role, RegExp][] = [
   ['qty', /^(?:qty\.?|quantity|quantities|menge|anzahl|anz\.?|qte\.?|quantite|nombre|aantal|hoeveelheid|cantidad|cant\.?|uds\.?|unidades|quantita|qta|q\.ta|stuck|stk\.?|hours|stunden)$/],
   ['unit', /^(?:unit|units|uom|einheit|me|unite|eenheid|unidad|unita|um)$/],
   ['price', /^(?:unit price|price|rate|unit cost|price per unit|einzelpreis|einzel|preis|preis\/einheit|preis je einheit|e-?preis|ep|stuckpreis|vk-?preis|nettopreis|einzelpreis netto|prix unitaire|prix unit\.?(?: ht)?|p\.? ?u\.?(?: ht)?(?: \(\w+\))?|prix|prijs|prijs per stuk|stukprijs|eenheidsprijs|precio unitario|precio|p\.? unit\.?|prezzo unitario|prezzo|importo unitario|unit amount)$/],
-  ['amount', /^(?:amount|total|totals|line total|line amount(?: excl\.?(?: vat| tax)?)?|amount excl\.?(?: vat| tax)?|net amount|net value|net|subtotal|betrag|entgelt|gesamt|gesamtpreis|summe|zeilenbetrag|nettobetrag|netto|gesamtbetrag|gesamt netto|wert|montant(?: ht| ttc| eur| eur ht)?|total ht|total ttc|prix total|bedrag|totaal|importe|importe total|importo|totale|prezzo totale|prijs incl\.? btw|prijs|total \(\w+\)|total ht \(\w+\))$/],
-  ['tax', /^(?:vat|vat %|vat rate|tax|tax ?\(%\)|tax rate|mwst\.?|mwst\.? ?%|ust\.?|ust\.? ?%|steuer|steuersatz|tva|taux|taux tva|btw|btw %|iva|iva %|gst|%)$/],
+  ['amount', /^(?:amount|total|totals|line total|line amount(?: excl\.?(?: vat| tax)?)?|amount excl\.?(?: vat| tax)?|net amount|net value|net|subtotal|betrag|entgelt|gesamt|gesamtpreis|summe|zeilenbetrag|nettobetrag|netto|nettowert|gesamtwert|positionswert|gesamtbetrag|gesamt netto|wert|montant(?: ht| ttc| eur| eur ht)?|total ht|total ttc|prix total|bedrag|totaal|importe|importe total|importo|totale|prezzo totale|prijs incl\.? btw|prijs|total \(\w+\)|total ht \(\w+\))$/],
+  ['tax', /^(?:vat|vat %|vat rate|tax|tax ?\(%\)|tax rate|mwst\.?|mwst\.?[ -]?%|ust\.?|ust\.?[ -]?%|steuer|steuersatz|tva|taux|taux tva|btw|btw %|iva|iva %|gst|%)$/],
   ['discount', /^(?:rabatt(?: %)?|discount|remise(?: \(-\))?|descuento|korting|sconto|charge \(\+\))$/],
   ['other', /^(?:date|datum|fecha|data|delivery date|lieferdatum|leistungsdatum|period|zeitraum|periode)$/],
 ];
@@ -54,6 +54,13 @@ function rolesOf(text: string): { role: Role; from: number; to: number }[] {
   return [];
 }
 
+/** A header stacked over lines, read as one (`Price w/o Tax`, `Montant HT`). */
+function roleOfStacked(text: string): Role | null {
+  const t = fold(text).replace(/\s*[/(]?\s*(?:€|eur|usd|gbp|chf|\$|£)\s*\)?\s*$/, '').trim();
+  if (/^(?:price|amount|total|net|montant|prix|betrag|bedrag|importe|importo) (?:w\/o|without|excl\.?|excluding|before|ohne|hors|sans|sin|zonder|senza) (?:tax|vat|taxes|mwst|ust|tva|iva|btw)$/.test(t)) return 'amount';
+  return roleOfWhole(t);
+}
+
 function roleOfWhole(t: string): Role | null {
   for (const [role, re] of ROLE_WORDS) if (re.test(t)) return role;
   return null;
@@ -61,6 +68,8 @@ function roleOfWhole(t: string): Role | null {
 
 export interface Column {
   readonly role: Role;
+  /** A header stacked under this one (`Art-Nr-Lieferant` over `Artikelbezeichnung`): the role of the item's next rows. */
+  readonly second?: Role;
   readonly x0: number;
   readonly x1: number;
   readonly header: string;
@@ -127,14 +136,32 @@ function headerAt(rows: readonly Row[], i: number): { columns: Column[]; last: n
   if (!roles.has('amount') && !roles.has('price')) return null;
   const others = ['desc', 'qty', 'price', 'amount'].filter((r) => roles.has(r as Role)).length;
   if (others < 2 || cols.length < 3) return null;
-  // The cells of a header row are all headers (a data row with a "Total" in it is not a header).
+  // The cells of a header row are all headers (a data row with a "Total" in it is not a header);
+  // a wide header row may carry columns the reader has no role for (`GTIN`, `VKE/Geb`), never a number.
   const headerish = row.cells.filter((c) => rolesOf(c.text).length > 0).length;
-  if (headerish < row.cells.length - 1) return null;
+  const unknown = row.cells.filter((c) => rolesOf(c.text).length === 0);
+  if (headerish < row.cells.length - 1 && !(headerish >= 4 && unknown.length <= 2 && unknown.every((c) => !/\d/.test(c.text) && c.text.length <= 20))) return null;
+  // Columns without a role still hold their cells, so that a number under `VKE/Geb` is not taken for a price.
+  for (const c of unknown) if (c.text.length <= 20) cols.push({ role: 'other', x0: c.x0, x1: c.x1, header: c.text });
   // "Amount" is the quantity where another column is the amount (`Amount | Product | Price | Total`).
   const amounts = cols.filter((c) => c.role === 'amount');
   if (amounts.length > 1 && !roles.has('qty')) {
     const amountWord = amounts.find((c) => /^amount$/.test(fold(c.header)));
     if (amountWord) cols[cols.indexOf(amountWord)] = { ...amountWord, role: 'qty' };
+  }
+  // A header printed over two or three lines beside one-line headers (`Price w/o` / `Tax`): read as one.
+  const near = [i - 2, i - 1, i + 1, i + 2].map((j) => rows[j]).filter((o): o is Row => o !== undefined && o.page === row.page && Math.abs(o.y - row.y) <= 2.2 * row.size);
+  const loose = near.flatMap((o) => o.cells.filter((c) => !cols.some((k) => overlaps(k, c)) && parseAmount(c.text, null) === null));
+  const joined = new Set<Cell>();
+  for (const c of loose) {
+    if (joined.has(c)) continue;
+    const stack = [...loose, ...row.cells.filter((m) => !cols.some((k) => overlaps(k, m)))].filter((o) => overlaps(o, c)).sort((a, b) => a.y - b.y);
+    if (stack.length < 2) continue;
+    const text = stack.map((o) => o.text).join(' ');
+    const role = roleOfStacked(text);
+    if (!role) continue;
+    for (const o of stack) joined.add(o);
+    cols.push({ role, x0: Math.min(...stack.map((o) => o.x0)), x1: Math.max(...stack.map((o) => o.x1)), header: text });
   }
   // Neighbouring header rows (a second header line: `Art-Nr`, `Ohne MwSt.`) add columns that do not overlap.
   let last = i;
@@ -143,11 +170,15 @@ function headerAt(rows: readonly Row[], i: number): { columns: Column[]; last: n
     if (!other || other.page !== row.page || Math.abs(other.y - row.y) > 2.2 * row.size) continue;
     if (other.cells.some((c) => parseAmount(c.text, null) !== null && !/^\d{1,2}$/.test(c.text))) continue;
     for (const c of columnsOf(other)) {
+      if (other.cells.some((o) => joined.has(o) && overlaps(o, c))) continue;
       const under = cols.filter((k) => overlaps(k, c));
       if (under.length === 0) cols.push(c);
       // A header stacked over two lines (`Preis/` over `Einheit`): the more telling word names the column.
       else if (under.length === 1 && under[0]!.role === 'unit' && (c.role === 'price' || c.role === 'qty' || c.role === 'amount')) {
         cols[cols.indexOf(under[0]!)] = { ...under[0]!, role: c.role, header: `${c.header} ${under[0]!.header}` };
+      } else if (j > i && under.length === 1 && c.role === 'desc' && (under[0]!.role === 'code' || under[0]!.role === 'pos' || under[0]!.role === 'other')) {
+        // The item's code on its first row, its name on the row below.
+        cols[cols.indexOf(under[0]!)] = { ...under[0]!, second: 'desc' };
       }
     }
     if (j > last && other.cells.every((c) => c.text.length < 30)) last = j;
@@ -199,7 +230,10 @@ function columnOf(cell: Cell, columns: readonly Column[]): Column | null {
       best = c;
     }
   }
-  return best && bestScore > -40 ? best : null;
+  if (best && bestScore > -40) return best;
+  // Text printed left of every column, under a header centred further right: the first column's, when that is the description.
+  const first = [...columns].sort((a, b) => a.x0 - b.x0)[0];
+  return first && first.role === 'desc' && cell.x1 < first.x0 && /\p{L}{2}/u.test(cell.text) ? first : null;
 }
 
 interface Draft {
@@ -226,10 +260,12 @@ function readBody(rows: readonly Row[], from: number, columns: readonly Column[]
     end = i;
     if (row.y - lastY > 5 * row.size) break;
     const byRole = new Map<Role, Cell[]>();
+    const stacked: Cell[] = [];
     for (const cell of row.cells) {
       const col = columnOf(cell, columns);
       if (!col) continue;
       byRole.set(col.role, [...(byRole.get(col.role) ?? []), cell]);
+      if (col.second === 'desc') stacked.push(cell);
     }
     if (isCarryRow(row)) {
       // `Übertrag 1.234,00` at the foot of a page and the head of the next: a carried-over subtotal, not an item.
@@ -238,7 +274,26 @@ function readBody(rows: readonly Row[], from: number, columns: readonly Column[]
       end = i + 1;
       continue;
     }
-    if (isTotalsRow(row, convention)) break;
+    if (isTotalsRow(row, convention)) {
+      // A section's subtotal (`Subtotal $ 112.00` under the first group of items) with more items
+      // after it, maybe under a section heading: the table goes on, the subtotal is not an item.
+      const next = rows[i + 1];
+      const after = rows[i + 2];
+      const subtotal = row.cells.some((c) => labelsOf(c.text)[0]?.field === 'net_total') && row.cells.some((c) => parseAmount(c.text, convention) !== null || parseAmount(labelsOf(c.text)[0]?.rest ?? '', convention) !== null);
+      const goesOn = subtotal && drafts.length > 0 && next !== undefined && next.y - row.y < 5 * row.size && !isTotalsRow(next, convention) &&
+        (isItemRow(next, columns, convention) || (next.cells.every((c) => parseAmount(c.text, convention) === null) && after !== undefined && after.y - next.y < 5 * row.size && isItemRow(after, columns, convention)));
+      if (!goesOn) break;
+      used.push(row.index);
+      lastY = row.y;
+      // The next section's heading (`--- White wines ---`) is not more of the last item's name.
+      if (!isItemRow(next, columns, convention)) {
+        used.push(next.index);
+        lastY = next.y;
+        i++;
+      }
+      end = i + 1;
+      continue;
+    }
     const amountCell = (byRole.get('amount') ?? []).find((c) => parseAmount(c.text, convention) !== null);
     const qtyCell = (byRole.get('qty') ?? []).find((c) => parseQuantity(c.text, convention) !== null);
     const priceCell = (byRole.get('price') ?? []).find((c) => parseAmount(c.text, convention) !== null);
@@ -262,10 +317,14 @@ function readBody(rows: readonly Row[], from: number, columns: readonly Column[]
       lastY = row.y;
     } else if (current) {
       // A continuation row: an amount printed lower than its item, or more description.
+      const more = descCells.length > 0 ? descCells : stacked.filter((c) => /\p{L}{2}/u.test(c.text));
+      // `Verpackung : Flasche`, `Bruttopreis: 1,50 €`: an attribute of the item printed under it, not more of its name.
+      const attribute = more.length > 0 && more.every((c) => /^[\p{L}][\p{L}\d .\-/]{1,40}\s?:/u.test(c.text));
       if (current.netAmount === null && amountCell) current.netAmount = parseAmount(amountCell.text, convention)!.value;
-      else if (descCells.length > 0) current.continued = true;
-      if (current.description === null && descCells.length > 0) current.description = descCells.map((c) => c.text).join(' ');
-      if (current.itemCode === null && (byRole.get('code') ?? []).length > 0) current.itemCode = byRole.get('code')!.map((c) => c.text).join(' ');
+      else if (more.length > 0 && current.description !== null && !attribute) current.continued = true;
+      if (current.description === null && more.length > 0 && !attribute) current.description = more.map((c) => c.text).join(' ');
+      const codes = (byRole.get('code') ?? []).filter((c) => !stacked.includes(c));
+      if (current.itemCode === null && codes.length > 0) current.itemCode = codes.map((c) => c.text).join(' ');
       used.push(row.index);
       lastY = row.y;
     } else if (row.cells.every((c) => parseAmount(c.text, convention) === null)) {
@@ -293,6 +352,18 @@ function readBody(rows: readonly Row[], from: number, columns: readonly Column[]
   }
   const lines = drafts.map((d, k) => finish(d, before + k));
   return { lines, rows: used, incomplete, end };
+}
+
+/** A row that starts an item: an amount in the amount column and a quantity or a price in theirs. */
+function isItemRow(row: Row, columns: readonly Column[], convention: DecimalConvention): boolean {
+  let amount = false;
+  let other = false;
+  for (const cell of row.cells) {
+    const role = columnOf(cell, columns)?.role;
+    if (role === 'amount' && parseAmount(cell.text, convention) !== null) amount = true;
+    if ((role === 'qty' && parseQuantity(cell.text, convention) !== null) || (role === 'price' && parseAmount(cell.text, convention) !== null)) other = true;
+  }
+  return amount && other && !isCarryRow(row);
 }
 
 function finish(d: Draft, index: number): TableLine {
@@ -336,6 +407,8 @@ function isCarryRow(row: Row): boolean {
 
 function isTotalsRow(row: Row, convention: DecimalConvention): boolean {
   const hasAmount = row.cells.some((cell) => parseAmount(cell.text, convention) !== null);
+  // The header of a totals table (`Warenwert | Nettobetrag | MwSt-Betrag | Endbetrag`): two totals labels, no amount.
+  if (!hasAmount && row.cells.filter((cell) => STOP_FIELDS.has(labelsOf(cell.text)[0]?.field ?? 'ignore') && labelsOf(cell.text)[0]!.rest === '').length >= 2) return true;
   return row.cells.some((cell) => {
     const label = labelsOf(cell.text)[0];
     if (!label || !STOP_FIELDS.has(label.field)) return false;

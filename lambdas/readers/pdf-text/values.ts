@@ -354,6 +354,8 @@ export function parseVatId(text: string): string | null {
 
 /** A tax registration number without a country prefix (Indian GSTIN, a TIN): 8 to 15 letters and digits, mostly digits. */
 export function parseOtherTaxId(text: string): string | null {
+  // A date (`01.08.2013`) is no tax number, whatever label is near it.
+  if (/^\s*\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\s*$/.test(text)) return null;
   const compact = text.replace(/[\s.\-/]/g, '').toUpperCase();
   if (!/^[0-9A-Z]{8,15}$/.test(compact)) return null;
   const digits = (compact.match(/\d/g) ?? []).length;

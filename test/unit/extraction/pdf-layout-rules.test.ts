@@ -1,0 +1,203 @@
+/**
+ * Layout rules of the text-layer reader, each on a small page of its own made of positioned
+ * cells (no PDF: `buildLayout` is what pdf.js's items go through). Fast, and independent of any corpus.
+ */
+import { describe, expect, it } from 'vitest';
+import type { CanonicalBill } from '../../../lambdas/core/bill.ts';
+import { buildLayout } from '../../../lambdas/readers/pdf-layout.ts';
+import { readLayout } from '../../../lambdas/readers/pdf-text.ts';
+
+type Rows = readonly (readonly [number, readonly (readonly [number, string])[]])[];
+
+/** One A4 page of rows (`[y, [[x, text], …]]`), 8 pt text, a character about 4.4 pt wide. */
+function page(rows: Rows, size = 8) {
+  const items = rows.flatMap(([y, cells]) => cells.map(([x, text]) => ({ str: text, x0: x, x1: x + text.length * size * 0.55, y, size })));
+  return { width: 595, height: 842, items };
+}
+
+function read(...pages: Rows[]): CanonicalBill {
+  const r = readLayout(buildLayout(pages.map((p) => page(p))));
+  if (r.kind !== 'bill') throw new Error(r.reason);
+  return r.bill;
+}
+
+const c = (bill: CanonicalBill, field: string) => Number(bill.confidence?.[field] ?? 0);
+
+/** A German goods invoice: party blocks side by side, a two-line table header, a totals table per rate. */
+const GOODS: Rows = [
+  [60, [[40, 'Lieferant'], [210, 'Käufer'], [366, 'W A R E N R E C H N U N G'], [525, 'Seite'], [563, '1']]],
+  [78, [[40, 'NORDHOLZ HANDEL GMBH'], [210, 'BEISPIEL MARKT GMBH']]],
+  [87, [[366, 'Beleg-Nr'], [457, ': RN-2024-7781']]],
+  [96, [[40, 'INDUSTRIESTRASSE 4'], [210, 'MARKTPLATZ 2'], [366, 'Beleg-Datum'], [457, ': 12.03.2024']]],
+  [105, [[40, '20095 HAMBURG'], [210, '50667 KOELN'], [366, 'Bestell-Nr'], [457, ': PO-5521']]],
+  [130, [[40, 'USt-IdNr'], [102, ': DE811112222']]],
+  [180, [[40, 'GTIN'], [112, 'Art-Nr-Lieferant'], [242, 'Menge'], [290, 'VKE/Geb'], [347, 'Nettopreis'], [491, 'MwSt-% Nettowert']]],
+  [189, [[40, 'Art-Nr-Kunde'], [112, 'Artikelbezeichnung']]],
+  [210, [[40, '4000000000017'], [112, 'HB100'], [232, '20,0000 Stk.'], [314, '6'], [362, '2,5000'], [496, '19,0'], [539, '50,00']]],
+  [219, [[112, 'Hobelbank Eiche']]],
+  [228, [[112, 'Verpackung : Karton']]],
+  [245, [[40, '4000000000024'], [112, 'LM20'], [232, '4,0000 Stk.'], [314, '12'], [357, '10,0000'], [501, '7,0'], [544, '40,00']]],
+  [254, [[112, 'Leim Buch 200 Seiten']]],
+  [400, [[50, 'Warenwert'], [170, 'Fracht'], [338, 'Nettobetrag'], [410, 'MwSt-Betrag'], [472, 'MwSt-%'], [525, 'Endbetrag']]],
+  [410, [[64, '50,00'], [357, '50,00'], [434, '9,50'], [472, '19,0'], [539, '59,50']]],
+  [419, [[64, '40,00'], [357, '40,00'], [439, '2,80'], [477, '7,0'], [539, '42,80']]],
+  [437, [[64, '90,00'], [357, '90,00'], [434, '12,30'], [477, 'EUR'], [539, '102,30']]],
+  [779, [[44, 'NORDHOLZ HANDEL GMBH'], [157, 'Geschäftsführung: Eva Nordholz'], [249, 'USt-IdNr: DE811112222']]],
+];
+
+describe('layout rules: a goods invoice with blocks side by side and a totals table per rate', () => {
+  const bill = read(GOODS);
+
+  it('reads a letter-spaced title, a number and a date whose colon is printed with the value', () => {
+    expect(bill.document_type).toBe('invoice');
+    expect(c(bill, 'document_type')).toBeGreaterThanOrEqual(0.8);
+    expect(bill.invoice_number).toBe('RN-2024-7781');
+    expect(c(bill, 'invoice_number')).toBeGreaterThanOrEqual(0.8);
+    expect(bill.issue_date).toBe('2024-03-12');
+    expect(c(bill, 'issue_date')).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('ends the buyer block where the next cell of its heading row begins: the number beside it is the invoice number', () => {
+    expect(bill.po_reference).toBe('PO-5521');
+  });
+
+  it('takes an upper-case GMBH name under the seller heading and in the footer as the supplier', () => {
+    expect(bill.supplier?.name).toBe('NORDHOLZ HANDEL GMBH');
+    expect(c(bill, 'supplier.name')).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('takes the sum row of a totals table, never one rate\'s row', () => {
+    expect([bill.net_total, bill.tax_total, bill.total]).toEqual(['90.00', '12.30', '102.30']);
+    expect(c(bill, 'net_total')).toBeGreaterThanOrEqual(0.8);
+    expect(c(bill, 'tax_total')).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('reads the lines under a header with unnamed columns and a stacked code/name header', () => {
+    expect(bill.lines?.map((l) => [l.item_code, l.description, l.quantity, l.unit_price, l.net_amount])).toEqual([
+      ['HB100', 'Hobelbank Eiche', '20.0000', '2.5000', '50.00'],
+      ['LM20', 'Leim Buch 200 Seiten', '4.0000', '10.0000', '40.00'],
+    ]);
+    // `VKE/Geb` (6, 12) is a column of its own, not the price; `Verpackung : Karton` is not part of the name.
+    expect(c(bill, 'lines[0].unit_price')).toBeGreaterThanOrEqual(0.8);
+    expect(c(bill, 'lines[0].description')).toBeGreaterThanOrEqual(0.8);
+  });
+});
+
+/** An English invoice from a French seller: a sender line with a lower-case word in the name, a headline title with its number, a stacked header, section subtotals. */
+const SECTIONS: Rows = [
+  [40, [[110, 'La belle cave SARL - 3 rue des Vignes - 69001 Lyon - France']]],
+  [58, [[110, 'TVA : FR40303265045 - SIRET : 30326504500017']]],
+  [110, [[30, 'Invoice FC-2024-0412']]],
+  [150, [[30, 'Invoice Date'], [150, '2024-04-12']]],
+  [300, [[509, 'Price w/o']]],
+  [306, [[154, 'Description'], [344, 'Quantity'], [405, 'Unit Price']]],
+  [312, [[522, 'Tax']]],
+  [330, [[32, '--- Red wines ---']]],
+  [348, [[32, 'Morgon 2021'], [360, '6.00'], [430, '12.50'], [530, '75.00']]],
+  [366, [[32, 'Fleurie 2022'], [360, '12.00'], [430, '10.00'], [525, '120.00']]],
+  [384, [[482, 'Subtotal 195.00']]],
+  [402, [[32, '--- White wines ---']]],
+  [420, [[32, 'Macon 2023'], [360, '6.00'], [430, '9.00'], [530, '54.00']]],
+  [438, [[482, 'Subtotal 54.00']]],
+  [470, [[400, 'Net total'], [520, '249.00']]],
+  [488, [[400, 'VAT 20 %'], [525, '49.80']]],
+  [506, [[400, 'Total EUR'], [520, '298.80']]],
+];
+
+describe('layout rules: section subtotals, a header over three lines, a headline number', () => {
+  const r = readLayout(buildLayout([{ ...page(SECTIONS), items: page(SECTIONS).items.map((it) => (it.str === 'Invoice FC-2024-0412' ? { ...it, size: 18, x1: it.x0 + it.str.length * 10 } : it)) }]));
+  if (r.kind !== 'bill') throw new Error(r.reason);
+  const bill = r.bill;
+
+  it('takes the number printed with a large title at the top as the invoice number, confidently', () => {
+    expect(bill.invoice_number).toBe('FC-2024-0412');
+    expect(c(bill, 'invoice_number')).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('reads a company name with lower-case words from the sender line', () => {
+    expect(bill.supplier?.name).toBe('La belle cave SARL');
+  });
+
+  it('reads a header printed over lines (`Price w/o` / `Tax`) as the amount column, and items past a section subtotal', () => {
+    expect(bill.lines?.map((l) => [l.description, l.quantity, l.unit_price, l.net_amount])).toEqual([
+      ['Morgon 2021', '6.00', '12.50', '75.00'],
+      ['Fleurie 2022', '12.00', '10.00', '120.00'],
+      ['Macon 2023', '6.00', '9.00', '54.00'],
+    ]);
+    expect(c(bill, 'lines[2].net_amount')).toBeGreaterThanOrEqual(0.8);
+    expect([bill.net_total, bill.tax_total, bill.total]).toEqual(['249.00', '49.80', '298.80']);
+    expect(c(bill, 'total')).toBeGreaterThanOrEqual(0.8);
+  });
+});
+
+describe('layout rules: titles and labels', () => {
+  it('takes `Rechnung Nr. …` at the top as the title (an invoice, confidently) and a compound title like `Mietrechnung`', () => {
+    const a = read([
+      [60, [[50, 'Holzbau Weber GmbH · Am Hang 3 · 79098 Freiburg']]],
+      [200, [[70, 'Rechnung Nr. 2024-118']]],
+      [220, [[70, 'Rechnungsdatum: 02.05.2024']]],
+      [400, [[300, 'Nettobetrag:'], [480, '100,00 €']]],
+      [414, [[300, 'USt. Gesamt: 19,00 €']]],
+      [428, [[300, 'Gesamtbetrag:'], [480, '119,00 €']]],
+    ]);
+    expect(a.document_type).toBe('invoice');
+    expect(c(a, 'document_type')).toBeGreaterThanOrEqual(0.8);
+    // `USt. Gesamt` is the tax total's label: net + tax = total confirms all three.
+    expect([a.net_total, a.tax_total, a.total]).toEqual(['100.00', '19.00', '119.00']);
+    expect(c(a, 'tax_total')).toBeGreaterThanOrEqual(0.8);
+    const b = read([[63, [[65, 'Mietrechnung (387) Nr. 2024/77 vom 01.10.2024']]], [400, [[300, 'Gesamtbetrag:'], [480, '50,00 €']]]]);
+    expect(b.document_type).toBe('invoice');
+    expect(c(b, 'document_type')).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('a pro-forma invoice is not taken for an invoice title', () => {
+    const r = readLayout(buildLayout([page([[63, [[65, 'Proformarechnung']]], [400, [[300, 'Gesamtbetrag:'], [480, '50,00 €']]]])]));
+    if (r.kind === 'bill') expect(c(r.bill, 'document_type')).toBeLessThan(0.8);
+  });
+});
+
+describe('layout rules: a tax table with one rate and its sum row', () => {
+  it('takes the sum row (equal to the one rate) as the totals, confidently', () => {
+    const bill = read([
+      [60, [[50, 'Kopie factuur']]],
+      [80, [[50, 'Factuurnummer:'], [200, 'F-2024-0091']]],
+      [120, [[44, 'Artikel'], [102, 'Omschrijving'], [398, 'Prijs'], [471, 'Aantal'], [521, 'Bedrag']]],
+      [132, [[44, 'K-100'], [102, 'Koffiebonen 1 kg'], [396, '24,20'], [471, '1'], [529, '24,20']]],
+      [160, [[411, 'Factuur totaal EUR'], [527, '24,20']]],
+      [220, [[348, 'BTW %'], [394, 'Grondslag'], [444, 'BTW bedrag'], [524, 'Totaal']]],
+      [231, [[358, '21 %'], [414, '20,00'], [476, '4,20'], [529, '24,20']]],
+      [242, [[414, '20,00'], [476, '4,20'], [529, '24,20']]],
+    ]);
+    expect([bill.net_total, bill.tax_total, bill.total]).toEqual(['20.00', '4.20', '24.20']);
+    expect(c(bill, 'net_total')).toBeGreaterThanOrEqual(0.8);
+    expect(c(bill, 'tax_total')).toBeGreaterThanOrEqual(0.8);
+  });
+});
+
+describe('layout rules: a date is no tax number', () => {
+  it('an empty buyer VAT-id label beside a date: the date is not a second VAT id, the seller\'s stays confident', () => {
+    const bill = read([
+      [60, [[40, 'Lieferant'], [210, 'Käufer'], [366, 'RECHNUNG']]],
+      [78, [[40, 'NORDHOLZ HANDEL GMBH'], [210, 'BEISPIEL MARKT GMBH'], [366, 'Rechnungsnummer'], [457, ': R-100']]],
+      [130, [[40, 'USt-IdNr'], [102, ': DE811112222'], [210, 'USt-IdNr'], [263, ':']]],
+      [134, [[366, 'Bestell-Datum'], [457, ': 01.08.2024']]],
+      [140, [[210, 'Steuer-Nr.'], [263, ': 01.08.2024']]],
+      [779, [[44, 'NORDHOLZ HANDEL GMBH'], [249, 'USt-IdNr: DE811112222']]],
+    ]);
+    expect(bill.supplier?.tax_id).toBe('DE811112222');
+    expect(c(bill, 'supplier.tax_id')).toBeGreaterThanOrEqual(0.8);
+  });
+});
+
+describe('layout rules: a due date written in the payment terms', () => {
+  it('is read from the sentence but stays under the threshold (the page may state another due date)', () => {
+    const bill = read([
+      [60, [[50, 'Rechnung Nr. 2024-55']]],
+      [400, [[300, 'Gesamtbetrag:'], [480, '119,00 €']]],
+      [500, [[44, 'Zahlbar innerhalb 30 Tagen netto bis 04.06.2024, 2% Skonto innerhalb 10 Tagen bis 15.05.2024.']]],
+      [560, [[185, 'Beschreibung'], [406, 'Fälligkeit'], [485, 'Teilzahlung']]],
+      [573, [[403, '13.12.2024'], [485, '119,00']]],
+    ]);
+    expect(c(bill, 'due_date')).toBeLessThan(0.8);
+  });
+});
