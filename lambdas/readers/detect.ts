@@ -6,7 +6,7 @@
 import { looksLikeJson } from './bill-json.ts';
 import { looksLikeCsvBill } from './csv-bill.ts';
 import { looksLikePdf } from './facturx.ts';
-import { officeKind } from './office.ts';
+import { officeKind } from './office-kind.ts';
 import { looksLikeX12 } from './x12.ts';
 
 export type DetectedFormat =

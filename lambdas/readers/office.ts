@@ -19,6 +19,9 @@ import { sha256Hex } from './hash.ts';
 import type { Cell, PdfLayout, Row } from './pdf-layout.ts';
 import { readLayout } from './pdf-text.ts';
 import type { ReadInput, ReadResult } from './types.ts';
+import { OFFICE_PARTS, officeKind, type OfficeKind } from './office-kind.ts';
+
+export { officeKind, type OfficeKind };
 import { safeUnzip, ZIP_LIMITS, type ZipLimits } from './zip.ts';
 
 export const DOCX_FORMAT = 'docx';
@@ -28,19 +31,6 @@ export const XLSX_FORMAT = 'xlsx';
 export const MAX_CELLS = 20_000;
 /** Rows (paragraphs, table rows, sheet rows) laid out at most. */
 export const MAX_ROWS = 2_000;
-
-export type OfficeKind = 'docx' | 'xlsx';
-
-const NAMES: Record<OfficeKind, string> = { docx: 'word/document.xml', xlsx: 'xl/workbook.xml' };
-
-/** An OOXML package by the part its central directory names (`word/document.xml`, `xl/workbook.xml`). */
-export function officeKind(bytes: Uint8Array): OfficeKind | null {
-  // Central-directory file names are stored as plain bytes near the end of the archive.
-  const tail = new TextDecoder('latin1').decode(bytes.subarray(Math.max(0, bytes.length - 256 * 1024)));
-  if (tail.includes(NAMES.docx)) return 'docx';
-  if (tail.includes(NAMES.xlsx)) return 'xlsx';
-  return null;
-}
 
 /** One row of text cells, in reading order; `size` > body size for headings. */
 interface TextRow {
@@ -55,7 +45,7 @@ export async function readOffice(input: ReadInput, kind: OfficeKind, limits: Zip
   const what = kind === 'docx' ? 'Word document' : 'Excel workbook';
   const checked = safeUnzip(input.bytes, limits);
   if ('refused' in checked) return [unreadable(format, input.filename, `${what}: ${checked.refused}`, input.bytes)];
-  if (!checked.files.some((f) => f.name === NAMES[kind])) return [unreadable(format, input.filename, `${what} without ${NAMES[kind]}`, input.bytes)];
+  if (!checked.files.some((f) => f.name === OFFICE_PARTS[kind])) return [unreadable(format, input.filename, `${what} without ${OFFICE_PARTS[kind]}`, input.bytes)];
   let rows: TextRow[];
   try {
     rows = kind === 'docx' ? await docxRows(input.bytes) : await xlsxRows(input.bytes);

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoBillStore } from '../../lambdas/adapters/aws/dynamo-store.ts';
+import { DynamoPolicyReader } from '../../lambdas/adapters/aws/policy-reader.ts';
 import { localClient, openLocalStore } from '../../lambdas/adapters/local/local-stack.ts';
 import { MemoryOutbox } from '../../lambdas/adapters/local/memory-outbox.ts';
 import { handleBillView, handleReview } from '../../lambdas/ack/people-pages.ts';
@@ -137,8 +138,9 @@ function submission(name: string): Submission {
 async function arrive(b: CanonicalBill | string, name = 'bill.bill.json', more: Partial<Submission> = {}) {
   const s = { ...submission(name), ...more };
   await w.documents.put(s.document_key, new TextEncoder().encode(typeof b === 'string' ? b : JSON.stringify(b)));
-  const reader = guardedStore('read-document');
-  const read = await readSubmission(s, { documents: w.documents, store: reader.store });
+  // The document reader reads the policy only, through its own reader (as its handler builds it).
+  const reader = guardedClient('read-document');
+  const read = await readSubmission(s, { documents: w.documents, store: new DynamoPolicyReader({ tableName: w.tableName, client: reader.client }) });
   expect(refused(reader.log), 'read-document').toEqual([]);
   const decider = guardedStore('decide-bill');
   const rows = [];
@@ -224,6 +226,12 @@ describe('each function, its use cases, under its own role (IAM simulated over D
     const read = await readSubmission(s, { documents: w.documents });
     expect((await decideSubmittedBill({ submission: s, part: read.parts[0]! }, { store: again.store, now: () => w.clock })).bill_id).toBe(ok.rows[0]!.bill_id);
     expect(refused(again.log)).toEqual([]);
+  });
+
+  it('read-document: its policy reader reads the current version’s policy, as the store does, and nothing else', async () => {
+    const { client, log } = guardedClient('read-document');
+    expect(await new DynamoPolicyReader({ tableName: w.tableName, client }).policy()).toEqual(await w.admin.policy());
+    expect(refused(log)).toEqual([]);
   });
 
   it('extract: the policy’s confidence threshold (its only table read)', async () => {

@@ -46,6 +46,7 @@ import type { ClaimResult, MonthItems, SummaryClaims, SummaryReads } from '../..
 import { vendorNameKeys } from '../../core/resolve.ts';
 import { utcMonthsOf } from '../../core/summary/month.ts';
 import { BILL_STATES, type BillState } from '../../core/route.ts';
+import { masterKeys } from './master-keys.ts';
 import { decimalMapFromJson, decimalMapToJson, policyFromJson, poFromJson, vendorFromJson } from './codec.ts';
 import { BILLS_TABLE } from './table.ts';
 import { billWorklistKeys, findItems, rowFromItem, worklistAttributes } from './worklist-keys.ts';
@@ -93,21 +94,6 @@ const MASTER_POINTER_CACHE_MS = 2000;
 /** How many master items (or vendor look-ups) one store keeps (a few MB at most). */
 const MASTER_ITEMS_KEPT = 20_000;
 
-/**
- * The keys of master data of one version ('' is data imported before versions existed). Sort
- * keys carry the version, so the ledger items beside them (`SPEND`, `BILLED`) are not versioned.
- */
-function masterKeys(version: string) {
-  const v = version ? `@${version}` : '';
-  return {
-    policy: `POLICY${v}`,
-    vendor: `VENDOR${v}`,
-    po: `PO${v}`,
-    byVendor: (vendorId: string) => (version ? `${version}#VENDOR#${vendorId}` : `VENDOR#${vendorId}`),
-    byVendorPrefix: version ? `${version}#VENDOR#` : 'VENDOR#',
-    openPo: (vendorId: string) => (version ? `OPENPO@${version}#${vendorId}` : `OPENPO#${vendorId}`),
-  };
-}
 const key = (pk: string, sk: string) => ({ [T.partitionKey]: pk, [T.sortKey]: sk });
 
 export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims, WorklistReads, MasterListReads {
