@@ -1,11 +1,10 @@
 /**
  * The AP workspace in real Chromium, in its two homes (test/support/homes.ts): `bm start`'s server
  * with the local session, and the workspace Lambda handler behind an API Gateway event bridge with
- * Cognito sign-in (ID tokens signed by a test key set, verified for real). The worklist over a few
- * hundred bills (seeded straight into the table with batch writes) and a few decided by the
+ * Cognito sign-in (ID tokens signed by a test key set, verified for real). The worklist over 10,000
+ * bills (seeded straight into the table with batch writes) and a few decided by the
  * pipeline, the bill page, the master data pages, formatting, accessibility (axe-core) and 390 px
- * phones. The tests themselves (workspace-pages.ts) take a base URL and a signed-in page only;
- * paging over 10,000 bills is test/contract/worklist-store.test.ts's (the same reads).
+ * phones. The tests themselves (workspace-pages.ts) take a base URL and a signed-in page only.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,8 +33,8 @@ async function seed(stack: TestStack): Promise<Seeded> {
   await submit('08-gamma-electrical.xml');
   const review = await submitBill(stack, misreadCastorBill('CT-90001'), 'misread.bill.json');
 
-  // A few hundred bills straight into the table; bob's approvals go to the signed-in user.
-  const bills = Array.from({ length: 260 }, (_, i) => generatedBill(i, Date.parse('2026-10-01T07:00:00.000Z'))).map((b) => ({
+  // 10,000 bills straight into the table; bob's approvals go to the signed-in user.
+  const bills = Array.from({ length: 10_000 }, (_, i) => generatedBill(i, Date.parse('2026-10-01T07:00:00.000Z'))).map((b) => ({
     ...b,
     approvers: b.approvers.map((a) => (a === 'bob@example.com' ? stack.user : a)),
   }));
