@@ -97,8 +97,10 @@ export async function handleReview(method: string, token: string | null, form: R
 }
 
 /** `/document?t=…`: the bill's original document, for a short while. */
+/** A short answer in plain text (a refused or missing document). */
+const plain = (status: number, text: string): FileResponse => ({ status, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }, body: text });
+
 export async function handleDocument(token: string | null, deps: Pick<PeoplePageDeps, 'store' | 'secret' | 'now' | 'documents'>): Promise<FileResponse> {
-  const plain = (status: number, text: string): FileResponse => ({ status, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }, body: text });
   if (!token) return plain(400, 'This address carries no document token.');
   const v = verifyKindLink(token, 'doc', deps.secret, deps.now());
   if (!v.ok) return plain(v.reason === 'expired' ? 410 : 403, v.reason === 'expired' ? 'This document link has expired: open the bill or the email again for a fresh one.' : 'This is not a valid document link.');
@@ -111,7 +113,6 @@ export async function handleDocument(token: string | null, deps: Pick<PeoplePage
  * by the signed `/document` link (here) and, signed in, by the workspace's `/bills/:id/document`.
  */
 export async function originalDocument(bill: BillRecord | null, documents: DocumentStore): Promise<FileResponse> {
-  const plain = (status: number, text: string): FileResponse => ({ status, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }, body: text });
   if (!bill?.source.stored_as) return plain(404, 'The original document of this bill is not available.');
   const stored = await documents.get(bill.source.stored_as);
   const doc = stored ? await findOriginal(stored, bill.source.document_hash, bill.source.input) : null;

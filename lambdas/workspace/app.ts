@@ -19,6 +19,7 @@ import { webRoutes, errorPage, NOTICES } from '../adapters/local/web/app.ts';
 import { workspaceRoutes as worklistRoutes } from '../adapters/local/web/worklist-routes.ts';
 import { HttpError, Router, webApp, type Route } from '../adapters/local/web/http.ts';
 import { originalDocument } from '../ack/people-pages.ts';
+import { esc } from '../adapters/local/web/html.ts';
 
 export interface WorkspaceDeps {
   readonly store: BillStore & WorklistReads & MasterListReads;
@@ -35,8 +36,6 @@ export interface WorkspaceDeps {
   readonly origin: string;
   readonly onError?: (err: Error, req: { method: string; path: string }) => void;
 }
-
-const escapeHtml = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** Paths served only by the local stack. */
 const LOCAL_ONLY = /^\/(outbox|upload)(\/|$)/;
@@ -64,7 +63,7 @@ export function workspaceRoutes(deps: WorkspaceDeps): Route[] {
     ...(deps.lanes ? { lanes: deps.lanes } : {}),
     now: deps.now,
     notices: NOTICES,
-    emptyHint: deps.billsAddress ? `No bills yet. Bills arrive by email to <strong>${escapeHtml(deps.billsAddress)}</strong>.` : 'No bills yet. Bills arrive by email to the bills address.',
+    emptyHint: deps.billsAddress ? `No bills yet. Bills arrive by email to <strong>${esc(deps.billsAddress)}</strong>.` : 'No bills yet. Bills arrive by email to the bills address.',
   });
   const document: Route = {
     method: 'GET',

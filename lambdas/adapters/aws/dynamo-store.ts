@@ -46,7 +46,7 @@ import type { ClaimResult, MonthItems, SummaryClaims, SummaryReads } from '../..
 import { vendorNameKeys } from '../../core/resolve.ts';
 import { utcMonthsOf } from '../../core/summary/month.ts';
 import { BILL_STATES, type BillState } from '../../core/route.ts';
-import { masterKeys } from './master-keys.ts';
+import { masterKeys, MASTER_POINTER as MP } from './master-keys.ts';
 import { decimalMapFromJson, decimalMapToJson, policyFromJson, poFromJson, vendorFromJson } from './codec.ts';
 import { BILLS_TABLE } from './table.ts';
 import { billWorklistKeys, findItems, rowFromItem, worklistAttributes } from './worklist-keys.ts';
@@ -173,7 +173,7 @@ export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims, 
 
   private async masterVersion(): Promise<string> {
     if (this.current && Date.now() - this.current.at < MASTER_POINTER_CACHE_MS) return this.current.version;
-    const item = await this.get('MASTER', 'CURRENT', true);
+    const item = await this.get(MP.pk, MP.current, true);
     const version = (item?.version as string | undefined) ?? '';
     // Nothing imported yet (or only before versions existed) is not cached: the first import shows at once.
     this.current = version ? { version, at: Date.now() } : null;
@@ -181,12 +181,12 @@ export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims, 
   }
 
   async importMaster(master: MasterData, options: ImportOptions = {}): Promise<void> {
-    const previous = await this.get('MASTER', 'CURRENT', true);
+    const previous = await this.get(MP.pk, MP.current, true);
     const version = `M${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
     const startedAt = new Date().toISOString();
     const importedAt = master.imported_at ?? startedAt;
     // Say an import is under way before writing anything: if it never finishes, the next start sees it.
-    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...key('MASTER', 'IMPORT'), version, started_at: startedAt } }));
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...key(MP.pk, MP.importing), version, started_at: startedAt } }));
     const m = masterKeys(version);
     const items: Item[] = [{ ...key('POLICY', m.policy), data: JSON.stringify(master.policy) }];
     for (const vendor of master.vendors) {
@@ -235,7 +235,7 @@ export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims, 
           Put: {
             TableName: this.tableName,
             Item: {
-              ...key('MASTER', 'CURRENT'),
+              ...key(MP.pk, MP.current),
               version,
               previous: (previous?.version as string | undefined) ?? null,
               imported_at: new Date().toISOString(),
@@ -245,7 +245,7 @@ export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims, 
             ...(previous ? { ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':prev': previous.version } } : {}),
           },
         },
-        { Delete: { TableName: this.tableName, Key: key('MASTER', 'IMPORT') } },
+        { Delete: { TableName: this.tableName, Key: key(MP.pk, MP.importing) } },
       ]);
     } catch (err) {
       if (err instanceof ConflictError) throw new ConflictError('another master data import finished meanwhile: import again');
@@ -256,7 +256,7 @@ export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims, 
 
   /** The current master version, and an import that started and never finished (interrupted), if any. */
   async masterImportStatus(): Promise<{ current: { version: string; imported_at: string | null } | null; interrupted: { version: string; started_at: string } | null }> {
-    const [cur, pending] = await Promise.all([this.get('MASTER', 'CURRENT', true), this.get('MASTER', 'IMPORT', true)]);
+    const [cur, pending] = await Promise.all([this.get(MP.pk, MP.current, true), this.get(MP.pk, MP.importing, true)]);
     return {
       current: cur ? { version: cur.version as string, imported_at: (cur.imported_at as string | undefined) ?? null } : null,
       interrupted: pending ? { version: pending.version as string, started_at: pending.started_at as string } : null,
