@@ -21,6 +21,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { EventType } from 'aws-cdk-lib/aws-s3';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
@@ -66,6 +67,14 @@ export class Lanes extends Construct {
     return this.dlqQueue;
   }
 
+  private lanesDlq(): Queue {
+    if (!this.dlqQueue) {
+      this.dlqQueue = new Queue(this, 'Dlq', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+      acknowledge(this.dlqQueue, 'AwsSolutions-SQS3', "This queue is itself a dead-letter queue (of the master-drop function's failed events and the lanes' scheduler targets); nothing consumes it but an operator.");
+    }
+    return this.dlqQueue;
+  }
+
   constructor(scope: Construct, id: string, private readonly props: LanesProps) {
     super(scope, id);
     const documents = props.storage.documents;
@@ -99,6 +108,9 @@ export class Lanes extends Construct {
       [iam5.resource(`${arnRef(documents)}/${LANE_PREFIXES.incoming}*`)]: `${REASONS.objectsOfPrefix} (${LANE_PREFIXES.incoming}: drops of master data)`,
     });
     documents.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(this.masterDrop), { prefix: LANE_PREFIXES.incoming });
+    // A drop that still fails after Lambda's retries (the lane held for minutes, the table down)
+    // lands in the lanes' dead-letter queue, which is alarmed; the object stays under incoming/.
+    this.masterDrop.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6), onFailure: new SqsDestination(this.lanesDlq()) });
 
     const c = props.lanes;
     const zone = TimeZone.of(props.timeZone);
@@ -111,13 +123,7 @@ export class Lanes extends Construct {
       });
       return role;
     };
-    const dlq = () => {
-      if (!this.dlqQueue) {
-        this.dlqQueue = new Queue(this, 'Dlq', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
-        acknowledge(this.dlqQueue, 'AwsSolutions-SQS3', "This queue is itself a dead-letter queue (of the lanes' scheduler targets); nothing consumes it but an operator.");
-      }
-      return this.dlqQueue;
-    };
+    const dlq = () => this.lanesDlq();
 
     let driveSecret: ISecret | undefined;
     if (c.driveSync) {
@@ -209,6 +215,6 @@ export class Lanes extends Construct {
     };
     alarm('MasterImportsRefused', metric(METRIC.masterImportsRefused), 'a master-data drop or sheet revision was refused (the ops email lists every bad row)');
     if (this.portalPoll) alarm('PortalPollFailures', metric(METRIC.portalPollFailures), 'a supplier portal could not be polled (the log names the portal and why)');
-    if (this.deadLetterQueue) alarm('LanesDlqNotEmpty', this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(5) }), 'a scheduled Drive sync or portal poll could not be delivered');
+    if (this.deadLetterQueue) alarm('LanesDlqNotEmpty', this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(5) }), 'a master-data drop failed after its retries (the object is still under master/incoming/), or a scheduled Drive sync or portal poll could not be delivered');
   }
 }

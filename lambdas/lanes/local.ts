@@ -98,21 +98,27 @@ export function localMasterDeps(options: {
 /**
  * `bm start`'s master-data drop folder: a master file or a zip of them copied into it is imported
  * like `bm import` (all or nothing, merged with the current set), then moved to `processed/`.
+ * Files dropped together are imported one after another, in the order they were dropped: each is
+ * merged with the set the one before it made. A file that cannot be imported now (another import
+ * holds the lane, e.g. `bm sync`; the database is down) stays in the folder and is tried again at
+ * the next scan; it is never moved to `failed/` for that.
  */
 export async function startMasterDropFolder(dir: string, deps: MasterDropDeps, report: (name: string, outcome: DropOutcome | Error) => void, intervalMs = 400): Promise<DropFolder> {
+  let queue: Promise<unknown> = Promise.resolve();
+  const oneAtATime = <T>(f: () => Promise<T>): Promise<T> => {
+    const run = queue.then(f, f);
+    queue = run.catch(() => undefined);
+    return run;
+  };
   return startDropFolder({
     dir,
     intervalMs,
-    async onFile(file) {
-      try {
+    onFile: (file) =>
+      oneAtATime(async () => {
         const outcome = await importMasterDrop(dropFromObject(file.name, join(dir, file.name), file.bytes), deps);
         report(file.name, outcome);
         return true;
-      } catch (err) {
-        report(file.name, err as Error);
-        return false;
-      }
-    },
+      }),
     onError: (err, name) => report(name, err),
   });
 }

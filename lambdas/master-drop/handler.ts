@@ -6,7 +6,7 @@
 import * as z from 'zod';
 import { decodeS3Key } from '../shared/intake.ts';
 import { lambdaEntry, METRIC } from '../shared/powertools.ts';
-import { dropFromObject, importMasterDrop, INCOMING_PREFIX, type DropOutcome, type MasterDropDeps } from '../lanes/master-drop.ts';
+import { dropFromObject, importMasterDrop, INCOMING_PREFIX, LaneBusyError, type DropOutcome, type MasterDrop, type MasterDropDeps } from '../lanes/master-drop.ts';
 
 const eventSchema = z.object({
   Records: z
@@ -21,7 +21,31 @@ export interface MasterDropResult {
   readonly outcomes: { readonly key: string; readonly status: DropOutcome['status'] | 'ignored'; readonly problems?: number }[];
 }
 
-export function makeHandler(deps: MasterDropDeps, read: (bucket: string, key: string) => Promise<Uint8Array>) {
+/**
+ * How long a drop waits for another import to finish (several files uploaded at once, a sheet
+ * revision) before the invocation fails: well inside the function's 2-minute timeout. After that
+ * Lambda's asynchronous retries take it again, and an event that still fails lands in the lanes'
+ * dead-letter queue (alarmed): a drop is never dropped silently.
+ */
+export const LANE_WAIT_MS = 80_000;
+
+/** Imports a drop, waiting while another import holds the lane (up to `LANE_WAIT_MS`). */
+async function importWaiting(drop: MasterDrop, deps: MasterDropDeps, sleep: (ms: number) => Promise<void>): Promise<DropOutcome> {
+  const until = deps.now() + LANE_WAIT_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await importMasterDrop(drop, deps);
+    } catch (err) {
+      if (!(err instanceof LaneBusyError) || deps.now() >= until) throw err;
+      // 1 s, 2 s, 4 s, then every 5 s, with jitter: files uploaded together take turns.
+      await sleep(Math.min(5_000, 1_000 * 2 ** attempt) * (0.75 + Math.random() / 2));
+    }
+  }
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function makeHandler(deps: MasterDropDeps, read: (bucket: string, key: string) => Promise<Uint8Array>, sleep: (ms: number) => Promise<void> = realSleep) {
   return async (event: unknown): Promise<MasterDropResult> => {
     const outcomes: MasterDropResult['outcomes'][number][] = [];
     for (const r of eventSchema.parse(event).Records) {
@@ -37,7 +61,7 @@ export function makeHandler(deps: MasterDropDeps, read: (bucket: string, key: st
         (r.s3.object.size ?? 0) > MAX_DROP_BYTES
           ? { name, source, hash: `etag-${r.s3.object.eTag ?? key}`, files: {}, problems: [{ file: name, line: null, reason: `is larger than ${MAX_DROP_BYTES / 1024 / 1024} MB` }] }
           : dropFromObject(name, source, await read(r.s3.bucket.name, key));
-      const outcome = await importMasterDrop(drop, deps);
+      const outcome = await importWaiting(drop, deps, sleep);
       outcomes.push({ key, status: outcome.status, ...(outcome.status === 'refused' ? { problems: outcome.problems.length } : {}) });
     }
     return { outcomes };

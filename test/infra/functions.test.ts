@@ -79,7 +79,7 @@ describe('observability', () => {
   it('alarms on every dead-letter queue, failed executions, and errors and throttles of every function', () => {
     const alarms = Object.values(t.main.findResources('AWS::CloudWatch::Alarm'));
     const dlqAlarms = alarms.filter((a) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible');
-    expect(dlqAlarms).toHaveLength(3);
+    expect(dlqAlarms).toHaveLength(4); // submissions, intake, the schedules, the lanes (the master-drop function's failed events)
     expect(alarms.filter((a) => a.Properties.MetricName === 'ExecutionsFailed')).toHaveLength(1);
     expect(alarms.filter((a) => a.Properties.MetricName === 'Errors')).toHaveLength(DEPLOYED);
     expect(alarms.filter((a) => a.Properties.MetricName === 'Throttles')).toHaveLength(DEPLOYED);

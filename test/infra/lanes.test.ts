@@ -92,6 +92,19 @@ describe('lanes, configured', () => {
     const drop = configs.find((c) => c.Filter.Key.FilterRules.some((r) => r.Value === 'master/incoming/'));
     expect(JSON.stringify(drop?.LambdaFunctionArn)).toContain(logicalId(on.s.main.lanes.masterDrop, on.s.main));
   });
+  it("retries a failed drop twice and sends what still fails to the lanes' dead-letter queue, alarmed", () => {
+    const mine = (t: ReturnType<typeof templates>) => {
+      const configs = Object.values(t.main.findResources('AWS::Lambda::EventInvokeConfig')).map((r) => r.Properties as { FunctionName: unknown; MaximumRetryAttempts: number; MaximumEventAgeInSeconds: number; DestinationConfig?: { OnFailure?: { Destination: unknown } } });
+      return configs.find((c) => JSON.stringify(c.FunctionName).includes(logicalId(t.s.main.lanes.masterDrop, t.s.main)));
+    };
+    for (const t of [on, off]) {
+      const config = mine(t);
+      expect(config).toMatchObject({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 6 * 3600 });
+      expect(JSON.stringify(config?.DestinationConfig?.OnFailure?.Destination)).toContain(logicalId(t.s.main.lanes.deadLetterQueue!, t.s.main));
+      const alarm = Object.values(t.main.findResources('AWS::CloudWatch::Alarm')).find((a) => JSON.stringify(a.Properties.Dimensions ?? []).includes(logicalId(t.s.main.lanes.deadLetterQueue!, t.s.main)));
+      expect(alarm?.Properties.AlarmDescription).toContain('master-data drop failed after its retries');
+    }
+  });
 });
 
 describe('lanes, not configured', () => {

@@ -3,12 +3,12 @@
  * portal and an SFTP server on loopback; the portals' bills land in the stack's drop folder and go
  * through the pipeline. And `bm start`'s master-data drop folder.
  */
-import { chmod, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../lambdas/cli/main.ts';
 import { localMasterDeps, MASTER_DROP_DIR, recordCurrentSet, startMasterDropFolder } from '../../lambdas/lanes/local.ts';
-import type { DropOutcome } from '../../lambdas/lanes/master-drop.ts';
+import { LANE_LEASE_MS, LaneBusyError, type DropOutcome } from '../../lambdas/lanes/master-drop.ts';
 import { makeServiceAccount, startGoogleFake, type GoogleFake } from '../support/google-fake.ts';
 import { DEMO, testStack, waitFor, type TestStack } from '../support/local.ts';
 import { startHttpsPortal, startSftpServer, TEST_CA, type HttpsPortalServer, type SftpServer } from '../support/portal-servers.ts';
@@ -125,6 +125,39 @@ describe("bm start's master-data drop folder", () => {
       await waitFor('both handled', async () => seen.length >= 3, 15_000);
       const refused = seen.find(([n]) => n === 'goods_receipts.csv')![1] as DropOutcome;
       expect(refused).toMatchObject({ status: 'refused', problems: ['goods_receipts.csv:2: PO-NONE line 1 is not in purchase_orders.csv'] });
+    } finally {
+      await folder.stop();
+      lane.close();
+    }
+  });
+
+  it('leaves a file in the folder while another import holds the lane, and imports it once the lane is free', async () => {
+    await recordCurrentSet(join(stack.home, 'documents'), join(DEMO, 'master'));
+    const lane = localMasterDeps({ endpoint: stack.dynamo.endpoint, tableName: stack.dynamo.tableName, documentsDir: stack.documentsDir, mailer: stack.mailer });
+    // Another import (a `bm sync` run) holds the lane.
+    const held = await lane.deps.state.get<{ holder: string; until: number }>('LANE#LOCK#MASTER', 'LOCK');
+    await lane.deps.state.put('LANE#LOCK#MASTER', 'LOCK', { holder: 'sheet:1', until: Date.now() + LANE_LEASE_MS }, held?.version ?? 0);
+    const seen: [string, DropOutcome | Error][] = [];
+    const dir = join(stack.home, MASTER_DROP_DIR);
+    const folder = await startMasterDropFolder(dir, lane.deps, (n, o) => void seen.push([n, o]), 100);
+    try {
+      const vendors = (await readFile(join(DEMO, 'master', 'vendors.csv'), 'utf8')).replace('DE89370400440532013000', 'DE02120300000000202051');
+      await writeFile(join(dir, 'vendors.csv'), vendors);
+      await waitFor('told it waits', async () => seen.length > 0, 15_000);
+      expect(seen[0]![1]).toBeInstanceOf(LaneBusyError);
+      // Still there, not failed: a few more scans change nothing and say nothing more.
+      await folder.scan();
+      await folder.scan();
+      expect(await readdir(dir)).toContain('vendors.csv');
+      expect(await readdir(folder.failedDir)).toEqual([]);
+      expect(seen).toHaveLength(1);
+      expect((await lane.deps.store.vendor('V100'))?.iban).toBe('DE89370400440532013000');
+      // The other import ends: the file is imported at the next scan.
+      await lane.deps.state.put('LANE#LOCK#MASTER', 'LOCK', { holder: 'sheet:1', until: 0 }, (held?.version ?? 0) + 1);
+      await waitFor('imported', async () => seen.length > 1, 15_000);
+      expect(seen[1]![1]).toMatchObject({ status: 'imported' });
+      expect((await lane.deps.store.vendor('V100'))?.iban).toBe('DE02120300000000202051');
+      expect(await readdir(folder.processedDir)).toEqual(['vendors.csv']);
     } finally {
       await folder.stop();
       lane.close();

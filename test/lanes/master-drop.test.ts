@@ -121,6 +121,35 @@ describe('master-data drop lane', () => {
     await expect(importMasterDrop(drop, w.deps)).resolves.toMatchObject({ status: 'duplicate' });
   });
 
+  it('the function waits while another import holds the lane, then imports; past its wait it fails for Lambda to retry', async () => {
+    await importMasterDrop(dropFromObject('master.zip', 'seed', fullSet()), w.deps);
+    const lock = await w.state.get<{ holder: string; until: number }>('LANE#LOCK#MASTER', 'LOCK');
+    await w.state.put('LANE#LOCK#MASTER', 'LOCK', { holder: 'sheet:1', until: Date.now() + 60_000 }, lock!.version);
+    let clock = Date.now();
+    const deps = { ...w.deps, now: () => clock };
+    const objects = new Map([['master/incoming/vendors.csv', enc(VENDORS.replace('Acme Office,', 'Acme,'))]]);
+    const record = { eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'docs' }, object: { key: 'master/incoming/vendors.csv', size: 100 } } };
+    // The other import ends while the drop waits (its third pause).
+    const waits: number[] = [];
+    const handler = makeHandler(deps, async (_b, key) => objects.get(key)!, async (ms) => {
+      waits.push(ms);
+      clock += ms;
+      if (waits.length === 3) await w.state.put('LANE#LOCK#MASTER', 'LOCK', { holder: 'sheet:1', until: 0 }, lock!.version + 1);
+    });
+    await expect(handler({ Records: [record] })).resolves.toEqual({ outcomes: [{ key: 'master/incoming/vendors.csv', status: 'imported' }] });
+    expect(waits).toHaveLength(3);
+    expect(waits.every((ms) => ms >= 750 && ms <= 6_250)).toBe(true);
+    expect((await w.store.vendor('V100'))?.aliases).toEqual(['Acme']);
+
+    // Held for longer than the wait: the invocation fails (Lambda retries it; then the dead-letter queue).
+    const again = await w.state.get<{ holder: string; until: number }>('LANE#LOCK#MASTER', 'LOCK');
+    await w.state.put('LANE#LOCK#MASTER', 'LOCK', { holder: 'sheet:2', until: Date.now() + 3_600_000 }, again!.version);
+    objects.set('master/incoming/vendors.csv', enc(VENDORS));
+    const patient = makeHandler(deps, async (_b, key) => objects.get(key)!, async (ms) => void (clock += ms));
+    await expect(patient({ Records: [record] })).rejects.toBeInstanceOf(LaneBusyError);
+    expect((await w.store.vendor('V100'))?.aliases).toEqual(['Acme']);
+  });
+
   it('the function takes S3 notifications for master/incoming/ only, and refuses an object too large to read unread', async () => {
     const objects = new Map<string, Uint8Array>([['master/incoming/set+1.zip', fullSet()]]);
     const reads: string[] = [];
