@@ -1,16 +1,12 @@
 /**
  * `bm list`: bills by state, exception code, vendor and search, newest first, one page at a time,
- * on the local stack or a deployed one (`--stack NAME`).
- *
- * `findBillsPage(store, query)` is the one place the command asks the store. Today it reads the
- * state partitions (`store.listBills({ state })`, keyed queries on the state index) and filters
- * here; the worklist's keyed store query (`findBills(query)`, same query fields) can replace its
- * body without touching the command.
+ * on the local stack or a deployed one (`--stack NAME`). It asks the store what the workspace's
+ * worklist asks (`findBills`: keyed queries on the worklist index, a page at a time, an opaque
+ * cursor), so a table of a year's bills costs a page's reads, not the whole table's.
  */
 import { resolve } from 'node:path';
 import { EXCEPTION_CODES } from '../core/exceptions.ts';
-import { normalizeInvoiceNumber, normalizeName, normalizePoRef } from '../core/normalize.ts';
-import type { BillRecord, BillStore } from '../core/ports/store.ts';
+import { CursorError, type BillRecord, type BillStore, type WorklistReads } from '../core/ports/store.ts';
 import { BILL_STATES, type BillState } from '../core/route.ts';
 import { consoleText } from '../core/safe-text.ts';
 import { CliUsageError, didYouMean, parseCli } from './args.ts';
@@ -43,41 +39,40 @@ export interface ListPage {
 export const DEFAULT_LIST_LIMIT = 50;
 export const MAX_LIST_LIMIT = 1000;
 
-/** Whether a bill matches a search: its normalized invoice number or PO equals it, or its vendor name starts with it. */
-export function matchesSearch(bill: Pick<BillRecord, 'invoice_number' | 'po_number' | 'supplier_name'>, search: string): boolean {
-  const number = normalizeInvoiceNumber(search);
-  if (number && normalizeInvoiceNumber(bill.invoice_number) === number) return true;
-  const po = normalizePoRef(search);
-  if (po && normalizePoRef(bill.po_number) === po) return true;
-  const name = normalizeName(search);
-  return name !== '' && normalizeName(bill.supplier_name).startsWith(name);
-}
-
-const cursorOf = (b: BillRecord) => Buffer.from(`${b.created_at}\n${b.bill_id}`).toString('base64url');
-
-function parseCursor(cursor: string): string {
-  const text = Buffer.from(cursor, 'base64url').toString();
-  if (!/^\d{4}-\d{2}-\d{2}T[^\n]+\n[^\n]+$/.test(text)) throw new CliUsageError(`--after "${cursor}" is not a cursor bm list printed`);
-  return text;
-}
-
-/** One page of the bills matching `query`, newest first. */
-export async function findBillsPage(store: Pick<BillStore, 'listBills'>, query: ListQuery): Promise<ListPage> {
+/** One page of the bills matching `query`, newest first, through the worklist's keyed queries (never a scan). */
+export async function findBillsPage(store: Pick<BillStore, 'getBill'> & WorklistReads, query: ListQuery): Promise<ListPage> {
   const limit = query.limit ?? DEFAULT_LIST_LIMIT;
-  const after = query.cursor ? parseCursor(query.cursor) : null;
-  const all = await store.listBills(query.state ? { state: query.state } : {});
-  const matching = all
-    .filter((b) => !query.code || b.exceptions.some((e) => e.code === query.code))
-    .filter((b) => !query.vendorId || b.vendor_id === query.vendorId)
-    .filter((b) => !query.search || matchesSearch(b, query.search))
-    .map((b) => ({ b, key: `${b.created_at}\n${b.bill_id}` }))
-    .sort((x, y) => (x.key < y.key ? 1 : x.key > y.key ? -1 : 0));
-  const from = after === null ? 0 : matching.findIndex((m) => m.key < after);
-  const rest = from < 0 ? [] : matching.slice(from);
-  const rows = rest.slice(0, limit).map((m) => m.b);
-  const more = rest.length - rows.length;
-  return { rows, next: more > 0 ? cursorOf(rows[rows.length - 1]!) : null, more };
+  let page;
+  try {
+    page = await store.findBills({ state: query.state ?? null, code: query.code ?? null, vendorId: query.vendorId ?? null, search: query.search ?? null, sort: 'newest', limit, cursor: query.cursor ?? null });
+  } catch (err) {
+    if (err instanceof CursorError) throw new CliUsageError(`--after "${query.cursor}" is not a cursor bm list printed for these filters`);
+    throw err;
+  }
+  // The rows carry what the worklist shows; the table and --json show the whole bill.
+  const rows: BillRecord[] = [];
+  for (let i = 0; i < page.rows.length; i += READ_AT_ONCE) {
+    const read = await Promise.all(page.rows.slice(i, i + READ_AT_ONCE).map((r) => store.getBill(r.bill_id)));
+    for (const b of read) if (b) rows.push(b);
+  }
+  // How many more: said on the first page of a state (or of every bill), from the capped counts.
+  let more: number | null = page.next ? null : 0;
+  if (page.next && !query.cursor && !query.code && !query.vendorId && !query.search) {
+    const { counts, capped } = await store.countBills({ upTo: COUNT_UP_TO });
+    const states: readonly BillState[] = query.state ? [query.state] : BILL_STATES;
+    if (!states.some((st) => capped.includes(st))) {
+      let total = 0;
+      for (const st of states) total += counts[st];
+      more = total - rows.length;
+    }
+  }
+  return { rows, next: page.next, more };
 }
+
+/** Bills read at once to fill a page. */
+const READ_AT_ONCE = 25;
+/** Counting stops at this many bills a state: a larger state says only that more match. */
+const COUNT_UP_TO = 1000;
 
 // --- formatting --------------------------------------------------------------------------------
 
@@ -234,7 +229,7 @@ export async function listCommand(args: string[], io: CliIo, deps: { readonly cl
 }
 
 /** Prints one page: the table (or JSON Lines) on stdout, and how many more there are with the command for them. */
-export async function printList(store: Pick<BillStore, 'listBills' | 'policy'>, query: ListQuery, args: readonly string[], json: boolean, io: CliIo): Promise<number> {
+export async function printList(store: Pick<BillStore, 'getBill' | 'policy'> & WorklistReads, query: ListQuery, args: readonly string[], json: boolean, io: CliIo): Promise<number> {
   const page = await findBillsPage(store, query);
   // Dates in the policy's time zone; before any import there is none, and UTC is said.
   const timeZone = await store.policy().then((p) => p.timezone, () => null);

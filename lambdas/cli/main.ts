@@ -71,6 +71,8 @@ const USAGE = `bm — bill matcher
                                                           a deployed stack's monthly figures (sends nothing)
   bm redrive [--home DIR]                                 run again what a crash or an outage cut short (local stack)
   bm redrive --stack NAME [--region R]                    redrive the failed executions of a deployed stack
+  bm upgrade --stack NAME [--region R]                    once after deploying a newer version: bills and master
+                                                          data written before get the worklist's keys
   bm user add EMAIL --group clerk|approver|admin|finance --stack NAME [--region R]
                                                           invite a person to a deployed stack's workspace
   bm help                                                 this text
@@ -80,7 +82,7 @@ FILE: .bill.json, .xml (UBL, CII, XRechnung), .pdf (Factur-X or text layer), .ed
 `;
 
 /** The commands, for "did you mean". */
-export const COMMANDS = ['run', 'read', 'demo', 'start', 'import', 'list', 'audit', 'cost', 'summary', 'sync', 'redrive', 'rematch', 'sweep', 'show', 'review', 'help'] as const;
+export const COMMANDS = ['run', 'read', 'demo', 'start', 'import', 'list', 'audit', 'cost', 'summary', 'sync', 'redrive', 'rematch', 'sweep', 'show', 'review', 'upgrade', 'user', 'help'] as const;
 
 /** The usage lines of one command (with their continuation lines), or null. */
 export function usageOf(command: string): string | null {
@@ -131,6 +133,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
       }
       case 'rematch':
         return await rematchCommand(rest, io);
+      case 'upgrade':
+        return await (await import('./upgrade.ts')).upgradeCommand(rest, io);
       case 'user':
         // Loaded on demand: it brings the Cognito client.
         return await (await import('./user.ts')).userCommand(rest, io);

@@ -9,11 +9,13 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DescribeStacksCommand, DescribeStacksCommandOutput } from '@aws-sdk/client-cloudformation';
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { openLocalStore } from '../../lambdas/adapters/local/local-stack.ts';
 import { startLocalStack } from '../../lambdas/adapters/local/stack.ts';
 import type { DynamoBillStore } from '../../lambdas/adapters/aws/dynamo-store.ts';
 import { findBillsPage, listCommand } from '../../lambdas/cli/list.ts';
+import { upgradeCommand } from '../../lambdas/cli/upgrade.ts';
 import { describeEvent } from '../../lambdas/cli/local.ts';
 import { main } from '../../lambdas/cli/main.ts';
 import { importWithProgress } from '../../lambdas/cli/progress.ts';
@@ -86,13 +88,21 @@ describe('bm list', () => {
   }, 180_000);
 
   it('pages newest first, 50 at a time by default, with how many more and a cursor for them', async () => {
-    const first = await findBillsPage(store, {});
+    // Through the worklist's keyed queries: never every bill of a state.
+    const keyed = new Proxy(store, {
+      get(target, key) {
+        if (key === 'listBills') return () => Promise.reject(new Error('bm list read every bill'));
+        const v = Reflect.get(target, key) as unknown;
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const first = await findBillsPage(keyed, {});
     expect(first.rows).toHaveLength(50);
     expect(first.more).toBe(7);
     expect(first.rows[0]!.bill_id).toBe('b-zeta');
     const times = first.rows.map((b) => b.created_at);
     expect([...times].sort().reverse()).toEqual(times);
-    const second = await findBillsPage(store, { cursor: first.next });
+    const second = await findBillsPage(keyed, { cursor: first.next });
     expect(second.rows).toHaveLength(7);
     expect(second.next).toBeNull();
     expect(second.more).toBe(0);
@@ -113,13 +123,15 @@ describe('bm list', () => {
     expect(both.length).toBe(all.filter((b) => b.vendor_id === 'V001' && b.state === 'flagged' && b.exceptions.some((e) => e.code === 'QUANTITY_VARIANCE')).length);
   });
 
-  it('searches an invoice number normalized as for duplicates, a PO reference and the start of a vendor name', async () => {
+  it('searches an invoice number normalized as for duplicates, a PO reference, the start of a vendor name and an unknown supplier by name', async () => {
     const ids = async (search: string) => (await findBillsPage(store, { search, limit: 1000 })).rows.map((b) => b.bill_id);
     // INV-0007, inv 7, INV0007 and INV-OOO7 (letter O for zero) are the same number for duplicates.
     for (const s of ['INV-0007', 'inv 7', 'INV0007', 'INV-OOO7']) expect(await ids(s)).toEqual(['b-acme-07']);
     expect(await ids('oc 2026 77')).toEqual(['b-other']);
     expect(await ids('po-7002')).toEqual(['b-other']);
-    expect(await ids('zeta')).toEqual(['b-zeta']);
+    // A supplier not in the vendor list is found by its whole name (normalized), as in the workspace.
+    expect(await ids('Zeta Trading Ltd')).toEqual(['b-zeta']);
+    expect(await ids('zeta trading ltd.')).toEqual(['b-zeta']);
     expect(await ids('Other')).toEqual(['b-other']);
     expect(await ids('INV-9999')).toEqual([]);
   });
@@ -142,7 +154,8 @@ describe('bm list', () => {
     await listCommand(['--stack', 'BillMatcher', '--limit', '3', '--after', after], next.io, { clients });
     expect(next.out).toContain('b-acme-54');
     expect(next.out).not.toContain('b-acme-55');
-    expect(next.out).toContain('3 shown; 51 more bills match');
+    // Past the first page the count is not read again (it would cost the table's reads).
+    expect(next.out).toMatch(/3 shown; more bills match: bm list --stack BillMatcher --limit 3 --after \S+\n$/);
   });
 
   it('with --json prints one object per bill on stdout and the way on on stderr', async () => {
@@ -151,7 +164,8 @@ describe('bm list', () => {
     const rows = o.out.trim().split('\n').map((l) => JSON.parse(l));
     expect(rows).toHaveLength(5);
     expect(rows[0]).toMatchObject({ bill_id: 'b-acme-55', vendor_id: 'V001', invoice_number: 'INV-0055', total: '14.88', currency: 'EUR' });
-    expect(o.err).toContain('5 shown; 50 more bills match');
+    // A search is not counted (its bills are found a page at a time).
+    expect(o.err).toMatch(/^5 shown; more bills match: bm list --stack BillMatcher --json --search acme --limit 5 --after \S+\n$/);
   });
 
   it('refuses bad filters, all at once, with the closest state or code', async () => {
@@ -161,6 +175,25 @@ describe('bm list', () => {
     expect(o.err).toContain('bm: --state "flaged" is not a state (did you mean flagged?)');
     expect(o.err).toContain('bm: --code "price_varience" is not an exception code (did you mean PRICE_VARIANCE?)');
     expect(o.err).toContain('bm: --limit "0" must be a whole number from 1 to 1000');
+  });
+
+  it('bm upgrade gives a deployed table\'s bills from before the worklist their keys, once', async () => {
+    // A bill as an older version wrote it: no worklist keys.
+    await clients.dynamodb.send(
+      new UpdateItemCommand({ TableName: table, Key: { pk: { S: 'BILL#b-acme-03' }, sk: { S: 'BILL' } }, UpdateExpression: 'REMOVE gsi3pk, gsi3sk' }),
+    );
+    const ids = async () => (await findBillsPage(store, { limit: 1000 })).rows.map((b) => b.bill_id);
+    expect(await ids()).not.toContain('b-acme-03');
+    const up = io();
+    expect(await upgradeCommand(['--stack', 'BillMatcher'], up.io, { clients })).toBe(0);
+    expect(up.out).toContain('1 bill and 0 master records given their keys');
+    expect(await ids()).toContain('b-acme-03');
+    const again = io();
+    expect(await upgradeCommand(['--stack', 'BillMatcher'], again.io, { clients })).toBe(0);
+    const bare = io();
+    expect(await main(['upgrade'], bare.io)).toBe(2);
+    expect(bare.err).toContain('bm: upgrade needs --stack NAME');
+    expect(again.out).toContain('0 bills and 0 master records given their keys');
   });
 
   it('names a stack that does not exist', async () => {
