@@ -1,4 +1,4 @@
-/** Raw MIME for SES (`SendEmail` with `Content.Raw`): nodemailer's MailComposer, as the local outbox builds it. */
+/** An email as one raw MIME message (`bm summary --eml`): nodemailer's MailComposer, as the local outbox builds it. */
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type { OutgoingEmail } from '../../core/ports/mailer.ts';
 import { mimeAttachments } from '../../shared/mime.ts';

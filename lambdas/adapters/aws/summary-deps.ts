@@ -8,7 +8,6 @@ import { logWarning, traced } from '../../shared/powertools.ts';
 import { WasmChartRenderer } from '../render/chart.ts';
 import { BedrockInvoiceModel } from './bedrock.ts';
 import { awsDeps } from './deps.ts';
-import { mimeMessage } from './ses-raw.ts';
 import { SesMailer } from './ses-mailer.ts';
 
 export function summaryDeps(): SendSummaryDeps {
@@ -17,7 +16,7 @@ export function summaryDeps(): SendSummaryDeps {
   return {
     store,
     now,
-    mailer: new SesMailer(config.sender, config.configurationSet, traced(new SESv2Client({})), mimeMessage),
+    mailer: new SesMailer(config.sender, config.configurationSet, traced(new SESv2Client({}))),
     chart: new WasmChartRenderer(),
     model: modelId ? new BedrockInvoiceModel({ client: traced(new BedrockRuntimeClient({})) }) : null,
     modelId,
