@@ -52,6 +52,11 @@ const L = (field: LabelField, strength: Strength, ...sources: string[]): LabelDe
 /** `n°`, `no.`, `nr.`, `#`, `number` and their cousins, after a document word. */
 const NO = '(?:n[°ºo]\\.?|no\\.?|nr\\.?|num\\.?|nummer|number|numero|#|nb\\.?)';
 
+/** The German VAT words (`MwSt.`, `USt.`, `Umsatzsteuer`, `Mehrwertsteuer`). */
+const DE_VAT = '(?:mwst|ust|umsatzsteuer|mehrwertsteuer)\\.?';
+/** A rate in a tax label (`zzgl. 19 % MwSt.`). */
+const RATE = '\\d{1,2}(?:[.,]\\d{1,2})?\\s*%';
+
 const DEFS: readonly LabelDef[] = [
   // ---- invoice number
   ...L('invoice_number', 'strong',
@@ -104,7 +109,7 @@ const DEFS: readonly LabelDef[] = [
   // ---- totals
   ...L('net_total', 'strong',
     'subtotal', 'sub-total', 'sub total', 'net total', 'total net', 'net amount', 'total excl\\.?(?: vat| tax)?', 'total excluding (?:vat|tax)', 'total before tax', 'amount excl\\.? vat', 'total ex\\.? vat', 'taxable amount',
-    'nettobetrag', 'netto', 'nettosumme', 'summe netto', 'gesamt netto', 'netto gesamt', 'zwischensumme', 'rechnungssumme ohne ust\\.?', 'summe ohne (?:ust|mwst)\\.?', 'gesamtbetrag netto', 'betrag netto', 'nettowert',
+    'nettobetrag', 'netto', 'nettosumme', 'summe netto', 'gesamt netto', 'netto gesamt', 'zwischensumme', 'rechnungssumme ohne ust\\.?', '(?:rechnungs|gesamt|end)(?:summe|betrag) netto', 'summe ohne (?:ust|mwst)\\.?', 'gesamtbetrag netto', 'betrag netto', 'nettowert',
     'total ht', 'montant ht', 'montant eur ht', 'total hors taxes?', 'sous-total', 'sous total', 'base ht', 'base tva',
     'base imponible', 'subtotal sin iva', 'total sin iva', 'importe neto', 'neto',
     'subtotaal', 'totaal excl\\.?(?: btw)?', 'exclusief btw', 'excl\\.? btw', 'netto bedrag', 'totaal netto', 'grondslag',
@@ -112,14 +117,14 @@ const DEFS: readonly LabelDef[] = [
   ...L('net_total', 'weak', 'warenwert', 'positionssumme', 'summe positionen', 'total lines', 'line total', 'items total'),
   ...L('tax_total', 'strong',
     'vat', 'vat amount', 'total vat', 'vat total', 'tax', 'tax amount', 'total tax', 'sales tax', 'gst', 'hst', 'tax total',
-    'mwst\\.?', 'mwst\\.?-?betrag', '(?:ust|mwst|umsatzsteuer)\\.? gesamt', 'gesamt (?:ust|mwst|umsatzsteuer)\\.?', 'ust\\.?', 'ust\\.?-?betrag', 'umsatzsteuer', 'mehrwertsteuer', 'steuerbetrag', 'steuer', 'zzgl\\.? (?:mwst|ust)\\.?', 'zuzuglich (?:mwst|ust)\\.?', 'enthaltene (?:mwst|ust)\\.?', 'inkl\\.? (?:mwst|ust)\\.?', 'summe (?:mwst|ust)\\.?',
+    'mwst\\.?', 'mwst\\.?-?betrag', '(?:ust|mwst|umsatzsteuer)\\.? gesamt', 'gesamt (?:ust|mwst|umsatzsteuer)\\.?', 'ust\\.?', 'ust\\.?-?betrag', 'umsatzsteuer', 'mehrwertsteuer', 'steuerbetrag', 'steuer', `(?:zzgl\\.?|zuzuglich|plus|enthaltene|inkl\\.?|inklusive) (?:${RATE} )?${DE_VAT}`, `summe ${DE_VAT}`,
     'tva', 'montant tva', 'total tva', 'montant de la tva',
     'iva', 'cuota iva', 'total iva', 'importe iva', 'impuestos?',
     'btw', 'btw bedrag', 'totaal btw', 'btw-bedrag',
     'imposta', 'totale iva', 'importo iva'),
   ...L('total', 'strong',
     'total', 'grand total', 'total amount', 'invoice total', 'total to pay', 'total payable', 'total for this invoice', 'total incl\\.?(?: vat| tax)?', 'total including (?:vat|tax)', 'total \\(incl',
-    'gesamtbetrag', 'gesamtsumme', 'rechnungsbetrag', 'rechnungssumme', 'endbetrag', 'bruttobetrag', 'brutto', 'bruttosumme', 'summe brutto', 'gesamt brutto', 'gesamt', 'summe', 'total brutto',
+    'gesamtbetrag', 'gesamtsumme', '(?:rechnungs|gesamt|end)(?:summe|betrag) brutto', 'endsumme', 'rechnungsbetrag', 'rechnungssumme', 'endbetrag', 'bruttobetrag', 'brutto', 'bruttosumme', 'summe brutto', 'gesamt brutto', 'gesamt', 'summe', 'total brutto',
     'total ttc', 'montant ttc', 'montant eur ttc', 'total facture', 'montant total', 'total a payer',
     'total factura', 'importe total', 'total a pagar', 'total (?:con )?iva incluido',
     'totaal', 'totaal incl\\.?(?: btw)?', 'inclusief btw', 'incl\\.? btw', 'factuurbedrag', 'factuur totaal', 'totaalbedrag',

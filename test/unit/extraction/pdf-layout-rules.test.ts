@@ -201,3 +201,30 @@ describe('layout rules: a due date written in the payment terms', () => {
     expect(c(bill, 'due_date')).toBeLessThan(0.8);
   });
 });
+
+describe('layout rules: totals labels qualified by `Netto` / `Brutto` and a tax label with its rate', () => {
+  it('`Rechnungssumme netto` is the net total and `Rechnungssumme brutto` the total, not two totals; `zuzüglich 19% MwSt.` is the tax', () => {
+    const bill = read([
+      [60, [[50, 'Rechnungsnummer: 2024-03'], [290, 'Rechnungsdatum: 11. Juli 2024']]],
+      [120, [[103, 'Pos. Artikelbeschreibung'], [343, 'Menge'], [427, 'Preis'], [490, 'Betrag']]],
+      [140, [[119, '1 Drachen'], [375, '2'], [423, '20,00'], [497, '40,00']]],
+      [160, [[119, '2 Flieger'], [375, '5'], [423, '40,00'], [490, '200,00']]],
+      [180, [[320, 'Rechnungssumme netto'], [490, '240,00']]],
+      [200, [[334, 'zuzüglich 19% MwSt.'], [495, '45,60']]],
+      [220, [[315, 'Rechnungssumme brutto'], [490, '285,60']]],
+    ]);
+    expect([bill.net_total, bill.tax_total, bill.total]).toEqual(['240.00', '45.60', '285.60']);
+    for (const f of ['net_total', 'tax_total', 'total', 'lines[0].net_amount', 'lines[1].quantity']) expect(c(bill, f)).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('`Summe Umsatzsteuer` is the tax total, not a second total', () => {
+    const bill = read([
+      [60, [[50, 'Rechnung Nr. 2024-04']]],
+      [180, [[57, 'Rechnungssumme Netto (exkl. USt.)'], [517, '100,00']]],
+      [200, [[180, 'Summe Umsatzsteuer'], [522, '19,00']]],
+      [220, [[57, 'Rechnungssumme Brutto (inkl. USt.)'], [517, '119,00']]],
+    ]);
+    expect([bill.net_total, bill.tax_total, bill.total]).toEqual(['100.00', '19.00', '119.00']);
+    expect(c(bill, 'total')).toBeGreaterThanOrEqual(0.8);
+  });
+});
