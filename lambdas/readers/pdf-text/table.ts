@@ -22,7 +22,7 @@ const ROLE_WORDS: readonly [Role, RegExp][] = [
   ['qty', /^(?:qty\.?|quantity|quantities|menge|anzahl|anz\.?|qte\.?|quantite|nombre|aantal|hoeveelheid|cantidad|cant\.?|uds\.?|unidades|quantita|qta|q\.ta|stuck|stk\.?|hours|stunden)$/],
   ['unit', /^(?:unit|units|uom|einheit|me|unite|eenheid|unidad|unita|um)$/],
   ['price', /^(?:unit price|price|rate|unit cost|price per unit|einzelpreis|einzel|preis|preis\/einheit|preis je einheit|e-?preis|ep|stuckpreis|vk-?preis|nettopreis|einzelpreis netto|prix unitaire|prix unit\.?(?: ht)?|p\.? ?u\.?(?: ht)?(?: \(\w+\))?|prix|prijs|prijs per stuk|stukprijs|eenheidsprijs|precio unitario|precio|p\.? unit\.?|prezzo unitario|prezzo|importo unitario|unit amount)$/],
-  ['amount', /^(?:amount|total|totals|line total|line amount(?: excl\.?(?: vat| tax)?)?|amount excl\.?(?: vat| tax)?|net amount|net value|net|subtotal|betrag|entgelt|gesamt|gesamtpreis|summe|zeilenbetrag|nettobetrag|netto|nettowert|gesamtwert|positionswert|gesamtbetrag|gesamt netto|wert|montant(?: ht| ttc| eur| eur ht)?|total ht|total ttc|prix total|bedrag|totaal|importe|importe total|importo|totale|prezzo totale|prijs incl\.? btw|prijs|total \(\w+\)|total ht \(\w+\))$/],
+  ['amount', /^(?:amount|total|totals|line total|line amount(?: excl\.?(?: vat| tax)?)?|amount excl\.?(?: vat| tax)?|net amount|net value|net|subtotal|betrag|entgelt|gesamt|gesamtpreis|summe|zeilenbetrag|nettobetrag|netto|nettowert|gesamtwert|positionswert|positionsbetrag|gesamtbetrag|gesamt netto|wert|montant(?: ht| ttc| eur| eur ht)?|total ht|total ttc|prix total|bedrag|totaal|importe|importe total|importo|totale|prezzo totale|prijs incl\.? btw|prijs|total \(\w+\)|total ht \(\w+\))$/],
   ['tax', /^(?:vat|vat %|vat rate|tax|tax ?\(%\)|tax rate|mwst\.?|mwst\.?[ -]?%|ust\.?|ust\.?[ -]?%|steuer|steuersatz|tva|taux|taux tva|btw|btw %|iva|iva %|gst|%)$/],
   ['discount', /^(?:rabatt(?: %)?|discount|remise(?: \(-\))?|descuento|korting|sconto|charge \(\+\))$/],
   ['other', /^(?:date|datum|fecha|data|delivery date|lieferdatum|leistungsdatum|period|zeitraum|periode)$/],
@@ -38,17 +38,17 @@ function rolesOf(text: string): { role: Role; from: number; to: number }[] {
   if (t.length === 0 || t.length > 40) return [];
   const whole = roleOfWhole(t);
   if (whole) return [{ role: whole, from: 0, to: 1 }];
-  // Two headers in one cell: try every split at a space.
+  // Two or three headers in one cell (`BTW Prijs incl. BTW`, `Pos Art-Nr-Kunde Beschreibung`): try every split at a space.
   const words = t.split(' ');
+  const part = (from: number, to: number) => ({ role: roleOfWhole(words.slice(from, to).join(' ')), from: words.slice(0, from).join(' ').length / t.length, to: to === words.length ? 1 : words.slice(0, to).join(' ').length / t.length });
   for (let i = 1; i < words.length; i++) {
-    const a = roleOfWhole(words.slice(0, i).join(' '));
-    const b = roleOfWhole(words.slice(i).join(' '));
-    if (a && b) {
-      const cut = words.slice(0, i).join(' ').length / t.length;
-      return [
-        { role: a, from: 0, to: cut },
-        { role: b, from: cut, to: 1 },
-      ];
+    const a = part(0, i);
+    if (!a.role) continue;
+    const b = part(i, words.length);
+    if (b.role) return [a, b] as { role: Role; from: number; to: number }[];
+    for (let j = i + 1; j < words.length; j++) {
+      const [m, e] = [part(i, j), part(j, words.length)];
+      if (m.role && e.role) return [a, m, e] as { role: Role; from: number; to: number }[];
     }
   }
   return [];
@@ -58,7 +58,9 @@ function rolesOf(text: string): { role: Role; from: number; to: number }[] {
 function roleOfStacked(text: string): Role | null {
   const t = fold(text).replace(/\s*[/(]?\s*(?:€|eur|usd|gbp|chf|\$|£)\s*\)?\s*$/, '').trim();
   if (/^(?:price|amount|total|net|montant|prix|betrag|bedrag|importe|importo) (?:w\/o|without|excl\.?|excluding|before|ohne|hors|sans|sin|zonder|senza) (?:tax|vat|taxes|mwst|ust|tva|iva|btw)$/.test(t)) return 'amount';
-  return roleOfWhole(t);
+  // `Positions-` / `betrag` / `ohne` / `USt.`: a word broken over lines, then what the amount excludes.
+  const joined = t.replace(/(\p{L})- (?=\p{L})/gu, '$1').replace(/ (?:ohne|excl\.?|hors|sin|zonder|senza) (?:mwst|ust|tva|iva|btw|vat|tax)\.?$/, '');
+  return roleOfWhole(joined === t ? t : joined);
 }
 
 function roleOfWhole(t: string): Role | null {
@@ -141,8 +143,6 @@ function headerAt(rows: readonly Row[], i: number): { columns: Column[]; last: n
   const headerish = row.cells.filter((c) => rolesOf(c.text).length > 0).length;
   const unknown = row.cells.filter((c) => rolesOf(c.text).length === 0);
   if (headerish < row.cells.length - 1 && !(headerish >= 4 && unknown.length <= 2 && unknown.every((c) => !/\d/.test(c.text) && c.text.length <= 20))) return null;
-  // Columns without a role still hold their cells, so that a number under `VKE/Geb` is not taken for a price.
-  for (const c of unknown) if (c.text.length <= 20) cols.push({ role: 'other', x0: c.x0, x1: c.x1, header: c.text });
   // "Amount" is the quantity where another column is the amount (`Amount | Product | Price | Total`).
   const amounts = cols.filter((c) => c.role === 'amount');
   if (amounts.length > 1 && !roles.has('qty')) {
@@ -163,6 +163,8 @@ function headerAt(rows: readonly Row[], i: number): { columns: Column[]; last: n
     for (const o of stack) joined.add(o);
     cols.push({ role, x0: Math.min(...stack.map((o) => o.x0)), x1: Math.max(...stack.map((o) => o.x1)), header: text });
   }
+  // Columns without a role still hold their cells, so that a number under `VKE/Geb` is not taken for a price.
+  for (const c of unknown) if (c.text.length <= 20 && !joined.has(c)) cols.push({ role: 'other', x0: c.x0, x1: c.x1, header: c.text });
   // Neighbouring header rows (a second header line: `Art-Nr`, `Ohne MwSt.`) add columns that do not overlap.
   let last = i;
   for (const j of [i - 2, i - 1, i + 1, i + 2]) {

@@ -228,3 +228,27 @@ describe('layout rules: totals labels qualified by `Netto` / `Brutto` and a tax 
     expect(c(bill, 'total')).toBeGreaterThanOrEqual(0.8);
   });
 });
+
+describe('layout rules: three headers run together in one cell, a header word broken over lines', () => {
+  it('reads `Pos Art-Nr-Kunde Beschreibung` as position, code and description, and `Positions-` / `betrag` / `ohne USt.` as the amount', () => {
+    const bill = read([
+      [60, [[50, 'Handelsrechnung Nr. 471102 vom 05.06.2024']]],
+      [110, [[53, 'Pos Art-Nr-Kunde Beschreibung'], [244, 'Nettopreis'], [358, 'Menge'], [440, 'USt.'], [484, 'Positions-']]],
+      [121, [[74, 'Art-Nr-Lief.'], [508, 'betrag']]],
+      [132, [[520, 'ohne']]],
+      [144, [[520, 'USt.']]],
+      [157, [[58, '1'], [157, 'Schweinesteak'], [275, '5,5000'], [370, '5 kg'], [449, '7 %'], [514, '27,50']]],
+      [168, [[72, 'SFK5']]],
+      [190, [[58, '2'], [156, 'Mineralwasser'], [275, '5,4900'], [358, '20 Stk'], [449, '7 %'], [508, '109,80']]],
+      [201, [[72, 'GTRWA5']]],
+      [260, [[288, 'Rechnungssumme ohne USt.'], [508, '137,30']]],
+      [273, [[288, 'Steuerbetrag'], [514, '9,61']]],
+      [286, [[288, 'Bruttosumme'], [508, '146,91']]],
+    ]);
+    expect(bill.lines?.map((l) => [l.line_id, l.item_code, l.description, l.quantity, l.unit_price, l.net_amount])).toEqual([
+      ['1', 'SFK5', 'Schweinesteak', '5', '5.5000', '27.50'],
+      ['2', 'GTRWA5', 'Mineralwasser', '20', '5.4900', '109.80'],
+    ]);
+    expect(c(bill, 'lines[1].net_amount')).toBeGreaterThanOrEqual(0.8);
+  });
+});
