@@ -110,9 +110,28 @@ export function findLineTable(layout: PdfLayout, convention: DecimalConvention):
   let incomplete = 0;
   let columnsSeen: Column[] = [];
   let gross = false;
+  // A table still open at the foot of a page (no totals row yet): its items may go on at the top of the next page without a repeated header.
+  let open: Column[] | null = null;
   for (const page of layout.pages) {
     const rows = page.rows;
-    for (let i = 0; i < rows.length; i++) {
+    const carried: Column[] | null = open;
+    open = null;
+    let from = 0;
+    if (carried) {
+      // Only items at the top of the page, under nothing but a few lines of the page's own heading (no amounts, no other table's header).
+      const first = rows.findIndex((r) => isItemRow(r, carried, convention));
+      const before = rows.slice(0, Math.max(0, first));
+      const atTop = first >= 0 && rows[first]!.y < 0.4 * page.height && before.length <= 3 && before.every((r) => r.cells.length <= 2 && r.cells.every((c) => parseAmount(c.text, convention) === null));
+      if (atTop) {
+        const body = readBody(rows, first, carried, convention, lines.length, true);
+        lines.push(...body.lines);
+        incomplete += body.incomplete;
+        for (const r of body.rows) tableRows.add(r);
+        from = body.end;
+        if (body.end >= rows.length || onlyFooterFrom(rows, body.end, page.height, convention)) open = carried;
+      }
+    }
+    for (let i = from; i < rows.length; i++) {
       const header = headerAt(rows, i);
       if (!header) continue;
       const { columns, last } = header;
@@ -123,6 +142,7 @@ export function findLineTable(layout: PdfLayout, convention: DecimalConvention):
       lines.push(...body.lines);
       incomplete += body.incomplete;
       for (const r of body.rows) tableRows.add(r);
+      open = body.end >= rows.length || onlyFooterFrom(rows, body.end, page.height, convention) ? columns : null;
       i = Math.max(i, body.end - 1);
     }
   }
@@ -250,11 +270,11 @@ interface Draft {
 
 const STOP_FIELDS = new Set(['net_total', 'tax_total', 'total', 'payable', 'prepaid']);
 
-function readBody(rows: readonly Row[], from: number, columns: readonly Column[], convention: DecimalConvention, before: number) {
+function readBody(rows: readonly Row[], from: number, columns: readonly Column[], convention: DecimalConvention, before: number, carried = false) {
   const drafts: Draft[] = [];
   const used: number[] = [];
   let incomplete = 0;
-  let lastY = rows[from - 1]?.y ?? 0;
+  let lastY = (carried ? rows[from]?.y : rows[from - 1]?.y) ?? 0;
   let end = from;
   const has = (role: Role) => columns.some((c) => c.role === role);
   for (let i = from; i < rows.length; i++) {
@@ -354,6 +374,11 @@ function readBody(rows: readonly Row[], from: number, columns: readonly Column[]
   }
   const lines = drafts.map((d, k) => finish(d, before + k));
   return { lines, rows: used, incomplete, end };
+}
+
+/** True when the rows from `from` on are only the page's footer (its lowest fifth), with no totals row: the table did not end on this page. */
+function onlyFooterFrom(rows: readonly Row[], from: number, height: number, convention: DecimalConvention): boolean {
+  return rows.slice(from).every((r) => r.y > 0.8 * height && !isTotalsRow(r, convention));
 }
 
 /** A row that starts an item: an amount in the amount column and a quantity or a price in theirs. */

@@ -252,3 +252,38 @@ describe('layout rules: three headers run together in one cell, a header word br
     expect(c(bill, 'lines[1].net_amount')).toBeGreaterThanOrEqual(0.8);
   });
 });
+
+describe('layout rules: a line table whose header is at the foot of a page and whose items are on the next', () => {
+  const first: Rows = [
+    [60, [[50, 'Rechnung Nr. 2024-77']]],
+    [748, [[53, 'Pos'], [157, 'Beschreibung'], [244, 'Nettopreis'], [358, 'Menge'], [505, 'Betrag']]],
+  ];
+  const totals: Rows = [
+    [300, [[294, 'Rechnungssumme ohne USt.'], [509, '37,50']]],
+    [314, [[294, 'Steuerbetrag'], [515, '2,63']]],
+    [328, [[294, 'Bruttosumme'], [509, '40,13']]],
+  ];
+
+  it('reads the items at the top of the next page under the header of the page before', () => {
+    const bill = read(first, [
+      [66, [[59, '1'], [156, 'Kunstrasen'], [272, '3,33'], [360, '3 m²'], [516, '10,00']]],
+      [90, [[57, '2'], [155, 'Schweinesteak'], [284, '5,50'], [368, '5 kg'], [516, '27,50']]],
+      ...totals,
+    ]);
+    expect(bill.lines?.map((l) => [l.description, l.quantity, l.unit_price, l.net_amount])).toEqual([
+      ['Kunstrasen', '3', '3.33', '10.00'],
+      ['Schweinesteak', '5', '5.50', '27.50'],
+    ]);
+    expect(c(bill, 'lines[1].net_amount')).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('does not take another table at the top of the next page (a tax breakdown under its own header) for items', () => {
+    const bill = read(first, [
+      [81, [[65, 'Umsatzsteueraufschlüsselung']]],
+      [105, [[70, 'Art (Kategorie)'], [218, 'Warenwert'], [361, 'Basisbetrag'], [424, 'Steuersatz [%]'], [491, 'Steuerbetrag']]],
+      [135, [[70, 'Umsatzsteuer'], [380, '37,50'], [465, '7'], [516, '2,63']]],
+      ...totals,
+    ]);
+    expect(bill.lines).toEqual([]);
+  });
+});
