@@ -301,7 +301,9 @@ function commonSize(layout: PdfLayout): number {
 
 // ------------------------------------------------------------------ collecting candidates
 
-const SEPARATORS = /\s+[•·|–—]\s+|\s+-\s+|\s+\|\s*|\s*\|\s+|\s•|•\s/;
+const SEPARATORS = /\s+[•·●▪∙|–—]\s+|\s+-\s+|\s+\|\s*|\s*\|\s+|\s[•●]|[•●]\s/;
+/** A cell that is only a separator (`●` printed as a text item of its own). */
+const SEPARATOR_CELL = /^[•·●▪∙|–—]$/;
 
 function segmentsOf(cells: readonly Cell[]): Seg[] {
   const out: Seg[] = [];
@@ -546,11 +548,25 @@ function collectName(ctx: Context, seg: Seg, c: Candidates): void {
   const h = ctx.pageHeight(page);
   const inFooter = seg.cell.y > 0.78 * h;
   // "Acme GmbH · Street 1 · City" alone on its row near the top: the sender line above the address window.
-  const senderLine = seg.pos === 0 && ctx.layout.rows[seg.cell.row]?.cells.length === 1 && seg.cell.text.split(SEPARATORS).length >= 3 && seg.cell.y < 0.4 * h && page === 0;
+  const senderLine = seg.pos === 0 && seg.cell.y < 0.4 * h && page === 0 && senderLineParts(ctx, seg.cell) >= 3;
   // A letterhead: the name printed large at the top of the first page.
   const letterhead = page === 0 && seg.cell.y < 0.18 * h && seg.cell.size >= 1.25 * ctx.bodySize;
   const source: NameSource = /\bau capital\b|\bcapital social\b|\bstammkapital\b/i.test(seg.text) || inFooter ? 'footer-legal' : senderLine ? 'sender-line' : letterhead ? 'letterhead' : 'legal';
   c.names.push({ name, source, seg, partial: false });
+}
+
+/**
+ * The parts of a sender line starting at a row's first cell (`Acme GmbH · Street 1 · City`), in
+ * one cell or in cells printed close together with separator cells between them (`Acme GmbH | ● |
+ * Ecke 12 | ● | 12345 Stadthausen`); the row's other cells (an address block on the right) are not part of it.
+ */
+function senderLineParts(ctx: Context, cell: Cell): number {
+  const cells = ctx.layout.rows[cell.row]?.cells ?? [];
+  if (cells[0] !== cell) return 0;
+  const chain = [cell];
+  for (let i = 1; i < cells.length && cells[i]!.x0 - cells[i - 1]!.x1 < 2 * cell.size; i++) chain.push(cells[i]!);
+  const text = chain.map((c) => (SEPARATOR_CELL.test(c.text) ? ` ${c.text} ` : c.text)).join(' ');
+  return text.split(SEPARATORS).filter((p) => p.trim() !== '' && !SEPARATOR_CELL.test(p.trim())).length;
 }
 
 /**
@@ -728,6 +744,9 @@ function resolveSupplier(names: readonly NameCandidate[]): (Resolved<string> & {
   for (const n of names) groups.set(nameKey(n.name), [...(groups.get(nameKey(n.name)) ?? []), n]);
   const scored = [...groups.values()].map((g) => {
     const kinds = new Set(g.filter((n) => STRONG_NAME_SOURCES.has(n.source)).map((n) => n.source));
+    // The sender line names the sender; the same name printed again on another row (the letterhead block) is a second place.
+    const sender = g.find((n) => n.source === 'sender-line');
+    if (sender && g.some((n) => n.source === 'legal' && n.seg.cell.row !== sender.seg.cell.row)) kinds.add('legal');
     const max = Math.max(...g.map((n) => NAME_WEIGHT[n.source]));
     const whole = kinds.size >= 2 ? Math.min(0.95, Math.max(max, 0.85) + 0.05) : max;
     const conf = g.every((n) => n.partial) ? Math.min(whole, 0.7) : whole;
@@ -737,7 +756,10 @@ function resolveSupplier(names: readonly NameCandidate[]): (Resolved<string> & {
   });
   scored.sort((a, b) => b.conf - a.conf || a.first - b.first);
   const top = scored[0]!;
-  const conflict = scored.slice(1).some((o) => o.conf >= 0.65);
+  // An account holder (`Kontoinhaber: Max Mustermann`) names who is paid — the owner, a factor — not who sells:
+  // it does not contradict a name found in two independent places of the seller's own.
+  const established = new Set(top.g.filter((n) => STRONG_NAME_SOURCES.has(n.source) || n.source === 'legal').map((n) => n.source)).size >= 2 && top.conf >= 0.85;
+  const conflict = scored.slice(1).some((o) => o.conf >= 0.65 && !(established && o.g.every((n) => n.source === 'payee')));
   return {
     value: top.best.name,
     conf: conflict ? Math.min(top.conf, 0.5) : top.conf,

@@ -287,3 +287,29 @@ describe('layout rules: a line table whose header is at the foot of a page and w
     expect(bill.lines).toEqual([]);
   });
 });
+
+describe('layout rules: a sender line printed as separate cells, and an account holder', () => {
+  const rows = (holder: string): Rows => [
+    [131, [[451, 'Bei Spiel GmbH']]],
+    [146, [[451, 'Ecke 12']]],
+    [160, [[82, 'Bei Spiel GmbH'], [148, '●'], [156, 'Ecke 12'], [190, '●'], [198, '12345 Stadthausen ●'], [286, 'Germany'], [451, '12345 Stadthausen']]],
+    [181, [[71, 'Theodor Est']]],
+    [363, [[57, 'Invoice # RE-20201121/508 issued at 2020-11-21']]],
+    [506, [[57, 'Net total: 496.00 €']]],
+    [783, [[429, holder]]],
+  ];
+
+  it('reads the name of a sender line whose parts are cells of their own, confirmed by the letterhead block', () => {
+    const bill = read(rows('IBAN DE88200800000970375700'));
+    expect(bill.supplier?.name).toBe('Bei Spiel GmbH');
+    expect(c(bill, 'supplier.name')).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('an account holder who is a person does not contradict the seller named in two places; alone, the sender line stays doubtful', () => {
+    const bill = read(rows('Account holder: Max Mustermann'));
+    expect(bill.supplier?.name).toBe('Bei Spiel GmbH');
+    expect(c(bill, 'supplier.name')).toBeGreaterThanOrEqual(0.8);
+    const alone = read(rows('Account holder: Max Mustermann').filter(([y]) => y !== 131));
+    expect(c(alone, 'supplier.name')).toBeLessThan(0.8);
+  });
+});
