@@ -142,8 +142,9 @@ interface Candidates {
   unreadLabels: Set<'po_reference' | 'due_date'>;
 }
 
+/** `other`: a third party (a different ship-to or payee, a tax representative). */
 interface Heading {
-  readonly party: 'buyer' | 'seller';
+  readonly party: 'buyer' | 'seller' | 'other';
   readonly seg: Seg;
 }
 
@@ -211,7 +212,7 @@ export function readLayout(layout: PdfLayout): LayoutRead {
   const names = c.names.flatMap((n): NameCandidate[] => {
     if (n.source === 'label' || n.source === 'payee') return [n];
     const party = partyOf(ctx, n.seg, partyBands, false);
-    if (party === 'buyer') return [];
+    if (party === 'buyer' || party === 'other') return [];
     if (party === 'seller') return [{ ...n, source: 'seller-section' }];
     return n.source === 'party' ? [] : [n];
   });
@@ -450,7 +451,8 @@ function collectLabel(ctx: Context, seg: Seg, m: LabelMatch, c: Candidates): voi
       return;
     }
     case 'buyer':
-      if (m.colon || m.rest === '') c.headings.push({ party: 'buyer', seg });
+    case 'third_party':
+      if (m.colon || m.rest === '') c.headings.push({ party: m.field === 'buyer' ? 'buyer' : 'other', seg });
       return;
     case 'party_name': {
       // `Name: Lieferant GmbH` under a party heading; whose name it is, the heading decides.
@@ -771,7 +773,7 @@ function resolveSupplier(names: readonly NameCandidate[]): (Resolved<string> & {
 // ---- parties: which block of the page a value sits in
 
 interface Band {
-  readonly party: 'buyer' | 'seller';
+  readonly party: 'buyer' | 'seller' | 'other';
   readonly page: number;
   readonly x0: number;
   readonly x1: number;
@@ -812,7 +814,7 @@ function sellerBands(ctx: Context, headings: readonly Heading[], supplierFound: 
   return bandsOf(ctx, [...headings, ...extra]);
 }
 
-function partyOf(ctx: Context, seg: Seg, bands: readonly Band[], footerIsSeller = true): 'buyer' | 'seller' | null {
+function partyOf(ctx: Context, seg: Seg, bands: readonly Band[], footerIsSeller = true): Band['party'] | null {
   const c = seg.cell;
   const inside = bands.filter((b) => b.page === c.page && c.y >= b.y0 && c.y <= b.y1 && c.x0 >= b.x0 && c.x0 < b.x1);
   // The innermost (closest heading above) wins.
@@ -823,9 +825,9 @@ function partyOf(ctx: Context, seg: Seg, bands: readonly Band[], footerIsSeller 
 }
 
 function resolveTaxId(ctx: Context, found: readonly Found<string>[], buyerFound: readonly Found<string>[], headings: readonly Heading[], sellerBandsIn: readonly Band[]): Resolved<string> | null {
-  const bands = [...bandsOf(ctx, headings.filter((h) => h.party === 'buyer')), ...sellerBandsIn];
+  const bands = [...bandsOf(ctx, headings.filter((h) => h.party !== 'seller')), ...sellerBandsIn];
   const buyerValues = new Set(buyerFound.map((f) => f.value));
-  const kept = found.filter((f) => !buyerValues.has(f.value) && partyOf(ctx, f.at, bands) !== 'buyer');
+  const kept = found.filter((f) => !buyerValues.has(f.value) && partyOf(ctx, f.at, bands) !== 'buyer' && partyOf(ctx, f.at, bands) !== 'other');
   if (kept.length === 0) return null;
   const seller = kept.filter((f) => partyOf(ctx, f.at, bands) === 'seller');
   const distinct = new Set(kept.map((f) => f.value));
@@ -840,7 +842,7 @@ const DIRECT_DEBIT = /abgebucht|lastschrift|bankeinzug|pr[ée]lev|debited|direct
 
 function resolveIban(ctx: Context, headings: readonly Heading[], sellerBandsIn: readonly Band[], labelled: boolean): { value: string | null; conf: number; unreadable: boolean } {
   const bands = [...bandsOf(ctx, headings.filter((h) => h.party === 'buyer')), ...sellerBandsIn];
-  const found: { iban: string; seg: Seg; party: 'buyer' | 'seller' | null }[] = [];
+  const found: { iban: string; seg: Seg; party: Band['party'] | null }[] = [];
   let invalid = false;
   ctx.segRows.forEach((segs, r) => {
     for (const seg of segs) {

@@ -31,6 +31,7 @@ export type LabelField =
   | 'supplier'
   | 'payee'
   | 'buyer'
+  | 'third_party'
   | 'party_name'
   | 'currency'
   | 'iban'
@@ -163,6 +164,10 @@ const DEFS: readonly LabelDef[] = [
     'cliente', 'facturar a', 'comprador', 'direccion de envio',
     'klant', 'factuuradres', 'afleveradres', 'koper',
     'destinatario', 'acquirente', 'committente', 'cessionario'),
+  // A third party's block: a different ship-to, invoicee or payee, the seller's tax representative (its numbers and VAT id are not the seller's or the invoice's).
+  ...L('third_party', 'strong',
+    'abweichender (?:rechnungs|waren|zahlungs|leistungs)empfanger', 'warenempfanger', 'steuerbevollmachtigter(?: des verkaufers)?', 'fiskalvertreter',
+    'tax representative', "seller'?s? tax representative", 'representant fiscal', 'representante fiscal', 'fiscaal vertegenwoordiger', 'rappresentante fiscale'),
   ...L('party_name', 'strong', 'name', 'firma', 'firmenname', 'company(?: name)?', 'nom', 'raison sociale', 'naam', 'bedrijfsnaam', 'nombre', 'razon social', 'ragione sociale', 'denominazione'),
   // The currency stated by label (`Rechnungswährung: GBP`, `All amounts in USD`) beats symbols and other mentions.
   ...L('currency', 'strong',

@@ -313,3 +313,30 @@ describe('layout rules: a sender line printed as separate cells, and an account 
     expect(c(alone, 'supplier.name')).toBeLessThan(0.8);
   });
 });
+
+describe('layout rules: a third party\'s block (a different payee or ship-to, the seller\'s tax representative)', () => {
+  it('its number is no second invoice number, its VAT id not the seller\'s, its name not the supplier\'s', () => {
+    const bill = read([
+      [63, [[65, 'Handelsrechnung Nr. 47110818 vom 31.10.2024']]],
+      [170, [[70, 'Verkäufer']]],
+      [187, [[70, 'Nummer:'], [261, '12345676']]],
+      [200, [[70, 'Lieferant Ltd']]],
+      [213, [[70, 'USt.-Id.-Nr.:'], [261, 'GB123456789']]],
+      [311, [[70, 'Käufer/Leistungsempfänger']]],
+      [328, [[70, 'Nummer:'], [261, '75969813']]],
+      [341, [[70, 'Kunden AG']]],
+      [470, [[70, 'Abweichender Warenempfänger']]],
+      [487, [[70, 'Nummer:'], [261, '75969815']]],
+      [500, [[70, 'Lager Nord GmbH']]],
+      [560, [[70, 'Steuerbevollmächtigter des Verkäufers:']]],
+      [573, [[70, 'Steuerkanzlei Schmidt GmbH']]],
+      [586, [[70, 'USt.-Id.-Nr.:'], [261, 'DE987654321']]],
+      [700, [[300, 'Gesamtbetrag:'], [480, '119,00 €']]],
+    ]);
+    expect(bill.invoice_number).toBe('47110818');
+    expect(c(bill, 'invoice_number')).toBeGreaterThanOrEqual(0.8);
+    expect(bill.supplier?.tax_id).toBe('GB123456789');
+    expect(c(bill, 'supplier.tax_id')).toBeGreaterThanOrEqual(0.8);
+    expect(bill.supplier?.name).toBe('Lieferant Ltd');
+  });
+});
