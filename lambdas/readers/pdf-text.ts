@@ -421,6 +421,8 @@ function collectLabel(ctx: Context, seg: Seg, m: LabelMatch, c: Candidates): voi
       let conf = BASE[s][f.how];
       if (f.value.ambiguous) conf = Math.min(conf, 0.5);
       if (f.value.shortYear) conf = Math.min(conf, 0.75);
+      // `Règlement | Date | Montant`: a bare `Date` heading a column beside an amount column dates a payment or an instalment.
+      if (s === 'weak' && f.how !== 'inline' && besideAmountHeader(ctx, seg)) conf = Math.min(conf, BASE.weak.column);
       list.push({ value: f.value.iso, conf, at: seg, how: f.how });
       return;
     }
@@ -540,6 +542,14 @@ function collectAmount(ctx: Context, seg: Seg, m: LabelMatch, c: Candidates): vo
   c.amounts.set(field, list);
   // A code in the label ("Total EUR", "Montant EUR TTC") speaks for the currency of the amount.
   for (const code of currencyCodesIn(m.rest + ' ' + seg.text, isCurrencyCode)) c.currencyLabels.push(code);
+}
+
+const AMOUNT_HEADER = /^(?:montant|amount|betrag|teilzahlung|bedrag|importe|importo|total|summe|paid|paye|payment)$/;
+
+/** True when a neighbouring cell of the label's row is an amount column's header (`Montant`, `Betrag`). */
+function besideAmountHeader(ctx: Context, seg: Seg): boolean {
+  const row = ctx.segRows[seg.cell.row] ?? [];
+  return [row[seg.pos - 1], row[seg.pos + 1]].some((n) => n !== undefined && AMOUNT_HEADER.test(fold(n.text).replace(/[\s:]+$/, '')));
 }
 
 /** A name written after a supplier label or found by its legal form. */

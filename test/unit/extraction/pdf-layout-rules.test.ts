@@ -340,3 +340,26 @@ describe('layout rules: a third party\'s block (a different payee or ship-to, th
     expect(bill.supplier?.name).toBe('Lieferant Ltd');
   });
 });
+
+describe('layout rules: a French invoice with a payments table, the client\'s VAT number and `Total taxes`', () => {
+  it('the payment\'s date is no second issue date, `N° TVA client` is the buyer\'s, `Total taxes` the tax total', () => {
+    const bill = read([
+      [39, [[111, "Au bon moulin SARL - 1242 chemin de l'olive - 84340 Malaucène"]]],
+      [57, [[111, 'TVA : FR11999999998 - SIRET : 99999999800010']]],
+      [109, [[31, 'Facture FA-2017-0009']]],
+      [231, [[34, 'Date de facture'], [155, '05/11/2017']]],
+      [316, [[34, 'N° TVA client'], [155, 'FR90343434346']]],
+      [456, [[454, 'Total HT'], [523, '530,75 €']]],
+      [476, [[442, 'Total taxes'], [534, '0,00 €']]],
+      [494, [[79, 'Règlement'], [189, 'Date'], [254, 'Montant'], [448, 'Total TTC'], [523, '530,75 €']]],
+      [507, [[34, 'Vir SEPA'], [179, '31/10/2017'], [274, '147,00 €']]],
+      [511, [[429, 'Solde à payer'], [523, '383,75 €']]],
+    ]);
+    expect(bill.issue_date).toBe('2017-11-05');
+    expect(c(bill, 'issue_date')).toBeGreaterThanOrEqual(0.8);
+    expect(bill.supplier?.tax_id).toBe('FR11999999998');
+    expect(c(bill, 'supplier.tax_id')).toBeGreaterThanOrEqual(0.8);
+    expect([bill.net_total, bill.tax_total, bill.total]).toEqual(['530.75', '0.00', '530.75']);
+    expect(c(bill, 'total')).toBeGreaterThanOrEqual(0.8);
+  });
+});
