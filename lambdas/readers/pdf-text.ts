@@ -23,7 +23,7 @@ import { toCanonical, unreadable, type DraftBill } from './canonical.ts';
 import { sha256Hex } from './hash.ts';
 import { labelsOf, type LabelField, type LabelMatch, type Strength } from './pdf-text/labels.ts';
 import { findLineTable, type LineTable } from './pdf-text/table.ts';
-import { breakdownOf, taxRowsOf } from './pdf-text/tax-table.ts';
+import { breakdownOf, taxRowsOf, type TaxRowRead } from './pdf-text/tax-table.ts';
 import {
   currencyCodesIn,
   currencyMarks,
@@ -227,7 +227,8 @@ export function readLayout(layout: PdfLayout): LayoutRead {
 
   // Lines and totals
   const table = ctx.table;
-  const totals = resolveTotals(c.amounts, table);
+  const taxRows = taxRowsOf(layout, convention, table?.rows ?? new Set());
+  const totals = resolveTotals(c.amounts, table, taxRows.rows);
   if (totals.net) put('net_total', totals.net.conf);
   if (totals.tax) put('tax_total', totals.tax.conf);
   if (totals.total) put('total', totals.total.conf);
@@ -257,7 +258,7 @@ export function readLayout(layout: PdfLayout): LayoutRead {
   }
 
   // The VAT breakdown where printed, kept only when it adds up to totals read with confidence.
-  const breakdown = totals.tax && totals.tax.conf >= DEFAULT_THRESHOLD && (!totals.net || totals.net.conf >= DEFAULT_THRESHOLD) ? breakdownOf(taxRowsOf(layout, convention, table?.rows ?? new Set()), totals.net ? dec(totals.net.value) : null, dec(totals.tax.value)) : null;
+  const breakdown = totals.tax && totals.tax.conf >= DEFAULT_THRESHOLD && (!totals.net || totals.net.conf >= DEFAULT_THRESHOLD) ? breakdownOf(taxRows, totals.net ? dec(totals.net.value) : null, dec(totals.tax.value)) : null;
   const taxBreakdown = breakdown?.map((r) => ({ category: null, rate: r.rate, taxable_amount: r.taxable.toFixed(), tax_amount: r.tax.toFixed() })) ?? null;
   (breakdown ?? []).forEach((_, i) => {
     const rowConf = Math.min(totals.tax!.conf, totals.net?.conf ?? 0.7, 0.9);
@@ -908,7 +909,7 @@ function amountGroups(found: readonly Found<ParsedAmount>[] | undefined): Resolv
 const dec = (s: string) => Decimal.parse(s);
 const near = (a: Decimal, b: Decimal) => a.sub(b).abs().lte(Decimal.from('0.01'));
 
-function resolveTotals(amounts: ReadonlyMap<AmountField, Found<ParsedAmount>[]>, table: LineTable | null): Totals {
+function resolveTotals(amounts: ReadonlyMap<AmountField, Found<ParsedAmount>[]>, table: LineTable | null, taxRows: readonly TaxRowRead[] = []): Totals {
   const nets = amountGroups(amounts.get('net_total'));
   const taxes = amountGroups(amounts.get('tax_total'));
   const prepaid = amountGroups(amounts.get('prepaid')).filter((g) => !dec(g.value.value).isZero());
@@ -947,7 +948,20 @@ function resolveTotals(amounts: ReadonlyMap<AmountField, Found<ParsedAmount>[]>,
     };
   }
 
-  // 2. No triple: each value on its own, never above 0.75 unless the lines confirm it.
+  // 2. No tax total printed, but the tax per rate (`Steuerbasisbetrag USt. 19 % | 198,00 | 37,62`): the rows'
+  //    taxable amounts add up to the net total, and net + their taxes = the total. Each witness is printed.
+  const n0 = strongest(nets);
+  const g0 = strongest(totals);
+  const perRate = new Map(taxRows.map((r) => [r.rate, r]));
+  if (n0 && g0 && taxes.length === 0 && perRate.size === taxRows.length && perRate.size > 0 && n0.conf >= 0.85 && g0.conf >= 0.85 && !conflictIn(nets, n0) && !conflictIn(totals, g0)) {
+    const taxSum = taxRows.reduce((sum, r) => sum.add(r.tax), Decimal.ZERO);
+    const taxableSum = taxRows.reduce((sum, r) => sum.add(r.taxable), Decimal.ZERO);
+    if (near(taxableSum, dec(n0.value.value)) && near(dec(n0.value.value).add(taxSum), dec(g0.value.value))) {
+      return { net: { value: n0.value.value, conf: 0.9 }, tax: { value: taxSum.toFixed(2), conf: 0.85 }, total: { value: g0.value.value, conf: 0.9 }, confirmed: true };
+    }
+  }
+
+  // 3. No triple: each value on its own, never above 0.75 unless the lines confirm it.
   const cap = (g: Resolved<ParsedAmount> | null, all: readonly Resolved<ParsedAmount>[]) => (g ? { value: g.value.value, conf: conflictIn(all, g) ? Math.min(g.conf, 0.5) : Math.min(g.conf, 0.75) } : null);
   let net = cap(strongest(nets), nets);
   let tax = cap(strongest(taxes), taxes);
@@ -964,7 +978,7 @@ function resolveTotals(amounts: ReadonlyMap<AmountField, Found<ParsedAmount>[]>,
       tax ??= { value: '0.00', conf: 0.5 };
     }
   }
-  // 3. Derive the missing one of three, below the threshold.
+  // 4. Derive the missing one of three, below the threshold.
   if (total && tax && !net) net = { value: dec(total.value).sub(dec(tax.value)).toFixed(), conf: Math.min(0.7, total.conf, tax.conf) };
   else if (total && net && !tax) tax = { value: dec(total.value).sub(dec(net.value)).toFixed(), conf: 0.6 };
   else if (net && tax && !total) total = { value: dec(net.value).add(dec(tax.value)).toFixed(), conf: Math.min(0.7, net.conf, tax.conf) };

@@ -363,3 +363,26 @@ describe('layout rules: a French invoice with a payments table, the client\'s VA
     expect(c(bill, 'total')).toBeGreaterThanOrEqual(0.8);
   });
 });
+
+describe('layout rules: no tax total printed, the tax per rate with its base', () => {
+  const page = (taxRows: Rows): Rows => [
+    [60, [[365, 'RECHNUNG'], [538, '471102']]],
+    [392, [[60, 'Rechnungssumme Netto (excl. USt.)'], [512, '473,00']]],
+    ...taxRows,
+    [439, [[60, 'Rechnungssumme Brutto (inkl. USt.)'], [512, '529,87']]],
+  ];
+
+  it('the rows confirm the totals when their bases add up to the net and net + their taxes to the total', () => {
+    const bill = read(page([
+      [406, [[60, 'Steuerbasisbetrag USt. 7%'], [471, '275,00'], [518, '19,25']]],
+      [420, [[60, 'Steuerbasisbetrag USt. 19%'], [471, '198,00'], [518, '37,62']]],
+    ]));
+    expect([bill.net_total, bill.tax_total, bill.total]).toEqual(['473.00', '56.87', '529.87']);
+    for (const f of ['net_total', 'tax_total', 'total']) expect(c(bill, f)).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('rows that do not add up confirm nothing', () => {
+    const bill = read(page([[406, [[60, 'Steuerbasisbetrag USt. 7%'], [471, '275,00'], [518, '19,25']]]]));
+    expect(c(bill, 'total')).toBeLessThan(0.8);
+  });
+});
