@@ -266,6 +266,8 @@ interface Draft {
   unitPrice: string | null;
   netAmount: string | null;
   continued: boolean;
+  /** Baseline of the item's last description row: a name wrapped onto the very next line runs on from there. */
+  descY: number | null;
 }
 
 const STOP_FIELDS = new Set(['net_total', 'tax_total', 'total', 'payable', 'prepaid']);
@@ -334,6 +336,7 @@ function readBody(rows: readonly Row[], from: number, columns: readonly Column[]
         unitPrice: priceCell ? parseAmount(priceCell.text, convention)!.value : null,
         netAmount: amountCell ? parseAmount(amountCell.text, convention)!.value : null,
         continued: false,
+        descY: descCells.length > 0 ? row.y : null,
       });
       used.push(row.index);
       lastY = row.y;
@@ -343,7 +346,14 @@ function readBody(rows: readonly Row[], from: number, columns: readonly Column[]
       // `Verpackung : Flasche`, `Bruttopreis: 1,50 €`: an attribute of the item printed under it, not more of its name.
       const attribute = more.length > 0 && more.every((c) => /^[\p{L}][\p{L}\d .\-/]{1,40}\s?:/u.test(c.text));
       if (current.netAmount === null && amountCell) current.netAmount = parseAmount(amountCell.text, convention)!.value;
-      else if (more.length > 0 && current.description !== null && !attribute) current.continued = true;
+      else if (more.length > 0 && current.description !== null && !attribute) {
+        current.continued = true;
+        // The name wrapped onto the next line (`Kunstrasen` / `grün 3m`): the same name, read on (still with doubt).
+        if (descCells.length > 0 && current.descY !== null && row.y - current.descY <= 1.6 * row.size) {
+          current.description = `${current.description} ${descCells.map((c) => c.text).join(' ')}`;
+          current.descY = row.y;
+        } else current.descY = null;
+      } else if (current.descY !== null && descCells.length === 0) current.descY = null;
       if (current.description === null && more.length > 0 && !attribute) current.description = more.map((c) => c.text).join(' ');
       const codes = (byRole.get('code') ?? []).filter((c) => !stacked.includes(c));
       if (current.itemCode === null && codes.length > 0) current.itemCode = codes.map((c) => c.text).join(' ');

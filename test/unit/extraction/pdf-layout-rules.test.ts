@@ -386,3 +386,21 @@ describe('layout rules: no tax total printed, the tax per rate with its base', (
     expect(c(bill, 'total')).toBeLessThan(0.8);
   });
 });
+
+describe('layout rules: an item name wrapped onto the next line', () => {
+  it('reads the next line of the name column as more of the name (with doubt), not a note printed further down', () => {
+    const bill = read([
+      [60, [[50, 'Rechnung Nr. 2024-88']]],
+      [100, [[53, 'Pos'], [157, 'Beschreibung'], [244, 'Nettopreis'], [358, 'Menge'], [505, 'Betrag']]],
+      [120, [[58, '1'], [157, 'Kunstrasen'], [262, '3,3333'], [361, '3 m²'], [514, '10,00']]],
+      [131, [[157, 'grün 3m']]],
+      [142, [[74, 'KR3M']]],
+      [160, [[58, '2'], [156, 'Schweinesteak'], [275, '5,5000'], [370, '5 kg'], [514, '27,50']]],
+      [171, [[72, 'SFK5']]],
+      [194, [[159, 'aus Deutschland']]],
+      [260, [[288, 'Rechnungssumme ohne USt.'], [508, '37,50']]],
+    ]);
+    expect(bill.lines?.map((l) => l.description)).toEqual(['Kunstrasen grün 3m', 'Schweinesteak']);
+    expect(c(bill, 'lines[0].description')).toBeLessThan(0.8);
+  });
+});
