@@ -268,6 +268,8 @@ interface Draft {
   continued: boolean;
   /** Baseline of the item's last description row: a name wrapped onto the very next line runs on from there. */
   descY: number | null;
+  /** True once an attribute row or a row of codes followed the name: text further down is a note, not the name. */
+  broken: boolean;
 }
 
 const STOP_FIELDS = new Set(['net_total', 'tax_total', 'total', 'payable', 'prepaid']);
@@ -337,6 +339,7 @@ function readBody(rows: readonly Row[], from: number, columns: readonly Column[]
         netAmount: amountCell ? parseAmount(amountCell.text, convention)!.value : null,
         continued: false,
         descY: descCells.length > 0 ? row.y : null,
+        broken: false,
       });
       used.push(row.index);
       lastY = row.y;
@@ -347,14 +350,24 @@ function readBody(rows: readonly Row[], from: number, columns: readonly Column[]
       const attribute = more.length > 0 && more.every((c) => /^[\p{L}][\p{L}\d .\-/]{1,40}\s?:/u.test(c.text));
       if (current.netAmount === null && amountCell) current.netAmount = parseAmount(amountCell.text, convention)!.value;
       else if (more.length > 0 && current.description !== null && !attribute) {
-        current.continued = true;
-        // The name wrapped onto the next line (`Kunstrasen` / `grün 3m`): the same name, read on (still with doubt).
         if (descCells.length > 0 && current.descY !== null && row.y - current.descY <= 1.6 * row.size) {
+          // The name wrapped onto the next line (`Kunstrasen` / `grün 3m`): the same name, read on (still with doubt).
           current.description = `${current.description} ${descCells.map((c) => c.text).join(' ')}`;
+          current.continued = true;
           current.descY = row.y;
-        } else current.descY = null;
-      } else if (current.descY !== null && descCells.length === 0) current.descY = null;
-      if (current.description === null && more.length > 0 && !attribute) current.description = more.map((c) => c.text).join(' ');
+        } else {
+          // Text after a gap may be more of the name; text under the item's attributes or codes is a note about it.
+          if (!current.broken) current.continued = true;
+          current.descY = null;
+        }
+      } else if (current.description !== null && (attribute || more.length === 0)) {
+        current.descY = null;
+        current.broken = true;
+      }
+      if (current.description === null && more.length > 0 && !attribute) {
+        current.description = more.map((c) => c.text).join(' ');
+        current.descY = row.y;
+      }
       const codes = (byRole.get('code') ?? []).filter((c) => !stacked.includes(c));
       if (current.itemCode === null && codes.length > 0) current.itemCode = codes.map((c) => c.text).join(' ');
       used.push(row.index);

@@ -402,5 +402,19 @@ describe('layout rules: an item name wrapped onto the next line', () => {
     ]);
     expect(bill.lines?.map((l) => l.description)).toEqual(['Kunstrasen grün 3m', 'Schweinesteak']);
     expect(c(bill, 'lines[0].description')).toBeLessThan(0.8);
+    // Under the item's code row, `aus Deutschland` is a note about it: the name is certain.
+    expect(c(bill, 'lines[1].description')).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('text a gap below the name, with nothing between, may still be more of the name: doubtful', () => {
+    const bill = read([
+      [60, [[50, 'Rechnung Nr. 2024-89']]],
+      [100, [[53, 'Pos'], [157, 'Beschreibung'], [244, 'Nettopreis'], [358, 'Menge'], [505, 'Betrag']]],
+      [120, [[58, '1'], [156, 'Schweinesteak'], [275, '5,5000'], [370, '5 kg'], [514, '27,50']]],
+      [150, [[159, 'aus Deutschland']]],
+      [200, [[288, 'Rechnungssumme ohne USt.'], [508, '27,50']]],
+    ]);
+    expect(bill.lines?.[0]?.description).toBe('Schweinesteak');
+    expect(c(bill, 'lines[0].description')).toBeLessThan(0.8);
   });
 });
