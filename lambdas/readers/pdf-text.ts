@@ -392,7 +392,7 @@ function collectTermsDate(ctx: Context, seg: Seg, c: Candidates): void {
   c.dueDate.push({ value: d.iso, conf, at: seg, how: 'inline' });
 }
 /** An invoice-number label that names the invoice itself (not a credit note's, not another document's). */
-const INVOICE_WORD = /^(?:invoice|rechnung|facture|factura|factuur|fattura|(?:n[°ºo]|no|nr|numero)\.?\s*(?:de\s+|di\s+|della\s+)?(?:facture|factura|fattura))\b/;
+const INVOICE_WORD = /^(?:invoice|rechnung|facture|factura|factuur|fattura|rechnungs-?(?:nummer|nr)|factuur-?(?:nummer|nr)|(?:n[°ºo]|no|nr|numero)\.?\s*(?:de\s+|di\s+|della\s+)?(?:facture|factura|fattura))\b/;
 
 function collectLabel(ctx: Context, seg: Seg, m: LabelMatch, c: Candidates): void {
   const s = m.strength;

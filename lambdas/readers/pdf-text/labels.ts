@@ -183,7 +183,7 @@ const DEFS: readonly LabelDef[] = [
   // "Gutschrift" is a German credit note, or a self-billed invoice (type 389): a credit note only with doubt.
   ...L('title_credit_note', 'weak', 'gutschrift'),
   ...L('title_credit_note', 'strong', 'credit note', 'credit memo', 'avoir', 'facture d\'avoir', 'nota de credito', 'factura rectificativa', 'creditnota', 'creditfactuur', 'nota di credito'),
-  ...L('title_invoice', 'strong', 'invoice', 'tax invoice', 'commercial invoice', 'rechnung', 'handelsrechnung', 'rechnungskorrektur', '(?!pro-?forma)[a-z]{3,}rechnung', 'facture', 'factura', 'factuur', 'fattura', 'bill', 'payment receipt', 'receipt', 'kopie factuur', 'retail invoices?'),
+  ...L('title_invoice', 'strong', 'invoice', 'tax invoice', 'commercial invoice', 'rechnung', 'handelsrechnung', 'rechnungs-?korrektur', '(?!pro-?forma)[a-z]{3,}rechnung', 'facture', 'factura', 'factuur', 'fattura', 'bill', 'payment receipt', 'receipt', 'kopie factuur', 'retail invoices?'),
   ...L('title_not_a_bill', 'strong', 'purchase order', 'order confirmation', 'bestellung', 'auftragsbestatigung', 'angebot', 'quotation', 'quote', 'offer', 'bon de commande', 'devis', 'offerte', 'orden de compra', 'presupuesto', 'preventivo', 'delivery note', 'lieferschein', 'packing slip', 'pakbon', 'statement of account', 'kontoauszug', 'reminder', 'mahnung', 'relance'),
 ];
 

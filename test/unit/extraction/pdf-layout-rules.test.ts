@@ -418,3 +418,20 @@ describe('layout rules: an item name wrapped onto the next line', () => {
     expect(c(bill, 'lines[0].description')).toBeLessThan(0.8);
   });
 });
+
+describe('layout rules: titles that are compounds', () => {
+  it('`Rechnungsnummer:` at the top stands for the title; `RECHNUNGS-KORREKTUR` is a title', () => {
+    const numbered = read([
+      [267, [[55, 'Rechnungsnummer: 2014-03'], [289, 'Rechnungsdatum: 11. Juli 2014']]],
+      [503, [[320, 'Gesamtbetrag'], [490, '845,00']]],
+    ]);
+    expect(numbered.document_type).toBe('invoice');
+    expect(c(numbered, 'document_type')).toBeGreaterThanOrEqual(0.8);
+    const corrected = read([
+      [69, [[40, 'Lieferant'], [366, 'RECHNUNGS-KORREKTUR']]],
+      [91, [[366, 'Beleg-Nr'], [457, ': RK21012345']]],
+      [503, [[320, 'Gesamtbetrag'], [490, '-5,95']]],
+    ]);
+    expect(c(corrected, 'document_type')).toBeGreaterThanOrEqual(0.8);
+  });
+});
