@@ -419,7 +419,8 @@ function collectLabel(ctx: Context, seg: Seg, m: LabelMatch, c: Candidates): voi
         if (m.field === 'due_date' && s === 'strong' && /\d/.test(m.rest)) c.unreadLabels.add('due_date');
         return;
       }
-      let conf = BASE[s][f.how];
+      // `FACTURE N° : F20200027` over `Date : 15/01/2020`: a bare `Date` right under the invoice number is the invoice's.
+      let conf = m.field === 'issue_date' && s === 'weak' && f.how !== 'below' && underInvoiceNumber(ctx, seg) ? BASE.strong[f.how] : BASE[s][f.how];
       if (f.value.ambiguous) conf = Math.min(conf, 0.5);
       if (f.value.shortYear) conf = Math.min(conf, 0.75);
       // `Règlement | Date | Montant`: a bare `Date` heading a column beside an amount column dates a payment or an instalment.
@@ -543,6 +544,16 @@ function collectAmount(ctx: Context, seg: Seg, m: LabelMatch, c: Candidates): vo
   c.amounts.set(field, list);
   // A code in the label ("Total EUR", "Montant EUR TTC") speaks for the currency of the amount.
   for (const code of currencyCodesIn(m.rest + ' ' + seg.text, isCurrencyCode)) c.currencyLabels.push(code);
+}
+
+/** True when the row just above the label starts, at the label's left edge, with a strong invoice-number label. */
+function underInvoiceNumber(ctx: Context, seg: Seg): boolean {
+  const rows = ctx.layout.rows;
+  return [seg.cell.row - 1, seg.cell.row - 2].some((r) => {
+    const row = rows[r];
+    if (!row || row.page !== seg.cell.page || seg.cell.y - row.y > 2.5 * seg.cell.size) return false;
+    return (ctx.segRows[r] ?? []).some((o) => Math.abs(o.x0 - seg.x0) <= 3 && labelsOf(o.text).some((l) => l.field === 'invoice_number' && l.strength === 'strong'));
+  });
 }
 
 const AMOUNT_HEADER = /^(?:montant|amount|betrag|teilzahlung|bedrag|importe|importo|total|summe|paid|paye|payment)$/;

@@ -435,3 +435,21 @@ describe('layout rules: titles that are compounds', () => {
     expect(c(corrected, 'document_type')).toBeGreaterThanOrEqual(0.8);
   });
 });
+
+describe('layout rules: a bare `Date` right under the invoice number', () => {
+  it('is the invoice date; elsewhere a bare `Date` stays doubtful', () => {
+    const under = read([
+      [40, [[298, 'FACTURE N° :'], [443, 'F20200027']]],
+      [55, [[298, 'Date :'], [446, '15/01/2020']]],
+      [500, [[355, 'TOTAL TTC'], [483, '110,00']]],
+    ]);
+    expect(under.issue_date).toBe('2020-01-15');
+    expect(c(under, 'issue_date')).toBeGreaterThanOrEqual(0.8);
+    const apart = read([
+      [40, [[298, 'FACTURE N° :'], [443, 'F20200027']]],
+      [120, [[40, 'Date :'], [100, '15/01/2020']]],
+      [500, [[355, 'TOTAL TTC'], [483, '110,00']]],
+    ]);
+    expect(c(apart, 'issue_date')).toBeLessThan(0.8);
+  });
+});
