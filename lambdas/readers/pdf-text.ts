@@ -99,6 +99,8 @@ interface Found<T> {
   readonly how: How;
   /** An amount whose label names a rate (`USt. 19 %`, `Netto 7 %`): one row of a breakdown per rate. */
   readonly rated?: boolean;
+  /** An amount found under a strong label. */
+  readonly strong?: boolean;
 }
 
 interface Resolved<T> {
@@ -540,7 +542,7 @@ function collectAmount(ctx: Context, seg: Seg, m: LabelMatch, c: Candidates): vo
   let conf = BASE[m.strength][found.how];
   if (found.value.ambiguous) conf = Math.min(conf, 0.5);
   const list = c.amounts.get(field) ?? [];
-  list.push({ value: found.value, conf, at: found.at, how: found.how, rated: /\d\s*%/.test(seg.text) });
+  list.push({ value: found.value, conf, at: found.at, how: found.how, rated: /\d\s*%/.test(seg.text), strong: m.strength === 'strong' && found.how !== 'multi' });
   c.amounts.set(field, list);
   // A code in the label ("Total EUR", "Montant EUR TTC") speaks for the currency of the amount.
   for (const code of currencyCodesIn(m.rest + ' ' + seg.text, isCurrencyCode)) c.currencyLabels.push(code);
@@ -946,15 +948,18 @@ function resolveTotals(amounts: ReadonlyMap<AmountField, Found<ParsedAmount>[]>,
   if (best) {
     // Two different totals printed under total labels: which one is owed is not certain, even
     // when one of them adds up (a subtotal before a discount may add up as well).
-    const lift = (g: Resolved<ParsedAmount>, all: readonly Resolved<ParsedAmount>[], cap: number) => {
-      const c = Math.min(0.95, g.conf + 0.1);
+    // A value under a strong label at the foot of a column of values (`TOTAL TTC` over `110,00` over `Acompte 10,00`)
+    // is confirmed by the other two when both were read with confidence.
+    const lift = (g: Resolved<ParsedAmount>, all: readonly Resolved<ParsedAmount>[], cap: number, others: readonly Resolved<ParsedAmount>[]) => {
+      const anchored = g.found.some((f) => f.strong) && others.every((o) => o.conf >= 0.85);
+      const c = Math.max(Math.min(0.95, g.conf + 0.1), anchored ? 0.85 : 0);
       return conflictIn(all, g) ? Math.min(c, cap) : c;
     };
     // A line sum that contradicts the net total makes the lines doubtful, not the totals.
     return {
-      net: { value: best.n.value.value, conf: lift(best.n, nets, 0.85) },
-      tax: { value: best.t.value.value, conf: lift(best.t, taxes, 0.85) },
-      total: { value: best.g.value.value, conf: lift(best.g, totals, 0.6) },
+      net: { value: best.n.value.value, conf: lift(best.n, nets, 0.85, [best.t, best.g]) },
+      tax: { value: best.t.value.value, conf: lift(best.t, taxes, 0.85, [best.n, best.g]) },
+      total: { value: best.g.value.value, conf: lift(best.g, totals, 0.6, [best.n, best.t]) },
       confirmed: true,
     };
   }

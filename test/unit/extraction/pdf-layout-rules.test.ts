@@ -453,3 +453,19 @@ describe('layout rules: a bare `Date` right under the invoice number', () => {
     expect(c(apart, 'issue_date')).toBeLessThan(0.8);
   });
 });
+
+describe('layout rules: a totals row of headers over values, a deposit under the total', () => {
+  it('the total under `TOTAL TTC` is confirmed by a confident net and tax even where the deposit below makes it a column', () => {
+    const bill = read([
+      [40, [[298, 'FACTURE N° :'], [443, 'F20200027']]],
+      [737, [[411, 'Code'], [454, 'Taux'], [503, 'Base TVA'], [578, 'Montant TVA']]],
+      [757, [[419, 'S'], [450, '10,00%'], [525, '100,00'], [625, '10,00']]],
+      [786, [[427, 'TOTAL HT'], [499, 'TOTAL TVA'], [584, 'TOTAL TTC']]],
+      [810, [[435, '100,00'], [512, '10,00'], [615, '110,00']]],
+      [833, [[510, 'Acompte :'], [620, '10,00']]],
+      [855, [[388, 'NET A PAYER'], [548, '100,00 EUR']]],
+    ]);
+    expect([bill.net_total, bill.tax_total, bill.total]).toEqual(['100.00', '10.00', '110.00']);
+    expect(c(bill, 'total')).toBeGreaterThanOrEqual(0.8);
+  });
+});
