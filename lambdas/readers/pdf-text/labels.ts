@@ -208,6 +208,15 @@ export interface LabelMatch {
  * what else the same words might have meant).
  */
 export function labelsOf(cellText: string): LabelMatch[] {
+  const found = matchLabels(cellText);
+  if (found.length > 0) return found;
+  // `Br uttosumme`, `Zahlbetr ag`, `Ver käufer`: a word a PDF's text layer split with a stray space (kerning). Only
+  // where the cell names no label as printed, a short piece joined to the lower-case letters that follow it.
+  const joined = cellText.replace(/(?<=(?:^|[\s(])\p{L}{1,3}) (?=\p{Ll})|(?<=\p{L}) (?=\p{Ll}{1,3}(?:$|[\s.:)]))/gu, '');
+  return joined === cellText ? found : matchLabels(joined);
+}
+
+function matchLabels(cellText: string): LabelMatch[] {
   // `W A R E N R E C H N U N G`: a title printed letter-spaced reads as its word.
   const spaced = /^(?:\p{L} ){3,}\p{L}(?: |$)/u.test(cellText.trim()) ? cellText.trim().replace(/(?<=^|\s\p{L}|^\p{L}) (?=\p{L}(?:\s|$))/gu, '') : cellText;
   const clean = spaced.replace(/^[\s•·*>\-–]+/, '');

@@ -469,3 +469,17 @@ describe('layout rules: a totals row of headers over values, a deposit under the
     expect(c(bill, 'total')).toBeGreaterThanOrEqual(0.8);
   });
 });
+
+describe('layout rules: words a text layer split with a stray space', () => {
+  it('`Br uttosumme` and `Zahlbetr ag` read as their labels; words that are labels as printed are not joined', () => {
+    const bill = read([
+      [150, [[44, 'Handelsrechnung Nr. 471102 vom 05.03.2020']]],
+      [648, [[299, 'Rechnungssumme ohne USt.'], [522, '198,00']]],
+      [662, [[299, 'Steuerbetrag'], [527, '37,62']]],
+      [677, [[299, 'Br uttosumme'], [522, '235,62']]],
+      [707, [[299, 'Zahlbetr ag'], [522, '235,62']]],
+    ]);
+    expect([bill.net_total, bill.tax_total, bill.total]).toEqual(['198.00', '37.62', '235.62']);
+    for (const f of ['net_total', 'tax_total', 'total']) expect(c(bill, f)).toBeGreaterThanOrEqual(0.8);
+  });
+});
