@@ -119,6 +119,8 @@ const DEFS: readonly LabelDef[] = [
   ...L('tax_total', 'strong',
     'vat', 'vat amount', 'total vat', 'vat total', 'tax', 'tax amount', 'total tax', 'sales tax', 'gst', 'hst', 'tax total',
     'mwst\\.?', 'mwst\\.?-?betrag', '(?:ust|mwst|umsatzsteuer)\\.? gesamt', 'gesamt (?:ust|mwst|umsatzsteuer)\\.?', 'ust\\.?', 'ust\\.?-?betrag', 'umsatzsteuer', 'mehrwertsteuer', 'steuerbetrag', 'steuer', `(?:zzgl\\.?|zuzuglich|plus|enthaltene|inkl\\.?|inklusive) (?:${RATE} )?${DE_VAT}`, `summe ${DE_VAT}`,
+    // `19% VAT`, `7 % MwSt.`: the tax at one rate, the rate printed first (`19 % VAT (S)`, with its category, is a line's or an allowance's rate).
+    `${RATE}\\s*(?:vat|tax|gst|mwst|ust|umsatzsteuer|tva|iva|btw)\\.?(?!\\s*\\()`,
     'tva', 'montant tva', 'total tva', 'montant de la tva', 'total (?:des )?taxes', 'taxes', 'total taxes',
     'iva', 'cuota iva', 'total iva', 'importe iva', 'impuestos?',
     'btw', 'btw bedrag', 'totaal btw', 'btw-bedrag',

@@ -461,7 +461,8 @@ function isTotalsRow(row: Row, convention: DecimalConvention): boolean {
   if (!hasAmount && row.cells.filter((cell) => STOP_FIELDS.has(labelsOf(cell.text)[0]?.field ?? 'ignore') && labelsOf(cell.text)[0]!.rest === '').length >= 2) return true;
   return row.cells.some((cell) => {
     const label = labelsOf(cell.text)[0];
-    if (!label || !STOP_FIELDS.has(label.field)) return false;
+    // `19 % VAT (S)` in an item row is the item's rate, not a totals label.
+    if (!label || !STOP_FIELDS.has(label.field) || /^\d/.test(cell.text.trim())) return false;
     if (parseAmount(label.rest, convention) !== null) return true;
     return (label.rest === '' || /^[A-Z]{3}$/.test(label.rest)) && hasAmount;
   });

@@ -483,3 +483,20 @@ describe('layout rules: words a text layer split with a stray space', () => {
     for (const f of ['net_total', 'tax_total', 'total']) expect(c(bill, f)).toBeGreaterThanOrEqual(0.8);
   });
 });
+
+describe('layout rules: a tax label with the rate printed first', () => {
+  it('`19% VAT` is the tax; `19 % VAT (S)` in an item row and `19% VAT` in an item row are the item\'s rate and do not end the table', () => {
+    const bill = read([
+      [45, [[57, 'Invoice 103767']]],
+      [387, [[57, 'No.'], [104, 'Description'], [278, 'Quantity'], [358, 'Price'], [440, 'Tax'], [530, 'Amount']]],
+      [410, [[57, '1'], [104, 'Desk chair'], [307, '3'], [389, '100.00'], [440, '19 % VAT (S)'], [542, '300.00']]],
+      [425, [[57, '2'], [104, 'Lamp'], [307, '1'], [389, '273.00'], [440, '19% VAT'], [542, '273.00']]],
+      [457, [[348, 'Subtotal'], [536, '573.00']]],
+      [471, [[348, '19% VAT'], [536, '108.87']]],
+      [498, [[348, 'Total € Incl. VAT'], [536, '681.87']]],
+    ]);
+    expect(bill.lines).toHaveLength(2);
+    expect([bill.net_total, bill.tax_total, bill.total]).toEqual(['573.00', '108.87', '681.87']);
+    for (const f of ['tax_total', 'total', 'lines[1].net_amount']) expect(c(bill, f)).toBeGreaterThanOrEqual(0.8);
+  });
+});
