@@ -23,7 +23,7 @@ import { toCanonical, unreadable, type DraftBill } from './canonical.ts';
 import { sha256Hex } from './hash.ts';
 import { labelsOf, type LabelField, type LabelMatch, type Strength } from './pdf-text/labels.ts';
 import { findLineTable, type LineTable } from './pdf-text/table.ts';
-import { breakdownOf, taxRowsOf } from './pdf-text/tax-table.ts';
+import { breakdownOf, taxRowsOf, type TaxRowRead } from './pdf-text/tax-table.ts';
 import {
   currencyCodesIn,
   currencyMarks,
@@ -99,6 +99,8 @@ interface Found<T> {
   readonly how: How;
   /** An amount whose label names a rate (`USt. 19 %`, `Netto 7 %`): one row of a breakdown per rate. */
   readonly rated?: boolean;
+  /** An amount found under a strong label. */
+  readonly strong?: boolean;
 }
 
 interface Resolved<T> {
@@ -142,8 +144,9 @@ interface Candidates {
   unreadLabels: Set<'po_reference' | 'due_date'>;
 }
 
+/** `other`: a third party (a different ship-to or payee, a tax representative). */
 interface Heading {
-  readonly party: 'buyer' | 'seller';
+  readonly party: 'buyer' | 'seller' | 'other';
   readonly seg: Seg;
 }
 
@@ -211,7 +214,7 @@ export function readLayout(layout: PdfLayout): LayoutRead {
   const names = c.names.flatMap((n): NameCandidate[] => {
     if (n.source === 'label' || n.source === 'payee') return [n];
     const party = partyOf(ctx, n.seg, partyBands, false);
-    if (party === 'buyer') return [];
+    if (party === 'buyer' || party === 'other') return [];
     if (party === 'seller') return [{ ...n, source: 'seller-section' }];
     return n.source === 'party' ? [] : [n];
   });
@@ -226,7 +229,8 @@ export function readLayout(layout: PdfLayout): LayoutRead {
 
   // Lines and totals
   const table = ctx.table;
-  const totals = resolveTotals(c.amounts, table);
+  const taxRows = taxRowsOf(layout, convention, table?.rows ?? new Set());
+  const totals = resolveTotals(c.amounts, table, taxRows.rows);
   if (totals.net) put('net_total', totals.net.conf);
   if (totals.tax) put('tax_total', totals.tax.conf);
   if (totals.total) put('total', totals.total.conf);
@@ -256,7 +260,7 @@ export function readLayout(layout: PdfLayout): LayoutRead {
   }
 
   // The VAT breakdown where printed, kept only when it adds up to totals read with confidence.
-  const breakdown = totals.tax && totals.tax.conf >= DEFAULT_THRESHOLD && (!totals.net || totals.net.conf >= DEFAULT_THRESHOLD) ? breakdownOf(taxRowsOf(layout, convention, table?.rows ?? new Set()), totals.net ? dec(totals.net.value) : null, dec(totals.tax.value)) : null;
+  const breakdown = totals.tax && totals.tax.conf >= DEFAULT_THRESHOLD && (!totals.net || totals.net.conf >= DEFAULT_THRESHOLD) ? breakdownOf(taxRows, totals.net ? dec(totals.net.value) : null, dec(totals.tax.value)) : null;
   const taxBreakdown = breakdown?.map((r) => ({ category: null, rate: r.rate, taxable_amount: r.taxable.toFixed(), tax_amount: r.tax.toFixed() })) ?? null;
   (breakdown ?? []).forEach((_, i) => {
     const rowConf = Math.min(totals.tax!.conf, totals.net?.conf ?? 0.7, 0.9);
@@ -301,7 +305,9 @@ function commonSize(layout: PdfLayout): number {
 
 // ------------------------------------------------------------------ collecting candidates
 
-const SEPARATORS = /\s+[•·|–—]\s+|\s+-\s+|\s+\|\s*|\s*\|\s+|\s•|•\s/;
+const SEPARATORS = /\s+[•·●▪∙|–—]\s+|\s+-\s+|\s+\|\s*|\s*\|\s+|\s[•●]|[•●]\s/;
+/** A cell that is only a separator (`●` printed as a text item of its own). */
+const SEPARATOR_CELL = /^[•·●▪∙|–—]$/;
 
 function segmentsOf(cells: readonly Cell[]): Seg[] {
   const out: Seg[] = [];
@@ -388,7 +394,7 @@ function collectTermsDate(ctx: Context, seg: Seg, c: Candidates): void {
   c.dueDate.push({ value: d.iso, conf, at: seg, how: 'inline' });
 }
 /** An invoice-number label that names the invoice itself (not a credit note's, not another document's). */
-const INVOICE_WORD = /^(?:invoice|rechnung|facture|factura|factuur|fattura|(?:n[°ºo]|no|nr|numero)\.?\s*(?:de\s+|di\s+|della\s+)?(?:facture|factura|fattura))\b/;
+const INVOICE_WORD = /^(?:invoice|rechnung|facture|factura|factuur|fattura|rechnungs-?(?:nummer|nr)|factuur-?(?:nummer|nr)|(?:n[°ºo]|no|nr|numero)\.?\s*(?:de\s+|di\s+|della\s+)?(?:facture|factura|fattura))\b/;
 
 function collectLabel(ctx: Context, seg: Seg, m: LabelMatch, c: Candidates): void {
   const s = m.strength;
@@ -415,9 +421,12 @@ function collectLabel(ctx: Context, seg: Seg, m: LabelMatch, c: Candidates): voi
         if (m.field === 'due_date' && s === 'strong' && /\d/.test(m.rest)) c.unreadLabels.add('due_date');
         return;
       }
-      let conf = BASE[s][f.how];
+      // `FACTURE N° : F20200027` over `Date : 15/01/2020`: a bare `Date` right under the invoice number is the invoice's.
+      let conf = m.field === 'issue_date' && s === 'weak' && f.how !== 'below' && underInvoiceNumber(ctx, seg) ? BASE.strong[f.how] : BASE[s][f.how];
       if (f.value.ambiguous) conf = Math.min(conf, 0.5);
       if (f.value.shortYear) conf = Math.min(conf, 0.75);
+      // `Règlement | Date | Montant`: a bare `Date` heading a column beside an amount column dates a payment or an instalment.
+      if (s === 'weak' && f.how !== 'inline' && besideAmountHeader(ctx, seg)) conf = Math.min(conf, BASE.weak.column);
       list.push({ value: f.value.iso, conf, at: seg, how: f.how });
       return;
     }
@@ -448,7 +457,8 @@ function collectLabel(ctx: Context, seg: Seg, m: LabelMatch, c: Candidates): voi
       return;
     }
     case 'buyer':
-      if (m.colon || m.rest === '') c.headings.push({ party: 'buyer', seg });
+    case 'third_party':
+      if (m.colon || m.rest === '') c.headings.push({ party: m.field === 'buyer' ? 'buyer' : 'other', seg });
       return;
     case 'party_name': {
       // `Name: Lieferant GmbH` under a party heading; whose name it is, the heading decides.
@@ -532,10 +542,28 @@ function collectAmount(ctx: Context, seg: Seg, m: LabelMatch, c: Candidates): vo
   let conf = BASE[m.strength][found.how];
   if (found.value.ambiguous) conf = Math.min(conf, 0.5);
   const list = c.amounts.get(field) ?? [];
-  list.push({ value: found.value, conf, at: found.at, how: found.how, rated: /\d\s*%/.test(seg.text) });
+  list.push({ value: found.value, conf, at: found.at, how: found.how, rated: /\d\s*%/.test(seg.text), strong: m.strength === 'strong' && found.how !== 'multi' });
   c.amounts.set(field, list);
   // A code in the label ("Total EUR", "Montant EUR TTC") speaks for the currency of the amount.
   for (const code of currencyCodesIn(m.rest + ' ' + seg.text, isCurrencyCode)) c.currencyLabels.push(code);
+}
+
+/** True when the row just above the label starts, at the label's left edge, with a strong invoice-number label. */
+function underInvoiceNumber(ctx: Context, seg: Seg): boolean {
+  const rows = ctx.layout.rows;
+  return [seg.cell.row - 1, seg.cell.row - 2].some((r) => {
+    const row = rows[r];
+    if (!row || row.page !== seg.cell.page || seg.cell.y - row.y > 2.5 * seg.cell.size) return false;
+    return (ctx.segRows[r] ?? []).some((o) => Math.abs(o.x0 - seg.x0) <= 3 && labelsOf(o.text).some((l) => l.field === 'invoice_number' && l.strength === 'strong'));
+  });
+}
+
+const AMOUNT_HEADER = /^(?:montant|amount|betrag|teilzahlung|bedrag|importe|importo|total|summe|paid|paye|payment)$/;
+
+/** True when a neighbouring cell of the label's row is an amount column's header (`Montant`, `Betrag`). */
+function besideAmountHeader(ctx: Context, seg: Seg): boolean {
+  const row = ctx.segRows[seg.cell.row] ?? [];
+  return [row[seg.pos - 1], row[seg.pos + 1]].some((n) => n !== undefined && AMOUNT_HEADER.test(fold(n.text).replace(/[\s:]+$/, '')));
 }
 
 /** A name written after a supplier label or found by its legal form. */
@@ -546,11 +574,25 @@ function collectName(ctx: Context, seg: Seg, c: Candidates): void {
   const h = ctx.pageHeight(page);
   const inFooter = seg.cell.y > 0.78 * h;
   // "Acme GmbH · Street 1 · City" alone on its row near the top: the sender line above the address window.
-  const senderLine = seg.pos === 0 && ctx.layout.rows[seg.cell.row]?.cells.length === 1 && seg.cell.text.split(SEPARATORS).length >= 3 && seg.cell.y < 0.4 * h && page === 0;
+  const senderLine = seg.pos === 0 && seg.cell.y < 0.4 * h && page === 0 && senderLineParts(ctx, seg.cell) >= 3;
   // A letterhead: the name printed large at the top of the first page.
   const letterhead = page === 0 && seg.cell.y < 0.18 * h && seg.cell.size >= 1.25 * ctx.bodySize;
   const source: NameSource = /\bau capital\b|\bcapital social\b|\bstammkapital\b/i.test(seg.text) || inFooter ? 'footer-legal' : senderLine ? 'sender-line' : letterhead ? 'letterhead' : 'legal';
   c.names.push({ name, source, seg, partial: false });
+}
+
+/**
+ * The parts of a sender line starting at a row's first cell (`Acme GmbH · Street 1 · City`), in
+ * one cell or in cells printed close together with separator cells between them (`Acme GmbH | ● |
+ * Ecke 12 | ● | 12345 Stadthausen`); the row's other cells (an address block on the right) are not part of it.
+ */
+function senderLineParts(ctx: Context, cell: Cell): number {
+  const cells = ctx.layout.rows[cell.row]?.cells ?? [];
+  if (cells[0] !== cell) return 0;
+  const chain = [cell];
+  for (let i = 1; i < cells.length && cells[i]!.x0 - cells[i - 1]!.x1 < 2 * cell.size; i++) chain.push(cells[i]!);
+  const text = chain.map((c) => (SEPARATOR_CELL.test(c.text) ? ` ${c.text} ` : c.text)).join(' ');
+  return text.split(SEPARATORS).filter((p) => p.trim() !== '' && !SEPARATOR_CELL.test(p.trim())).length;
 }
 
 /**
@@ -728,6 +770,9 @@ function resolveSupplier(names: readonly NameCandidate[]): (Resolved<string> & {
   for (const n of names) groups.set(nameKey(n.name), [...(groups.get(nameKey(n.name)) ?? []), n]);
   const scored = [...groups.values()].map((g) => {
     const kinds = new Set(g.filter((n) => STRONG_NAME_SOURCES.has(n.source)).map((n) => n.source));
+    // The sender line names the sender; the same name printed again on another row (the letterhead block) is a second place.
+    const sender = g.find((n) => n.source === 'sender-line');
+    if (sender && g.some((n) => n.source === 'legal' && n.seg.cell.row !== sender.seg.cell.row)) kinds.add('legal');
     const max = Math.max(...g.map((n) => NAME_WEIGHT[n.source]));
     const whole = kinds.size >= 2 ? Math.min(0.95, Math.max(max, 0.85) + 0.05) : max;
     const conf = g.every((n) => n.partial) ? Math.min(whole, 0.7) : whole;
@@ -737,7 +782,10 @@ function resolveSupplier(names: readonly NameCandidate[]): (Resolved<string> & {
   });
   scored.sort((a, b) => b.conf - a.conf || a.first - b.first);
   const top = scored[0]!;
-  const conflict = scored.slice(1).some((o) => o.conf >= 0.65);
+  // An account holder (`Kontoinhaber: Max Mustermann`) names who is paid — the owner, a factor — not who sells:
+  // it does not contradict a name found in two independent places of the seller's own.
+  const established = new Set(top.g.filter((n) => STRONG_NAME_SOURCES.has(n.source) || n.source === 'legal').map((n) => n.source)).size >= 2 && top.conf >= 0.85;
+  const conflict = scored.slice(1).some((o) => o.conf >= 0.65 && !(established && o.g.every((n) => n.source === 'payee')));
   return {
     value: top.best.name,
     conf: conflict ? Math.min(top.conf, 0.5) : top.conf,
@@ -749,7 +797,7 @@ function resolveSupplier(names: readonly NameCandidate[]): (Resolved<string> & {
 // ---- parties: which block of the page a value sits in
 
 interface Band {
-  readonly party: 'buyer' | 'seller';
+  readonly party: 'buyer' | 'seller' | 'other';
   readonly page: number;
   readonly x0: number;
   readonly x1: number;
@@ -790,7 +838,7 @@ function sellerBands(ctx: Context, headings: readonly Heading[], supplierFound: 
   return bandsOf(ctx, [...headings, ...extra]);
 }
 
-function partyOf(ctx: Context, seg: Seg, bands: readonly Band[], footerIsSeller = true): 'buyer' | 'seller' | null {
+function partyOf(ctx: Context, seg: Seg, bands: readonly Band[], footerIsSeller = true): Band['party'] | null {
   const c = seg.cell;
   const inside = bands.filter((b) => b.page === c.page && c.y >= b.y0 && c.y <= b.y1 && c.x0 >= b.x0 && c.x0 < b.x1);
   // The innermost (closest heading above) wins.
@@ -801,9 +849,9 @@ function partyOf(ctx: Context, seg: Seg, bands: readonly Band[], footerIsSeller 
 }
 
 function resolveTaxId(ctx: Context, found: readonly Found<string>[], buyerFound: readonly Found<string>[], headings: readonly Heading[], sellerBandsIn: readonly Band[]): Resolved<string> | null {
-  const bands = [...bandsOf(ctx, headings.filter((h) => h.party === 'buyer')), ...sellerBandsIn];
+  const bands = [...bandsOf(ctx, headings.filter((h) => h.party !== 'seller')), ...sellerBandsIn];
   const buyerValues = new Set(buyerFound.map((f) => f.value));
-  const kept = found.filter((f) => !buyerValues.has(f.value) && partyOf(ctx, f.at, bands) !== 'buyer');
+  const kept = found.filter((f) => !buyerValues.has(f.value) && partyOf(ctx, f.at, bands) !== 'buyer' && partyOf(ctx, f.at, bands) !== 'other');
   if (kept.length === 0) return null;
   const seller = kept.filter((f) => partyOf(ctx, f.at, bands) === 'seller');
   const distinct = new Set(kept.map((f) => f.value));
@@ -818,7 +866,7 @@ const DIRECT_DEBIT = /abgebucht|lastschrift|bankeinzug|pr[ée]lev|debited|direct
 
 function resolveIban(ctx: Context, headings: readonly Heading[], sellerBandsIn: readonly Band[], labelled: boolean): { value: string | null; conf: number; unreadable: boolean } {
   const bands = [...bandsOf(ctx, headings.filter((h) => h.party === 'buyer')), ...sellerBandsIn];
-  const found: { iban: string; seg: Seg; party: 'buyer' | 'seller' | null }[] = [];
+  const found: { iban: string; seg: Seg; party: Band['party'] | null }[] = [];
   let invalid = false;
   ctx.segRows.forEach((segs, r) => {
     for (const seg of segs) {
@@ -874,7 +922,7 @@ function amountGroups(found: readonly Found<ParsedAmount>[] | undefined): Resolv
 const dec = (s: string) => Decimal.parse(s);
 const near = (a: Decimal, b: Decimal) => a.sub(b).abs().lte(Decimal.from('0.01'));
 
-function resolveTotals(amounts: ReadonlyMap<AmountField, Found<ParsedAmount>[]>, table: LineTable | null): Totals {
+function resolveTotals(amounts: ReadonlyMap<AmountField, Found<ParsedAmount>[]>, table: LineTable | null, taxRows: readonly TaxRowRead[] = []): Totals {
   const nets = amountGroups(amounts.get('net_total'));
   const taxes = amountGroups(amounts.get('tax_total'));
   const prepaid = amountGroups(amounts.get('prepaid')).filter((g) => !dec(g.value.value).isZero());
@@ -900,20 +948,36 @@ function resolveTotals(amounts: ReadonlyMap<AmountField, Found<ParsedAmount>[]>,
   if (best) {
     // Two different totals printed under total labels: which one is owed is not certain, even
     // when one of them adds up (a subtotal before a discount may add up as well).
-    const lift = (g: Resolved<ParsedAmount>, all: readonly Resolved<ParsedAmount>[], cap: number) => {
-      const c = Math.min(0.95, g.conf + 0.1);
+    // A value under a strong label at the foot of a column of values (`TOTAL TTC` over `110,00` over `Acompte 10,00`)
+    // is confirmed by the other two when both were read with confidence.
+    const lift = (g: Resolved<ParsedAmount>, all: readonly Resolved<ParsedAmount>[], cap: number, others: readonly Resolved<ParsedAmount>[]) => {
+      const anchored = g.found.some((f) => f.strong) && others.every((o) => o.conf >= 0.85);
+      const c = Math.max(Math.min(0.95, g.conf + 0.1), anchored ? 0.85 : 0);
       return conflictIn(all, g) ? Math.min(c, cap) : c;
     };
     // A line sum that contradicts the net total makes the lines doubtful, not the totals.
     return {
-      net: { value: best.n.value.value, conf: lift(best.n, nets, 0.85) },
-      tax: { value: best.t.value.value, conf: lift(best.t, taxes, 0.85) },
-      total: { value: best.g.value.value, conf: lift(best.g, totals, 0.6) },
+      net: { value: best.n.value.value, conf: lift(best.n, nets, 0.85, [best.t, best.g]) },
+      tax: { value: best.t.value.value, conf: lift(best.t, taxes, 0.85, [best.n, best.g]) },
+      total: { value: best.g.value.value, conf: lift(best.g, totals, 0.6, [best.n, best.t]) },
       confirmed: true,
     };
   }
 
-  // 2. No triple: each value on its own, never above 0.75 unless the lines confirm it.
+  // 2. No tax total printed, but the tax per rate (`Steuerbasisbetrag USt. 19 % | 198,00 | 37,62`): the rows'
+  //    taxable amounts add up to the net total, and net + their taxes = the total. Each witness is printed.
+  const n0 = strongest(nets);
+  const g0 = strongest(totals);
+  const perRate = new Map(taxRows.map((r) => [r.rate, r]));
+  if (n0 && g0 && taxes.length === 0 && perRate.size === taxRows.length && perRate.size > 0 && n0.conf >= 0.85 && g0.conf >= 0.85 && !conflictIn(nets, n0) && !conflictIn(totals, g0)) {
+    const taxSum = taxRows.reduce((sum, r) => sum.add(r.tax), Decimal.ZERO);
+    const taxableSum = taxRows.reduce((sum, r) => sum.add(r.taxable), Decimal.ZERO);
+    if (near(taxableSum, dec(n0.value.value)) && near(dec(n0.value.value).add(taxSum), dec(g0.value.value))) {
+      return { net: { value: n0.value.value, conf: 0.9 }, tax: { value: taxSum.toFixed(2), conf: 0.85 }, total: { value: g0.value.value, conf: 0.9 }, confirmed: true };
+    }
+  }
+
+  // 3. No triple: each value on its own, never above 0.75 unless the lines confirm it.
   const cap = (g: Resolved<ParsedAmount> | null, all: readonly Resolved<ParsedAmount>[]) => (g ? { value: g.value.value, conf: conflictIn(all, g) ? Math.min(g.conf, 0.5) : Math.min(g.conf, 0.75) } : null);
   let net = cap(strongest(nets), nets);
   let tax = cap(strongest(taxes), taxes);
@@ -930,7 +994,7 @@ function resolveTotals(amounts: ReadonlyMap<AmountField, Found<ParsedAmount>[]>,
       tax ??= { value: '0.00', conf: 0.5 };
     }
   }
-  // 3. Derive the missing one of three, below the threshold.
+  // 4. Derive the missing one of three, below the threshold.
   if (total && tax && !net) net = { value: dec(total.value).sub(dec(tax.value)).toFixed(), conf: Math.min(0.7, total.conf, tax.conf) };
   else if (total && net && !tax) tax = { value: dec(total.value).sub(dec(net.value)).toFixed(), conf: 0.6 };
   else if (net && tax && !total) total = { value: dec(net.value).add(dec(tax.value)).toFixed(), conf: Math.min(0.7, net.conf, tax.conf) };

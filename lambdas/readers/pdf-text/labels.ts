@@ -31,6 +31,7 @@ export type LabelField =
   | 'supplier'
   | 'payee'
   | 'buyer'
+  | 'third_party'
   | 'party_name'
   | 'currency'
   | 'iban'
@@ -51,6 +52,11 @@ const L = (field: LabelField, strength: Strength, ...sources: string[]): LabelDe
 
 /** `n°`, `no.`, `nr.`, `#`, `number` and their cousins, after a document word. */
 const NO = '(?:n[°ºo]\\.?|no\\.?|nr\\.?|num\\.?|nummer|number|numero|#|nb\\.?)';
+
+/** The German VAT words (`MwSt.`, `USt.`, `Umsatzsteuer`, `Mehrwertsteuer`). */
+const DE_VAT = '(?:mwst|ust|umsatzsteuer|mehrwertsteuer)\\.?';
+/** A rate in a tax label (`zzgl. 19 % MwSt.`). */
+const RATE = '\\d{1,2}(?:[.,]\\d{1,2})?\\s*%';
 
 const DEFS: readonly LabelDef[] = [
   // ---- invoice number
@@ -104,7 +110,7 @@ const DEFS: readonly LabelDef[] = [
   // ---- totals
   ...L('net_total', 'strong',
     'subtotal', 'sub-total', 'sub total', 'net total', 'total net', 'net amount', 'total excl\\.?(?: vat| tax)?', 'total excluding (?:vat|tax)', 'total before tax', 'amount excl\\.? vat', 'total ex\\.? vat', 'taxable amount',
-    'nettobetrag', 'netto', 'nettosumme', 'summe netto', 'gesamt netto', 'netto gesamt', 'zwischensumme', 'rechnungssumme ohne ust\\.?', 'summe ohne (?:ust|mwst)\\.?', 'gesamtbetrag netto', 'betrag netto', 'nettowert',
+    'nettobetrag', 'netto', 'nettosumme', 'summe netto', 'gesamt netto', 'netto gesamt', 'zwischensumme', 'rechnungssumme ohne ust\\.?', '(?:rechnungs|gesamt|end)(?:summe|betrag) netto', 'summe ohne (?:ust|mwst)\\.?', 'gesamtbetrag netto', 'betrag netto', 'nettowert',
     'total ht', 'montant ht', 'montant eur ht', 'total hors taxes?', 'sous-total', 'sous total', 'base ht', 'base tva',
     'base imponible', 'subtotal sin iva', 'total sin iva', 'importe neto', 'neto',
     'subtotaal', 'totaal excl\\.?(?: btw)?', 'exclusief btw', 'excl\\.? btw', 'netto bedrag', 'totaal netto', 'grondslag',
@@ -112,14 +118,16 @@ const DEFS: readonly LabelDef[] = [
   ...L('net_total', 'weak', 'warenwert', 'positionssumme', 'summe positionen', 'total lines', 'line total', 'items total'),
   ...L('tax_total', 'strong',
     'vat', 'vat amount', 'total vat', 'vat total', 'tax', 'tax amount', 'total tax', 'sales tax', 'gst', 'hst', 'tax total',
-    'mwst\\.?', 'mwst\\.?-?betrag', '(?:ust|mwst|umsatzsteuer)\\.? gesamt', 'gesamt (?:ust|mwst|umsatzsteuer)\\.?', 'ust\\.?', 'ust\\.?-?betrag', 'umsatzsteuer', 'mehrwertsteuer', 'steuerbetrag', 'steuer', 'zzgl\\.? (?:mwst|ust)\\.?', 'zuzuglich (?:mwst|ust)\\.?', 'enthaltene (?:mwst|ust)\\.?', 'inkl\\.? (?:mwst|ust)\\.?', 'summe (?:mwst|ust)\\.?',
-    'tva', 'montant tva', 'total tva', 'montant de la tva',
+    'mwst\\.?', 'mwst\\.?-?betrag', '(?:ust|mwst|umsatzsteuer)\\.? gesamt', 'gesamt (?:ust|mwst|umsatzsteuer)\\.?', 'ust\\.?', 'ust\\.?-?betrag', 'umsatzsteuer', 'mehrwertsteuer', 'steuerbetrag', 'steuer', `(?:zzgl\\.?|zuzuglich|plus|enthaltene|inkl\\.?|inklusive) (?:${RATE} )?${DE_VAT}`, `summe ${DE_VAT}`,
+    // `19% VAT`, `7 % MwSt.`: the tax at one rate, the rate printed first (`19 % VAT (S)`, with its category, is a line's or an allowance's rate).
+    `${RATE}\\s*(?:vat|tax|gst|mwst|ust|umsatzsteuer|tva|iva|btw)\\.?(?!\\s*\\()`,
+    'tva', 'montant tva', 'total tva', 'montant de la tva', 'total (?:des )?taxes', 'taxes', 'total taxes',
     'iva', 'cuota iva', 'total iva', 'importe iva', 'impuestos?',
     'btw', 'btw bedrag', 'totaal btw', 'btw-bedrag',
     'imposta', 'totale iva', 'importo iva'),
   ...L('total', 'strong',
     'total', 'grand total', 'total amount', 'invoice total', 'total to pay', 'total payable', 'total for this invoice', 'total incl\\.?(?: vat| tax)?', 'total including (?:vat|tax)', 'total \\(incl',
-    'gesamtbetrag', 'gesamtsumme', 'rechnungsbetrag', 'rechnungssumme', 'endbetrag', 'bruttobetrag', 'brutto', 'bruttosumme', 'summe brutto', 'gesamt brutto', 'gesamt', 'summe', 'total brutto',
+    'gesamtbetrag', 'gesamtsumme', '(?:rechnungs|gesamt|end)(?:summe|betrag) brutto', 'endsumme', 'rechnungsbetrag', 'rechnungssumme', 'endbetrag', 'bruttobetrag', 'brutto', 'bruttosumme', 'summe brutto', 'gesamt brutto', 'gesamt', 'summe', 'total brutto',
     'total ttc', 'montant ttc', 'montant eur ttc', 'total facture', 'montant total', 'total a payer',
     'total factura', 'importe total', 'total a pagar', 'total (?:con )?iva incluido',
     'totaal', 'totaal incl\\.?(?: btw)?', 'inclusief btw', 'incl\\.? btw', 'factuurbedrag', 'factuur totaal', 'totaalbedrag',
@@ -142,6 +150,7 @@ const DEFS: readonly LabelDef[] = [
     'p\\.? ?iva', 'partita iva', 'p\\.?iva', 'vat/tin', 'tin', 'vat'),
   ...L('buyer_tax_id', 'strong',
     'your vat(?: id| no\\.?| number)?', 'customer vat(?: id| no\\.?)?', 'buyer vat(?: id)?', 'buyer req vat id', 'ship to vat id', 'ship from vat id', 'client vat',
+`${NO}\\s*(?:de\\s+)?tva(?: intra-? ?communautaire)? (?:du )?client`, 'numero de tva (?:du )?client', 'tva acheteur', 'vat (?:no\\.?|number|id) (?:of the )?(?:customer|buyer)', 'ust-?id(?:-?nr\\.?)? (?:des )?kunden', 'btw-?(?:nummer|nr\\.?) klant', 'nif (?:del )?cliente',
     'ihre ust\\.?-?id(?:\\.?-?nr\\.?)?', 'ihre ust\\.?-?ident(?:\\.?-?nr\\.?|nummer)?', 'ihre umsatzsteuer-?id', 'kunden-?ust-?id', 'uw btw(?:-| )?(?:nummer|nr\\.?)?', 'btw klant', 'votre (?:n[°º] (?:de )?)?tva', 'tva client', 'su nif', 'nif cliente', 'vostra p\\.? ?iva', 'p\\.? ?iva cliente'),
   ...L('supplier', 'strong',
     'supplier', 'seller', 'vendor', 'sold by', 'service provider', 'issued by', 'billed by', 'from',
@@ -158,6 +167,10 @@ const DEFS: readonly LabelDef[] = [
     'cliente', 'facturar a', 'comprador', 'direccion de envio',
     'klant', 'factuuradres', 'afleveradres', 'koper',
     'destinatario', 'acquirente', 'committente', 'cessionario'),
+  // A third party's block: a different ship-to, invoicee or payee, the seller's tax representative (its numbers and VAT id are not the seller's or the invoice's).
+  ...L('third_party', 'strong',
+    'abweichender (?:rechnungs|waren|zahlungs|leistungs)empfanger', 'warenempfanger', 'steuerbevollmachtigter(?: des verkaufers)?', 'fiskalvertreter',
+    'tax representative', "seller'?s? tax representative", 'representant fiscal', 'representante fiscal', 'fiscaal vertegenwoordiger', 'rappresentante fiscale'),
   ...L('party_name', 'strong', 'name', 'firma', 'firmenname', 'company(?: name)?', 'nom', 'raison sociale', 'naam', 'bedrijfsnaam', 'nombre', 'razon social', 'ragione sociale', 'denominazione'),
   // The currency stated by label (`Rechnungswährung: GBP`, `All amounts in USD`) beats symbols and other mentions.
   ...L('currency', 'strong',
@@ -172,7 +185,7 @@ const DEFS: readonly LabelDef[] = [
   // "Gutschrift" is a German credit note, or a self-billed invoice (type 389): a credit note only with doubt.
   ...L('title_credit_note', 'weak', 'gutschrift'),
   ...L('title_credit_note', 'strong', 'credit note', 'credit memo', 'avoir', 'facture d\'avoir', 'nota de credito', 'factura rectificativa', 'creditnota', 'creditfactuur', 'nota di credito'),
-  ...L('title_invoice', 'strong', 'invoice', 'tax invoice', 'commercial invoice', 'rechnung', 'handelsrechnung', 'rechnungskorrektur', '(?!pro-?forma)[a-z]{3,}rechnung', 'facture', 'factura', 'factuur', 'fattura', 'bill', 'payment receipt', 'receipt', 'kopie factuur', 'retail invoices?'),
+  ...L('title_invoice', 'strong', 'invoice', 'tax invoice', 'commercial invoice', 'rechnung', 'handelsrechnung', 'rechnungs-?korrektur', '(?!pro-?forma)[a-z]{3,}rechnung', 'facture', 'factura', 'factuur', 'fattura', 'bill', 'payment receipt', 'receipt', 'kopie factuur', 'retail invoices?'),
   ...L('title_not_a_bill', 'strong', 'purchase order', 'order confirmation', 'bestellung', 'auftragsbestatigung', 'angebot', 'quotation', 'quote', 'offer', 'bon de commande', 'devis', 'offerte', 'orden de compra', 'presupuesto', 'preventivo', 'delivery note', 'lieferschein', 'packing slip', 'pakbon', 'statement of account', 'kontoauszug', 'reminder', 'mahnung', 'relance'),
 ];
 
@@ -197,6 +210,15 @@ export interface LabelMatch {
  * what else the same words might have meant).
  */
 export function labelsOf(cellText: string): LabelMatch[] {
+  const found = matchLabels(cellText);
+  if (found.length > 0) return found;
+  // `Br uttosumme`, `Zahlbetr ag`, `Ver käufer`: a word a PDF's text layer split with a stray space (kerning). Only
+  // where the cell names no label as printed, a short piece joined to the lower-case letters that follow it.
+  const joined = cellText.replace(/(?<=(?:^|[\s(])\p{L}{1,3}) (?=\p{Ll})|(?<=\p{L}) (?=\p{Ll}{1,3}(?:$|[\s.:)]))/gu, '');
+  return joined === cellText ? found : matchLabels(joined);
+}
+
+function matchLabels(cellText: string): LabelMatch[] {
   // `W A R E N R E C H N U N G`: a title printed letter-spaced reads as its word.
   const spaced = /^(?:\p{L} ){3,}\p{L}(?: |$)/u.test(cellText.trim()) ? cellText.trim().replace(/(?<=^|\s\p{L}|^\p{L}) (?=\p{L}(?:\s|$))/gu, '') : cellText;
   const clean = spaced.replace(/^[\s•·*>\-–]+/, '');

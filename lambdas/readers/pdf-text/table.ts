@@ -22,7 +22,7 @@ const ROLE_WORDS: readonly [Role, RegExp][] = [
   ['qty', /^(?:qty\.?|quantity|quantities|menge|anzahl|anz\.?|qte\.?|quantite|nombre|aantal|hoeveelheid|cantidad|cant\.?|uds\.?|unidades|quantita|qta|q\.ta|stuck|stk\.?|hours|stunden)$/],
   ['unit', /^(?:unit|units|uom|einheit|me|unite|eenheid|unidad|unita|um)$/],
   ['price', /^(?:unit price|price|rate|unit cost|price per unit|einzelpreis|einzel|preis|preis\/einheit|preis je einheit|e-?preis|ep|stuckpreis|vk-?preis|nettopreis|einzelpreis netto|prix unitaire|prix unit\.?(?: ht)?|p\.? ?u\.?(?: ht)?(?: \(\w+\))?|prix|prijs|prijs per stuk|stukprijs|eenheidsprijs|precio unitario|precio|p\.? unit\.?|prezzo unitario|prezzo|importo unitario|unit amount)$/],
-  ['amount', /^(?:amount|total|totals|line total|line amount(?: excl\.?(?: vat| tax)?)?|amount excl\.?(?: vat| tax)?|net amount|net value|net|subtotal|betrag|entgelt|gesamt|gesamtpreis|summe|zeilenbetrag|nettobetrag|netto|nettowert|gesamtwert|positionswert|gesamtbetrag|gesamt netto|wert|montant(?: ht| ttc| eur| eur ht)?|total ht|total ttc|prix total|bedrag|totaal|importe|importe total|importo|totale|prezzo totale|prijs incl\.? btw|prijs|total \(\w+\)|total ht \(\w+\))$/],
+  ['amount', /^(?:amount|total|totals|line total|line amount(?: excl\.?(?: vat| tax)?)?|amount excl\.?(?: vat| tax)?|net amount|net value|net|subtotal|betrag|entgelt|gesamt|gesamtpreis|summe|zeilenbetrag|nettobetrag|netto|nettowert|gesamtwert|positionswert|positionsbetrag|gesamtbetrag|gesamt netto|wert|montant(?: ht| ttc| eur| eur ht)?|total ht|total ttc|prix total|bedrag|totaal|importe|importe total|importo|totale|prezzo totale|prijs incl\.? btw|prijs|total \(\w+\)|total ht \(\w+\))$/],
   ['tax', /^(?:vat|vat %|vat rate|tax|tax ?\(%\)|tax rate|mwst\.?|mwst\.?[ -]?%|ust\.?|ust\.?[ -]?%|steuer|steuersatz|tva|taux|taux tva|btw|btw %|iva|iva %|gst|%)$/],
   ['discount', /^(?:rabatt(?: %)?|discount|remise(?: \(-\))?|descuento|korting|sconto|charge \(\+\))$/],
   ['other', /^(?:date|datum|fecha|data|delivery date|lieferdatum|leistungsdatum|period|zeitraum|periode)$/],
@@ -38,17 +38,17 @@ function rolesOf(text: string): { role: Role; from: number; to: number }[] {
   if (t.length === 0 || t.length > 40) return [];
   const whole = roleOfWhole(t);
   if (whole) return [{ role: whole, from: 0, to: 1 }];
-  // Two headers in one cell: try every split at a space.
+  // Two or three headers in one cell (`BTW Prijs incl. BTW`, `Pos Art-Nr-Kunde Beschreibung`): try every split at a space.
   const words = t.split(' ');
+  const part = (from: number, to: number) => ({ role: roleOfWhole(words.slice(from, to).join(' ')), from: words.slice(0, from).join(' ').length / t.length, to: to === words.length ? 1 : words.slice(0, to).join(' ').length / t.length });
   for (let i = 1; i < words.length; i++) {
-    const a = roleOfWhole(words.slice(0, i).join(' '));
-    const b = roleOfWhole(words.slice(i).join(' '));
-    if (a && b) {
-      const cut = words.slice(0, i).join(' ').length / t.length;
-      return [
-        { role: a, from: 0, to: cut },
-        { role: b, from: cut, to: 1 },
-      ];
+    const a = part(0, i);
+    if (!a.role) continue;
+    const b = part(i, words.length);
+    if (b.role) return [a, b] as { role: Role; from: number; to: number }[];
+    for (let j = i + 1; j < words.length; j++) {
+      const [m, e] = [part(i, j), part(j, words.length)];
+      if (m.role && e.role) return [a, m, e] as { role: Role; from: number; to: number }[];
     }
   }
   return [];
@@ -58,7 +58,9 @@ function rolesOf(text: string): { role: Role; from: number; to: number }[] {
 function roleOfStacked(text: string): Role | null {
   const t = fold(text).replace(/\s*[/(]?\s*(?:€|eur|usd|gbp|chf|\$|£)\s*\)?\s*$/, '').trim();
   if (/^(?:price|amount|total|net|montant|prix|betrag|bedrag|importe|importo) (?:w\/o|without|excl\.?|excluding|before|ohne|hors|sans|sin|zonder|senza) (?:tax|vat|taxes|mwst|ust|tva|iva|btw)$/.test(t)) return 'amount';
-  return roleOfWhole(t);
+  // `Positions-` / `betrag` / `ohne` / `USt.`: a word broken over lines, then what the amount excludes.
+  const joined = t.replace(/(\p{L})- (?=\p{L})/gu, '$1').replace(/ (?:ohne|excl\.?|hors|sin|zonder|senza) (?:mwst|ust|tva|iva|btw|vat|tax)\.?$/, '');
+  return roleOfWhole(joined === t ? t : joined);
 }
 
 function roleOfWhole(t: string): Role | null {
@@ -108,9 +110,28 @@ export function findLineTable(layout: PdfLayout, convention: DecimalConvention):
   let incomplete = 0;
   let columnsSeen: Column[] = [];
   let gross = false;
+  // A table still open at the foot of a page (no totals row yet): its items may go on at the top of the next page without a repeated header.
+  let open: Column[] | null = null;
   for (const page of layout.pages) {
     const rows = page.rows;
-    for (let i = 0; i < rows.length; i++) {
+    const carried: Column[] | null = open;
+    open = null;
+    let from = 0;
+    if (carried) {
+      // Only items at the top of the page, under nothing but a few lines of the page's own heading (no amounts, no other table's header).
+      const first = rows.findIndex((r) => isItemRow(r, carried, convention));
+      const before = rows.slice(0, Math.max(0, first));
+      const atTop = first >= 0 && rows[first]!.y < 0.4 * page.height && before.length <= 3 && before.every((r) => r.cells.length <= 2 && r.cells.every((c) => parseAmount(c.text, convention) === null));
+      if (atTop) {
+        const body = readBody(rows, first, carried, convention, lines.length, true);
+        lines.push(...body.lines);
+        incomplete += body.incomplete;
+        for (const r of body.rows) tableRows.add(r);
+        from = body.end;
+        if (body.end >= rows.length || onlyFooterFrom(rows, body.end, page.height, convention)) open = carried;
+      }
+    }
+    for (let i = from; i < rows.length; i++) {
       const header = headerAt(rows, i);
       if (!header) continue;
       const { columns, last } = header;
@@ -121,6 +142,7 @@ export function findLineTable(layout: PdfLayout, convention: DecimalConvention):
       lines.push(...body.lines);
       incomplete += body.incomplete;
       for (const r of body.rows) tableRows.add(r);
+      open = body.end >= rows.length || onlyFooterFrom(rows, body.end, page.height, convention) ? columns : null;
       i = Math.max(i, body.end - 1);
     }
   }
@@ -141,8 +163,6 @@ function headerAt(rows: readonly Row[], i: number): { columns: Column[]; last: n
   const headerish = row.cells.filter((c) => rolesOf(c.text).length > 0).length;
   const unknown = row.cells.filter((c) => rolesOf(c.text).length === 0);
   if (headerish < row.cells.length - 1 && !(headerish >= 4 && unknown.length <= 2 && unknown.every((c) => !/\d/.test(c.text) && c.text.length <= 20))) return null;
-  // Columns without a role still hold their cells, so that a number under `VKE/Geb` is not taken for a price.
-  for (const c of unknown) if (c.text.length <= 20) cols.push({ role: 'other', x0: c.x0, x1: c.x1, header: c.text });
   // "Amount" is the quantity where another column is the amount (`Amount | Product | Price | Total`).
   const amounts = cols.filter((c) => c.role === 'amount');
   if (amounts.length > 1 && !roles.has('qty')) {
@@ -163,6 +183,8 @@ function headerAt(rows: readonly Row[], i: number): { columns: Column[]; last: n
     for (const o of stack) joined.add(o);
     cols.push({ role, x0: Math.min(...stack.map((o) => o.x0)), x1: Math.max(...stack.map((o) => o.x1)), header: text });
   }
+  // Columns without a role still hold their cells, so that a number under `VKE/Geb` is not taken for a price.
+  for (const c of unknown) if (c.text.length <= 20 && !joined.has(c)) cols.push({ role: 'other', x0: c.x0, x1: c.x1, header: c.text });
   // Neighbouring header rows (a second header line: `Art-Nr`, `Ohne MwSt.`) add columns that do not overlap.
   let last = i;
   for (const j of [i - 2, i - 1, i + 1, i + 2]) {
@@ -244,15 +266,19 @@ interface Draft {
   unitPrice: string | null;
   netAmount: string | null;
   continued: boolean;
+  /** Baseline of the item's last description row: a name wrapped onto the very next line runs on from there. */
+  descY: number | null;
+  /** True once an attribute row or a row of codes followed the name: text further down is a note, not the name. */
+  broken: boolean;
 }
 
 const STOP_FIELDS = new Set(['net_total', 'tax_total', 'total', 'payable', 'prepaid']);
 
-function readBody(rows: readonly Row[], from: number, columns: readonly Column[], convention: DecimalConvention, before: number) {
+function readBody(rows: readonly Row[], from: number, columns: readonly Column[], convention: DecimalConvention, before: number, carried = false) {
   const drafts: Draft[] = [];
   const used: number[] = [];
   let incomplete = 0;
-  let lastY = rows[from - 1]?.y ?? 0;
+  let lastY = (carried ? rows[from]?.y : rows[from - 1]?.y) ?? 0;
   let end = from;
   const has = (role: Role) => columns.some((c) => c.role === role);
   for (let i = from; i < rows.length; i++) {
@@ -312,6 +338,8 @@ function readBody(rows: readonly Row[], from: number, columns: readonly Column[]
         unitPrice: priceCell ? parseAmount(priceCell.text, convention)!.value : null,
         netAmount: amountCell ? parseAmount(amountCell.text, convention)!.value : null,
         continued: false,
+        descY: descCells.length > 0 ? row.y : null,
+        broken: false,
       });
       used.push(row.index);
       lastY = row.y;
@@ -321,8 +349,25 @@ function readBody(rows: readonly Row[], from: number, columns: readonly Column[]
       // `Verpackung : Flasche`, `Bruttopreis: 1,50 €`: an attribute of the item printed under it, not more of its name.
       const attribute = more.length > 0 && more.every((c) => /^[\p{L}][\p{L}\d .\-/]{1,40}\s?:/u.test(c.text));
       if (current.netAmount === null && amountCell) current.netAmount = parseAmount(amountCell.text, convention)!.value;
-      else if (more.length > 0 && current.description !== null && !attribute) current.continued = true;
-      if (current.description === null && more.length > 0 && !attribute) current.description = more.map((c) => c.text).join(' ');
+      else if (more.length > 0 && current.description !== null && !attribute) {
+        if (descCells.length > 0 && current.descY !== null && row.y - current.descY <= 1.6 * row.size) {
+          // The name wrapped onto the next line (`Kunstrasen` / `grün 3m`): the same name, read on (still with doubt).
+          current.description = `${current.description} ${descCells.map((c) => c.text).join(' ')}`;
+          current.continued = true;
+          current.descY = row.y;
+        } else {
+          // Text after a gap may be more of the name; text under the item's attributes or codes is a note about it.
+          if (!current.broken) current.continued = true;
+          current.descY = null;
+        }
+      } else if (current.description !== null && (attribute || more.length === 0)) {
+        current.descY = null;
+        current.broken = true;
+      }
+      if (current.description === null && more.length > 0 && !attribute) {
+        current.description = more.map((c) => c.text).join(' ');
+        current.descY = row.y;
+      }
       const codes = (byRole.get('code') ?? []).filter((c) => !stacked.includes(c));
       if (current.itemCode === null && codes.length > 0) current.itemCode = codes.map((c) => c.text).join(' ');
       used.push(row.index);
@@ -352,6 +397,11 @@ function readBody(rows: readonly Row[], from: number, columns: readonly Column[]
   }
   const lines = drafts.map((d, k) => finish(d, before + k));
   return { lines, rows: used, incomplete, end };
+}
+
+/** True when the rows from `from` on are only the page's footer (its lowest fifth), with no totals row: the table did not end on this page. */
+function onlyFooterFrom(rows: readonly Row[], from: number, height: number, convention: DecimalConvention): boolean {
+  return rows.slice(from).every((r) => r.y > 0.8 * height && !isTotalsRow(r, convention));
 }
 
 /** A row that starts an item: an amount in the amount column and a quantity or a price in theirs. */
@@ -411,7 +461,8 @@ function isTotalsRow(row: Row, convention: DecimalConvention): boolean {
   if (!hasAmount && row.cells.filter((cell) => STOP_FIELDS.has(labelsOf(cell.text)[0]?.field ?? 'ignore') && labelsOf(cell.text)[0]!.rest === '').length >= 2) return true;
   return row.cells.some((cell) => {
     const label = labelsOf(cell.text)[0];
-    if (!label || !STOP_FIELDS.has(label.field)) return false;
+    // `19 % VAT (S)` in an item row is the item's rate, not a totals label.
+    if (!label || !STOP_FIELDS.has(label.field) || /^\d/.test(cell.text.trim())) return false;
     if (parseAmount(label.rest, convention) !== null) return true;
     return (label.rest === '' || /^[A-Z]{3}$/.test(label.rest)) && hasAmount;
   });
