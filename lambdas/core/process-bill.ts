@@ -12,7 +12,7 @@ import type { BillException } from './exceptions.ts';
 import { decide, decideUnreadable, documentKey, type Decided } from './decide.ts';
 import { Decimal } from './money.ts';
 import { normalizePoRef } from './normalize.ts';
-import { ConflictError, type AuditRecord, type BillRecord, type BillSource, type BillStore, type DecisionCommit, type DecisionReads, type Versioned } from './ports/store.ts';
+import { ConflictError, type AuditRecord, type BillRecord, type BillSource, type BillStore, type DecisionCommit, type DecisionReads, type DuplicateEntry, type Versioned } from './ports/store.ts';
 import { validateBill } from './validate.ts';
 
 export interface ProcessInput {
@@ -34,6 +34,12 @@ export interface ProcessInput {
     /** The reviewer changed amounts or lines: the bill is never touchless. */
     readonly reviewedAmounts?: boolean;
   };
+  /**
+   * Duplicate claims read just before, by key (the re-send check): the first attempt decides on
+   * them instead of reading them again. Safe because the commit is conditional on the version
+   * read; after a conflict every read is made afresh.
+   */
+  readonly known?: { readonly duplicateClaims?: ReadonlyMap<string, Versioned<readonly DuplicateEntry[]>> };
 }
 
 export interface ProcessDeps {
@@ -50,12 +56,18 @@ export class DecisionContentionError extends Error {
 export async function processBill(input: ProcessInput, deps: ProcessDeps): Promise<BillRecord> {
   const maxAttempts = deps.maxAttempts ?? 25;
   for (let attempt = 1; ; attempt++) {
-    const decided = await decideOnce(input, deps);
+    const decided = await decideOnce(input, deps, attempt === 1 ? input.known?.duplicateClaims : undefined);
     const commit = input.replacing ? replacingCommit(decided.commit, input.replacing) : decided.commit;
     try {
       await deps.store.commitDecision(commit);
       return commit.bill;
     } catch (err) {
+      if (err instanceof ConflictError && !input.replacing) {
+        // A new bill's id is derived from its submission and part: when it exists, this is a retry
+        // (or redelivery) of a decision already recorded — that record is the answer.
+        const recorded = await deps.store.getBill(input.billId);
+        if (recorded) return recorded;
+      }
       if (!(err instanceof ConflictError) || attempt >= maxAttempts) {
         if (err instanceof ConflictError) throw new DecisionContentionError(`bill ${input.billId}: still conflicting after ${attempt} attempts`, { cause: err });
         throw err;
@@ -66,8 +78,27 @@ export async function processBill(input: ProcessInput, deps: ProcessDeps): Promi
   }
 }
 
-function decideOnce(input: ProcessInput, deps: ProcessDeps): Promise<Decided> {
-  return input.replacing ? decideReplacing(input, input.replacing.bill, deps) : decideWith(input, deps, deps.store);
+function decideOnce(input: ProcessInput, deps: ProcessDeps, known: ReadonlyMap<string, Versioned<readonly DuplicateEntry[]>> | undefined): Promise<Decided> {
+  if (input.replacing) return decideReplacing(input, input.replacing.bill, deps);
+  return decideWith(input, deps, known?.size ? withKnownClaims(deps.store, known) : deps.store);
+}
+
+/** The store's reads, with duplicate claims already read (this attempt only) answered from `known`. */
+function withKnownClaims(store: BillStore, known: ReadonlyMap<string, Versioned<readonly DuplicateEntry[]>>): DecisionReads {
+  return {
+    policy: () => store.policy(),
+    vendorsByTaxId: (t) => store.vendorsByTaxId(t),
+    vendorsByName: (n) => store.vendorsByName(n),
+    purchaseOrder: (r) => store.purchaseOrder(r),
+    openPurchaseOrders: (v) => store.openPurchaseOrders(v),
+    vendorSpend: (v, from) => store.vendorSpend(v, from),
+    duplicateClaim: (k) => {
+      const c = known.get(k);
+      return c ? Promise.resolve(c) : store.duplicateClaim(k);
+    },
+    documentClaim: (k) => store.documentClaim(k),
+    billedQuantities: (po) => store.billedQuantities(po),
+  };
 }
 
 /** A bill decided again: its own reservations do not count against it, and those it no longer holds are given back. */

@@ -55,19 +55,22 @@ function sourceOf(submission: Submission, part: Part) {
 export async function decideSubmittedBill(input: { submission: Submission; part: Part }, deps: DecideDeps): Promise<OutcomeRow> {
   if (input.submission.review) return decideReviewedBill(input, deps);
   const billId = billIdFor(input.submission, input.part.part);
-  const existing = await deps.store.getBill(billId);
-  if (existing) return outcomeRow(existing);
+  // The bill is not read first: a retried task finds it recorded in its duplicate claim (below),
+  // or by the decision's own condition (a new bill must not exist: `processBill`).
   // Before the decision and its duplicate check: the supplier's answer to a bill that waits on it.
   const source = sourceOf(input.submission, input.part);
-  const waiting = await waitingBillFor(input.part.bill as CanonicalBill | null, source, deps.store);
-  if (waiting) return decideResent({ submission: input.submission, canonical: input.part.bill as CanonicalBill, readingExceptions: input.part.exceptions as BillException[], source, waiting }, deps);
+  const check = await waitingBillFor(input.part.bill as CanonicalBill | null, source, deps.store, billId);
+  if (check.recorded) return outcomeRow(check.recorded);
+  if (check.waiting) return decideResent({ submission: input.submission, canonical: input.part.bill as CanonicalBill, readingExceptions: input.part.exceptions as BillException[], source, waiting: check.waiting }, deps);
   try {
     const record = await processBill(
       {
         billId,
         canonical: input.part.bill as CanonicalBill | null,
         readingExceptions: input.part.exceptions as BillException[],
-        source: sourceOf(input.submission, input.part),
+        source,
+        // The claim the re-send check read: the first attempt decides on it (its write is conditional on its version).
+        known: { duplicateClaims: check.claims },
       },
       deps,
     );

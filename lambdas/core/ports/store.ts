@@ -211,14 +211,26 @@ export class NonceSpentError extends Error {
   override readonly name = 'NonceSpentError';
 }
 
+/** A bill added to a duplicate claim read at `version` with the entries `previous`. */
+export interface ClaimAddition {
+  readonly key: string;
+  readonly version: number;
+  readonly previous: readonly DuplicateEntry[];
+  readonly entry: DuplicateEntry;
+}
+
 /** Everything one decision writes, with the versions it was decided on. */
 export interface DecisionCommit {
   readonly bill: BillRecord;
   readonly audit: readonly Omit<AuditRecord, 'bill_id' | 'seq'>[];
-  /** Add the bill to this duplicate claim, expecting this version. */
-  readonly duplicateClaim: { readonly key: string; readonly version: number; readonly entry: DuplicateEntry } | null;
+  /**
+   * Add the bill to this duplicate claim, expecting this version; `previous` is the claim's
+   * entries as read at that version (the write is conditional on the version, so the store
+   * writes `previous` + `entry` without reading the claim again).
+   */
+  readonly duplicateClaim: ClaimAddition | null;
   /** Add the bill to the claim on (vendor, type, total, issue date), expecting this version. */
-  readonly similarClaim?: { readonly key: string; readonly version: number; readonly entry: DuplicateEntry } | null;
+  readonly similarClaim?: ClaimAddition | null;
   /** Claim these document bytes for the bill (only when unclaimed). */
   readonly documentClaim: string | null;
   /** Add quantities to PO lines, expecting these versions. */
