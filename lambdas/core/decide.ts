@@ -106,6 +106,7 @@ export interface Facts {
   /** Invoice lines with a negative quantity or net amount: matched to nothing. */
   readonly negativeLines: readonly BillLine[];
   readonly match: MatchResult | null;
+  /** The vendor's year-to-date spend: read only where it is judged (a vendor with a cap; not for a credit note). */
   readonly ytd: YearToDate | null;
 }
 
@@ -248,6 +249,8 @@ async function gather(bill: Bill, source: BillSource, reads: DecisionReads, ctx:
   docKey: string;
   docOwner: string | null;
   billed: Versioned<ReadonlyMap<string, Decimal>>;
+  /** The vendor's spend ledger's version (null without a vendor). */
+  spendVersion: number | null;
 }> {
   const { policy } = ctx;
   const isCredit = bill.document_type === 'credit_note';
@@ -288,13 +291,16 @@ async function gather(bill: Bill, source: BillSource, reads: DecisionReads, ctx:
   // request): the duplicate and document claims, the PO's billed quantities (used only when the
   // bill is no duplicate) and the vendor's spend. Each is read with its version; the commit
   // holds only if none changed, so the order of these reads does not matter.
-  const window = vendor ? spendWindow(vendor, policy, ctx.nowMs) : null;
-  const [dupClaim, simClaim, docOwner, billedRead, spend] = await Promise.all([
+  // The spend is judged only against a vendor's cap (never for a credit note): otherwise the
+  // ledger's version alone, on which a paid bill's addition is conditional, not its entries.
+  const window = vendor?.authorization_cap && !isCredit ? spendWindow(vendor, policy, ctx.nowMs) : null;
+  const [dupClaim, simClaim, docOwner, billedRead, spend, spendVersion] = await Promise.all([
     dupKey ? reads.duplicateClaim(dupKey) : null,
     simKey ? reads.duplicateClaim(simKey) : null,
     reads.documentClaim(docKey),
     po && !isCredit ? reads.billedQuantities(po.po_number) : null,
     vendor && window ? reads.vendorSpend(vendor.vendor_id, window.from) : null,
+    vendor && !window ? reads.vendorSpendVersion(vendor.vendor_id) : null,
   ]);
   const duplicateOf = earlierDuplicate(others(dupClaim, ctx.billId), bill, policy.duplicate_window_days);
   const documentOwner = docOwner && docOwner !== ctx.billId ? docOwner : null;
@@ -311,6 +317,7 @@ async function gather(bill: Bill, source: BillSource, reads: DecisionReads, ctx:
   const ytd: YearToDate | null = vendor && window && spend ? yearToDateOf(vendor, window, spend) : null;
   return {
     facts: { bill, policy, isCredit, vendor, duplicateOf, documentOwner, similarTo, po, poInferred, poMissing, negativeLines, match, ytd },
+    spendVersion: spend?.version ?? spendVersion,
     dupKey,
     dupClaim,
     simKey,
@@ -418,8 +425,8 @@ export async function decide(
       documentClaim: record.document_key,
       reservations: reservedPo ? [{ po_number: reservedPo.po_number, version: g.billed.version, previous: g.billed.value, add: reservations }] : [],
       spend:
-        vendor && ytd && paid
-          ? { vendor_id: vendor.vendor_id, version: ytd.pipeline.version, previous: ytd.pipeline.value, add: spendOf(bill.document_type, bill.total), at, bill_id: ctx.billId }
+        vendor && g.spendVersion !== null && paid
+          ? { vendor_id: vendor.vendor_id, version: g.spendVersion, ...(ytd ? { previous: ytd.pipeline.value } : {}), add: spendOf(bill.document_type, bill.total), at, bill_id: ctx.billId }
           : null,
     },
   };

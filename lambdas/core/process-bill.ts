@@ -92,6 +92,7 @@ function withKnownClaims(store: BillStore, known: ReadonlyMap<string, Versioned<
     purchaseOrder: (r) => store.purchaseOrder(r),
     openPurchaseOrders: (v) => store.openPurchaseOrders(v),
     vendorSpend: (v, from) => store.vendorSpend(v, from),
+    vendorSpendVersion: (v) => store.vendorSpendVersion(v),
     duplicateClaim: (k) => {
       const c = known.get(k);
       return c ? Promise.resolve(c) : store.duplicateClaim(k);
@@ -126,6 +127,7 @@ function withoutOwnReservations(store: BillStore, bill: BillRecord): DecisionRea
     purchaseOrder: (r) => store.purchaseOrder(r),
     openPurchaseOrders: (v) => store.openPurchaseOrders(v),
     vendorSpend: (v, from) => store.vendorSpend(v, from),
+    vendorSpendVersion: (v) => store.vendorSpendVersion(v),
     duplicateClaim: (k) => store.duplicateClaim(k),
     documentClaim: (k) => store.documentClaim(k),
     async billedQuantities(po: string): Promise<Versioned<ReadonlyMap<string, Decimal>>> {

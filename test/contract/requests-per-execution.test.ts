@@ -8,7 +8,8 @@
  * claims, the PO's billed quantities, the vendor's spend ledger — in one BatchGetItem, the
  * ledger's entries (Query, once the vendor has spend), the decision (one TransactWriteItems),
  * the bill read once for NotifyPeople, the outcome recorded (UpdateItem). The bill is not read
- * before deciding, nor back after (DecideBill's own row is the outcome).
+ * before deciding, nor back after (DecideBill's own row is the outcome). The ledger's entries are
+ * summed only for a vendor with a spending cap (the only check that judges them).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,12 +27,21 @@ const NOW = Date.parse('2026-03-03T10:00:00+01:00');
 
 /** `quantity` widgets at 12.50 + 19 % against PO-7100 (room for 1,000, no receipt needed): each its own total. */
 function widgets(invoice: string, quantity: number): CanonicalBill {
+  return priced(invoice, quantity, 1250n, { po_reference: 'PO-7100', item_code: 'A-100', description: 'Widget' });
+}
+
+/** `quantity` cables at 5.00 + 19 % from Other Corp. (V002, a vendor without a spending cap) against PO-7200. */
+function cables(invoice: string, quantity: number): CanonicalBill {
+  return { ...priced(invoice, quantity, 500n, { po_reference: 'PO-7200', item_code: 'C-2', description: 'Cable' }), supplier: { name: 'Other Corp.', tax_id: 'DE999999999', iban: null, email: null } };
+}
+
+function priced(invoice: string, quantity: number, unitCents: bigint, item: { po_reference: string; item_code: string; description: string }): CanonicalBill {
   const cents = (c: bigint) => `${c / 100n}.${String(c % 100n).padStart(2, '0')}`;
-  const net = BigInt(quantity) * 1250n;
+  const net = BigInt(quantity) * unitCents;
   return bill({
     invoice_number: invoice,
-    po_reference: 'PO-7100',
-    lines: [{ line_id: '1', item_code: 'A-100', po_line: null, description: 'Widget', quantity: String(quantity), unit_code: 'C62', unit_price: '12.50', price_base_quantity: '1', net_amount: cents(net) }],
+    po_reference: item.po_reference,
+    lines: [{ line_id: '1', item_code: item.item_code, po_line: null, description: item.description, quantity: String(quantity), unit_code: 'C62', unit_price: cents(unitCents), price_base_quantity: '1', net_amount: cents(net) }],
     net_total: cents(net),
     tax_total: cents((net * 19n) / 100n),
     total: cents((net * 119n) / 100n),
@@ -55,7 +65,7 @@ describe('DynamoDB requests per execution (local workflow on DynamoDB Local)', (
     dir = await mkdtemp(join(tmpdir(), 'bm-requests-'));
     const { store, client } = await openLocalStore(inject('dynamoEndpoint'), `t-${randomUUID()}`);
     destroy = () => client.destroy();
-    await store.importMaster(master({ 'purchase_orders.csv': `${POS_CSV}PO-7100,V001,2026-02-01,EUR,open,1,A-100,Widget,1000,12.50,false\n` }));
+    await store.importMaster(master({ 'purchase_orders.csv': `${POS_CSV}PO-7100,V001,2026-02-01,EUR,open,1,A-100,Widget,1000,12.50,false\nPO-7200,V002,2026-02-01,EUR,open,1,C-2,Cable,1000,5.00,false\n` }));
     client.middlewareStack.add(
       (next, context) => async (args) => {
         const input = args.input as { Key?: Record<string, unknown>; RequestItems?: Record<string, { Keys: Record<string, unknown>[] }> };
@@ -91,7 +101,7 @@ describe('DynamoDB requests per execution (local workflow on DynamoDB Local)', (
     return { states: r.bills.map((b) => b.state), counts, sent: own };
   }
 
-  it('a straight-through bill: 7 requests once master data is read, 8 with the spend ledger’s entries', async () => {
+  it('a straight-through bill of a vendor with a cap: 8 requests once master data is read', async () => {
     // The first reads the master data it needs (kept for the next bills) and starts the vendor's spend.
     expect((await run(widgets('RQ-1', 4))).states).toEqual(['ready_for_payment']);
     const second = await run(widgets('RQ-2', 5));
@@ -101,6 +111,13 @@ describe('DynamoDB requests per execution (local workflow on DynamoDB Local)', (
     expect(batch.keys.map((k) => k.split('#')[0]).sort()).toEqual(['DOC', 'DUP', 'PO', 'VENDOR']);
     // The bill itself is read once (NotifyPeople), never before the decision.
     expect(second.sent.filter((s) => s.keys.some((k) => k.startsWith('BILL#')))).toEqual([{ command: 'GetItem', keys: [expect.stringMatching(/^BILL#/)] }]);
+  });
+
+  it('a straight-through bill of a vendor without a cap: 6 requests (the spend ledger’s version, not its entries)', async () => {
+    expect((await run(cables('RC-1', 4))).states).toEqual(['ready_for_payment']);
+    const second = await run(cables('RC-2', 5));
+    expect(second.states).toEqual(['ready_for_payment']);
+    expect(second.counts).toEqual({ PutItem: 1, GetItem: 2, BatchGetItem: 1, TransactWriteItems: 1, UpdateItem: 1 });
   });
 
   it('a bill that waits for an approver: at most 13 requests, its approval execution included', async () => {

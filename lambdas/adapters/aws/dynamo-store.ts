@@ -403,6 +403,10 @@ export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims, 
    * The ledger's version first, then its entries: an entry written in between raises the version,
    * so a decision on this read fails its condition and is taken again.
    */
+  async vendorSpendVersion(vendorId: string): Promise<number> {
+    return ((await this.get(`VENDOR#${vendorId}`, 'SPEND', true))?.version as number | undefined) ?? 0;
+  }
+
   async vendorSpend(vendorId: string, fromIso: string): Promise<Versioned<Decimal>> {
     const head = await this.get(`VENDOR#${vendorId}`, 'SPEND', true);
     const version = (head?.version as number) ?? 0;

@@ -36,8 +36,8 @@ export interface SpendChange {
   readonly vendor_id: string;
   /** Version of the vendor's spend ledger the decision read. */
   readonly version: number;
-  /** The pipeline spend read in the window (for messages and the memory store). */
-  readonly previous: Decimal;
+  /** The pipeline spend read in the window, when the decision summed it (a vendor with a cap). */
+  readonly previous?: Decimal;
   readonly add: Decimal;
   /** When the spend happened (ISO instant): which fiscal year, and whether a master import covers it. */
   readonly at: string;
@@ -67,6 +67,11 @@ export interface DecisionReads {
    * `ready_for_payment` − approved credit notes), with the version of the vendor's spend ledger.
    */
   vendorSpend(vendorId: string, fromIso: string): Promise<Versioned<Decimal>>;
+  /**
+   * The version of the vendor's spend ledger alone, its entries not summed: a decision that does
+   * not judge the spend (no cap, a credit note) still makes a paid bill's addition conditional on it.
+   */
+  vendorSpendVersion(vendorId: string): Promise<number>;
   duplicateClaim(key: string): Promise<Versioned<readonly DuplicateEntry[]>>;
   /** The bill that first came from these document bytes and part, if any. */
   documentClaim(key: string): Promise<string | null>;
