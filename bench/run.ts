@@ -10,7 +10,7 @@
  * seeds 10,000 bills) measures one worklist page over 10,000 bills on DynamoDB Local.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { GCProfiler, getHeapStatistics } from 'node:v8';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -131,35 +131,46 @@ function cpuSeconds(): { node: number; children: number } | null {
  * Linux only (null elsewhere).
  */
 function liveCpuSeconds(): { node: number; java: number } | null {
+  const tick = 100; // USER_HZ
+  const stat = (pid: number | 'self') => {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / tick };
+  };
   try {
-    const tick = 100; // USER_HZ
-    const procs: { pid: number; ppid: number; cpu: number }[] = [];
-    for (const d of readdirSync('/proc')) {
-      if (!/^\d+$/.test(d)) continue;
-      try {
-        const f = readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]!.split(' ');
-        procs.push({ pid: Number(d), ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / tick });
-      } catch {
-        // gone meanwhile
-      }
-    }
-    const mine = new Set([process.pid]);
+    // The descendants are looked up once per DynamoDB Local (a scan of /proc), then read alone.
+    if (!descendants || descendants.some((pid) => !existsSync(`/proc/${pid}`))) descendants = findDescendants();
     let java = 0;
-    for (let grew = true; grew; ) {
-      grew = false;
-      for (const p of procs) {
-        if (mine.has(p.ppid) && !mine.has(p.pid)) {
-          mine.add(p.pid);
-          java += p.cpu;
-          grew = true;
-        }
-      }
-    }
-    const self = procs.find((p) => p.pid === process.pid);
-    return self ? { node: self.cpu, java } : null;
+    for (const pid of descendants) java += stat(pid).cpu;
+    return { node: stat('self').cpu, java };
   } catch {
+    descendants = null;
     return null;
   }
+}
+let descendants: number[] | null = null;
+
+function findDescendants(): number[] {
+  const procs: { pid: number; ppid: number }[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      procs.push({ pid: Number(d), ppid: Number(readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const mine = new Set([process.pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of procs) {
+      if (mine.has(p.ppid) && !mine.has(p.pid)) {
+        mine.add(p.pid);
+        grew = true;
+      }
+    }
+  }
+  mine.delete(process.pid);
+  return [...mine];
 }
 
 /** CPU-ms per bill between two `liveCpuSeconds` readings. */

@@ -12,7 +12,7 @@ import type { BillException } from './exceptions.ts';
 import { decide, decideUnreadable, documentKey, type Decided } from './decide.ts';
 import { Decimal } from './money.ts';
 import { normalizePoRef } from './normalize.ts';
-import { ConflictError, type AuditRecord, type BillRecord, type BillSource, type BillStore, type DecisionCommit, type DecisionReads, type DuplicateEntry, type Versioned } from './ports/store.ts';
+import { ConflictError, type AuditRecord, type BillRecord, type BillSource, type BillStore, type DecisionCommit, type DecisionReads, type Versioned } from './ports/store.ts';
 import { validateBill } from './validate.ts';
 
 export interface ProcessInput {
@@ -34,12 +34,6 @@ export interface ProcessInput {
     /** The reviewer changed amounts or lines: the bill is never touchless. */
     readonly reviewedAmounts?: boolean;
   };
-  /**
-   * Duplicate claims read just before, by key (the re-send check): the first attempt decides on
-   * them instead of reading them again. Safe because the commit is conditional on the version
-   * read; after a conflict every read is made afresh.
-   */
-  readonly known?: { readonly duplicateClaims?: ReadonlyMap<string, Versioned<readonly DuplicateEntry[]>> };
 }
 
 export interface ProcessDeps {
@@ -53,10 +47,14 @@ export class DecisionContentionError extends Error {
   override readonly name = 'DecisionContentionError';
 }
 
-export async function processBill(input: ProcessInput, deps: ProcessDeps): Promise<BillRecord> {
+/**
+ * `first`: the first attempt's decision, already under way (`decideFirst`, on reads shared with
+ * a check made beside it); after a conflict every attempt decides on fresh reads.
+ */
+export async function processBill(input: ProcessInput, deps: ProcessDeps, first?: Promise<Decided>): Promise<BillRecord> {
   const maxAttempts = deps.maxAttempts ?? 25;
   for (let attempt = 1; ; attempt++) {
-    const decided = await decideOnce(input, deps, attempt === 1 ? input.known?.duplicateClaims : undefined);
+    const decided = await (attempt === 1 && first ? first : decideOnce(input, deps));
     const commit = input.replacing ? replacingCommit(decided.commit, input.replacing) : decided.commit;
     try {
       await deps.store.commitDecision(commit);
@@ -78,28 +76,45 @@ export async function processBill(input: ProcessInput, deps: ProcessDeps): Promi
   }
 }
 
-function decideOnce(input: ProcessInput, deps: ProcessDeps, known: ReadonlyMap<string, Versioned<readonly DuplicateEntry[]>> | undefined): Promise<Decided> {
-  if (input.replacing) return decideReplacing(input, input.replacing.bill, deps);
-  return decideWith(input, deps, known?.size ? withKnownClaims(deps.store, known) : deps.store);
+function decideOnce(input: ProcessInput, deps: ProcessDeps): Promise<Decided> {
+  return input.replacing ? decideReplacing(input, input.replacing.bill, deps) : decideWith(input, deps, deps.store);
 }
 
-/** The store's reads, with duplicate claims already read (this attempt only) answered from `known`. */
-function withKnownClaims(store: BillStore, known: ReadonlyMap<string, Versioned<readonly DuplicateEntry[]>>): DecisionReads {
+/** What `decideFirst` and a check beside it read: the store's reads, each asked once. */
+export type SharedReads = DecisionReads & Pick<BillStore, 'getBill'>;
+
+/**
+ * The store's reads for one moment: each claim, ledger and the like is read once, however
+ * many ask (the re-send check and the first attempt's decision ask for the same duplicate
+ * claim), and reads asked for together go out together. Master data passes through (the store
+ * keeps it). Safe for a decision because its commit is conditional on every version it read.
+ */
+export function sharedReads(store: BillStore): SharedReads {
+  const once = new Map<string, Promise<unknown>>();
+  const memo = <T>(k: string, read: () => Promise<T>): Promise<T> => {
+    let p = once.get(k) as Promise<T> | undefined;
+    if (!p) once.set(k, (p = read()));
+    return p;
+  };
   return {
     policy: () => store.policy(),
     vendorsByTaxId: (t) => store.vendorsByTaxId(t),
     vendorsByName: (n) => store.vendorsByName(n),
     purchaseOrder: (r) => store.purchaseOrder(r),
     openPurchaseOrders: (v) => store.openPurchaseOrders(v),
-    vendorSpend: (v, from) => store.vendorSpend(v, from),
-    vendorSpendVersion: (v) => store.vendorSpendVersion(v),
-    duplicateClaim: (k) => {
-      const c = known.get(k);
-      return c ? Promise.resolve(c) : store.duplicateClaim(k);
-    },
-    documentClaim: (k) => store.documentClaim(k),
-    billedQuantities: (po) => store.billedQuantities(po),
+    vendorSpend: (v, from) => memo(`spend\n${v}\n${from}`, () => store.vendorSpend(v, from)),
+    vendorSpendVersion: (v) => memo(`spendVersion\n${v}`, () => store.vendorSpendVersion(v)),
+    duplicateClaim: (k) => memo(`dup\n${k}`, () => store.duplicateClaim(k)),
+    documentClaim: (k) => memo(`doc\n${k}`, () => store.documentClaim(k)),
+    billedQuantities: (po) => memo(`billed\n${po}`, () => store.billedQuantities(po)),
+    getBill: (id) => memo(`bill\n${id}`, () => store.getBill(id)),
   };
+}
+
+/** A new bill's first decision on `reads` (`sharedReads`), started before knowing it is needed; `processBill` commits it. */
+export function decideFirst(input: ProcessInput, deps: ProcessDeps, reads: DecisionReads): Promise<Decided> {
+  if (input.replacing) throw new TypeError('decideFirst is for a new bill');
+  return decideWith(input, deps, reads);
 }
 
 /** A bill decided again: its own reservations do not count against it, and those it no longer holds are given back. */

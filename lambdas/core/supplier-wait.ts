@@ -19,29 +19,32 @@ import { verifyKindLink, type KindPayload } from './approval-links.ts';
 import { Decimal } from './money.ts';
 import { normalizeId, normalizeName } from './normalize.ts';
 import { outcomeRow, type OutcomeRow } from './output.ts';
-import { ConflictError, NonceSpentError, type BillRecord, type BillSource, type BillStore, type DuplicateEntry, type TransitionCommit, type Versioned } from './ports/store.ts';
+import { ConflictError, NonceSpentError, type BillRecord, type BillSource, type BillStore, type TransitionCommit } from './ports/store.ts';
 import { processBill } from './process-bill.ts';
 import { resolveVendor } from './resolve.ts';
 import type { Submission } from './submission-schema.ts';
 import { validateBill } from './validate.ts';
 
-/** What the re-send check found, and the duplicate claim it read (the decision may use it, `ProcessInput.known`). */
+/** What the re-send check found. */
 export interface WaitingCheck {
   /** A bill that waits on its supplier (or already took this very part as its next version). */
   readonly waiting: BillRecord | null;
   /** This part's own bill, already recorded (a retried or redriven task): its claim holds it. */
   readonly recorded: BillRecord | null;
-  /** The claim read on the bill's (vendor, type, number), by key. */
-  readonly claims: ReadonlyMap<string, Versioned<readonly DuplicateEntry[]>>;
 }
 
-const NOTHING_WAITS: WaitingCheck = { waiting: null, recorded: null, claims: new Map() };
+const NOTHING_WAITS: WaitingCheck = { waiting: null, recorded: null };
 
 /**
  * The bill this part answers: one that waits on its supplier (or already took this very part as
  * its next version). `billId`: this part's own bill id — found in the claim, it is recorded already.
  */
-export async function waitingBillFor(bill: CanonicalBill | null, source: BillSource, store: BillStore, billId?: string): Promise<WaitingCheck> {
+export async function waitingBillFor(
+  bill: CanonicalBill | null,
+  source: BillSource,
+  store: Pick<BillStore, 'policy' | 'vendorsByTaxId' | 'vendorsByName' | 'duplicateClaim' | 'getBill'>,
+  billId?: string,
+): Promise<WaitingCheck> {
   if (!bill) return NOTHING_WAITS;
   let policy;
   try {
@@ -58,21 +61,20 @@ export async function waitingBillFor(bill: CanonicalBill | null, source: BillSou
   const key = duplicateKey(v.bill, vendor);
   if (!key) return NOTHING_WAITS;
   const claim = await store.duplicateClaim(key);
-  const claims = new Map([[key, claim]]);
   if (billId !== undefined && claim.value.some((e) => e.bill_id === billId)) {
     const recorded = await store.getBill(billId);
-    if (recorded) return { waiting: null, recorded, claims };
+    if (recorded) return { waiting: null, recorded };
   }
   for (const entry of claim.value) {
     const earlier = await store.getBill(entry.bill_id);
     if (!earlier) continue;
-    if (earlier.state === 'waiting_on_supplier') return { waiting: earlier, recorded: null, claims };
+    if (earlier.state === 'waiting_on_supplier') return { waiting: earlier, recorded: null };
     // A retry of this very task after its transaction went through: the answer is recorded.
     if (earlier.source.stored_as === source.stored_as && earlier.source.document_hash === source.document_hash && earlier.source.part === source.part && (earlier.revision ?? 1) > 1) {
-      return { waiting: earlier, recorded: null, claims };
+      return { waiting: earlier, recorded: null };
     }
   }
-  return { waiting: null, recorded: null, claims };
+  return NOTHING_WAITS;
 }
 
 /** Task DecideBill for a supplier's re-send: the waiting bill's next version. */
