@@ -101,7 +101,7 @@ describe('DynamoDB requests per execution (local workflow on DynamoDB Local)', (
     return { states: r.bills.map((b) => b.state), counts, sent: own };
   }
 
-  it('a straight-through bill of a vendor with a cap: 7 requests once master data is read', async () => {
+  it('a straight-through bill of a vendor with a cap: 6 requests once master data is read', async () => {
     // The first reads the master data it needs (kept for the next bills) and starts the vendor's spend.
     expect((await run(widgets('RQ-1', 4))).states).toEqual(['ready_for_payment']);
     const second = await run(widgets('RQ-2', 5));
