@@ -59,7 +59,7 @@ export const KEY_PREFIXES = {
 type Prefix = (typeof KEY_PREFIXES)[keyof typeof KEY_PREFIXES];
 
 export interface TableAccess {
-  /** Partition keys it reads (GetItem, Query). */
+  /** Partition keys it reads (GetItem, BatchGetItem, Query). */
   readonly read: readonly Prefix[];
   /** Partition keys it writes (conditional Put, ConditionCheck in a transaction). */
   readonly write?: readonly Prefix[];
@@ -131,7 +131,11 @@ export const TABLE_ACCESS = {
 /** Grants `access` on `table` to `fn`: one statement per kind, each on its leading keys. */
 export function grantTableAccess(fn: BillFunction, table: ITableV2, access: TableAccess): void {
   const leading = (keys: readonly string[]) => ({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...keys] } });
-  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [table.tableArn], conditions: leading(access.read) }));
+  // BatchGetItem reads what GetItem may read, on the same leading keys (every key of the batch):
+  // the store sends the items asked for together as one batch (DynamoBillStore.get).
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'], resources: [table.tableArn], conditions: leading(access.read) }),
+  );
   if (access.write?.length) {
     fn.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem'], resources: [table.tableArn], conditions: leading(access.write) }),

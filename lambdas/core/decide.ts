@@ -106,6 +106,7 @@ export interface Facts {
   /** Invoice lines with a negative quantity or net amount: matched to nothing. */
   readonly negativeLines: readonly BillLine[];
   readonly match: MatchResult | null;
+  /** The vendor's year-to-date spend: read only where it is judged (a vendor with a cap; not for a credit note). */
   readonly ytd: YearToDate | null;
 }
 
@@ -248,6 +249,8 @@ async function gather(bill: Bill, source: BillSource, reads: DecisionReads, ctx:
   docKey: string;
   docOwner: string | null;
   billed: Versioned<ReadonlyMap<string, Decimal>>;
+  /** The vendor's spend ledger's version (null without a vendor). */
+  spendVersion: number | null;
 }> {
   const { policy } = ctx;
   const isCredit = bill.document_type === 'credit_note';
@@ -258,23 +261,15 @@ async function gather(bill: Bill, source: BillSource, reads: DecisionReads, ctx:
   const candidates = await Promise.all([taxId ? reads.vendorsByTaxId(taxId) : NO_VENDORS, name ? reads.vendorsByName(name) : NO_VENDORS]);
   const vendor = resolveVendor(bill, candidates[0], candidates[1])?.vendor ?? null;
 
-  // Duplicates
   const dupKey = duplicateKey(bill, vendor);
   const simKey = similarKey(bill, vendor);
   const docKey = documentKey(source);
-  const claims = await Promise.all([dupKey ? reads.duplicateClaim(dupKey) : null, simKey ? reads.duplicateClaim(simKey) : null, reads.documentClaim(docKey)]);
-  const dupClaim = claims[0];
-  const simClaim = claims[1];
-  const docOwner = claims[2];
-  const duplicateOf = earlierDuplicate(others(dupClaim, ctx.billId), bill, policy.duplicate_window_days);
-  const documentOwner = docOwner && docOwner !== ctx.billId ? docOwner : null;
-  const similarTo = earlierSimilar(others(simClaim, ctx.billId), normalizeInvoiceNumber(bill.invoice_number));
 
   // Negative invoice lines are matched to nothing: the rest is matched (and the PO inferred) as if they were absent.
   const negativeLines = isCredit ? [] : bill.lines.filter(isNegative);
   const matchable: Bill = negativeLines.length ? { ...bill, lines: bill.lines.filter((l) => !isNegative(l)) } : bill;
 
-  // Purchase order (credit notes skip it)
+  // Purchase order (credit notes skip it): master data, before the state the decision changes.
   let po: PurchaseOrder | null = null;
   let poInferred = false;
   let poMissing: string | null = null;
@@ -292,21 +287,37 @@ async function gather(bill: Bill, source: BillSource, reads: DecisionReads, ctx:
     } else poMissing = 'no PO reference, and no PO can be inferred without a known vendor';
   }
 
+  // The state the decision is conditional on, asked for at once (the store may send it as one
+  // request): the duplicate and document claims, the PO's billed quantities (used only when the
+  // bill is no duplicate) and the vendor's spend. Each is read with its version; the commit
+  // holds only if none changed, so the order of these reads does not matter.
+  // The spend is judged only against a vendor's cap (never for a credit note): otherwise the
+  // ledger's version alone, on which a paid bill's addition is conditional, not its entries.
+  const window = vendor?.authorization_cap && !isCredit ? spendWindow(vendor, policy, ctx.nowMs) : null;
+  const [dupClaim, simClaim, docOwner, billedRead, spend, spendVersion] = await Promise.all([
+    dupKey ? reads.duplicateClaim(dupKey) : null,
+    simKey ? reads.duplicateClaim(simKey) : null,
+    reads.documentClaim(docKey),
+    po && !isCredit ? reads.billedQuantities(po.po_number) : null,
+    vendor && window ? reads.vendorSpend(vendor.vendor_id, window.from) : null,
+    vendor && !window ? reads.vendorSpendVersion(vendor.vendor_id) : null,
+  ]);
+  const duplicateOf = earlierDuplicate(others(dupClaim, ctx.billId), bill, policy.duplicate_window_days);
+  const documentOwner = docOwner && docOwner !== ctx.billId ? docOwner : null;
+  const similarTo = earlierSimilar(others(simClaim, ctx.billId), normalizeInvoiceNumber(bill.invoice_number));
+
   // Lines (a duplicate only repeats the original's lines; credit notes have none to match)
   let match: MatchResult | null = null;
   let billed: Versioned<ReadonlyMap<string, Decimal>> = NOTHING_BILLED;
-  if (po && !duplicateOf && !documentOwner && !isCredit) {
-    billed = await reads.billedQuantities(po.po_number);
+  if (po && billedRead && !duplicateOf && !documentOwner && !isCredit) {
+    billed = billedRead;
     match = matchLines(matchable, po, billed.value, tolerancesFor(policy, vendor?.vendor_id ?? null));
   }
 
-  let ytd: YearToDate | null = null;
-  if (vendor) {
-    const window = spendWindow(vendor, policy, ctx.nowMs);
-    ytd = yearToDateOf(vendor, window, await reads.vendorSpend(vendor.vendor_id, window.from));
-  }
+  const ytd: YearToDate | null = vendor && window && spend ? yearToDateOf(vendor, window, spend) : null;
   return {
     facts: { bill, policy, isCredit, vendor, duplicateOf, documentOwner, similarTo, po, poInferred, poMissing, negativeLines, match, ytd },
+    spendVersion: spend?.version ?? spendVersion,
     dupKey,
     dupClaim,
     simKey,
@@ -409,13 +420,13 @@ export async function decide(
           codes: exceptions.map((e) => e.code),
         },
       ],
-      duplicateClaim: g.dupKey && g.dupClaim && !claimed(g.dupClaim) ? { key: g.dupKey, version: g.dupClaim.version, entry } : null,
-      similarClaim: g.simKey && g.simClaim && !claimed(g.simClaim) ? { key: g.simKey, version: g.simClaim.version, entry } : null,
+      duplicateClaim: g.dupKey && g.dupClaim && !claimed(g.dupClaim) ? { key: g.dupKey, version: g.dupClaim.version, previous: g.dupClaim.value, entry } : null,
+      similarClaim: g.simKey && g.simClaim && !claimed(g.simClaim) ? { key: g.simKey, version: g.simClaim.version, previous: g.simClaim.value, entry } : null,
       documentClaim: record.document_key,
       reservations: reservedPo ? [{ po_number: reservedPo.po_number, version: g.billed.version, previous: g.billed.value, add: reservations }] : [],
       spend:
-        vendor && ytd && paid
-          ? { vendor_id: vendor.vendor_id, version: ytd.pipeline.version, previous: ytd.pipeline.value, add: spendOf(bill.document_type, bill.total), at, bill_id: ctx.billId }
+        vendor && g.spendVersion !== null && paid
+          ? { vendor_id: vendor.vendor_id, version: g.spendVersion, ...(ytd ? { previous: ytd.pipeline.value } : {}), add: spendOf(bill.document_type, bill.total), at, bill_id: ctx.billId }
           : null,
     },
   };

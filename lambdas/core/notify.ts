@@ -174,6 +174,8 @@ ${factsHtml([['Total as read', `${bill.total ?? '—'} ${bill.currency ?? ''}`],
 
 /** A supplier's re-send answered a query: whoever queried hears what became of the bill. */
 async function tellQuerier(bill: BillRecord, submission: Submission, policy: Policy | null, nowMs: number, deps: NotifyDeps): Promise<void> {
+  // A re-send makes the waiting bill's next revision: a bill at its first was never re-sent (no trail to read).
+  if ((bill.revision ?? 1) < 2) return;
   const audit = await deps.store.audit(bill.bill_id);
   if (!audit.some((a) => a.action === 'resent' && a.message.includes(`(${submission.id},`))) return;
   const querier = [...audit].reverse().find((a) => a.action === 'queried')?.actor;

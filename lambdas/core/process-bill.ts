@@ -47,15 +47,25 @@ export class DecisionContentionError extends Error {
   override readonly name = 'DecisionContentionError';
 }
 
-export async function processBill(input: ProcessInput, deps: ProcessDeps): Promise<BillRecord> {
+/**
+ * `first`: the first attempt's decision, already under way (`decideFirst`, on reads shared with
+ * a check made beside it); after a conflict every attempt decides on fresh reads.
+ */
+export async function processBill(input: ProcessInput, deps: ProcessDeps, first?: Promise<Decided>): Promise<BillRecord> {
   const maxAttempts = deps.maxAttempts ?? 25;
   for (let attempt = 1; ; attempt++) {
-    const decided = await decideOnce(input, deps);
+    const decided = await (attempt === 1 && first ? first : decideOnce(input, deps));
     const commit = input.replacing ? replacingCommit(decided.commit, input.replacing) : decided.commit;
     try {
       await deps.store.commitDecision(commit);
       return commit.bill;
     } catch (err) {
+      if (err instanceof ConflictError && !input.replacing) {
+        // A new bill's id is derived from its submission and part: when it exists, this is a retry
+        // (or redelivery) of a decision already recorded — that record is the answer.
+        const recorded = await deps.store.getBill(input.billId);
+        if (recorded) return recorded;
+      }
       if (!(err instanceof ConflictError) || attempt >= maxAttempts) {
         if (err instanceof ConflictError) throw new DecisionContentionError(`bill ${input.billId}: still conflicting after ${attempt} attempts`, { cause: err });
         throw err;
@@ -68,6 +78,43 @@ export async function processBill(input: ProcessInput, deps: ProcessDeps): Promi
 
 function decideOnce(input: ProcessInput, deps: ProcessDeps): Promise<Decided> {
   return input.replacing ? decideReplacing(input, input.replacing.bill, deps) : decideWith(input, deps, deps.store);
+}
+
+/** What `decideFirst` and a check beside it read: the store's reads, each asked once. */
+export type SharedReads = DecisionReads & Pick<BillStore, 'getBill'>;
+
+/**
+ * The store's reads for one moment: each claim, ledger and the like is read once, however
+ * many ask (the re-send check and the first attempt's decision ask for the same duplicate
+ * claim), and reads asked for together go out together. Master data passes through (the store
+ * keeps it). Safe for a decision because its commit is conditional on every version it read.
+ */
+export function sharedReads(store: BillStore): SharedReads {
+  const once = new Map<string, Promise<unknown>>();
+  const memo = <T>(k: string, read: () => Promise<T>): Promise<T> => {
+    let p = once.get(k) as Promise<T> | undefined;
+    if (!p) once.set(k, (p = read()));
+    return p;
+  };
+  return {
+    policy: () => store.policy(),
+    vendorsByTaxId: (t) => store.vendorsByTaxId(t),
+    vendorsByName: (n) => store.vendorsByName(n),
+    purchaseOrder: (r) => store.purchaseOrder(r),
+    openPurchaseOrders: (v) => store.openPurchaseOrders(v),
+    vendorSpend: (v, from) => memo(`spend\n${v}\n${from}`, () => store.vendorSpend(v, from)),
+    vendorSpendVersion: (v) => memo(`spendVersion\n${v}`, () => store.vendorSpendVersion(v)),
+    duplicateClaim: (k) => memo(`dup\n${k}`, () => store.duplicateClaim(k)),
+    documentClaim: (k) => memo(`doc\n${k}`, () => store.documentClaim(k)),
+    billedQuantities: (po) => memo(`billed\n${po}`, () => store.billedQuantities(po)),
+    getBill: (id) => memo(`bill\n${id}`, () => store.getBill(id)),
+  };
+}
+
+/** A new bill's first decision on `reads` (`sharedReads`), started before knowing it is needed; `processBill` commits it. */
+export function decideFirst(input: ProcessInput, deps: ProcessDeps, reads: DecisionReads): Promise<Decided> {
+  if (input.replacing) throw new TypeError('decideFirst is for a new bill');
+  return decideWith(input, deps, reads);
 }
 
 /** A bill decided again: its own reservations do not count against it, and those it no longer holds are given back. */
@@ -95,6 +142,7 @@ function withoutOwnReservations(store: BillStore, bill: BillRecord): DecisionRea
     purchaseOrder: (r) => store.purchaseOrder(r),
     openPurchaseOrders: (v) => store.openPurchaseOrders(v),
     vendorSpend: (v, from) => store.vendorSpend(v, from),
+    vendorSpendVersion: (v) => store.vendorSpendVersion(v),
     duplicateClaim: (k) => store.duplicateClaim(k),
     documentClaim: (k) => store.documentClaim(k),
     async billedQuantities(po: string): Promise<Versioned<ReadonlyMap<string, Decimal>>> {

@@ -9,7 +9,7 @@ import { decideUnreadable } from './decide.ts';
 import { exception, type BillException } from './exceptions.ts';
 import { outcomeRow, type OutcomeRow } from './output.ts';
 import { ConflictError, NoMasterDataError, type BillRecord, type BillStore } from './ports/store.ts';
-import { processBill } from './process-bill.ts';
+import { decideFirst, processBill, sharedReads, type ProcessInput } from './process-bill.ts';
 import { decideReviewedBill } from './review.ts';
 import { decideResent, waitingBillFor } from './supplier-wait.ts';
 import { DocumentMissingError, partSchema, type Part, type ReadOutcome } from './part-schema.ts';
@@ -55,22 +55,21 @@ function sourceOf(submission: Submission, part: Part) {
 export async function decideSubmittedBill(input: { submission: Submission; part: Part }, deps: DecideDeps): Promise<OutcomeRow> {
   if (input.submission.review) return decideReviewedBill(input, deps);
   const billId = billIdFor(input.submission, input.part.part);
-  const existing = await deps.store.getBill(billId);
-  if (existing) return outcomeRow(existing);
-  // Before the decision and its duplicate check: the supplier's answer to a bill that waits on it.
+  // The bill is not read first: a retried task finds it recorded in its duplicate claim (below),
+  // or by the decision's own condition (a new bill must not exist: `processBill`).
   const source = sourceOf(input.submission, input.part);
-  const waiting = await waitingBillFor(input.part.bill as CanonicalBill | null, source, deps.store);
-  if (waiting) return decideResent({ submission: input.submission, canonical: input.part.bill as CanonicalBill, readingExceptions: input.part.exceptions as BillException[], source, waiting }, deps);
+  const bill: ProcessInput = { billId, canonical: input.part.bill as CanonicalBill | null, readingExceptions: input.part.exceptions as BillException[], source };
+  // Before the decision counts: the supplier's answer to a bill that waits on it. The first
+  // decision is made beside that check, on the same reads (the duplicate claim read once, the
+  // rest with it in one request), and committed only when nothing waits.
+  const reads = sharedReads(deps.store);
+  const first = decideFirst(bill, deps, reads);
+  first.catch(() => undefined); // awaited by processBill, or not needed
+  const check = await waitingBillFor(bill.canonical, source, reads, billId);
+  if (check.recorded) return outcomeRow(check.recorded);
+  if (check.waiting) return decideResent({ submission: input.submission, canonical: input.part.bill as CanonicalBill, readingExceptions: input.part.exceptions as BillException[], source, waiting: check.waiting }, deps);
   try {
-    const record = await processBill(
-      {
-        billId,
-        canonical: input.part.bill as CanonicalBill | null,
-        readingExceptions: input.part.exceptions as BillException[],
-        source: sourceOf(input.submission, input.part),
-      },
-      deps,
-    );
+    const record = await processBill(bill, deps, first);
     return outcomeRow(record);
   } catch (err) {
     // A retry racing its own earlier attempt: the bill is there now.

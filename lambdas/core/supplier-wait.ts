@@ -25,32 +25,56 @@ import { resolveVendor } from './resolve.ts';
 import type { Submission } from './submission-schema.ts';
 import { validateBill } from './validate.ts';
 
-/** The bill this part answers: one that waits on its supplier (or already took this very part as its next version). */
-export async function waitingBillFor(bill: CanonicalBill | null, source: BillSource, store: BillStore): Promise<BillRecord | null> {
-  if (!bill) return null;
+/** What the re-send check found. */
+export interface WaitingCheck {
+  /** A bill that waits on its supplier (or already took this very part as its next version). */
+  readonly waiting: BillRecord | null;
+  /** This part's own bill, already recorded (a retried or redriven task): its claim holds it. */
+  readonly recorded: BillRecord | null;
+}
+
+const NOTHING_WAITS: WaitingCheck = { waiting: null, recorded: null };
+
+/**
+ * The bill this part answers: one that waits on its supplier (or already took this very part as
+ * its next version). `billId`: this part's own bill id — found in the claim, it is recorded already.
+ */
+export async function waitingBillFor(
+  bill: CanonicalBill | null,
+  source: BillSource,
+  store: Pick<BillStore, 'policy' | 'vendorsByTaxId' | 'vendorsByName' | 'duplicateClaim' | 'getBill'>,
+  billId?: string,
+): Promise<WaitingCheck> {
+  if (!bill) return NOTHING_WAITS;
   let policy;
   try {
     policy = await store.policy();
   } catch {
-    return null;
+    return NOTHING_WAITS;
   }
   const v = validateBill(bill, { confidenceThreshold: policy.confidence_threshold });
-  if (!v.bill) return null;
+  if (!v.bill) return NOTHING_WAITS;
   const taxId = normalizeId(v.bill.supplier.tax_id);
   const name = normalizeName(v.bill.supplier.name);
   const [byTax, byName] = await Promise.all([taxId ? store.vendorsByTaxId(taxId) : [], name ? store.vendorsByName(name) : []]);
   const vendor = resolveVendor(v.bill, byTax, byName)?.vendor ?? null;
   const key = duplicateKey(v.bill, vendor);
-  if (!key) return null;
+  if (!key) return NOTHING_WAITS;
   const claim = await store.duplicateClaim(key);
+  if (billId !== undefined && claim.value.some((e) => e.bill_id === billId)) {
+    const recorded = await store.getBill(billId);
+    if (recorded) return { waiting: null, recorded };
+  }
   for (const entry of claim.value) {
     const earlier = await store.getBill(entry.bill_id);
     if (!earlier) continue;
-    if (earlier.state === 'waiting_on_supplier') return earlier;
+    if (earlier.state === 'waiting_on_supplier') return { waiting: earlier, recorded: null };
     // A retry of this very task after its transaction went through: the answer is recorded.
-    if (earlier.source.stored_as === source.stored_as && earlier.source.document_hash === source.document_hash && earlier.source.part === source.part && (earlier.revision ?? 1) > 1) return earlier;
+    if (earlier.source.stored_as === source.stored_as && earlier.source.document_hash === source.document_hash && earlier.source.part === source.part && (earlier.revision ?? 1) > 1) {
+      return { waiting: earlier, recorded: null };
+    }
   }
-  return null;
+  return NOTHING_WAITS;
 }
 
 /** Task DecideBill for a supplier's re-send: the waiting bill's next version. */

@@ -1,6 +1,7 @@
 /** Task DecideBill: validate, resolve, match, gate and route one bill (loaded by its key); one transaction. */
 import * as z from 'zod';
 import type { DocumentStore } from '../core/ports/documents.ts';
+import type { OutcomeRow } from '../core/output.ts';
 import { billRef, loadPart, type BillRef } from '../core/parts.ts';
 import { decideSubmittedBill, submissionSchema, type DecideDeps } from '../core/submission.ts';
 import { awsDeps } from '../adapters/aws/deps.ts';
@@ -10,10 +11,12 @@ import { lambdaEntry, METRIC, workflowKeys } from '../shared/powertools.ts';
 /** The part by reference: where the parts are and which one. */
 export const decideBillEvent = z.object({ submission: submissionSchema, parts_key: z.string().min(1), part: z.number().int().min(0) });
 
-export function makeHandler(deps: DecideDeps & { documents: DocumentStore }) {
+/** `onDecided`: the local workflow keeps the decided bill's row for its outcome (no read of the bill again). */
+export function makeHandler(deps: DecideDeps & { documents: DocumentStore; onDecided?: (row: OutcomeRow, submissionId: string) => void }) {
   return task(async (event: unknown): Promise<BillRef> => {
     const { submission, parts_key, part } = decideBillEvent.parse(event);
     const row = await decideSubmittedBill({ submission, part: await loadPart(parts_key, part, deps.documents) }, deps);
+    deps.onDecided?.(row, submission.id);
     return billRef(row, submission, deps.now());
   });
 }

@@ -53,7 +53,7 @@ describe('lanes, configured', () => {
     const access = (fn: { functionRole: { node: { defaultChild?: unknown } } }) => tableAccessOf(statementsOfRole(on.main, logicalId(fn.functionRole, on.s.main)), logicalId(on.s.main.storage.table, on.s.main));
     const lane = ['LANE#LOCK#MASTER', 'LANE#DROP#*', 'LANE#IMPORTS', 'LANE#MASTER#*'];
     const master = ['POLICY', 'VENDOR#*', 'VTAX#*', 'VNAME#*', 'PO#*'];
-    const actions = ['dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'];
+    const actions = ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'];
     expect(access(on.s.main.lanes.masterDrop)).toEqual({ read: ['MASTER', 'POLICY', 'VENDOR#*', 'PO#*', ...lane], write: ['MASTER', ...lane], delete: ['MASTER'], update: [], batchWrite: master, index: false, actions });
     expect(access(on.s.main.lanes.driveSync!)).toEqual({
       read: ['MASTER', 'POLICY', 'VENDOR#*', 'PO#*', ...lane, 'LANE#DRIVE#*'],
@@ -65,7 +65,7 @@ describe('lanes, configured', () => {
       actions,
     });
     const poll = ['LANE#PORTAL#*', 'LANE#PORTALDOC#*'];
-    expect(access(on.s.main.lanes.portalPoll!)).toEqual({ read: poll, write: poll, delete: [], update: [], batchWrite: [], index: false, actions: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'] });
+    expect(access(on.s.main.lanes.portalPoll!)).toEqual({ read: poll, write: poll, delete: [], update: [], batchWrite: [], index: false, actions: ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'] });
   });
 
   it('gives the poll its portals (no secrets) and lets it write only under uploads/portals/', () => {

@@ -92,7 +92,7 @@ describe('read-document', () => {
     expect(writes.length).toBeGreaterThan(0);
     for (const st of writes) expect(JSON.stringify(st.Resource)).toContain('/parts/*');
     expect(actionsOf(of(fn())).filter((a) => /^s3:Delete/.test(a))).toEqual([]);
-    expect(tableAccess(fn())).toEqual({ read: ['MASTER', 'POLICY'], write: [], delete: [], update: [], batchWrite: [], index: false, actions: ['dynamodb:GetItem', 'dynamodb:Query'] });
+    expect(tableAccess(fn())).toEqual({ read: ['MASTER', 'POLICY'], write: [], delete: [], update: [], batchWrite: [], index: false, actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'] });
   });
 });
 
@@ -104,9 +104,9 @@ function tableAccess(fn: BillFunction) {
 describe('the bills table, function by function (least privilege)', () => {
   // Every read of master data reads the current version (MASTER/CURRENT) first.
   const M = ['MASTER', 'POLICY', 'VENDOR#*', 'VTAX#*', 'VNAME#*', 'PO#*'];
-  const READ = ['dynamodb:GetItem', 'dynamodb:Query'];
+  const READ = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'];
   const LANE = ['LANE#LOCK#MASTER', 'LANE#DROP#*', 'LANE#IMPORTS', 'LANE#MASTER#*'];
-  const WRITE = ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'];
+  const WRITE = ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'];
   it.each([
     { case: 'read-document', fn: () => t.s.main.workflow.tasks['read-document'], read: ['MASTER', 'POLICY'], write: [], index: false, actions: READ },
     { case: 'extract', fn: () => t.s.main.workflow.tasks.extract, read: ['MASTER', 'POLICY'], write: [], index: false, actions: READ },

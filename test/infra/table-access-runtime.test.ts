@@ -228,6 +228,32 @@ describe('each function, its use cases, under its own role (IAM simulated over D
     expect(refused(again.log)).toEqual([]);
   });
 
+  it('BatchGetItem: what a use case asks for together goes out as one batch, allowed on the keys GetItem may read', async () => {
+    // decide-bill: the decision's claims, the PO's billed quantities and the vendor's spend in one request.
+    const s = submission('G-1.bill.json');
+    await w.documents.put(s.document_key, new TextEncoder().encode(JSON.stringify(widgets('G-1', 19))));
+    const read = await readSubmission(s, { documents: w.documents });
+    const decider = guardedStore('decide-bill');
+    const row = await decideSubmittedBill({ submission: s, part: read.parts[0]! }, { store: decider.store, now: () => w.clock });
+    expect(row.state).toBe('awaiting_approval');
+    const decided = decider.log.allowed.filter((a) => a.command === 'BatchGetItemCommand');
+    // (A new store reads the master data it needs first: the PO may go in a batch of its own.)
+    expect(decided.length).toBeGreaterThan(0);
+    expect(decided.flatMap((a) => a.request.leadingKeys.map((k) => k.split('#')[0])).sort()).toEqual(expect.arrayContaining(['DOC', 'DUP', 'DUP', 'PO', 'VENDOR']));
+    expect(refused(decider.log)).toEqual([]);
+    // approval-desk: NotifyPeople reads a document's bills at once.
+    const other = (await arrive(awaiting('G-2', 21))).rows[0]!;
+    const desk = guardedStore('approval-desk');
+    await notifyPeople({ submission: s, bills: [row, other] }, { store: desk.store, mailer: w.outbox, secret: SECRET, baseUrl: 'https://ack.example', now: () => w.clock });
+    expect(desk.log.allowed.filter((a) => a.command === 'BatchGetItemCommand').map((a) => a.request.leadingKeys)).toEqual([[`BILL#${row.bill_id}`, `BILL#${other.bill_id}`]]);
+    expect(refused(desk.log)).toEqual([]);
+    // A batch with one key outside the role's is refused whole, as IAM refuses it.
+    const reader = roleStatements('read-document', w.tableName);
+    const batch = (...keys: string[]) => ({ action: 'dynamodb:BatchGetItem', resource: tableArn(w.tableName), leadingKeys: keys });
+    expect(isAllowed(reader, batch('MASTER', 'POLICY'))).toBe(true);
+    expect(isAllowed(reader, batch('POLICY', `BILL#${row.bill_id}`))).toBe(false);
+  });
+
   it('read-document: its policy reader reads the current version’s policy, as the store does, and nothing else', async () => {
     const { client, log } = guardedClient('read-document');
     expect(await new DynamoPolicyReader({ tableName: w.tableName, client }).policy()).toEqual(await w.admin.policy());

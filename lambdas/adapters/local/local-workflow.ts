@@ -164,6 +164,12 @@ export class LocalWorkflow {
   private stopped = false;
   /** The last execution's turn to decide: executions decide in the order they were started. */
   private lastTurn: Promise<void> = Promise.resolve();
+  /**
+   * The rows DecideBill returned, by submission and bill, for the execution's outcome: what the
+   * decision recorded, so that the bills need not be read back. After the decision only audit rows,
+   * links and the task token change on a bill within its execution, none of them in the row.
+   */
+  private readonly decidedRows = new Map<string, Map<string, OutcomeRow>>();
   /** Executions running in this process, by name: a second start of one waits for the first. */
   private readonly inProcess = new Map<string, Promise<unknown>>();
 
@@ -179,7 +185,7 @@ export class LocalWorkflow {
     this.handlers = {
       'read-document': makeReadDocument({ documents: deps.documents, store: deps.store }),
       extract: makeExtract(null, { documents: deps.documents }),
-      'decide-bill': makeDecideBill(decideDeps),
+      'decide-bill': makeDecideBill({ ...decideDeps, onDecided: (row, submissionId) => this.decidedRows.get(submissionId)?.set(row.bill_id, row) }),
       'record-failure': makeRecordFailure(decideDeps),
       'approval-desk': makeApprovalDesk({ ...decideDeps, ...deps.approvals }),
       ...deps.override,
@@ -295,6 +301,8 @@ export class LocalWorkflow {
 
   private async execute(name: string, submission: Submission, turn: { readonly ready: Promise<void>; release(): void }): Promise<ExecutionResult> {
     const children: ApprovalRun[] = [];
+    const decided = new Map<string, OutcomeRow>();
+    this.decidedRows.set(submission.id, decided);
     const taskResourceLocalHandlers: Record<string, (input: unknown) => Promise<never>> = Object.fromEntries(
       Object.entries(TASK_STATE_FUNCTION).map(([state, fn]) => [
         state,
@@ -337,7 +345,8 @@ export class LocalWorkflow {
     // and before the next execution decides.
     await Promise.all(children.map((c) => c.idle));
     turn.release();
-    const bills = await this.billsOf(submission, events);
+    if (this.decidedRows.get(submission.id) === decided) this.decidedRows.delete(submission.id);
+    const bills = await this.billsOf(submission, events, decided);
     const settled: Promise<Settled> = Promise.all(children.map((c) => c.settled)).then((all) =>
       status === 'ABORTED' || all.includes('ABORTED') ? 'ABORTED' : status === 'FAILED' || all.includes('FAILED') ? 'FAILED' : 'SUCCEEDED',
     );
@@ -354,17 +363,17 @@ export class LocalWorkflow {
     };
   }
 
-  /** The bills the execution recorded, by part: their ids follow from the submission, so they are read back from the table. */
-  private async billsOf(submission: Submission, events: readonly EventLog[]): Promise<OutcomeRow[]> {
+  /**
+   * The bills the execution recorded, by part: their ids follow from the submission. The rows
+   * DecideBill returned in this execution are used as they are; any other (a failure recorded, a
+   * bill decided by an earlier run) is read back from the table, all in one request.
+   */
+  private async billsOf(submission: Submission, events: readonly EventLog[], decided: ReadonlyMap<string, OutcomeRow>): Promise<OutcomeRow[]> {
     const read = [...events].reverse().find((e) => e.type === 'StateExited' && (e.state?.name === 'ReadDocument' || e.state?.name === 'ExtractScannedParts'));
     const parts = ((read?.state?.output as { read?: { parts?: number[] } } | undefined)?.read?.parts ?? [0]).slice();
     const ids = submission.review ? [submission.review.bill_id] : parts.map((n) => billIdFor(submission, n));
-    const rows: OutcomeRow[] = [];
-    for (const id of ids) {
-      const b = await this.deps.store.getBill(id);
-      if (b) rows.push(outcomeRow(b));
-    }
-    return rows;
+    const rows = await Promise.all(ids.map(async (id) => decided.get(id) ?? (await this.deps.store.getBill(id).then((b) => (b ? outcomeRow(b) : null)))));
+    return rows.filter((r): r is OutcomeRow => r !== null);
   }
 
   /** StartExecution of a bill's approval: idempotent by name, as Step Functions is. */

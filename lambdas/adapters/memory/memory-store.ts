@@ -92,6 +92,9 @@ export class MemoryBillStore implements BillStore, WorklistReads {
   async billedQuantities(po: string): Promise<Versioned<ReadonlyMap<string, Decimal>>> {
     return this.billed.get(normalizePoRef(po)) ?? { value: new Map(), version: 0 };
   }
+  async vendorSpendVersion(vendorId: string): Promise<number> {
+    return this.spend.get(vendorId)?.version ?? 0;
+  }
   async vendorSpend(vendorId: string, fromIso: string): Promise<Versioned<Decimal>> {
     const l = this.spend.get(vendorId);
     if (!l) return { value: Decimal.ZERO, version: 0 };

@@ -36,8 +36,8 @@ export interface SpendChange {
   readonly vendor_id: string;
   /** Version of the vendor's spend ledger the decision read. */
   readonly version: number;
-  /** The pipeline spend read in the window (for messages and the memory store). */
-  readonly previous: Decimal;
+  /** The pipeline spend read in the window, when the decision summed it (a vendor with a cap). */
+  readonly previous?: Decimal;
   readonly add: Decimal;
   /** When the spend happened (ISO instant): which fiscal year, and whether a master import covers it. */
   readonly at: string;
@@ -67,6 +67,11 @@ export interface DecisionReads {
    * `ready_for_payment` − approved credit notes), with the version of the vendor's spend ledger.
    */
   vendorSpend(vendorId: string, fromIso: string): Promise<Versioned<Decimal>>;
+  /**
+   * The version of the vendor's spend ledger alone, its entries not summed: a decision that does
+   * not judge the spend (no cap, a credit note) still makes a paid bill's addition conditional on it.
+   */
+  vendorSpendVersion(vendorId: string): Promise<number>;
   duplicateClaim(key: string): Promise<Versioned<readonly DuplicateEntry[]>>;
   /** The bill that first came from these document bytes and part, if any. */
   documentClaim(key: string): Promise<string | null>;
@@ -211,14 +216,26 @@ export class NonceSpentError extends Error {
   override readonly name = 'NonceSpentError';
 }
 
+/** A bill added to a duplicate claim read at `version` with the entries `previous`. */
+export interface ClaimAddition {
+  readonly key: string;
+  readonly version: number;
+  readonly previous: readonly DuplicateEntry[];
+  readonly entry: DuplicateEntry;
+}
+
 /** Everything one decision writes, with the versions it was decided on. */
 export interface DecisionCommit {
   readonly bill: BillRecord;
   readonly audit: readonly Omit<AuditRecord, 'bill_id' | 'seq'>[];
-  /** Add the bill to this duplicate claim, expecting this version. */
-  readonly duplicateClaim: { readonly key: string; readonly version: number; readonly entry: DuplicateEntry } | null;
+  /**
+   * Add the bill to this duplicate claim, expecting this version; `previous` is the claim's
+   * entries as read at that version (the write is conditional on the version, so the store
+   * writes `previous` + `entry` without reading the claim again).
+   */
+  readonly duplicateClaim: ClaimAddition | null;
   /** Add the bill to the claim on (vendor, type, total, issue date), expecting this version. */
-  readonly similarClaim?: { readonly key: string; readonly version: number; readonly entry: DuplicateEntry } | null;
+  readonly similarClaim?: ClaimAddition | null;
   /** Claim these document bytes for the bill (only when unclaimed). */
   readonly documentClaim: string | null;
   /** Add quantities to PO lines, expecting these versions. */
