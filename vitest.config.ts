@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import SlowestFirst from './test/support/sequencer.ts';
 
 /**
  * The CDK app's tests (test/infra): each file synthesizes the app, and importing aws-cdk-lib and
@@ -26,6 +27,8 @@ export default defineConfig({
     // DynamoDB Local, an SMTP or HTTP server, Chromium or a child process, and the main process
     // idles. Two files at a time at least; every file has its own tables, ports and folders.
     maxWorkers: Math.max(2, availableParallelism() - 1),
+    // The slowest files first (test/support/sequencer.ts): no long file starts last.
+    sequence: { sequencer: SlowestFirst },
     projects: [
       { extends: true, test: { name: 'cdk', include: [SHARED_SYNTH], isolate: false } },
       { extends: true, test: { name: 'isolated', include: ['test/**/*.test.ts'], exclude: [SHARED_SYNTH] } },
