@@ -1,9 +1,19 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import SlowestFirst from './test/support/sequencer.ts';
+
+/**
+ * The CDK app's tests (test/infra): each file synthesizes the app, and importing aws-cdk-lib and
+ * synthesizing take seconds of CPU. They run without isolation between files, one test process
+ * reused from file to file, so the example configuration is synthesized once per process
+ * (test/infra/support.ts `templates()`), not once per file. They only read what they synthesize
+ * (a test that changes the app synthesizes its own). bundles and cdk-cli build and synthesize in
+ * child processes and stay isolated.
+ */
+const SHARED_SYNTH = 'test/infra/!(bundles|cdk-cli).test.ts';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     // The fault-injection suite runs on its own: npm run test:faults.
     exclude: ['test/faults/**', '**/node_modules/**'],
     globalSetup: ['test/support/global-setup.ts'],
@@ -17,5 +27,11 @@ export default defineConfig({
     // DynamoDB Local, an SMTP or HTTP server, Chromium or a child process, and the main process
     // idles. Two files at a time at least; every file has its own tables, ports and folders.
     maxWorkers: Math.max(2, availableParallelism() - 1),
+    // The slowest files first (test/support/sequencer.ts): no long file starts last.
+    sequence: { sequencer: SlowestFirst },
+    projects: [
+      { extends: true, test: { name: 'cdk', include: [SHARED_SYNTH], isolate: false } },
+      { extends: true, test: { name: 'isolated', include: ['test/**/*.test.ts'], exclude: [SHARED_SYNTH] } },
+    ],
   },
 });

@@ -1,24 +1,13 @@
 /** The lanes in the CDK app: off unless configured; when configured, schedules, exactly their secrets, alarms; cdk-nag clean. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lib/config.ts';
-import { actionsOf, exampleConfig, logicalId, statementsOfRole, synthApp, tableAccessOf, templates, type PolicyStatement } from './support.ts';
-
-const LANES = {
-  opsEmail: 'master-data@example.com',
-  driveSync: { fileId: '1xOrdersAndReceipts0000000000000000000000000' },
-  portalPoll: {
-    portals: [
-      { id: 'acme', kind: 'https', base_url: 'https://portal.acme.example', list: { path: '/api/invoices', format: 'json' }, auth: { kind: 'bearer' } },
-      { id: 'globex', kind: 'sftp', host: 'sftp.globex.example', path: '/outbox', host_key_sha256: `SHA256:${'a'.repeat(43)}` },
-    ],
-  },
-};
+import { actionsOf, EVERY_LANE, exampleConfig, logicalId, statementsOfRole, tableAccessOf, templates, templatesWithEveryLane, type PolicyStatement } from './support.ts';
 
 let on: ReturnType<typeof templates>;
 let off: ReturnType<typeof templates>;
 beforeAll(() => {
   // Synthesis runs cdk-nag: an unacknowledged finding throws here.
-  on = templates(synthApp(exampleConfig((raw) => void (raw.lanes = LANES))));
+  on = templatesWithEveryLane();
   off = templates();
 }, 120_000);
 

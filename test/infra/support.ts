@@ -43,9 +43,45 @@ export function synthApp(config: BillMatcherConfig = exampleConfig()): Synthesiz
   return { app, outdir, main, inbound };
 }
 
-/** Templates of both stacks (synthesis runs cdk-nag: any unacknowledged finding throws here). */
-export function templates(s: Synthesized = synthApp()): { main: Template; inbound: Template; s: Synthesized } {
+export interface Templates {
+  readonly main: Template;
+  readonly inbound: Template;
+  readonly s: Synthesized;
+}
+
+let example: Templates | undefined;
+let withEveryLane: Templates | undefined;
+
+/**
+ * Templates of both stacks (synthesis runs cdk-nag: any unacknowledged finding throws here).
+ * Without an argument: the example configuration's, synthesized once per test process and shared
+ * by the files it runs (test/infra runs without isolation between files: vitest.config.ts), so
+ * read it, never change it — a test that changes the app synthesizes its own (`synthApp`).
+ */
+export function templates(s?: Synthesized): Templates {
+  if (!s) return (example ??= templatesOf(synthApp()));
+  return templatesOf(s);
+}
+
+function templatesOf(s: Synthesized): Templates {
   return { main: Template.fromStack(s.main), inbound: Template.fromStack(s.inbound), s };
+}
+
+/** Every lane configured (Drive sync, an HTTPS and an SFTP portal), so that every function of the product is in the template. */
+export const EVERY_LANE = {
+  opsEmail: 'master-data@example.com',
+  driveSync: { fileId: '1xOrdersAndReceipts0000000000000000000000000' },
+  portalPoll: {
+    portals: [
+      { id: 'acme', kind: 'https', base_url: 'https://portal.acme.example', list: { path: '/api/invoices', format: 'json' }, auth: { kind: 'bearer' } },
+      { id: 'globex', kind: 'sftp', host: 'sftp.globex.example', path: '/outbox', host_key_sha256: `SHA256:${'a'.repeat(43)}` },
+    ],
+  },
+};
+
+/** The example configuration with every lane (`EVERY_LANE`), synthesized once per test process like `templates()`; read only. */
+export function templatesWithEveryLane(): Templates {
+  return (withEveryLane ??= templatesOf(synthApp(exampleConfig((raw) => void (raw.lanes = structuredClone(EVERY_LANE))))));
 }
 
 /** The logical id of a construct's CloudFormation resource. */

@@ -37,14 +37,7 @@ import type { WebAuth } from '../../lambdas/adapters/local/web/auth.ts';
 import { workspaceApp } from '../../lambdas/workspace/app.ts';
 import { bill, GRN_CSV, master, POLICY_JSON, POS_CSV, VENDORS_CSV } from '../support/builders.ts';
 import { guardClient, isAllowed, requestsOf, resolveStatements, tableArn, type SimLog, type SimStatement } from '../support/iam-sim.ts';
-import { exampleConfig, logicalId, statementsOfRole, synthApp, SYNTH_TIMEOUT, templates } from './support.ts';
-
-/** Every lane configured, so that every function of the product is in the template. */
-const LANES = {
-  opsEmail: 'master-data@example.com',
-  driveSync: { fileId: '1xOrdersAndReceipts0000000000000000000000000' },
-  portalPoll: { portals: [{ id: 'acme', kind: 'https', base_url: 'https://portal.acme.example', list: { path: '/api/invoices', format: 'json' }, auth: { kind: 'bearer' } }] },
-};
+import { EVERY_LANE, logicalId, statementsOfRole, SYNTH_TIMEOUT, templates, templatesWithEveryLane } from './support.ts';
 
 const SECRET = new TextEncoder().encode('table-access-runtime-secret-of-enough-length');
 const T0 = Date.parse('2026-03-03T10:00:00+01:00');
@@ -53,7 +46,8 @@ const DAY = 86_400_000;
 let t: ReturnType<typeof templates>;
 let tableId: string;
 beforeAll(() => {
-  t = templates(synthApp(exampleConfig((raw) => void (raw.lanes = LANES))));
+  // Every lane configured, so that every function of the product is in the template.
+  t = templatesWithEveryLane();
   tableId = logicalId(t.s.main.storage.table, t.s.main);
 }, SYNTH_TIMEOUT);
 
@@ -403,8 +397,8 @@ describe('the lanes, under their own roles', () => {
         Receipts: rows(GRN_CSV),
       }),
     };
-    expect(await syncSheet(LANES.driveSync.fileId, sheet, dropDeps(lane))).toMatchObject({ status: 'imported', version: '7' });
-    expect(await syncSheet(LANES.driveSync.fileId, sheet, dropDeps(lane))).toEqual({ status: 'unchanged', version: '7' });
+    expect(await syncSheet(EVERY_LANE.driveSync.fileId, sheet, dropDeps(lane))).toMatchObject({ status: 'imported', version: '7' });
+    expect(await syncSheet(EVERY_LANE.driveSync.fileId, sheet, dropDeps(lane))).toEqual({ status: 'unchanged', version: '7' });
     expect(refused(lane.log)).toEqual([]);
   });
 
