@@ -19,9 +19,7 @@ import { JavaMissingError } from '../adapters/local/dynamodb-local.ts';
 import { NoMasterDataError } from '../core/ports/store.ts';
 import { didYouMean, expectFolder, fileProblem } from './args.ts';
 import { importWithProgress, loadMasterWithProgress, startProgress } from './progress.ts';
-import { demoCommand } from './demo.ts';
 import { auditCommand, CliUsageError, importCommand, parseCli, rematchCommand, reviewCommands, startCommand, sweepCommand } from './local.ts';
-import { summaryCommand } from './summary.ts';
 import { formatTable } from './table.ts';
 
 export interface Io {
@@ -111,7 +109,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
       case 'read':
         return await readCommand(rest, io);
       case 'demo':
-        return await demoCommand(rest, io);
+        // Loaded on demand, as the summary: they bring the chart renderer (ECharts), which no other command needs.
+        return await (await import('./demo.ts')).demoCommand(rest, io);
       case 'start':
         return await startCommand(rest, io);
       case 'import':
@@ -124,7 +123,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         // Loaded on demand: it brings the CloudWatch client and, without --template, the CDK app.
         return await (await import('./cost.ts')).costCommand(rest, io);
       case 'summary':
-        return await summaryCommand(rest, io);
+        return await (await import('./summary.ts')).summaryCommand(rest, io);
       case 'sync':
         return await (await import('./sync.ts')).syncCommand(rest, io);
       case 'redrive': {
