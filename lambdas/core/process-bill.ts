@@ -83,6 +83,22 @@ function decideOnce(input: ProcessInput, deps: ProcessDeps): Promise<Decided> {
 /** What `decideFirst` and a check beside it read: the store's reads, each asked once. */
 export type SharedReads = DecisionReads & Pick<BillStore, 'getBill'>;
 
+/** The decision's reads straight from the store (what the wrappers below leave as it is). */
+function storeReads(store: BillStore): DecisionReads {
+  return {
+    policy: () => store.policy(),
+    vendorsByTaxId: (t) => store.vendorsByTaxId(t),
+    vendorsByName: (n) => store.vendorsByName(n),
+    purchaseOrder: (r) => store.purchaseOrder(r),
+    openPurchaseOrders: (v) => store.openPurchaseOrders(v),
+    vendorSpend: (v, from) => store.vendorSpend(v, from),
+    vendorSpendVersion: (v) => store.vendorSpendVersion(v),
+    duplicateClaim: (k) => store.duplicateClaim(k),
+    documentClaim: (k) => store.documentClaim(k),
+    billedQuantities: (po) => store.billedQuantities(po),
+  };
+}
+
 /**
  * The store's reads for one moment: each claim, ledger and the like is read once, however
  * many ask (the re-send check and the first attempt's decision ask for the same duplicate
@@ -97,11 +113,7 @@ export function sharedReads(store: BillStore): SharedReads {
     return p;
   };
   return {
-    policy: () => store.policy(),
-    vendorsByTaxId: (t) => store.vendorsByTaxId(t),
-    vendorsByName: (n) => store.vendorsByName(n),
-    purchaseOrder: (r) => store.purchaseOrder(r),
-    openPurchaseOrders: (v) => store.openPurchaseOrders(v),
+    ...storeReads(store),
     vendorSpend: (v, from) => memo(`spend\n${v}\n${from}`, () => store.vendorSpend(v, from)),
     vendorSpendVersion: (v) => memo(`spendVersion\n${v}`, () => store.vendorSpendVersion(v)),
     duplicateClaim: (k) => memo(`dup\n${k}`, () => store.duplicateClaim(k)),
@@ -136,15 +148,7 @@ async function decideReplacing(input: ProcessInput, replaced: BillRecord, deps: 
 function withoutOwnReservations(store: BillStore, bill: BillRecord): DecisionReads {
   const own = bill.reservations;
   return {
-    policy: () => store.policy(),
-    vendorsByTaxId: (t) => store.vendorsByTaxId(t),
-    vendorsByName: (n) => store.vendorsByName(n),
-    purchaseOrder: (r) => store.purchaseOrder(r),
-    openPurchaseOrders: (v) => store.openPurchaseOrders(v),
-    vendorSpend: (v, from) => store.vendorSpend(v, from),
-    vendorSpendVersion: (v) => store.vendorSpendVersion(v),
-    duplicateClaim: (k) => store.duplicateClaim(k),
-    documentClaim: (k) => store.documentClaim(k),
+    ...storeReads(store),
     async billedQuantities(po: string): Promise<Versioned<ReadonlyMap<string, Decimal>>> {
       const read = await store.billedQuantities(po);
       const mine = Object.entries(own).find(([k]) => normalizePoRef(k) === normalizePoRef(po))?.[1];

@@ -13,18 +13,21 @@ function fakeSes() {
 
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
 
+/** The monthly summary's email: text, HTML with the chart inline by its cid, the CSV. */
+const summaryEmail = () => ({
+  to: ['finance@example.com', 'cfo@example.com'],
+  subject: 'Bills summary, März 2026',
+  text: 'plain',
+  html: '<p>html</p><img src="cid:chart@x">',
+  tag: 'monthly-summary',
+  attachments: [
+    { filename: 'chart.png', contentType: 'image/png', content: PNG, cid: 'chart@x' },
+    { filename: 'bills-2026-03.csv', contentType: 'text/csv; charset=utf-8', content: new TextEncoder().encode('bill_id\r\nb1\r\n') },
+  ],
+});
+
 describe('SesMailer', () => {
-  const email = {
-    to: ['finance@example.com', 'cfo@example.com'],
-    subject: 'Bills summary, März 2026',
-    text: 'plain',
-    html: '<p>html</p><img src="cid:chart@x">',
-    tag: 'monthly-summary',
-    attachments: [
-      { filename: 'chart.png', contentType: 'image/png', content: PNG, cid: 'chart@x' },
-      { filename: 'bills-2026-03.csv', contentType: 'text/csv; charset=utf-8', content: new TextEncoder().encode('bill_id\r\nb1\r\n') },
-    ],
-  };
+  const email = summaryEmail();
 
   it('sends an email with attachments as a simple message SES builds: text, HTML, the image inline by its cid, the CSV attached', async () => {
     const { client, sent } = fakeSes();
@@ -53,16 +56,6 @@ describe('SesMailer', () => {
   });
 });
 
-const summaryEmail = () => ({
-  to: ['finance@example.com'],
-  subject: 'Bills summary, März 2026',
-  text: 'plain',
-  html: '<p>html</p><img src="cid:chart@x">',
-  attachments: [
-    { filename: 'chart.png', contentType: 'image/png', content: PNG, cid: 'chart@x' },
-    { filename: 'bills-2026-03.csv', contentType: 'text/csv; charset=utf-8', content: new TextEncoder().encode('bill_id\r\nb1\r\n') },
-  ],
-});
 
 describe('bm summary --eml', () => {
   it('writes the same email as one raw MIME message: text, the inline image by its cid, the CSV', async () => {
