@@ -196,6 +196,13 @@ describe('bm list', () => {
     expect(again.out).toContain('0 bills and 0 master records given their keys');
   });
 
+  it('refuses a cursor it did not print for these filters as a usage error, naming --after', async () => {
+    const first = await findBillsPage(store, { limit: 3 });
+    await expect(findBillsPage(store, { state: 'flagged', limit: 3, cursor: first.next })).rejects.toThrow(/^--after ".+" is not a cursor bm list printed for these filters$/);
+    const o = io();
+    expect(await listCommand(['--stack', 'BillMatcher', '--after', 'not-a-cursor'], o.io, { clients }).catch((e: Error) => e.message)).toMatch(/--after "not-a-cursor" is not a cursor bm list printed/);
+  });
+
   it('names a stack that does not exist', async () => {
     const o = io();
     expect(await listCommand(['--stack', 'Nope'], o.io, { clients })).toBe(1);
