@@ -520,7 +520,9 @@ if (only.has('b')) {
   console.log(`(b) bm run end to end on DynamoDB Local: ${b.perSecond} bills/s (${b.bills} bills in ${b.seconds.toFixed(1)} s, ${b.note}; CPU-ms per bill ${JSON.stringify(b.cpuPerBill)}; load average ${(loadavg()[0] ?? 0).toFixed(1)})`);
   if (b.afterStartUp) console.log(`    after start-up (${b.startUpSeconds} s to the first bill): ${b.afterStartUp.perSecond} bills/s (${b.afterStartUp.bills} bills in ${b.afterStartUp.seconds.toFixed(1)} s; CPU-ms per bill ${JSON.stringify(b.afterStartUp.cpuPerBill)})`);
   const intake = [];
-  for (const via of ['smtp', 'drop'] as const) {
+  // BENCH_WAYS=run: the `bm run` figure alone (comparing changes); the default runs every way in.
+  const ways = (process.env.BENCH_WAYS ?? 'run,smtp,drop').split(',');
+  for (const via of (['smtp', 'drop'] as const).filter((w) => ways.includes(w))) {
     const r = await stackIntake(Number(process.env.BENCH_INTAKE_BILLS ?? 200), via);
     intake.push({ ...r, loadAverage: loadavg()[0] });
     console.log(`(b) local stack, ${via === 'smtp' ? 'SMTP inbox (one email a bill, one connection)' : 'drop folder (one file a bill, all at once)'}: ${r.perSecond} bills/s (${r.bills} bills in ${r.seconds.toFixed(1)} s, handed over in ${r.handedOverSeconds} s; ${JSON.stringify(r.outcomes)}; CPU-ms per bill ${JSON.stringify(r.cpuPerBill)}, of the timed interval alone ${JSON.stringify(r.timedCpuPerBill)}; load average ${(loadavg()[0] ?? 0).toFixed(1)})`);

@@ -12,7 +12,7 @@ import type { BillException } from './exceptions.ts';
 import { decide, decideUnreadable, documentKey, type Decided } from './decide.ts';
 import { Decimal } from './money.ts';
 import { normalizePoRef } from './normalize.ts';
-import { ConflictError, type AuditRecord, type BillRecord, type BillSource, type BillStore, type DecisionCommit, type DecisionReads, type Versioned } from './ports/store.ts';
+import { ConflictError, type AuditRecord, type BillRecord, type BillSource, type BillStore, type DecisionCommit, type DecisionReads, type ReadVersion, type Versioned } from './ports/store.ts';
 import { validateBill } from './validate.ts';
 
 export interface ProcessInput {
@@ -173,7 +173,45 @@ async function decideWith(input: ProcessInput, deps: ProcessDeps, reads: Decisio
     const claimed = (await deps.store.documentClaim(documentKey(input.source))) !== null;
     return decideUnreadable(input.canonical, reading.length > 0 ? reading : validated.exceptions, input.source, ctx, claimed);
   }
-  return decide(validated.bill, input.canonical, input.source, reads, ctx);
+  const seen = new Map<string, ReadVersion>();
+  const decided = await decide(validated.bill, input.canonical, input.source, recordingVersions(reads, seen), ctx);
+  return seen.size ? { ...decided, commit: { ...decided.commit, readVersions: [...seen.values()] } } : decided;
+}
+
+/** `reads`, noting the version of every versioned item read (the first read of each; `sharedReads` reads each once). */
+function recordingVersions(reads: DecisionReads, seen: Map<string, ReadVersion>): DecisionReads {
+  const note = (of: ReadVersion['of'], key: string, version: number) => {
+    const k = `${of}\n${key}`;
+    if (!seen.has(k)) seen.set(k, { of, key, version });
+  };
+  return {
+    policy: () => reads.policy(),
+    vendorsByTaxId: (t) => reads.vendorsByTaxId(t),
+    vendorsByName: (n) => reads.vendorsByName(n),
+    purchaseOrder: (r) => reads.purchaseOrder(r),
+    openPurchaseOrders: (v) => reads.openPurchaseOrders(v),
+    documentClaim: (k) => reads.documentClaim(k),
+    billedQuantities: async (po) => {
+      const r = await reads.billedQuantities(po);
+      note('billed', normalizePoRef(po), r.version);
+      return r;
+    },
+    vendorSpend: async (v, from) => {
+      const r = await reads.vendorSpend(v, from);
+      note('spend', v, r.version);
+      return r;
+    },
+    vendorSpendVersion: async (v) => {
+      const version = await reads.vendorSpendVersion(v);
+      note('spend', v, version);
+      return version;
+    },
+    duplicateClaim: async (k) => {
+      const r = await reads.duplicateClaim(k);
+      note('claim', k, r.version);
+      return r;
+    },
+  };
 }
 
 /** A decision as the next version of a stored bill, after the review's audit row. */

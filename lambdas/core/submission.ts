@@ -51,8 +51,21 @@ function sourceOf(submission: Submission, part: Part) {
   };
 }
 
+export interface DecideOptions {
+  /**
+   * The bill's turn to be recorded (the local workflow: after every execution started before
+   * it has decided). The bill is decided at once, on what the store holds now, and committed
+   * only once `turn` resolves. The commit is conditional on every version the decision read
+   * (`DecisionCommit.readVersions`): when an earlier bill's commit changed one meanwhile, the
+   * bill is decided again from the start, the re-send check included, in its turn. So the
+   * outcome is the one-after-another outcome, with the decisions' work overlapped.
+   */
+  readonly turn?: Promise<unknown>;
+}
+
 /** Task DecideBill: one bill decided and recorded, or the bill already recorded for this part. */
-export async function decideSubmittedBill(input: { submission: Submission; part: Part }, deps: DecideDeps): Promise<OutcomeRow> {
+export async function decideSubmittedBill(input: { submission: Submission; part: Part }, deps: DecideDeps, options: DecideOptions = {}): Promise<OutcomeRow> {
+  if (options.turn) return decideInTurn(input, deps, options.turn);
   if (input.submission.review) return decideReviewedBill(input, deps);
   const billId = billIdFor(input.submission, input.part.part);
   // The bill is not read first: a retried task finds it recorded in its duplicate claim (below),
@@ -75,6 +88,34 @@ export async function decideSubmittedBill(input: { submission: Submission; part:
     // A retry racing its own earlier attempt: the bill is there now.
     const now = await deps.store.getBill(billId);
     if (now) return outcomeRow(now);
+    throw err;
+  }
+}
+
+/** `decideSubmittedBill` with a turn: decided ahead, committed in turn, decided again in turn on a conflict. */
+async function decideInTurn(input: { submission: Submission; part: Part }, deps: DecideDeps, turn: Promise<unknown>): Promise<OutcomeRow> {
+  const inTurn = async () => {
+    await turn;
+    return decideSubmittedBill(input, deps);
+  };
+  if (input.submission.review) return inTurn();
+  const billId = billIdFor(input.submission, input.part.part);
+  const source = sourceOf(input.submission, input.part);
+  const bill: ProcessInput = { billId, canonical: input.part.bill as CanonicalBill | null, readingExceptions: input.part.exceptions as BillException[], source };
+  const reads = sharedReads(deps.store);
+  const ahead = decideFirst(bill, deps, reads);
+  ahead.catch(() => undefined); // awaited below, or not needed
+  const check = await waitingBillFor(bill.canonical, source, reads, billId);
+  // A bill waits on its supplier, or this bill is recorded already: the usual path, in turn.
+  if (check.recorded || check.waiting) return inTurn();
+  const decided = await ahead;
+  await turn;
+  try {
+    await deps.store.commitDecision(decided.commit);
+    return outcomeRow(decided.commit.bill);
+  } catch (err) {
+    // Something the decision read changed (an earlier bill committed), or the bill exists (a retry).
+    if (err instanceof ConflictError) return decideSubmittedBill(input, deps);
     throw err;
   }
 }

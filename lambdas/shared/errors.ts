@@ -28,10 +28,10 @@ export function isTransient(err: unknown): boolean {
 }
 
 /** Wraps a task so that transient failures surface as `TransientError` for the state machine's Retry. */
-export function task<I, O>(fn: (input: I) => Promise<O>): (input: I) => Promise<O> {
-  return async (input: I) => {
+export function task<A extends unknown[], O>(fn: (...args: A) => Promise<O>): (...args: A) => Promise<O> {
+  return async (...args: A) => {
     try {
-      return await fn(input);
+      return await fn(...args);
     } catch (err) {
       if (isTransient(err)) throw new TransientError((err as Error).message, { cause: err });
       throw err;

@@ -1,18 +1,21 @@
 /**
  * Several executions in flight decide in the order they were started: the second copy of a bill
- * is the duplicate even when its document is read first, and the same name started twice while
+ * is the duplicate even when its document is read first, a bill decided ahead of its turn on
+ * quantities an earlier bill then takes is decided again, and the same name started twice while
  * the first still runs is refused once the first has finished (not run again as a redrive).
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FolderDocumentStore } from '../../lambdas/adapters/local/folder-documents.ts';
-import { ExecutionAlreadyExists, LocalWorkflow } from '../../lambdas/adapters/local/local-workflow.ts';
+import { ExecutionAlreadyExists, LocalWorkflow, type ExecutionResult } from '../../lambdas/adapters/local/local-workflow.ts';
 import { loadMasterFolder } from '../../lambdas/adapters/local/master-folder.ts';
 import { MemoryOutbox } from '../../lambdas/adapters/local/memory-outbox.ts';
 import { makeHandler as makeReadDocument } from '../../lambdas/read-document/handler.ts';
+import type { BillStore, DecisionCommit } from '../../lambdas/core/ports/store.ts';
+import { bill, master } from '../support/builders.ts';
 import { freshStore } from '../support/db.ts';
 import { DEMO } from '../support/local.ts';
 
@@ -66,5 +69,50 @@ describe('executions in flight', () => {
     const [a, b] = await Promise.allSettled([workflow.run(submission('slow-twice')), workflow.run(submission('slow-twice'))]);
     expect(a.status).toBe('fulfilled');
     expect(b.status === 'rejected' && b.reason).toBeInstanceOf(ExecutionAlreadyExists);
+  }, 120_000);
+
+  it('a bill decided ahead of its turn, on quantities an earlier bill then takes, is decided again: it is the one that bills too much', async () => {
+    const store = await freshStore();
+    await store.importMaster(master());
+    // The first bill's commit is held back: the second is read and decided meanwhile, and waits for its turn.
+    const commits: string[] = [];
+    let quantityReads = 0;
+    let releaseFirst!: () => void;
+    const firstHeld = new Promise<void>((r) => (releaseFirst = r));
+    const held = Object.assign(Object.create(store) as typeof store, {
+      async billedQuantities(po: string) {
+        quantityReads++;
+        return (store as BillStore).billedQuantities.call(store, po);
+      },
+      async commitDecision(c: DecisionCommit) {
+        commits.push(c.bill.invoice_number ?? '');
+        if (c.bill.invoice_number === 'Q-1') await firstHeld;
+        return (store as BillStore).commitDecision.call(store, c);
+      },
+    });
+    const local = new LocalWorkflow({ store: held, documents, now: () => NOW, approvals: { mailer: new MemoryOutbox(), secret: new Uint8Array(32), baseUrl: 'http://127.0.0.1:9' } });
+    // Each bills the 10 widgets received on PO-7001.
+    const widgets = (n: string) => bill({ invoice_number: n, lines: [{ line_id: '1', item_code: 'A-100', description: 'Widget', quantity: '10', unit_price: '12.50', net_amount: '125.00' }], net_total: '125.00', tax_total: '0', total: '125.00' });
+    await documents.put('uploads/q-1', new TextEncoder().encode(JSON.stringify(widgets('Q-1'))));
+    await documents.put('uploads/q-2', new TextEncoder().encode(JSON.stringify(widgets('Q-2'))));
+    const json = (id: string) => ({ ...submission(id), name: `${id}.bill.json` });
+    const runs = [local.run(json('q-1')), local.run(json('q-2'))];
+    // The second bill is decided (it reads the PO's quantities) while the first's commit is held, and not recorded before it.
+    await vi.waitFor(
+      () => {
+        expect(quantityReads).toBe(2);
+        expect(commits).toEqual(['Q-1']);
+      },
+      { timeout: 30_000, interval: 20 },
+    );
+    releaseFirst();
+    const [first, second] = (await Promise.all(runs)) as [ExecutionResult, ExecutionResult];
+    local.abortAll();
+    expect(first.bills[0]?.exceptions.map((e) => e.code)).toEqual([]);
+    expect(second.bills[0]?.exceptions.map((e) => e.code)).toContain('QUANTITY_VARIANCE');
+    // Decided ahead on the quantities before the first bill, refused at its turn, decided again.
+    expect(commits).toEqual(['Q-1', 'Q-2', 'Q-2']);
+    // As one after the other: the second holds its 10 too, until an approver decides (a rejection gives them back).
+    expect((await store.billedQuantities('PO-7001')).value.get('1')?.toString()).toBe('20');
   }, 120_000);
 });

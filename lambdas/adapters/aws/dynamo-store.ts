@@ -40,6 +40,7 @@ import {
   type StateCounts,
   type MasterListReads,
   type WorklistReads,
+  type ReadVersion,
   NonceSpentError,
 } from '../../core/ports/store.ts';
 import { billRow } from '../../core/worklist.ts';
@@ -468,7 +469,30 @@ export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims, 
     items.push(...this.reservationItems(c.reservations));
     if (c.spend) items.push(...this.spendItems(c.spend));
     items.push(...this.findWrites(b, c.replaces === undefined));
+    items.push(...this.readChecks(c.readVersions ?? [], items));
     await this.transact(items);
+  }
+
+  /**
+   * A condition on each version the decision read and the transaction does not write (one item
+   * may appear once in a transaction; a write already carries its own condition).
+   */
+  private readChecks(reads: readonly ReadVersion[], items: readonly TransactItem[]): TransactItem[] {
+    const id = (k: Item | undefined) => (k ? `${String(k[T.partitionKey])}\n${String(k[T.sortKey])}` : '');
+    const written = new Set(items.map((t) => id((t.Put?.Item ?? t.ConditionCheck?.Key ?? t.Update?.Key ?? t.Delete?.Key) as Item | undefined)));
+    const checks: TransactItem[] = [];
+    for (const r of reads) {
+      const k = r.of === 'claim' ? key(`DUP#${r.key}`, 'DUP') : r.of === 'billed' ? key(`PO#${normalizePoRef(r.key)}`, 'BILLED') : key(`VENDOR#${r.key}`, 'SPEND');
+      if (written.has(id(k))) continue;
+      written.add(id(k));
+      checks.push({
+        ConditionCheck:
+          r.version === 0
+            ? { TableName: this.tableName, Key: k, ConditionExpression: 'attribute_not_exists(pk)' }
+            : { TableName: this.tableName, Key: k, ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': r.version } },
+      });
+    }
+    return checks;
   }
 
   /**

@@ -137,6 +137,23 @@ function validatedMachine(definition: Record<string, unknown>): StateMachine {
 
 /** The states that only read the document: they run before the execution's turn to decide. */
 const READING_STATES = new Set(['ReadDocument', 'ExtractScannedParts']);
+/** The states that tell people (after every bill of the document is decided): they run in the second turn. */
+const NOTIFYING_STATES = new Set(['NotifyPeople']);
+
+/**
+ * An execution's two places in line: `decide` (its decisions, after every earlier execution's)
+ * and `notify` (its emails and approval executions, after every earlier execution's). The first
+ * is released once the execution's bills are decided, so the next execution decides while this
+ * one tells people; the second once its approval requests are out.
+ */
+interface Turns {
+  readonly decide: Turn;
+  readonly notify: Turn;
+}
+interface Turn {
+  readonly ready: Promise<void>;
+  release(): void;
+}
 
 /** How soon an approval execution that failed (its request not sent) runs again. */
 const APPROVAL_RETRY_MS = 2000;
@@ -155,6 +172,8 @@ export class LocalWorkflow {
   private readonly machine: StateMachine;
   private readonly approvalMachine: StateMachine;
   private readonly handlers: Record<WorkflowFunction, Handler>;
+  /** DecideBill's own code: it decides ahead and records the bill in the execution's turn. */
+  private readonly decideBill: ReturnType<typeof makeDecideBill>;
   private readonly notify: Handler;
   /** Approval tasks waiting for their token, as Step Functions keeps them. */
   private readonly waiting = new Map<string, { resolve: (output: unknown) => void; reject: (err: Error) => void }>();
@@ -162,8 +181,8 @@ export class LocalWorkflow {
   /** Approval executions running in this process, by name. */
   private readonly approvals = new Map<string, ApprovalRun>();
   private stopped = false;
-  /** The last execution's turn to decide: executions decide in the order they were started. */
-  private lastTurn: Promise<void> = Promise.resolve();
+  /** The last execution's turns: executions decide, and then tell people, in the order they were started. */
+  private lastTurns: { decide: Promise<void>; notify: Promise<void> } = { decide: Promise.resolve(), notify: Promise.resolve() };
   /**
    * The rows DecideBill returned, by submission and bill, for the execution's outcome: what the
    * decision recorded, so that the bills need not be read back. After the decision only audit rows,
@@ -185,7 +204,7 @@ export class LocalWorkflow {
     this.handlers = {
       'read-document': makeReadDocument({ documents: deps.documents, store: deps.store }),
       extract: makeExtract(null, { documents: deps.documents }),
-      'decide-bill': makeDecideBill({ ...decideDeps, onDecided: (row, submissionId) => this.decidedRows.get(submissionId)?.set(row.bill_id, row) }),
+      'decide-bill': (this.decideBill = makeDecideBill({ ...decideDeps, onDecided: (row, submissionId) => this.decidedRows.get(submissionId)?.set(row.bill_id, row) })),
       'record-failure': makeRecordFailure(decideDeps),
       'approval-desk': makeApprovalDesk({ ...decideDeps, ...deps.approvals }),
       ...deps.override,
@@ -223,7 +242,7 @@ export class LocalWorkflow {
    */
   async run(submitted: Submission, options: { readonly after?: Promise<unknown> } = {}): Promise<ExecutionResult> {
     const name = executionName(submitted.id);
-    const turn = this.takeTurn();
+    const turn = this.takeTurns();
     const earlier = this.inProcess.get(name);
     const mine = (async () => {
       try {
@@ -233,7 +252,8 @@ export class LocalWorkflow {
         if (earlier) await earlier.catch(() => undefined);
         return await this.runNamed(name, submitted, turn);
       } finally {
-        turn.release();
+        turn.decide.release();
+        turn.notify.release();
       }
     })();
     this.inProcess.set(name, mine);
@@ -243,20 +263,28 @@ export class LocalWorkflow {
 
   /**
    * Several executions may run at once (`SubmissionQueue`, `bm run`): each reads its document
-   * while earlier ones decide, but takes its decisions (and everything after reading) only once
-   * every execution started before it has decided and sent its approval requests. So a later
-   * bill always sees the earlier ones — its duplicate, the quantities already billed, the spend —
-   * exactly as if they ran one after another.
+   * while earlier ones decide, but takes its decisions only once every execution started before
+   * it has decided, and tells people (NotifyPeople, its approval executions) only once every
+   * execution started before it has told them and sent its approval requests. So a later bill
+   * always sees the earlier ones — its duplicate, the quantities already billed, the spend —
+   * exactly as if they ran one after another, and the emails go out in the same order; only an
+   * execution's telling overlaps the next one's deciding. Nothing a decision reads is written
+   * after the decision: NotifyPeople and the approval desk write the bill's own task token,
+   * links and audit rows, never a claim, a reservation or the spend.
    */
-  private takeTurn(): { readonly ready: Promise<void>; release(): void } {
-    const ready = this.lastTurn;
-    let release!: () => void;
-    const done = new Promise<void>((r) => (release = r));
-    this.lastTurn = done;
-    return { ready, release };
+  private takeTurns(): Turns {
+    const next = (last: Promise<void>): [Turn, Promise<void>] => {
+      let release!: () => void;
+      const done = new Promise<void>((r) => (release = r));
+      return [{ ready: last, release }, done];
+    };
+    const [decide, decided] = next(this.lastTurns.decide);
+    const [notify, notified] = next(this.lastTurns.notify);
+    this.lastTurns = { decide: decided, notify: notified };
+    return { decide, notify };
   }
 
-  private async runNamed(name: string, submitted: Submission, turn: { readonly ready: Promise<void>; release(): void }): Promise<ExecutionResult> {
+  private async runNamed(name: string, submitted: Submission, turn: Turns): Promise<ExecutionResult> {
     let submission = submitted;
     const at = () => new Date(this.deps.now()).toISOString();
     if (!(await this.deps.store.claimExecutionName(name, at(), { submission }))) {
@@ -299,24 +327,41 @@ export class LocalWorkflow {
     })().catch(() => undefined);
   }
 
-  private async execute(name: string, submission: Submission, turn: { readonly ready: Promise<void>; release(): void }): Promise<ExecutionResult> {
+  private async execute(name: string, submission: Submission, turn: Turns): Promise<ExecutionResult> {
     const children: ApprovalRun[] = [];
     const decided = new Map<string, OutcomeRow>();
+    // The document's bills still to be recorded (known once it is read): after the last, the next execution may decide.
+    let billsToRecord: number | null = null;
+    const billRecorded = (out: unknown): never => {
+      if (billsToRecord !== null && --billsToRecord === 0) turn.decide.release();
+      return out as never;
+    };
     this.decidedRows.set(submission.id, decided);
     const taskResourceLocalHandlers: Record<string, (input: unknown) => Promise<never>> = Object.fromEntries(
       Object.entries(TASK_STATE_FUNCTION).map(([state, fn]) => [
         state,
         // NotifyPeople calls the approval-desk function itself, whatever a test put in its place.
         async (input: unknown) => {
-          // Reading runs at once; deciding waits for this execution's turn.
-          if (!READING_STATES.has(state)) await turn.ready;
-          return (await (state === 'NotifyPeople' && !this.deps.override?.[fn] ? this.notify(input) : this.handlers[fn](input))) as never;
+          // Reading runs at once; deciding waits for this execution's turn to decide, telling
+          // people for its turn to tell (every bill of the document is decided by then).
+          if (NOTIFYING_STATES.has(state)) {
+            turn.decide.release();
+            await turn.notify.ready;
+          } else if (state === 'DecideBill' && !this.deps.override?.[fn]) {
+            // Decided ahead, on what the table holds now; recorded in turn (decided again on a conflict).
+            return billRecorded(await this.decideBill(input, { turn: turn.decide.ready }));
+          } else if (!READING_STATES.has(state)) await turn.decide.ready;
+          const out = await (state === 'NotifyPeople' && !this.deps.override?.[fn] ? this.notify(input) : this.handlers[fn](input));
+          if (READING_STATES.has(state)) billsToRecord = (out as { read?: { parts?: unknown[] } } | null)?.read?.parts?.length ?? null;
+          return (state === 'DecideBill' || state === 'RecordBillFailure' ? billRecorded(out) : out) as never;
         },
       ]),
     );
     // The `states:startExecution` integration: the bill's own approval execution, not awaited.
     taskResourceLocalHandlers.StartApproval = (async (params: unknown) => {
-      await turn.ready;
+      // Between the document's decisions: an approval request waits for the earlier executions' requests.
+      await turn.decide.ready;
+      await turn.notify.ready;
       const p = params as { StateMachineArn: string; Name: string; Input: { bill_id: string; notify_at: string } };
       children.push(await this.startApproval(p.Name, p.Input));
       return { ExecutionArn: `${p.StateMachineArn.replace(':stateMachine:', ':execution:')}:${p.Name}`, StartDate: new Date(this.deps.now()).toISOString() };
@@ -341,10 +386,11 @@ export class LocalWorkflow {
     );
     this.running.delete(execution);
     await collecting;
+    turn.decide.release();
     // Each approval execution has sent its request (or waits out quiet hours) before this returns,
-    // and before the next execution decides.
+    // and before the next execution tells anyone.
     await Promise.all(children.map((c) => c.idle));
-    turn.release();
+    turn.notify.release();
     if (this.decidedRows.get(submission.id) === decided) this.decidedRows.delete(submission.id);
     const bills = await this.billsOf(submission, events, decided);
     const settled: Promise<Settled> = Promise.all(children.map((c) => c.settled)).then((all) =>

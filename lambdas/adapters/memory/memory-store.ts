@@ -134,6 +134,10 @@ export class MemoryBillStore implements BillStore, WorklistReads {
     for (const r of c.reservations) if (version(this.billed, normalizePoRef(r.po_number)) !== r.version) throw new ConflictError('reservations changed');
     if (c.spend && version(this.spend, c.spend.vendor_id) !== c.spend.version) throw new ConflictError('spend changed');
     if (c.similarClaim && version(this.dups, c.similarClaim.key) !== c.similarClaim.version) throw new ConflictError('similar claim changed');
+    for (const r of c.readVersions ?? []) {
+      const have = r.of === 'claim' ? version(this.dups, r.key) : r.of === 'billed' ? version(this.billed, normalizePoRef(r.key)) : version(this.spend, r.key);
+      if (have !== r.version) throw new ConflictError(`${r.of} ${r.key} changed since the decision read it`);
+    }
 
     this.bills.set(c.bill.bill_id, c.bill);
     if (c.similarClaim) {

@@ -247,6 +247,22 @@ export interface DecisionCommit {
    * decided again); absent for a new bill, which must not exist yet.
    */
   readonly replaces?: number;
+  /**
+   * Versions the decision read and does not write: a PO's billed quantities it reserves nothing
+   * on, a vendor's spend ledger it judged a cap on but adds nothing to, a claim it looked at. The
+   * commit is conditional on these too, so a decision made on something that has changed since
+   * (another bill's commit in between) never commits; it is decided again.
+   */
+  readonly readVersions?: readonly ReadVersion[];
+}
+
+/** A versioned item a decision read: a duplicate claim, a PO's billed quantities or a vendor's spend ledger. */
+export interface ReadVersion {
+  readonly of: 'claim' | 'billed' | 'spend';
+  /** The claim's key, the PO number or the vendor id. */
+  readonly key: string;
+  /** 0: the item did not exist. */
+  readonly version: number;
 }
 
 /**
