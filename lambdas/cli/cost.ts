@@ -62,11 +62,14 @@ export const MEASURED_DURATIONS: MeasuredDurations = {
 
 /** DynamoDB units per bill, from `npm run bench` (c) (docs/benchmarks.md). */
 export const MEASURED_DYNAMO: DynamoUnits = {
-  measured: '2026-11-23',
-  straightThrough: { write: 12, read: 6 },
-  needsApproval: { write: 10, read: 6 },
-  // Not measured by the bench: the approval-time gate rewrites the decision's items in one transaction.
-  approvalGate: { write: 12, read: 6 },
+  measured: '2026-11-30',
+  // Billed write units from item sizes (bench (c)): the bill, its audit row, the claims, three search
+  // items, the PO's quantities and the spend; reads kept at 6 (a cold function reads master data too).
+  straightThrough: { write: 24, read: 6 },
+  needsApproval: { write: 22, read: 6 },
+  // Not measured by the bench, counted from its items: the bill, an audit row, the link's nonce, the
+  // spend's head and entry, three search items (2 units each, transactional).
+  approvalGate: { write: 16, read: 6 },
 };
 
 interface TemplateJson {
