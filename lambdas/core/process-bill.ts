@@ -83,8 +83,8 @@ function decideOnce(input: ProcessInput, deps: ProcessDeps): Promise<Decided> {
 /** What `decideFirst` and a check beside it read: the store's reads, each asked once. */
 export type SharedReads = DecisionReads & Pick<BillStore, 'getBill'>;
 
-/** The decision's reads straight from the store (what the wrappers below leave as it is). */
-function storeReads(store: BillStore): DecisionReads {
+/** The decision's reads straight from the store, or from other reads (what the wrappers below leave as it is). */
+function storeReads(store: DecisionReads): DecisionReads {
   return {
     policy: () => store.policy(),
     vendorsByTaxId: (t) => store.vendorsByTaxId(t),
@@ -185,12 +185,7 @@ function recordingVersions(reads: DecisionReads, seen: Map<string, ReadVersion>)
     if (!seen.has(k)) seen.set(k, { of, key, version });
   };
   return {
-    policy: () => reads.policy(),
-    vendorsByTaxId: (t) => reads.vendorsByTaxId(t),
-    vendorsByName: (n) => reads.vendorsByName(n),
-    purchaseOrder: (r) => reads.purchaseOrder(r),
-    openPurchaseOrders: (v) => reads.openPurchaseOrders(v),
-    documentClaim: (k) => reads.documentClaim(k),
+    ...storeReads(reads),
     billedQuantities: async (po) => {
       const r = await reads.billedQuantities(po);
       note('billed', normalizePoRef(po), r.version);
