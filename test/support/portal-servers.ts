@@ -100,10 +100,23 @@ export interface SftpServer {
   close(): Promise<void>;
 }
 
+/**
+ * A fresh ed25519 host key and its parsed public half. ssh2's generator strips every leading zero
+ * byte of the public key, so about one key in 256 (one starting with 0x00) is one its own parser
+ * refuses ("Malformed OpenSSH public key", mscdex/ssh2#1513): such a key is drawn again.
+ */
+function hostKeyPair() {
+  for (let attempt = 1; ; attempt++) {
+    const keys = utils.generateKeyPairSync('ed25519');
+    const parsed = utils.parseKey(keys.public);
+    const privateOk = !(utils.parseKey(keys.private) instanceof Error);
+    if (!(parsed instanceof Error) && privateOk) return { keys, parsed };
+    if (attempt === 20) throw parsed instanceof Error ? parsed : new Error('ssh2 generated no usable ed25519 host key in 20 attempts');
+  }
+}
+
 export async function startSftpServer(options: { username: string; password: string; folder: string }): Promise<SftpServer> {
-  const keys = utils.generateKeyPairSync('ed25519');
-  const parsed = utils.parseKey(keys.public);
-  if (parsed instanceof Error) throw parsed;
+  const { keys, parsed } = hostKeyPair();
   const hostKeySha256 = hostKeyFingerprint((Array.isArray(parsed) ? parsed[0] : parsed).getPublicSSH());
   const files = new Map<string, { bytes: Uint8Array; mtime: number }>();
   const downloads: string[] = [];
