@@ -5,13 +5,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { CanonicalBill } from './bill.ts';
-import { decideUnreadable } from './decide.ts';
+import { decideUnreadable, type Decided } from './decide.ts';
 import { exception, type BillException } from './exceptions.ts';
 import { outcomeRow, type OutcomeRow } from './output.ts';
 import { ConflictError, NoMasterDataError, type BillRecord, type BillStore } from './ports/store.ts';
 import { decideFirst, processBill, sharedReads, type ProcessInput } from './process-bill.ts';
 import { decideReviewedBill } from './review.ts';
-import { decideResent, waitingBillFor } from './supplier-wait.ts';
+import { decideResent, waitingBillFor, type WaitingCheck } from './supplier-wait.ts';
 import { DocumentMissingError, partSchema, type Part, type ReadOutcome } from './part-schema.ts';
 import { submissionSchema, type Submission } from './submission-schema.ts';
 import { senderTrusted } from './sender.ts';
@@ -65,8 +65,13 @@ export interface DecideOptions {
 
 /** Task DecideBill: one bill decided and recorded, or the bill already recorded for this part. */
 export async function decideSubmittedBill(input: { submission: Submission; part: Part }, deps: DecideDeps, options: DecideOptions = {}): Promise<OutcomeRow> {
-  if (options.turn) return decideInTurn(input, deps, options.turn);
-  if (input.submission.review) return decideReviewedBill(input, deps);
+  const { turn } = options;
+  // Decided again from the start, in turn: a review, a re-send, a retry, or a decision made ahead on what changed since.
+  const inTurn = async () => {
+    await turn;
+    return decideSubmittedBill(input, deps);
+  };
+  if (input.submission.review) return turn ? inTurn() : decideReviewedBill(input, deps);
   const billId = billIdFor(input.submission, input.part.part);
   // The bill is not read first: a retried task finds it recorded in its duplicate claim (below),
   // or by the decision's own condition (a new bill must not exist: `processBill`).
@@ -77,8 +82,9 @@ export async function decideSubmittedBill(input: { submission: Submission; part:
   // rest with it in one request), and committed only when nothing waits.
   const reads = sharedReads(deps.store);
   const first = decideFirst(bill, deps, reads);
-  first.catch(() => undefined); // awaited by processBill, or not needed
+  first.catch(() => undefined); // awaited below, or not needed
   const check = await waitingBillFor(bill.canonical, source, reads, billId);
+  if (turn) return commitInTurn(first, check, turn, inTurn, deps);
   if (check.recorded) return outcomeRow(check.recorded);
   if (check.waiting) return decideResent({ submission: input.submission, canonical: input.part.bill as CanonicalBill, readingExceptions: input.part.exceptions as BillException[], source, waiting: check.waiting }, deps);
   try {
@@ -92,30 +98,18 @@ export async function decideSubmittedBill(input: { submission: Submission; part:
   }
 }
 
-/** `decideSubmittedBill` with a turn: decided ahead, committed in turn, decided again in turn on a conflict. */
-async function decideInTurn(input: { submission: Submission; part: Part }, deps: DecideDeps, turn: Promise<unknown>): Promise<OutcomeRow> {
-  const inTurn = async () => {
-    await turn;
-    return decideSubmittedBill(input, deps);
-  };
-  if (input.submission.review) return inTurn();
-  const billId = billIdFor(input.submission, input.part.part);
-  const source = sourceOf(input.submission, input.part);
-  const bill: ProcessInput = { billId, canonical: input.part.bill as CanonicalBill | null, readingExceptions: input.part.exceptions as BillException[], source };
-  const reads = sharedReads(deps.store);
-  const ahead = decideFirst(bill, deps, reads);
-  ahead.catch(() => undefined); // awaited below, or not needed
-  const check = await waitingBillFor(bill.canonical, source, reads, billId);
+/** A decision made ahead, committed in its turn; anything else (a bill waits, a conflict) is decided again in turn. */
+async function commitInTurn(first: Promise<Decided>, check: WaitingCheck, turn: Promise<unknown>, inTurn: () => Promise<OutcomeRow>, deps: DecideDeps): Promise<OutcomeRow> {
   // A bill waits on its supplier, or this bill is recorded already: the usual path, in turn.
   if (check.recorded || check.waiting) return inTurn();
-  const decided = await ahead;
+  const decided = await first;
   await turn;
   try {
     await deps.store.commitDecision(decided.commit);
     return outcomeRow(decided.commit.bill);
   } catch (err) {
     // Something the decision read changed (an earlier bill committed), or the bill exists (a retry).
-    if (err instanceof ConflictError) return decideSubmittedBill(input, deps);
+    if (err instanceof ConflictError) return inTurn();
     throw err;
   }
 }

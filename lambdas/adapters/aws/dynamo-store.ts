@@ -400,14 +400,15 @@ export class DynamoBillStore implements BillStore, SummaryReads, SummaryClaims, 
     return { value: decimalMapFromJson(item ? JSON.parse(item.lines as string) : {}), version: (item?.version as number) ?? 0 };
   }
 
-  /**
-   * The ledger's version first, then its entries: an entry written in between raises the version,
-   * so a decision on this read fails its condition and is taken again.
-   */
+  /** The spend ledger's version alone (its head), its entries not read. */
   async vendorSpendVersion(vendorId: string): Promise<number> {
     return ((await this.get(`VENDOR#${vendorId}`, 'SPEND', true))?.version as number | undefined) ?? 0;
   }
 
+  /**
+   * The ledger's version first, then its entries: an entry written in between raises the version,
+   * so a decision on this read fails its condition and is taken again.
+   */
   async vendorSpend(vendorId: string, fromIso: string): Promise<Versioned<Decimal>> {
     const head = await this.get(`VENDOR#${vendorId}`, 'SPEND', true);
     const version = (head?.version as number) ?? 0;

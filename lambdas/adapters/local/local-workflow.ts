@@ -137,8 +137,6 @@ function validatedMachine(definition: Record<string, unknown>): StateMachine {
 
 /** The states that only read the document: they run before the execution's turn to decide. */
 const READING_STATES = new Set(['ReadDocument', 'ExtractScannedParts']);
-/** The states that tell people (after every bill of the document is decided): they run in the second turn. */
-const NOTIFYING_STATES = new Set(['NotifyPeople']);
 
 /**
  * An execution's two places in line: `decide` (its decisions, after every earlier execution's)
@@ -344,7 +342,7 @@ export class LocalWorkflow {
         async (input: unknown) => {
           // Reading runs at once; deciding waits for this execution's turn to decide, telling
           // people for its turn to tell (every bill of the document is decided by then).
-          if (NOTIFYING_STATES.has(state)) {
+          if (state === 'NotifyPeople') {
             turn.decide.release();
             await turn.notify.ready;
           } else if (state === 'DecideBill' && !this.deps.override?.[fn]) {
