@@ -211,6 +211,7 @@ async function endToEnd(n: number) {
   };
   const code = await main(['run', '--master', join(dir, 'master'), '--json', '--now', '2026-03-03T10:00:00+01:00', ...files], { stdout, stderr: () => {} });
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  const differ = await differFromOneAfterAnother(world.files, files, out);
   const f = first as { t: bigint; cpu: ReturnType<typeof liveCpuSeconds> } | null;
   const l = last as { t: bigint; cpu: ReturnType<typeof liveCpuSeconds>; rows: number } | null;
   const steady = f && l ? { bills: l.rows - 1, seconds: Number(l.t - f.t) / 1e9 } : null;
@@ -222,10 +223,40 @@ async function endToEnd(n: number) {
     perSecond: Number((n / s).toFixed(1)),
     cpuPerBill: cpuPerBill(cpu0, n),
     note: 'includes DynamoDB Local start-up and master import',
+    // Bills decided side by side must end exactly as one after another, in the order given.
+    outcomesDiffer: differ,
     // The rate once running: what a longer run tends to (start-up is a fixed few seconds).
     afterStartUp: steady && { ...steady, perSecond: Number((steady.bills / steady.seconds).toFixed(1)), cpuPerBill: liveCpuPerBill(f!.cpu, l!.cpu, steady.bills) },
     startUpSeconds: f ? Number((Number(f.t - t0) / 1e9).toFixed(2)) : null,
   };
+}
+
+/**
+ * The inputs whose outcome (state and exception codes) in `bm run`'s rows differs from deciding
+ * the same files one after another, in the order given, with the core alone (in memory).
+ */
+async function differFromOneAfterAnother(master: Parameters<typeof parseMasterData>[0], files: readonly string[], rows: string): Promise<string[]> {
+  const store = new MemoryBillStore();
+  await store.importMaster(parseMasterData(master));
+  const now = Date.parse('2026-03-03T10:00:00+01:00');
+  const expected = new Map<string, string>();
+  for (const path of files) {
+    for (const r of await readDocument({ bytes: readFileSync(path), filename: path })) {
+      const source = { input: path, part: r.part, format: r.format, document_hash: r.documentHash, document_part: r.documentPart ?? null, submitter: null, sender_trusted: true };
+      const bill = await processBill({ billId: newBillId(now), canonical: r.bill, readingExceptions: r.exceptions as never, source }, { store, now: () => now });
+      expected.set(`${path}#${r.part}`, outcomeOf(bill.state, bill.exceptions));
+    }
+  }
+  const differ: string[] = [];
+  for (const line of rows.trim().split('\n')) {
+    const row = JSON.parse(line) as { input: string; part: number; state: string; exceptions: { code: string }[] };
+    if (expected.get(`${row.input}#${row.part}`) !== outcomeOf(row.state, row.exceptions)) differ.push(`${row.input}#${row.part}`);
+  }
+  return differ;
+}
+
+function outcomeOf(state: string, exceptions: readonly { readonly code: string }[]): string {
+  return `${state} ${exceptions.map((e) => e.code).sort().join(',')}`;
 }
 
 /**
@@ -518,6 +549,7 @@ if (only.has('b')) {
   const b = await endToEnd(Number(process.env.BENCH_RUN_BILLS ?? 300));
   results.endToEnd = { ...b, loadAverage: loadavg()[0] };
   console.log(`(b) bm run end to end on DynamoDB Local: ${b.perSecond} bills/s (${b.bills} bills in ${b.seconds.toFixed(1)} s, ${b.note}; CPU-ms per bill ${JSON.stringify(b.cpuPerBill)}; load average ${(loadavg()[0] ?? 0).toFixed(1)})`);
+  console.log(`    outcomes as one after another: ${b.outcomesDiffer.length === 0 ? 'all' : `${b.outcomesDiffer.length} differ (${b.outcomesDiffer.slice(0, 5).join(', ')})`}`);
   if (b.afterStartUp) console.log(`    after start-up (${b.startUpSeconds} s to the first bill): ${b.afterStartUp.perSecond} bills/s (${b.afterStartUp.bills} bills in ${b.afterStartUp.seconds.toFixed(1)} s; CPU-ms per bill ${JSON.stringify(b.afterStartUp.cpuPerBill)})`);
   const intake = [];
   // BENCH_WAYS=run: the `bm run` figure alone (comparing changes); the default runs every way in.

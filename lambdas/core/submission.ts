@@ -5,10 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { CanonicalBill } from './bill.ts';
-import { decideUnreadable, type Decided } from './decide.ts';
+import { decideUnreadable, documentKey, type Decided } from './decide.ts';
 import { exception, type BillException } from './exceptions.ts';
 import { outcomeRow, type OutcomeRow } from './output.ts';
-import { ConflictError, NoMasterDataError, type BillRecord, type BillStore } from './ports/store.ts';
+import { ConflictError, NoMasterDataError, type BillRecord, type BillSource, type BillStore, type DecisionCommit } from './ports/store.ts';
+import { normalizePoRef } from './normalize.ts';
 import { decideFirst, processBill, sharedReads, type ProcessInput } from './process-bill.ts';
 import { decideReviewedBill } from './review.ts';
 import { decideResent, waitingBillFor, type WaitingCheck } from './supplier-wait.ts';
@@ -53,22 +54,43 @@ function sourceOf(submission: Submission, part: Part) {
 
 export interface DecideOptions {
   /**
-   * The bill's turn to be recorded (the local workflow: after every execution started before
-   * it has decided). The bill is decided at once, on what the store holds now, and committed
-   * only once `turn` resolves. The commit is conditional on every version the decision read
-   * (`DecisionCommit.readVersions`): when an earlier bill's commit changed one meanwhile, the
-   * bill is decided again from the start, the re-send check included, in its turn. So the
-   * outcome is the one-after-another outcome, with the decisions' work overlapped.
+   * The bill's turn to be recorded (the local workflow: after every execution started before it
+   * that shares something with this decision). The bill is decided at once, on what the store
+   * holds now; `turn` is called with the decision's footprint (`decisionFootprint`; null: the
+   * bill is decided in turn, whatever it touches) and the bill is committed once it resolves. The
+   * commit is conditional on every version the decision read (`DecisionCommit.readVersions`):
+   * when an earlier bill's commit changed one meanwhile (or `turn` resolves true: an earlier
+   * decision on the same footprint was waited for), the bill is decided again from the start, the
+   * re-send check included, in its turn. So the outcome is the one-after-another outcome, with
+   * the decisions' work overlapped.
    */
-  readonly turn?: Promise<unknown>;
+  readonly turn?: (footprint: readonly string[] | null) => Promise<boolean>;
+}
+
+/**
+ * What a decision touches, as keys: the bill, its document, the duplicate claims, the PO's billed
+ * quantities and the vendor's spend ledger it read or writes. Two decisions whose footprints
+ * share nothing can be recorded in either order with the same outcome. The footprint follows
+ * from the bill and the master data alone (the claims' keys, the PO by reference or inferred from
+ * the vendor's open POs, the vendor), so deciding the bill again never touches more.
+ */
+export function decisionFootprint(commit: DecisionCommit, source: BillSource): string[] {
+  const keys = new Set([`bill:${commit.bill.bill_id}`, `doc:${documentKey(source)}`]);
+  for (const r of commit.readVersions ?? []) keys.add(r.of === 'billed' ? `billed:${normalizePoRef(r.key)}` : `${r.of}:${r.key}`);
+  if (commit.duplicateClaim) keys.add(`claim:${commit.duplicateClaim.key}`);
+  if (commit.similarClaim) keys.add(`claim:${commit.similarClaim.key}`);
+  if (commit.documentClaim) keys.add(`doc:${commit.documentClaim}`);
+  for (const r of commit.reservations) keys.add(`billed:${normalizePoRef(r.po_number)}`);
+  if (commit.spend) keys.add(`spend:${commit.spend.vendor_id}`);
+  return [...keys];
 }
 
 /** Task DecideBill: one bill decided and recorded, or the bill already recorded for this part. */
 export async function decideSubmittedBill(input: { submission: Submission; part: Part }, deps: DecideDeps, options: DecideOptions = {}): Promise<OutcomeRow> {
   const { turn } = options;
   // Decided again from the start, in turn: a review, a re-send, a retry, or a decision made ahead on what changed since.
-  const inTurn = async () => {
-    await turn;
+  const inTurn = async (footprint: readonly string[] | null = null) => {
+    await turn?.(footprint);
     return decideSubmittedBill(input, deps);
   };
   if (input.submission.review) return turn ? inTurn() : decideReviewedBill(input, deps);
@@ -84,7 +106,7 @@ export async function decideSubmittedBill(input: { submission: Submission; part:
   const first = decideFirst(bill, deps, reads);
   first.catch(() => undefined); // awaited below, or not needed
   const check = await waitingBillFor(bill.canonical, source, reads, billId);
-  if (turn) return commitInTurn(first, check, turn, inTurn, deps);
+  if (turn) return commitInTurn(first, check, source, turn, inTurn, deps);
   if (check.recorded) return outcomeRow(check.recorded);
   if (check.waiting) return decideResent({ submission: input.submission, canonical: input.part.bill as CanonicalBill, readingExceptions: input.part.exceptions as BillException[], source, waiting: check.waiting }, deps);
   try {
@@ -99,17 +121,26 @@ export async function decideSubmittedBill(input: { submission: Submission; part:
 }
 
 /** A decision made ahead, committed in its turn; anything else (a bill waits, a conflict) is decided again in turn. */
-async function commitInTurn(first: Promise<Decided>, check: WaitingCheck, turn: Promise<unknown>, inTurn: () => Promise<OutcomeRow>, deps: DecideDeps): Promise<OutcomeRow> {
+async function commitInTurn(
+  first: Promise<Decided>,
+  check: WaitingCheck,
+  source: BillSource,
+  turn: NonNullable<DecideOptions['turn']>,
+  inTurn: (footprint?: readonly string[] | null) => Promise<OutcomeRow>,
+  deps: DecideDeps,
+): Promise<OutcomeRow> {
   // A bill waits on its supplier, or this bill is recorded already: the usual path, in turn.
   if (check.recorded || check.waiting) return inTurn();
   const decided = await first;
-  await turn;
+  const footprint = decisionFootprint(decided.commit, source);
+  // An earlier decision on the same claim, PO or ledger was recorded meanwhile: decided again on what it left.
+  if (await turn(footprint)) return inTurn(footprint);
   try {
     await deps.store.commitDecision(decided.commit);
     return outcomeRow(decided.commit.bill);
   } catch (err) {
     // Something the decision read changed (an earlier bill committed), or the bill exists (a retry).
-    if (err instanceof ConflictError) return inTurn();
+    if (err instanceof ConflictError) return inTurn(footprint);
     throw err;
   }
 }

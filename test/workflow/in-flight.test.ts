@@ -1,7 +1,8 @@
 /**
  * Several executions in flight decide in the order they were started: the second copy of a bill
- * is the duplicate even when its document is read first, a bill decided ahead of its turn on
- * quantities an earlier bill then takes is decided again, and the same name started twice while
+ * is the duplicate even when its document is read first, a bill decided ahead of its turn waits
+ * only for earlier bills that share a claim, a PO or a vendor with it (another vendor's is recorded
+ * meanwhile) and is decided again on the quantities they took, and the same name started twice while
  * the first still runs is refused once the first has finished (not run again as a redrive).
  */
 import { readFileSync } from 'node:fs';
@@ -71,17 +72,17 @@ describe('executions in flight', () => {
     expect(b.status === 'rejected' && b.reason).toBeInstanceOf(ExecutionAlreadyExists);
   }, 120_000);
 
-  it('a bill decided ahead of its turn, on quantities an earlier bill then takes, is decided again: it is the one that bills too much', async () => {
+  it('a bill decided ahead of its turn waits only for earlier bills it shares something with, and is decided again on what they left', async () => {
     const store = await freshStore();
     await store.importMaster(master());
-    // The first bill's commit is held back: the second is read and decided meanwhile, and waits for its turn.
+    // The first bill's commit is held back: the later ones are read and decided meanwhile.
     const commits: string[] = [];
-    let quantityReads = 0;
+    const quantityReads: string[] = [];
     let releaseFirst!: () => void;
     const firstHeld = new Promise<void>((r) => (releaseFirst = r));
     const held = Object.assign(Object.create(store) as typeof store, {
       async billedQuantities(po: string) {
-        quantityReads++;
+        quantityReads.push(po);
         return (store as BillStore).billedQuantities.call(store, po);
       },
       async commitDecision(c: DecisionCommit) {
@@ -91,27 +92,39 @@ describe('executions in flight', () => {
       },
     });
     const local = new LocalWorkflow({ store: held, documents, now: () => NOW, approvals: { mailer: new MemoryOutbox(), secret: new Uint8Array(32), baseUrl: 'http://127.0.0.1:9' } });
-    // Each bills the 10 widgets received on PO-7001.
+    // Q-1 and Q-2 each bill the 10 widgets received on PO-7001; O-1, between them, is another vendor's bill on another PO.
     const widgets = (n: string) => bill({ invoice_number: n, lines: [{ line_id: '1', item_code: 'A-100', description: 'Widget', quantity: '10', unit_price: '12.50', net_amount: '125.00' }], net_total: '125.00', tax_total: '0', total: '125.00' });
+    const consulting = bill({
+      invoice_number: 'O-1',
+      supplier: { name: 'Other Corp.', tax_id: 'DE999999999', iban: null, email: null },
+      po_reference: 'PO-7002',
+      lines: [{ line_id: '1', item_code: 'C-1', description: 'Consulting day', quantity: '1', unit_price: '800', net_amount: '800.00' }],
+      net_total: '800.00',
+      tax_total: '0',
+      total: '800.00',
+    });
     await documents.put('uploads/q-1', new TextEncoder().encode(JSON.stringify(widgets('Q-1'))));
+    await documents.put('uploads/o-1', new TextEncoder().encode(JSON.stringify(consulting)));
     await documents.put('uploads/q-2', new TextEncoder().encode(JSON.stringify(widgets('Q-2'))));
     const json = (id: string) => ({ ...submission(id), name: `${id}.bill.json` });
-    const runs = [local.run(json('q-1')), local.run(json('q-2'))];
-    // The second bill is decided (it reads the PO's quantities) while the first's commit is held, and not recorded before it.
+    const runs = [local.run(json('q-1')), local.run(json('o-1')), local.run(json('q-2'))];
+    // While the first is being recorded: the other vendor's bill is recorded; the second bill on PO-7001 is decided but waits.
     await vi.waitFor(
       () => {
-        expect(quantityReads).toBe(2);
-        expect(commits).toEqual(['Q-1']);
+        expect(quantityReads.filter((po) => po === 'PO-7001')).toHaveLength(2);
+        expect(commits).toEqual(['Q-1', 'O-1']);
       },
       { timeout: 30_000, interval: 20 },
     );
     releaseFirst();
-    const [first, second] = (await Promise.all(runs)) as [ExecutionResult, ExecutionResult];
+    const [first, other, second] = (await Promise.all(runs)) as [ExecutionResult, ExecutionResult, ExecutionResult];
     local.abortAll();
     expect(first.bills[0]?.exceptions.map((e) => e.code)).toEqual([]);
+    expect(other.bills[0]?.vendor_id).toBe('V002');
     expect(second.bills[0]?.exceptions.map((e) => e.code)).toContain('QUANTITY_VARIANCE');
-    // Decided ahead on the quantities before the first bill, refused at its turn, decided again.
-    expect(commits).toEqual(['Q-1', 'Q-2', 'Q-2']);
+    // Decided ahead on the quantities before the first bill; once that one is recorded, decided again on what it left.
+    expect(quantityReads.filter((po) => po === 'PO-7001')).toHaveLength(3);
+    expect(commits).toEqual(['Q-1', 'O-1', 'Q-2']);
     // As one after the other: the second holds its 10 too, until an approver decides (a rejection gives them back).
     expect((await store.billedQuantities('PO-7001')).value.get('1')?.toString()).toBe('20');
   }, 120_000);

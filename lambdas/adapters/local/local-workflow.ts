@@ -12,6 +12,8 @@ import type { DocumentStore } from '../../core/ports/documents.ts';
 import type { BillStore } from '../../core/ports/store.ts';
 import { billIdFor, type Submission } from '../../core/submission.ts';
 import { makeHandler as makeDecideBill } from '../../decide-bill/handler.ts';
+import { DecisionOrder, type DecisionPlace } from './decision-order.ts';
+import type { PartsRef } from '../../core/parts.ts';
 import { makeHandler as makeExtract } from '../../extract/handler.ts';
 import { makeHandler as makeReadDocument } from '../../read-document/handler.ts';
 import { makeHandler as makeRecordFailure } from '../../record-failure/handler.ts';
@@ -139,13 +141,14 @@ function validatedMachine(definition: Record<string, unknown>): StateMachine {
 const READING_STATES = new Set(['ReadDocument', 'ExtractScannedParts']);
 
 /**
- * An execution's two places in line: `decide` (its decisions, after every earlier execution's)
- * and `notify` (its emails and approval executions, after every earlier execution's). The first
- * is released once the execution's bills are decided, so the next execution decides while this
- * one tells people; the second once its approval requests are out.
+ * An execution's two places in line: `decide` (its decisions, after every earlier execution's
+ * that shares something with them: `DecisionOrder`) and `notify` (its emails and approval
+ * executions, after every earlier execution's). The first is released once the execution's bills
+ * are decided, so the next execution decides while this one tells people; the second once its
+ * approval requests are out.
  */
 interface Turns {
-  readonly decide: Turn;
+  readonly decide: DecisionPlace;
   readonly notify: Turn;
 }
 interface Turn {
@@ -179,8 +182,10 @@ export class LocalWorkflow {
   /** Approval executions running in this process, by name. */
   private readonly approvals = new Map<string, ApprovalRun>();
   private stopped = false;
-  /** The last execution's turns: executions decide, and then tell people, in the order they were started. */
-  private lastTurns: { decide: Promise<void>; notify: Promise<void> } = { decide: Promise.resolve(), notify: Promise.resolve() };
+  /** Executions decide, and then tell people, in the order they were started: the decisions where they share something. */
+  private readonly decisions = new DecisionOrder();
+  /** The last execution's turn to tell people. */
+  private lastNotified: Promise<void> = Promise.resolve();
   /**
    * The rows DecideBill returned, by submission and bill, for the execution's outcome: what the
    * decision recorded, so that the bills need not be read back. After the decision only audit rows,
@@ -271,15 +276,11 @@ export class LocalWorkflow {
    * links and audit rows, never a claim, a reservation or the spend.
    */
   private takeTurns(): Turns {
-    const next = (last: Promise<void>): [Turn, Promise<void>] => {
-      let release!: () => void;
-      const done = new Promise<void>((r) => (release = r));
-      return [{ ready: last, release }, done];
-    };
-    const [decide, decided] = next(this.lastTurns.decide);
-    const [notify, notified] = next(this.lastTurns.notify);
-    this.lastTurns = { decide: decided, notify: notified };
-    return { decide, notify };
+    let release!: () => void;
+    const notified = new Promise<void>((r) => (release = r));
+    const notify = { ready: this.lastNotified, release };
+    this.lastNotified = notified;
+    return { decide: this.decisions.take(), notify };
   }
 
   private async runNamed(name: string, submitted: Submission, turn: Turns): Promise<ExecutionResult> {
@@ -347,10 +348,16 @@ export class LocalWorkflow {
             await turn.notify.ready;
           } else if (state === 'DecideBill' && !this.deps.override?.[fn]) {
             // Decided ahead, on what the table holds now; recorded in turn (decided again on a conflict).
-            return billRecorded(await this.decideBill(input, { turn: turn.decide.ready }));
-          } else if (!READING_STATES.has(state)) await turn.decide.ready;
+            // A document of one bill declares what its decision touches; one of several waits its plain turn.
+            const inTurn = async (footprint: readonly string[] | null) => {
+              const alone = footprint !== null && billsToRecord === 1;
+              if (alone) turn.decide.declare(footprint);
+              return turn.decide.ready(alone ? footprint : null);
+            };
+            return billRecorded(await this.decideBill(input, { turn: inTurn }));
+          } else if (!READING_STATES.has(state)) await turn.decide.ready(null);
           const out = await (state === 'NotifyPeople' && !this.deps.override?.[fn] ? this.notify(input) : this.handlers[fn](input));
-          if (READING_STATES.has(state)) billsToRecord = (out as { read?: { parts?: unknown[] } } | null)?.read?.parts?.length ?? null;
+          if (READING_STATES.has(state)) billsToRecord = (out as Partial<PartsRef> | null)?.parts?.length ?? null;
           return (state === 'DecideBill' || state === 'RecordBillFailure' ? billRecorded(out) : out) as never;
         },
       ]),
@@ -358,7 +365,7 @@ export class LocalWorkflow {
     // The `states:startExecution` integration: the bill's own approval execution, not awaited.
     taskResourceLocalHandlers.StartApproval = (async (params: unknown) => {
       // Between the document's decisions: an approval request waits for the earlier executions' requests.
-      await turn.decide.ready;
+      await turn.decide.ready(null);
       await turn.notify.ready;
       const p = params as { StateMachineArn: string; Name: string; Input: { bill_id: string; notify_at: string } };
       children.push(await this.startApproval(p.Name, p.Input));
