@@ -1,14 +1,15 @@
 /**
  * The store's reads on DynamoDB Local: items asked for together go out as one BatchGetItem (at
  * most 100 keys each, the same key once), each answered as its own GetItem would be; and the
- * bill record, now compressed at Brotli quality 10, still reads when written at 11 (every record
- * stored before).
+ * bill record, now deflated with its preset dictionary, still reads when written with Brotli at
+ * quality 11 or 10 (every record stored before).
  */
-import { randomUUID } from 'node:crypto';
-import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
+import { createHash, randomUUID } from 'node:crypto';
+import { brotliCompressSync, constants, deflateSync, inflateSync } from 'node:zlib';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
-import { billItem, RECORD_BROTLI_QUALITY } from '../../lambdas/adapters/aws/dynamo-store.ts';
+import { billItem, RECORD_DICTIONARY_ID } from '../../lambdas/adapters/aws/dynamo-store.ts';
+import { RECORD_DICTIONARY } from '../../lambdas/adapters/aws/record-dictionary.ts';
 import { openLocalStore } from '../../lambdas/adapters/local/local-stack.ts';
 import type { BillRecord } from '../../lambdas/core/ports/store.ts';
 import { generatedBill } from '../support/worklist-bills.ts';
@@ -72,20 +73,34 @@ describe('store reads (DynamoDB Local)', () => {
     client.destroy();
   });
 
-  it('writes the bill record at Brotli quality 10, and reads records written at 11 as before', async () => {
+  it('writes the bill record deflated with its pinned dictionary, and reads records written with Brotli as before', async () => {
     const { store, client, tableName } = await countedStore();
     const doc = DynamoDBDocumentClient.from(client);
     const b: BillRecord = generatedBill(7);
     const json = Buffer.from(JSON.stringify(b));
     const item = billItem(b);
-    expect(RECORD_BROTLI_QUALITY).toBe(10);
-    expect(Buffer.from(item.detail as Uint8Array)).toEqual(brotliCompressSync(json, { params: { [constants.BROTLI_PARAM_QUALITY]: 10, [constants.BROTLI_PARAM_SIZE_HINT]: json.length } }));
-    expect(JSON.parse(brotliDecompressSync(item.detail as Uint8Array).toString('utf8'))).toEqual(b);
+    // The dictionary never changes: records written with it are read with it.
+    expect(createHash('sha256').update(RECORD_DICTIONARY).digest('hex')).toBe('ed85a1654e83cea9ea5ca30aec2a8d654a55cf288e47c56fbd0c0e50b10589eb');
+    const detail = Buffer.from(item.detail as Uint8Array);
+    expect(detail.readUInt32BE(2)).toBe(RECORD_DICTIONARY_ID);
+    expect(JSON.parse(inflateSync(detail, { dictionary: Buffer.from(RECORD_DICTIONARY) }).toString('utf8'))).toEqual(b);
+    expect(detail.length).toBeLessThan(brotliCompressSync(json, { params: { [constants.BROTLI_PARAM_QUALITY]: 10 } }).length);
+    await doc.send(new PutCommand({ TableName: tableName, Item: item }));
+    expect(await store.getBill(b.bill_id)).toEqual(b);
 
-    // A record stored before: the same item, its detail compressed at quality 11 (Brotli's default).
-    const old: BillRecord = { ...generatedBill(8), bill_id: 'b-written-at-11' };
-    await doc.send(new PutCommand({ TableName: tableName, Item: { ...billItem(old), detail: brotliCompressSync(Buffer.from(JSON.stringify(old))) } }));
-    expect(await store.getBill('b-written-at-11')).toEqual(old);
+    // Records stored before: the same items, their detail compressed with Brotli at quality 11 (its default) and 10.
+    for (const quality of [11, 10]) {
+      const old: BillRecord = { ...generatedBill(8), bill_id: `b-written-at-${quality}` };
+      const brotli = brotliCompressSync(Buffer.from(JSON.stringify(old)), { params: { [constants.BROTLI_PARAM_QUALITY]: quality } });
+      await doc.send(new PutCommand({ TableName: tableName, Item: { ...billItem(old), detail: brotli } }));
+      expect(await store.getBill(old.bill_id)).toEqual(old);
+    }
+
+    // A record written with another dictionary is refused by name, not misread.
+    const other: BillRecord = { ...generatedBill(9), bill_id: 'b-other-dictionary' };
+    const foreign = deflateSync(Buffer.from(JSON.stringify(other)), { dictionary: Buffer.from('{"bill_id":"","state":""}') });
+    await doc.send(new PutCommand({ TableName: tableName, Item: { ...billItem(other), detail: foreign } }));
+    await expect(store.getBill(other.bill_id)).rejects.toThrow(/unknown dictionary/);
     client.destroy();
   });
 });
