@@ -14,9 +14,27 @@ export interface LocalDatabase {
   stop(): Promise<void>;
 }
 
+/**
+ * A client of the local DynamoDB. DynamoDB Local never checks a request's signature: it reads the
+ * access key id and region from the Authorization header, to pick its database, and nothing else.
+ * So the client sends that header, fixed, instead of signing every request with SigV4 — a quarter
+ * of the Node CPU of a small request (0.74 → 0.53 CPU-ms a GetItem; docs/benchmarks.md). The
+ * database listens on loopback only (`dynamodb-local.ts`); no signature ever protected it.
+ */
 export function localClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, signer: LOCAL_SIGNER });
 }
+
+const LOCAL_AUTHORIZATION = `AWS4-HMAC-SHA256 Credential=${LOCAL_CREDENTIALS.accessKeyId}/20260101/${LOCAL_REGION}/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`;
+
+/** The header DynamoDB Local reads, without the signature it does not check. */
+const LOCAL_SIGNER = {
+  sign: async <R extends { headers: Record<string, string> }>(request: R): Promise<R> => {
+    request.headers.authorization = LOCAL_AUTHORIZATION;
+    request.headers['x-amz-date'] = '20260101T000000Z';
+    return request;
+  },
+};
 
 /** Creates the bills table (if absent) at a DynamoDB endpoint and returns a store on it. */
 export async function openLocalStore(endpoint: string, tableName: string, capacity?: CapacityMeter): Promise<{ store: DynamoBillStore; client: DynamoDBClient }> {

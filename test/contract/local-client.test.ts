@@ -1,0 +1,41 @@
+/**
+ * The local stack's DynamoDB client sends DynamoDB Local the access key and region it reads, not
+ * a SigV4 signature it never checks: what it writes is in the same database a signing client
+ * sees, and the other way round.
+ */
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient, GetItemCommand, ListTablesCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { describe, expect, inject, it } from 'vitest';
+import { openLocalStore } from '../../lambdas/adapters/local/local-stack.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lambdas/adapters/local/dynamodb-local.ts';
+
+describe('the local DynamoDB client', () => {
+  it('sends a fixed Authorization header, and shares its database with a signing client', async () => {
+    const endpoint = inject('dynamoEndpoint');
+    const tableName = `t-${randomUUID()}`;
+    // The table is created by the local client.
+    const { client } = await openLocalStore(endpoint, tableName);
+    const sent: Record<string, string>[] = [];
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        sent.push({ ...(args.request as { headers: Record<string, string> }).headers });
+        return next(args);
+      },
+      { step: 'deserialize', name: 'seeHeaders' },
+    );
+    // A client that signs with SigV4 (the SDK's default), same endpoint, key and region.
+    const signing = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    expect((await signing.send(new ListTablesCommand({}))).TableNames).toContain(tableName);
+    const key = (pk: string) => ({ pk: { S: pk }, sk: { S: 'X' } });
+    await client.send(new PutItemCommand({ TableName: tableName, Item: { ...key('from-local'), v: { S: 'a' } } }));
+    await signing.send(new PutItemCommand({ TableName: tableName, Item: { ...key('from-signed'), v: { S: 'b' } } }));
+    expect((await signing.send(new GetItemCommand({ TableName: tableName, Key: key('from-local'), ConsistentRead: true }))).Item?.v).toEqual({ S: 'a' });
+    expect((await client.send(new GetItemCommand({ TableName: tableName, Key: key('from-signed'), ConsistentRead: true }))).Item?.v).toEqual({ S: 'b' });
+    expect(sent).toHaveLength(2);
+    for (const h of sent) {
+      expect(h.authorization).toBe(`AWS4-HMAC-SHA256 Credential=${LOCAL_CREDENTIALS.accessKeyId}/20260101/${LOCAL_REGION}/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`);
+    }
+    signing.destroy();
+    client.destroy();
+  });
+});
