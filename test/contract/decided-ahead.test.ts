@@ -9,7 +9,7 @@ import type { CanonicalBill } from '../../lambdas/core/bill.ts';
 import { newBillId } from '../../lambdas/core/ids.ts';
 import { ConflictError } from '../../lambdas/core/ports/store.ts';
 import { decideFirst, processBill, sharedReads, type ProcessInput } from '../../lambdas/core/process-bill.ts';
-import { bill, master } from '../support/builders.ts';
+import { bill, consultingDay, master } from '../support/builders.ts';
 import { freshStore } from '../support/db.ts';
 
 const NOW = Date.parse('2026-03-03T10:00:00+01:00');
@@ -62,15 +62,7 @@ describe('a decision made ahead of its turn', () => {
     const next = input(widgets('W-3', '6'));
     const ahead = await decideFirst(next, deps, sharedReads(store));
     // Another vendor's bill on another PO changes nothing this one read.
-    const other = bill({
-      invoice_number: 'C-9',
-      supplier: { name: 'Other Corp.', tax_id: 'DE999999999', iban: null, email: null },
-      po_reference: 'PO-7002',
-      lines: [{ line_id: '1', item_code: 'C-1', description: 'Consulting day', quantity: '1', unit_price: '800', net_amount: '800.00' }],
-      net_total: '800.00',
-      tax_total: '0',
-      total: '800.00',
-    });
+    const other = consultingDay('C-9');
     await processBill(input(other), deps);
     await store.commitDecision(ahead.commit);
     const recorded = await store.getBill(next.billId);

@@ -25,6 +25,19 @@ export function bill(overrides: Partial<CanonicalBill> = {}): CanonicalBill {
   };
 }
 
+/** Other Corp.'s (V002) bill for one consulting day on PO-7002: another vendor, another PO than `bill()`. */
+export function consultingDay(invoiceNumber: string): CanonicalBill {
+  return bill({
+    invoice_number: invoiceNumber,
+    supplier: { name: 'Other Corp.', tax_id: 'DE999999999', iban: null, email: null },
+    po_reference: 'PO-7002',
+    lines: [{ line_id: '1', item_code: 'C-1', po_line: null, description: 'Consulting day', quantity: '1', unit_code: 'C62', unit_price: '800', price_base_quantity: '1', net_amount: '800.00' }],
+    net_total: '800.00',
+    tax_total: '0',
+    total: '800.00',
+  });
+}
+
 export const VENDORS_CSV = `vendor_id,name,aliases,tax_id,iban,email,currency,authorization_cap,ytd_spend,blocked,approver,category
 V001,Acme GmbH,Acme Widgets|ACW,DE123456789,DE89370400440532013000,billing@acme.example,EUR,10000,0,false,buyer@example.com,
 V002,Other Corp.,,DE999999999,,,EUR,,0,false,,it
