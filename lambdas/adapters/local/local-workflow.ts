@@ -349,12 +349,12 @@ export class LocalWorkflow {
           } else if (state === 'DecideBill' && !this.deps.override?.[fn]) {
             // Decided ahead, on what the table holds now; recorded in turn (decided again on a conflict).
             // A document of one bill declares what its decision touches; one of several waits its plain turn.
-            const inTurn = async (footprint: readonly string[] | null) => {
+            const turnFor = async (footprint: readonly string[] | null) => {
               const alone = footprint !== null && billsToRecord === 1;
               if (alone) turn.decide.declare(footprint);
               return turn.decide.ready(alone ? footprint : null);
             };
-            return billRecorded(await this.decideBill(input, { turn: inTurn }));
+            return billRecorded(await this.decideBill(input, { turn: turnFor }));
           } else if (!READING_STATES.has(state)) await turn.decide.ready(null);
           const out = await (state === 'NotifyPeople' && !this.deps.override?.[fn] ? this.notify(input) : this.handlers[fn](input));
           if (READING_STATES.has(state)) billsToRecord = (out as Partial<PartsRef> | null)?.parts?.length ?? null;
