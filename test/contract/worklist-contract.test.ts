@@ -8,7 +8,7 @@ import { localClient, openLocalStore } from '../../lambdas/adapters/local/local-
 import { MemoryBillStore } from '../../lambdas/adapters/memory/memory-store.ts';
 import type { BillQuery, BillRecord, WorklistReads } from '../../lambdas/core/ports/store.ts';
 import { master } from '../support/builders.ts';
-import { APPROVERS, generatedBill, seedBills } from '../support/worklist-bills.ts';
+import { APPROVERS, generatedBill, SEED_BROTLI_QUALITY, seedBills } from '../support/worklist-bills.ts';
 
 const QUERIES: readonly BillQuery[] = [
   {},
@@ -40,7 +40,7 @@ describe('the worklist contract: DynamoDB and memory agree', () => {
     const { store: dynamo, client } = await openLocalStore(inject('dynamoEndpoint'), `t-${randomUUID()}`);
     await dynamo.importMaster(master());
     const seeder = localClient(inject('dynamoEndpoint'));
-    await seedBills(seeder, dynamo.tableName, bills);
+    await seedBills(seeder, dynamo.tableName, bills, { brotliQuality: SEED_BROTLI_QUALITY });
     seeder.destroy();
     const memory = new MemoryBillStore();
     await memory.importMaster(master());

@@ -11,7 +11,7 @@ import { Decimal } from '../../lambdas/core/money.ts';
 import { CursorError, type BillQuery, type BillRecord } from '../../lambdas/core/ports/store.ts';
 import { billRow } from '../../lambdas/core/worklist.ts';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { APPROVERS, BILL_STATES, generatedBill, seedBills } from '../support/worklist-bills.ts';
+import { APPROVERS, BILL_STATES, generatedBill, SEED_BROTLI_QUALITY, seedBills } from '../support/worklist-bills.ts';
 import { master } from '../support/builders.ts';
 
 const N = 10_000;
@@ -29,7 +29,7 @@ describe('the worklist over 10,000 bills', () => {
     // Vendors V001, V002 as master data (Acme GmbH, Other Corp.): a name search resolves through them.
     await store.importMaster(master());
     const seeder = localClient(inject('dynamoEndpoint'));
-    await seedBills(seeder, store.tableName, bills);
+    await seedBills(seeder, store.tableName, bills, { brotliQuality: SEED_BROTLI_QUALITY });
     seeder.destroy();
     // Every command the store sends from here on.
     client.middlewareStack.add((next, context) => async (args) => {

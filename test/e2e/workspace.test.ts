@@ -15,7 +15,7 @@ import { DynamoLaneState } from '../../lambdas/lanes/dynamo-state.ts';
 import { importWithAudit } from '../../lambdas/lanes/master-drop.ts';
 import { forEachHome } from '../support/homes.ts';
 import { DEMO, misreadCastorBill, submitBill, type TestStack } from '../support/local.ts';
-import { generatedBill, seedBills } from '../support/worklist-bills.ts';
+import { generatedBill, SEED_BROTLI_QUALITY, seedBills } from '../support/worklist-bills.ts';
 import { workspacePageTests, type WorkspaceHome } from './workspace-pages.ts';
 
 /** What both homes show: seeded once into the stack they share. */
@@ -39,7 +39,7 @@ async function seed(stack: TestStack): Promise<Seeded> {
     approvers: b.approvers.map((a) => (a === 'bob@example.com' ? stack.user : a)),
   }));
   const client = localClient(inject('dynamoEndpoint'));
-  await seedBills(client, stack.dynamo.tableName, bills);
+  await seedBills(client, stack.dynamo.tableName, bills, { brotliQuality: SEED_BROTLI_QUALITY });
 
   // An import by a person that changes a vendor's IBAN: audited with the importer.
   const master = await loadMasterFolder(join(DEMO, 'master'));
