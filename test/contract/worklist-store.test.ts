@@ -90,9 +90,12 @@ describe('the worklist over 10,000 bills', () => {
     scanned.length = 0;
     const { forward, pages, backward } = await chain({ limit: 200 }, { back: true });
     expect(pages).toBe(50);
-    // A page reads at most the page and one more of each state's partition: never all 10,000.
+    // A Query reads at most the page and one more: never all 10,000 of a state. A page reads each
+    // state's share of it first, and more only of a state whose share all made the page: less than
+    // twice what the pages show in all (reading a page from each of the seven states: seven times).
     expect(scanned.length).toBeGreaterThan(0);
     expect(Math.max(...scanned)).toBeLessThanOrEqual(201);
+    expect(scanned.reduce((a, b) => a + b, 0)).toBeLessThan(2 * (forward.length + backward.length));
     expect(new Set(forward).size).toBe(N);
     expect(forward).toEqual(expected(() => true));
     // Back from the last page over every page before it: all but the last page, in order.
