@@ -1,3 +1,4 @@
+import { globSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 import SlowestFirst from './test/support/sequencer.ts';
@@ -11,6 +12,21 @@ import SlowestFirst from './test/support/sequencer.ts';
  * child processes and stay isolated.
  */
 const SHARED_SYNTH = 'test/infra/!(bundles|cdk-cli).test.ts';
+
+/**
+ * The unit and contract tests also run without isolation between files: a fresh test process per
+ * file cost each of some 70 files a Node start and its own import of the AWS SDK, pdf-lib, zod and
+ * the product (half of `npm run test:quick`'s CPU on a 2-core machine). They share no state: each
+ * has its own tables, ports and folders, restores what it stubs (`unstubEnvs`, `restoreMocks`
+ * below), and reads the product's modules without changing them. Those that do more stay isolated:
+ */
+const NEEDS_ISOLATION = [
+  // Resets the module registry and loads Powertools in Lambda mode (a process-wide X-Ray hook).
+  'test/unit/powertools.test.ts',
+  // Inflates decompression bombs and watches the process's memory: a process of its own.
+  'test/unit/readers/pdf-bomb.test.ts',
+];
+const SHARED_UNITS = globSync('test/{unit,contract}/**/*.test.ts').map((f) => f.split('\\').join('/')).filter((f) => !NEEDS_ISOLATION.includes(f));
 
 export default defineConfig({
   test: {
@@ -31,7 +47,8 @@ export default defineConfig({
     sequence: { sequencer: SlowestFirst },
     projects: [
       { extends: true, test: { name: 'cdk', include: [SHARED_SYNTH], isolate: false } },
-      { extends: true, test: { name: 'isolated', include: ['test/**/*.test.ts'], exclude: [SHARED_SYNTH] } },
+      { extends: true, test: { name: 'unit', include: SHARED_UNITS, isolate: false, unstubEnvs: true, unstubGlobals: true, restoreMocks: true } },
+      { extends: true, test: { name: 'isolated', include: ['test/**/*.test.ts'], exclude: [SHARED_SYNTH, ...SHARED_UNITS] } },
     ],
   },
 });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ackRoute } from '../adapters/local/ack-route.ts';
 import { approveAll } from '../adapters/local/approve-all.ts';
 import { FolderDocumentStore } from '../adapters/local/folder-documents.ts';
-import { startLocalDatabase } from '../adapters/local/local-stack.ts';
+import { openLocalStore, startLocalDatabase, type LocalDatabase } from '../adapters/local/local-stack.ts';
 import { LocalWorkflow, type ExecutionResult } from '../adapters/local/local-workflow.ts';
 import { QUEUE_CONCURRENCY } from '../adapters/local/submission-queue.ts';
 import { MemoryOutbox } from '../adapters/local/memory-outbox.ts';
@@ -29,6 +29,19 @@ export interface Io {
   readonly signal?: AbortSignal;
   /** A terminal on which long work draws a live progress bar; without it, a few plain lines on stderr. */
   readonly progressTerminal?: NodeJS.WriteStream;
+  /**
+   * Where `bm run` keeps its throwaway table: a DynamoDB endpoint already running, on which it
+   * makes a table of its own (left there). Without it, `bm run` starts a DynamoDB Local of its own
+   * and stops it at the end.
+   */
+  readonly runDatabase?: { readonly endpoint: string };
+}
+
+/** `bm run`'s table: a fresh one on `io.runDatabase`, else on a DynamoDB Local of its own. */
+async function runDatabase(io: Io): Promise<Pick<LocalDatabase, 'store' | 'stop'>> {
+  if (!io.runDatabase) return startLocalDatabase();
+  const { store, client } = await openLocalStore(io.runDatabase.endpoint, `bm-run-${randomUUID()}`);
+  return { store, stop: async () => client.destroy() };
 }
 
 const USAGE = `bm — bill matcher
@@ -235,7 +248,7 @@ async function runCommand(args: string[], io: Io): Promise<number> {
   const master = await loadMasterWithProgress(values.master as string, io, 'bm run');
   const inputs = await readInputs(positionals, io);
 
-  const db = await startLocalDatabase();
+  const db = await runDatabase(io);
   const docDir = await mkdtemp(join(tmpdir(), 'bm-run-'));
   const closers: (() => Promise<void>)[] = [];
   let unreadableFiles = 0;

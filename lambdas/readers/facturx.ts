@@ -9,7 +9,7 @@
 import { unreadable } from './canonical.ts';
 import { readInvoiceXml } from './einvoice.ts';
 import type { ReadInput, ReadResult } from './types.ts';
-import { PDF_LIMITS, pdfEmbeddedFiles } from './pdfjs.ts';
+import { PDF_LIMITS, pdfEmbeddedFiles, type PdfSession } from './pdfjs.ts';
 
 export const FACTURX_FORMAT = 'facturx';
 
@@ -32,9 +32,9 @@ export interface PdfAttachment {
 export type PdfAttachments = { readonly ok: true; readonly attachments: readonly PdfAttachment[] } | { readonly ok: false; readonly reason: string };
 
 /** The embedded files of a PDF, or why the PDF cannot be opened. Never throws, never hangs. */
-export async function pdfAttachments(bytes: Uint8Array, timeoutMs = PDF_LIMITS.timeoutMs): Promise<PdfAttachments> {
+export async function pdfAttachments(bytes: Uint8Array, timeoutMs = PDF_LIMITS.timeoutMs, pdf?: PdfSession): Promise<PdfAttachments> {
   // pdf.js runs in a worker thread with bounded memory and time (pdfjs.ts).
-  const r = await pdfEmbeddedFiles(bytes, timeoutMs);
+  const r = await pdfEmbeddedFiles(bytes, timeoutMs, pdf);
   return r.ok ? { ok: true, attachments: r.value } : r;
 }
 
@@ -52,9 +52,12 @@ export async function readFacturx(input: ReadInput): Promise<ReadResult[] | null
   return (await inspectFacturx(input)).results;
 }
 
-/** Like `readFacturx`, and says which attachments a PDF without invoice XML carries. */
-export async function inspectFacturx(input: ReadInput): Promise<FacturxInspection> {
-  const opened = await pdfAttachments(input.bytes);
+/**
+ * Like `readFacturx`, and says which attachments a PDF without invoice XML carries. `pdf`: the
+ * session the caller reads the same PDF's text with afterwards (one worker for both).
+ */
+export async function inspectFacturx(input: ReadInput, pdf?: PdfSession): Promise<FacturxInspection> {
+  const opened = await pdfAttachments(input.bytes, PDF_LIMITS.timeoutMs, pdf);
   if (!opened.ok) return { results: [unreadable(FACTURX_FORMAT, input.filename, opened.reason, input.bytes)] };
   const xml = opened.attachments.filter((a) => a.name.toLowerCase().endsWith('.xml'));
   // A file named as the invoice is authoritative: if it is broken, say so.

@@ -19,6 +19,7 @@ import { normalizeSign } from './normalize.ts';
 import { readImageByOcr } from './ocr.ts';
 import { readOffice } from './office.ts';
 import { needsOcr, readPdfText } from './pdf-text.ts';
+import { PdfSession } from './pdfjs.ts';
 import type { ReadInput, ReadResult } from './types.ts';
 import { readX12 } from './x12.ts';
 import { readZip } from './zip.ts';
@@ -72,11 +73,17 @@ async function dispatch(input: ReadInput): Promise<ReadResult[]> {
  * text layer (a scan) is marked for OCR.
  */
 async function readPdf(input: ReadInput): Promise<ReadResult[]> {
-  const inspected = await inspectFacturx(input);
-  if (inspected.results) return inspected.results;
-  const results = await readPdfText(input);
-  if (inspected.attachments.length === 0) return results;
-  // Say what the PDF did carry (an Order-X, a picture): it explains why no e-invoice was read.
-  const carried = `(no embedded invoice XML; attachments: ${inspected.attachments.join(', ')})`;
-  return results.map((r) => (r.bill ? r : { ...r, exceptions: r.exceptions.map((e) => ({ ...e, message: `${e.message} ${carried}` })) }));
+  // One pdf.js worker for both looks at the document (pdfjs.ts `PdfSession`).
+  const pdf = new PdfSession(input.bytes);
+  try {
+    const inspected = await inspectFacturx(input, pdf);
+    if (inspected.results) return inspected.results;
+    const results = await readPdfText(input, pdf);
+    if (inspected.attachments.length === 0) return results;
+    // Say what the PDF did carry (an Order-X, a picture): it explains why no e-invoice was read.
+    const carried = `(no embedded invoice XML; attachments: ${inspected.attachments.join(', ')})`;
+    return results.map((r) => (r.bill ? r : { ...r, exceptions: r.exceptions.map((e) => ({ ...e, message: `${e.message} ${carried}` })) }));
+  } finally {
+    pdf.close();
+  }
 }

@@ -9,7 +9,7 @@
  * or a text layer of glyph garbage) has none and needs OCR.
  */
 import type { DocumentText, LayoutPage } from '../core/ports/extractor.ts';
-import { PDF_LIMITS, pdfTextPages } from './pdfjs.ts';
+import { PDF_LIMITS, pdfTextPages, type PdfSession } from './pdfjs.ts';
 
 /** A run of text on one row, with its horizontal extent (points, from the page's left edge). */
 export interface Cell {
@@ -67,9 +67,9 @@ interface Item {
 }
 
 /** The text layer of a PDF, by page, row and cell. Never throws, never hangs. */
-export async function pdfLayout(bytes: Uint8Array, timeoutMs = PDF_LIMITS.timeoutMs): Promise<PdfLayoutResult> {
+export async function pdfLayout(bytes: Uint8Array, timeoutMs = PDF_LIMITS.timeoutMs, pdf?: PdfSession): Promise<PdfLayoutResult> {
   // pdf.js runs in a worker thread with bounded memory and time (pdfjs.ts).
-  const r = await pdfTextPages(bytes, MAX_PAGES, timeoutMs);
+  const r = await pdfTextPages(bytes, MAX_PAGES, timeoutMs, pdf);
   if (!r.ok) return r;
   const pages: { width: number; height: number; items: Item[] }[] = r.value.map(({ width, height, items: raws }) => {
     const items: Item[] = [];

@@ -42,6 +42,7 @@ import {
   type ParsedAmount,
 } from './pdf-text/values.ts';
 import { hasTextLayer, pdfLayout, type Cell, type PdfLayout } from './pdf-layout.ts';
+import { PDF_LIMITS, type PdfSession } from './pdfjs.ts';
 import type { ReadInput, ReadResult } from './types.ts';
 
 export const PDF_TEXT_FORMAT = 'pdf-text';
@@ -52,9 +53,9 @@ export const NEEDS_OCR_REASON = 'needs OCR (Textract) — not available offline'
 /** The confidence a value must reach not to be `LOW_CONFIDENCE` under the default policy. */
 export const DEFAULT_THRESHOLD = 0.8;
 
-/** Reads a PDF that has no embedded invoice XML by its text layer. */
-export async function readPdfText(input: ReadInput): Promise<ReadResult[]> {
-  const opened = await pdfLayout(input.bytes);
+/** Reads a PDF that has no embedded invoice XML by its text layer (`pdf`: a session already open on it). */
+export async function readPdfText(input: ReadInput, pdf?: PdfSession): Promise<ReadResult[]> {
+  const opened = await pdfLayout(input.bytes, PDF_LIMITS.timeoutMs, pdf);
   if (!opened.ok) return [unreadable(PDF_TEXT_FORMAT, input.filename, opened.reason, input.bytes)];
   if (!hasTextLayer(opened.layout)) return [needsOcr(input, PDF_TEXT_FORMAT, 'a PDF without a text layer (a scan)')];
   const read = readLayout(opened.layout);

@@ -49,12 +49,17 @@ class IdentityMatrix {
   f = 0;
 }
 
-async function run(job: PdfJob): Promise<PdfJobResult> {
+type PdfDocument = Awaited<ReturnType<typeof import('pdfjs-dist/legacy/build/pdf.mjs').getDocument>['promise']>;
+
+/** The document, opened once for every job of this worker (the bytes of the first job). */
+let opened: Promise<PdfDocument> | undefined;
+
+async function open(bytes: Uint8Array): Promise<PdfDocument> {
   if (!('DOMMatrix' in globalThis)) Object.assign(globalThis, { DOMMatrix: IdentityMatrix });
   const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
   const fonts = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json')), 'standard_fonts') + '/').href;
   const task = pdfjs.getDocument({
-    data: job.bytes,
+    data: bytes,
     isEvalSupported: false,
     disableFontFace: true,
     useSystemFonts: false,
@@ -63,8 +68,12 @@ async function run(job: PdfJob): Promise<PdfJobResult> {
     verbosity: 0,
     standardFontDataUrl: fonts,
   });
+  return task.promise;
+}
+
+async function run(job: Omit<PdfJob, 'bytes'>): Promise<PdfJobResult> {
   try {
-    const doc = await task.promise;
+    const doc = await opened!;
     if (job.kind === 'attachments') {
       const found = (await doc.getAttachments()) as Record<string, { filename?: string; content?: Uint8Array }> | null;
       const attachments = Object.entries(found ?? {})
@@ -87,15 +96,25 @@ async function run(job: PdfJob): Promise<PdfJobResult> {
     return { ok: true, kind: 'text', pages };
   } catch (err) {
     return { ok: false, reason: `not a readable PDF: ${err instanceof Error ? err.message : String(err)}` };
-  } finally {
-    void task.destroy().catch(() => undefined);
   }
 }
 
+/**
+ * The first job comes with the bytes (`workerData`); further jobs on the same document come as
+ * messages (`{ kind, maxPages }`), each answered in turn. The main thread ends the worker.
+ */
 if (!isMainThread && parentPort && (workerData as { bmPdfJob?: PdfJob } | null)?.bmPdfJob) {
   const port = parentPort;
-  void run((workerData as { bmPdfJob: PdfJob }).bmPdfJob).then(
-    (r) => port.postMessage(r),
-    (err: unknown) => port.postMessage({ ok: false, reason: `not a readable PDF: ${err instanceof Error ? err.message : String(err)}` } satisfies PdfJobResult),
-  );
+  const answer = (job: Omit<PdfJob, 'bytes'>) =>
+    run(job).then(
+      (r) => port.postMessage(r),
+      (err: unknown) => port.postMessage({ ok: false, reason: `not a readable PDF: ${err instanceof Error ? err.message : String(err)}` } satisfies PdfJobResult),
+    );
+  const first = (workerData as { bmPdfJob: PdfJob }).bmPdfJob;
+  opened = open(first.bytes);
+  opened.catch(() => undefined);
+  let queue = answer(first);
+  port.on('message', (job: Omit<PdfJob, 'bytes'>) => {
+    queue = queue.then(() => answer(job));
+  });
 }

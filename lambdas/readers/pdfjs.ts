@@ -33,14 +33,16 @@ export const PDF_LIMITS = {
 export type PdfOutcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
 
 /** The text items of the first `maxPages` pages. Never throws, never hangs. */
-export async function pdfTextPages(bytes: Uint8Array, maxPages: number, timeoutMs = PDF_LIMITS.timeoutMs): Promise<PdfOutcome<PdfTextPage[]>> {
-  const r = await runPdfJob({ kind: 'text', bytes, maxPages }, timeoutMs);
+export async function pdfTextPages(bytes: Uint8Array, maxPages: number, timeoutMs = PDF_LIMITS.timeoutMs, pdf?: PdfSession): Promise<PdfOutcome<PdfTextPage[]>> {
+  const job = { kind: 'text', bytes, maxPages } as const;
+  const r = pdf ? await pdf.run(job, timeoutMs) : await runPdfJob(job, timeoutMs);
   return r.ok ? (r.kind === 'text' ? { ok: true, value: r.pages } : { ok: false, reason: 'unexpected answer from the PDF worker' }) : r;
 }
 
 /** The embedded files of a PDF. Never throws, never hangs. */
-export async function pdfEmbeddedFiles(bytes: Uint8Array, timeoutMs = PDF_LIMITS.timeoutMs): Promise<PdfOutcome<{ name: string; bytes: Uint8Array }[]>> {
-  const r = await runPdfJob({ kind: 'attachments', bytes, maxPages: 0 }, timeoutMs);
+export async function pdfEmbeddedFiles(bytes: Uint8Array, timeoutMs = PDF_LIMITS.timeoutMs, pdf?: PdfSession): Promise<PdfOutcome<{ name: string; bytes: Uint8Array }[]>> {
+  const job = { kind: 'attachments', bytes, maxPages: 0 } as const;
+  const r = pdf ? await pdf.run(job, timeoutMs) : await runPdfJob(job, timeoutMs);
   return r.ok ? (r.kind === 'attachments' ? { ok: true, value: r.attachments } : { ok: false, reason: 'unexpected answer from the PDF worker' }) : r;
 }
 
@@ -57,58 +59,122 @@ function workerUrl(): URL {
 const MB = 1024 * 1024;
 
 /** Runs one job in a fresh worker; the worker is always gone when this resolves. */
-export function runPdfJob(job: PdfJob, timeoutMs = PDF_LIMITS.timeoutMs, limits = PDF_LIMITS): Promise<PdfJobResult> {
-  if (job.bytes.length > limits.maxBytes) {
-    return Promise.resolve({ ok: false, reason: `PDF is ${job.bytes.length} bytes, over the ${limits.maxBytes}-byte limit` });
+export async function runPdfJob(job: PdfJob, timeoutMs = PDF_LIMITS.timeoutMs, limits = PDF_LIMITS): Promise<PdfJobResult> {
+  const session = new PdfSession(job.bytes, limits);
+  try {
+    return await session.run(job, timeoutMs);
+  } finally {
+    session.close();
   }
-  const url = workerUrl();
-  if (url.pathname.endsWith('.ts') && !(process.features as { typescript?: unknown }).typescript) {
-    return Promise.resolve({ ok: false, reason: 'the PDF reader runs from its TypeScript source and needs Node 22.18 or newer (type stripping); PDFs are not read' });
+}
+
+/**
+ * The jobs on one PDF (its embedded files, then its text) in one worker: the worker starts and
+ * loads pdf.js (about 0.2 CPU-s) and opens the document once, not once a job. Every job keeps
+ * its own limits — its wall-clock limit from when it is asked, the memory watchdog, the heap
+ * limit — and a job that fails ends the worker: a later job starts a fresh one. `close()` ends
+ * the worker; nothing is left running after it.
+ */
+export class PdfSession {
+  private worker: Worker | null = null;
+  private busy: Promise<unknown> = Promise.resolve();
+  /** Workers this session has started (one, unless a job failed). */
+  workersStarted = 0;
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly limits = PDF_LIMITS,
+  ) {}
+
+  /** One job on this session's PDF (`job.bytes` must be the session's). Never throws, never hangs. */
+  run(job: PdfJob, timeoutMs = this.limits.timeoutMs): Promise<PdfJobResult> {
+    const r = this.busy.then(() => this.runNow(job, timeoutMs));
+    this.busy = r;
+    return r;
   }
-  return new Promise<PdfJobResult>((resolve) => {
-    let settled = false;
-    const startRss = process.memoryUsage.rss();
-    let worker: Worker;
-    try {
-      worker = new Worker(url, {
-        // A copy: pdf.js takes ownership of (detaches) what it is given.
-        workerData: { bmPdfJob: { ...job, bytes: new Uint8Array(job.bytes) } },
-        resourceLimits: { maxOldGenerationSizeMb: limits.heapMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
-        stdout: true,
-        stderr: true,
-      });
-    } catch (err) {
-      resolve({ ok: false, reason: `the PDF reader could not start (${err instanceof Error ? err.message : String(err)})` });
-      return;
+
+  close(): void {
+    const w = this.worker;
+    this.worker = null;
+    void w?.terminate();
+  }
+
+  private runNow(job: PdfJob, timeoutMs: number): Promise<PdfJobResult> {
+    const limits = this.limits;
+    if (job.bytes !== this.bytes) return Promise.resolve({ ok: false, reason: 'the PDF worker was asked about another document' });
+    if (job.bytes.length > limits.maxBytes) {
+      return Promise.resolve({ ok: false, reason: `PDF is ${job.bytes.length} bytes, over the ${limits.maxBytes}-byte limit` });
     }
-    const finish = (r: PdfJobResult) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      clearInterval(watchdog);
-      resolve(r);
-      void worker.terminate();
-    };
-    const timer = setTimeout(
-      () => finish({ ok: false, reason: `PDF parsing took longer than ${timeoutMs} ms and was stopped (a hostile or broken PDF, such as a decompression bomb)` }),
-      timeoutMs,
-    );
-    const watchdog = setInterval(() => {
-      const grown = (process.memoryUsage.rss() - startRss) / MB;
-      if (grown > limits.memoryBudgetMb) {
-        finish({ ok: false, reason: `PDF parsing needed more than ${limits.memoryBudgetMb} MB of memory and was stopped (a hostile or broken PDF, such as a decompression bomb)` });
+    const url = workerUrl();
+    if (url.pathname.endsWith('.ts') && !(process.features as { typescript?: unknown }).typescript) {
+      return Promise.resolve({ ok: false, reason: 'the PDF reader runs from its TypeScript source and needs Node 22.18 or newer (type stripping); PDFs are not read' });
+    }
+    return new Promise<PdfJobResult>((resolve) => {
+      let settled = false;
+      const startRss = process.memoryUsage.rss();
+      let worker: Worker;
+      if (this.worker) {
+        worker = this.worker;
+        worker.postMessage({ kind: job.kind, maxPages: job.maxPages });
+      } else {
+        try {
+          worker = new Worker(url, {
+            // A copy: pdf.js takes ownership of (detaches) what it is given.
+            workerData: { bmPdfJob: { ...job, bytes: new Uint8Array(job.bytes) } },
+            resourceLimits: { maxOldGenerationSizeMb: limits.heapMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
+            stdout: true,
+            stderr: true,
+          });
+        } catch (err) {
+          resolve({ ok: false, reason: `the PDF reader could not start (${err instanceof Error ? err.message : String(err)})` });
+          return;
+        }
+        // Between jobs nothing is listening for its errors: one then must not throw here.
+        worker.on('error', () => undefined);
+        this.worker = worker;
+        this.workersStarted++;
       }
-    }, 25);
-    worker.on('message', (r: PdfJobResult) => finish(r));
-    worker.on('error', (err: Error & { code?: string }) =>
-      finish({
-        ok: false,
-        reason:
-          err.code === 'ERR_WORKER_OUT_OF_MEMORY'
-            ? `PDF parsing needed more than ${limits.heapMb} MB of heap and was stopped (a hostile or broken PDF, such as a decompression bomb)`
-            : `not a readable PDF: ${err.message}`,
-      }),
-    );
-    worker.on('exit', (code) => finish({ ok: false, reason: `the PDF reader stopped unexpectedly (exit code ${code})` }));
-  });
+      const finish = (r: PdfJobResult, failed: boolean) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        clearInterval(watchdog);
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+        resolve(r);
+        // A worker that failed (timed out, out of memory, stopped) is not asked again.
+        if (failed || !r.ok) {
+          if (this.worker === worker) this.worker = null;
+          void worker.terminate();
+        }
+      };
+      const timer = setTimeout(
+        () => finish({ ok: false, reason: `PDF parsing took longer than ${timeoutMs} ms and was stopped (a hostile or broken PDF, such as a decompression bomb)` }, true),
+        timeoutMs,
+      );
+      const watchdog = setInterval(() => {
+        const grown = (process.memoryUsage.rss() - startRss) / MB;
+        if (grown > limits.memoryBudgetMb) {
+          finish({ ok: false, reason: `PDF parsing needed more than ${limits.memoryBudgetMb} MB of memory and was stopped (a hostile or broken PDF, such as a decompression bomb)` }, true);
+        }
+      }, 25);
+      const onMessage = (r: PdfJobResult) => finish(r, false);
+      const onError = (err: Error & { code?: string }) =>
+        finish(
+          {
+            ok: false,
+            reason:
+              err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+                ? `PDF parsing needed more than ${limits.heapMb} MB of heap and was stopped (a hostile or broken PDF, such as a decompression bomb)`
+                : `not a readable PDF: ${err.message}`,
+          },
+          true,
+        );
+      const onExit = (code: number) => finish({ ok: false, reason: `the PDF reader stopped unexpectedly (exit code ${code})` }, true);
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+    });
+  }
 }

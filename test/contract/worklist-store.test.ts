@@ -20,6 +20,8 @@ describe('the worklist over 10,000 bills', () => {
   let store: DynamoBillStore;
   let client: DynamoDBClient;
   const commands: string[] = [];
+  /** How many items each Query read (its ScannedCount, before any filter). */
+  const scanned: number[] = [];
   const bills: BillRecord[] = Array.from({ length: N }, (_, i) => generatedBill(i));
 
   beforeAll(async () => {
@@ -34,14 +36,20 @@ describe('the worklist over 10,000 bills', () => {
     // Every command the store sends from here on.
     client.middlewareStack.add((next, context) => async (args) => {
       commands.push(String(context.commandName));
-      return next(args);
+      const result = await next(args);
+      const count = (result.output as { ScannedCount?: number }).ScannedCount;
+      if (count !== undefined) scanned.push(count);
+      return result;
     }, { step: 'initialize', name: 'watchCommands' });
   }, 240_000);
 
   afterAll(() => client?.destroy());
 
-  /** Every page of a query, following `next`; then back again following `prev` from the last page. */
-  async function chain(q: BillQuery): Promise<{ forward: string[]; pages: number; backward: string[] }> {
+  /**
+   * Every page of a query, following `next`; then, with `back`, back again following `prev` from
+   * the last page (only where a test compares it: each way is a query per page).
+   */
+  async function chain(q: BillQuery, { back = false } = {}): Promise<{ forward: string[]; pages: number; backward: string[] }> {
     const forward: string[] = [];
     const cursors: (string | null)[] = [];
     let cursor: string | null = null;
@@ -58,7 +66,7 @@ describe('the worklist over 10,000 bills', () => {
     } while (cursor);
     // Backwards from the last page: the same pages in reverse.
     const backward: string[] = [];
-    let prev = last?.prev ?? null;
+    let prev = back ? (last?.prev ?? null) : null;
     let guard = 0;
     while (prev && guard++ < N) {
       const page = await store.findBills({ ...q, cursor: prev });
@@ -77,10 +85,17 @@ describe('the worklist over 10,000 bills', () => {
     return xs.map((b) => b.bill_id);
   };
 
-  it('pages through every bill exactly once, newest first, and back, with Query only', async () => {
+  it('pages through every bill exactly once, newest first, and back, with Query only, each page reading a bounded number of items', async () => {
     commands.length = 0;
-    const { forward, pages, backward } = await chain({ limit: 200 });
+    scanned.length = 0;
+    const { forward, pages, backward } = await chain({ limit: 200 }, { back: true });
     expect(pages).toBe(50);
+    // A Query reads at most the page and one more: never all 10,000 of a state. A page reads each
+    // state's share of it first, and more only of a state whose share all made the page: less than
+    // twice what the pages show in all (reading a page from each of the seven states: seven times).
+    expect(scanned.length).toBeGreaterThan(0);
+    expect(Math.max(...scanned)).toBeLessThanOrEqual(201);
+    expect(scanned.reduce((a, b) => a + b, 0)).toBeLessThan(2 * (forward.length + backward.length));
     expect(new Set(forward).size).toBe(N);
     expect(forward).toEqual(expected(() => true));
     // Back from the last page over every page before it: all but the last page, in order.
@@ -105,7 +120,7 @@ describe('the worklist over 10,000 bills', () => {
     const day = await chain({ receivedFrom: from, receivedBefore: before, state: 'ready_for_payment', sort: 'oldest', limit: 60 });
     expect(day.forward).toEqual(expected((b) => b.created_at >= from && b.created_at < before && b.state === 'ready_for_payment', 'oldest'));
 
-    const big = await chain({ state: 'awaiting_approval', sort: 'amount_desc', amountMin: '5000', amountMax: '15000.50', limit: 40 });
+    const big = await chain({ state: 'awaiting_approval', sort: 'amount_desc', amountMin: '5000', amountMax: '15000.50', limit: 40 }, { back: true });
     expect(big.forward).toEqual(expected((b) => b.state === 'awaiting_approval' && Decimal.parse(b.total!).cmp(Decimal.parse('5000')) >= 0 && Decimal.parse(b.total!).cmp(Decimal.parse('15000.50')) <= 0, 'amount_desc'));
     expect(big.backward).toEqual(big.forward.slice(0, big.forward.length - (big.forward.length % 40 || 40)));
 

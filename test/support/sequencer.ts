@@ -20,7 +20,6 @@ export const SLOWEST_FIRST = [
   'test/unit/extraction/pdf-text-honesty.test.ts',
   'test/infra/cdk-cli.test.ts',
   'test/workflow/local-stack.test.ts',
-  'test/unit/cli.test.ts',
   'test/e2e/web.test.ts',
   'test/unit/readers/pdf-bomb.test.ts',
   'test/unit/extraction/pdf-text.test.ts',

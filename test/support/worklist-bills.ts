@@ -67,7 +67,7 @@ export function generatedBill(i: number, startMs = Date.parse('2026-01-05T08:00:
   };
 }
 
-/** Writes bills (and their search items) with BatchWriteItem, several batches at once. */
+/** Writes bills (and their search items, the store's own items) with BatchWriteItem, several batches at once. */
 export async function seedBills(client: DynamoDBClient, tableName: string, bills: readonly BillRecord[]): Promise<void> {
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   const items = bills.flatMap((b) => [billItem(b), ...findItems(b).put]);

@@ -2,7 +2,7 @@
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { main } from '../../lambdas/cli/main.ts';
 import { bill, GRN_CSV, POLICY_JSON, POS_CSV, VENDORS_CSV } from '../support/builders.ts';
 
@@ -18,7 +18,8 @@ function dir(files: Record<string, string>): string {
 async function bm(args: string[]) {
   let out = '';
   let err = '';
-  const code = await main(args, { stdout: (s) => (out += s), stderr: (s) => (err += s) });
+  // bm run's table on the test run's DynamoDB Local, not on one of its own (test/workflow/scenario.test.ts runs it whole).
+  const code = await main(args, { stdout: (s) => (out += s), stderr: (s) => (err += s), runDatabase: { endpoint: inject('dynamoEndpoint') } });
   return { code, out, err, rows: out.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)) };
 }
 

@@ -186,7 +186,14 @@ function startKey(plan: Plan, part: Partition, pos: Position): Item | undefined 
   return { [T.partitionKey]: `BILL#${id}`, [T.sortKey]: pos[1], [k.partitionKey]: part.pk, [k.sortKey]: pos[0] };
 }
 
-async function readPartition(send: Send, tableName: string, plan: Plan, part: Partition, ascending: boolean, pos: Position, need: number): Promise<Item[]> {
+/** What a partition gave so far: its items in order, and whether it may hold more after them. */
+interface PartitionRead {
+  readonly items: Item[];
+  more: boolean;
+}
+
+/** Up to `need` more items of a partition, after `pos` (null: from its edge). */
+async function readPartition(send: Send, tableName: string, plan: Plan, part: Partition, ascending: boolean, pos: Position, need: number): Promise<PartitionRead> {
   const k = keyNames(plan.index);
   const range = plan.lo && plan.hi ? ' AND #isk BETWEEN :lo AND :hi' : plan.lo ? ' AND #isk >= :lo' : plan.hi ? ' AND #isk <= :hi' : '';
   const filter = and(plan.filter, part.filter);
@@ -209,54 +216,82 @@ async function readPartition(send: Send, tableName: string, plan: Plan, part: Pa
     });
     for (const item of r.Items ?? []) {
       out.push(item);
-      if (out.length >= need) return out;
+      if (out.length >= need) return { items: out, more: true };
     }
     start = r.LastEvaluatedKey;
   } while (start);
-  return out;
+  return { items: out, more: false };
 }
 
 /**
  * One page of `plan`: `limit` rows, with cursors to the next and previous pages. `toRow` makes a
  * row of an index item.
+ *
+ * Each partition is read for its share of the page first (the page and one more, divided among
+ * the partitions), not for a whole page each: a page of 200 over the seven states reads some 400
+ * items, not 1,400. A partition whose every item read so far made the page, and that may hold
+ * more, is read further (twice as many each time) until none is left short: then the page is the
+ * first `limit` of the merged order, as if every partition had been read for a whole page.
  */
 export async function readPage(send: Send, tableName: string, plan: Plan, limit: number, cursor: string | null | undefined, toRow: (item: Item) => BillRow): Promise<BillPage> {
   const k = keyNames(plan.index);
   const c = cursor ? decodeCursor(plan, cursor) : { d: 'n' as const, p: plan.partitions.map(() => null) };
   const backwards = c.d === 'p';
   const ascending = backwards ? !plan.ascending : plan.ascending;
-  const fetched = await Promise.all(plan.partitions.map((part, i) => readPartition(send, tableName, plan, part, ascending, c.p[i] ?? null, limit + 1)));
   const sortKey = (it: Item) => it[k.sortKey] as string;
   const pos = (it: Item): Position => [sortKey(it), it[T.sortKey] as string];
-  const all = fetched.flatMap((items, part) => items.map((item) => ({ item, part, key: sortKey(item) })));
-  all.sort((a, b) => (a.key === b.key ? 0 : (a.key < b.key) === ascending ? -1 : 1));
+  const share = Math.min(limit + 1, Math.ceil((limit + 1) / Math.max(1, plan.partitions.length)) + 1);
+  const fetched = await Promise.all(plan.partitions.map((part, i) => readPartition(send, tableName, plan, part, ascending, c.p[i] ?? null, share)));
 
-  const page: Item[] = [];
-  const firstTaken: Position[] = plan.partitions.map(() => null);
-  const lastTaken: Position[] = plan.partitions.map(() => null);
-  let more = false;
-  for (let i = 0; i < all.length; ) {
-    // The same bill found twice (its invoice number is also a PO reference): one row.
-    let j = i;
-    while (j < all.length && all[j]!.key === all[i]!.key) j++;
-    if (page.length === limit) {
-      more = true;
-      break;
+  for (;;) {
+    const all = fetched.flatMap((read, part) => read.items.map((item) => ({ item, part, key: sortKey(item) })));
+    all.sort((a, b) => (a.key === b.key ? 0 : (a.key < b.key) === ascending ? -1 : 1));
+
+    const page: Item[] = [];
+    const taken = plan.partitions.map(() => 0);
+    const firstTaken: Position[] = plan.partitions.map(() => null);
+    const lastTaken: Position[] = plan.partitions.map(() => null);
+    let more = false;
+    for (let i = 0; i < all.length; ) {
+      // The same bill found twice (its invoice number is also a PO reference): one row.
+      let j = i;
+      while (j < all.length && all[j]!.key === all[i]!.key) j++;
+      if (page.length === limit) {
+        more = true;
+        break;
+      }
+      page.push(all[i]!.item);
+      for (const x of all.slice(i, j)) {
+        firstTaken[x.part] ??= pos(x.item);
+        lastTaken[x.part] = pos(x.item);
+        taken[x.part]!++;
+      }
+      i = j;
     }
-    page.push(all[i]!.item);
-    for (const x of all.slice(i, j)) {
-      firstTaken[x.part] ??= pos(x.item);
-      lastTaken[x.part] = pos(x.item);
+
+    // A partition all of whose items made the page may hold more that belong on it.
+    const short = fetched.flatMap((read, i) => (read.more && taken[i] === read.items.length ? [i] : []));
+    if (short.length > 0) {
+      await Promise.all(
+        short.map(async (i) => {
+          const read = fetched[i]!;
+          const last = read.items.at(-1);
+          const next = await readPartition(send, tableName, plan, plan.partitions[i]!, ascending, last ? pos(last) : (c.p[i] ?? null), Math.min(limit + 1, Math.max(share, read.items.length)));
+          read.items.push(...next.items);
+          read.more = next.more;
+        }),
+      );
+      continue;
     }
-    i = j;
+
+    const onward = plan.partitions.map((_, i) => lastTaken[i] ?? c.p[i] ?? null);
+    const back = plan.partitions.map((_, i) => firstTaken[i] ?? (fetched[i]!.items[0] ? pos(fetched[i]!.items[0]) : null));
+    const rows = page.map(toRow);
+    if (!backwards) {
+      return { rows, next: more ? encodeCursor(plan, 'n', onward) : null, prev: cursor ? encodeCursor(plan, 'p', back) : null, sortUsed: plan.sortUsed };
+    }
+    return { rows: rows.reverse(), next: encodeCursor(plan, 'n', back), prev: more ? encodeCursor(plan, 'p', onward) : null, sortUsed: plan.sortUsed };
   }
-  const onward = plan.partitions.map((_, i) => lastTaken[i] ?? c.p[i] ?? null);
-  const back = plan.partitions.map((_, i) => firstTaken[i] ?? (fetched[i]![0] ? pos(fetched[i]![0]) : null));
-  const rows = page.map(toRow);
-  if (!backwards) {
-    return { rows, next: more ? encodeCursor(plan, 'n', onward) : null, prev: cursor ? encodeCursor(plan, 'p', back) : null, sortUsed: plan.sortUsed };
-  }
-  return { rows: rows.reverse(), next: encodeCursor(plan, 'n', back), prev: more ? encodeCursor(plan, 'p', onward) : null, sortUsed: plan.sortUsed };
 }
 
 /** Bills per state: a `Select: COUNT` query of each state's worklist partition, stopping at `upTo`. */

@@ -11,7 +11,6 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 
 export interface DynamoDbLocal {
   readonly endpoint: string;
@@ -203,6 +202,9 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   child.stdin?.on('error', () => undefined);
 
   const endpoint = `http://127.0.0.1:${port}`;
+  // The SDK is loaded while Java starts, not before: a caller that has not loaded it yet (the
+  // test run's global setup, `bm start`) gets the engine about a second sooner.
+  const { DynamoDBClient, ListTablesCommand } = await import('@aws-sdk/client-dynamodb');
   const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
   try {
