@@ -15,7 +15,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { FolderDocumentStore } from '../../lambdas/adapters/local/folder-documents.ts';
 import { openLocalStore } from '../../lambdas/adapters/local/local-stack.ts';
 import { LocalWorkflow } from '../../lambdas/adapters/local/local-workflow.ts';
@@ -86,19 +86,20 @@ describe('DynamoDB requests per execution (local workflow on DynamoDB Local)', (
     await rm(dir, { recursive: true, force: true });
   });
 
-  /** One execution of a bill document, and what it sent. */
-  async function run(b: CanonicalBill): Promise<{ states: string[]; counts: Record<string, number>; sent: Sent[] }> {
+  /** One execution of a bill document, and what it sent (`sent` and `counts` keep counting what its approval execution sends). */
+  async function run(b: CanonicalBill): Promise<{ states: string[]; counts: Record<string, number>; sent: Sent[]; live: () => { counts: Record<string, number>; sent: Sent[] } }> {
     const id = `req-${b.invoice_number}`;
     await documents.put(`uploads/${id}`, new TextEncoder().encode(JSON.stringify(b)));
     sent.length = 0;
     const r = await workflow.run({ id, document_key: `uploads/${id}`, name: `${id}.bill.json`, submitter: null, received_at: new Date(NOW).toISOString() });
-    // The approval execution's own requests (claim, the desk's read and write, its outcome) end once its request is out.
-    await Promise.race([r.settled, new Promise((res) => setTimeout(res, 300))]);
     // The master data's version pointer is read again every 2 s (another process's import shows): not the execution's own.
-    const own = sent.filter((s) => !(s.command === 'GetItem' && s.keys[0] === 'MASTER'));
-    const counts: Record<string, number> = {};
-    for (const s of own) counts[s.command] = (counts[s.command] ?? 0) + 1;
-    return { states: r.bills.map((b) => b.state), counts, sent: own };
+    const live = () => {
+      const own = sent.filter((s) => !(s.command === 'GetItem' && s.keys[0] === 'MASTER'));
+      const counts: Record<string, number> = {};
+      for (const s of own) counts[s.command] = (counts[s.command] ?? 0) + 1;
+      return { counts, sent: own };
+    };
+    return { states: r.bills.map((b) => b.state), ...live(), live };
   }
 
   it('a straight-through bill of a vendor with a cap: 6 requests once master data is read', async () => {
@@ -122,13 +123,16 @@ describe('DynamoDB requests per execution (local workflow on DynamoDB Local)', (
   });
 
   it('a bill that waits for an approver: at most 12 requests, its approval execution included', async () => {
+    // Master data read already, whatever ran before.
+    expect((await run(widgets('RQ-W', 1))).states).toEqual(['ready_for_payment']);
     const waits = await run(widgets('RQ-3', 40));
     expect(waits.states).toEqual(['awaiting_approval']);
-    expect(outbox.forBill(waits.sent.find((s) => s.keys[0]?.startsWith('BILL#'))!.keys[0]!.slice('BILL#'.length)).map((e) => e.tag)).toContain('approval-request');
-    const total = Object.values(waits.counts).reduce((a, b) => a + b, 0);
-    // Two claims (the execution's and its approval's), two transactions (the decision, the desk's token), two outcomes recorded.
-    expect(waits.counts).toMatchObject({ PutItem: 2, TransactWriteItems: 2, UpdateItem: 2, BatchGetItem: 1 });
+    // Two claims (the execution's and its approval's), two transactions (the decision, the desk's token), two outcomes recorded:
+    // the approval execution's last request may still be on its way when the execution returns.
+    await vi.waitFor(() => expect(waits.live().counts).toMatchObject({ PutItem: 2, TransactWriteItems: 2, UpdateItem: 2, BatchGetItem: 1 }), { timeout: 30_000, interval: 20 });
+    const { counts, sent: all } = waits.live();
+    expect(outbox.forBill(all.find((s) => s.keys[0]?.startsWith('BILL#'))!.keys[0]!.slice('BILL#'.length)).map((e) => e.tag)).toContain('approval-request');
     // The desk and NotifyPeople read the bill: once each, or once for both when asked at the same time.
-    expect(total).toBeLessThanOrEqual(12);
+    expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(12);
   });
 });
