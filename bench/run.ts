@@ -211,6 +211,8 @@ async function endToEnd(n: number) {
   };
   const code = await main(['run', '--master', join(dir, 'master'), '--json', '--now', '2026-03-03T10:00:00+01:00', ...files], { stdout, stderr: () => {} });
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = cpuPerBill(cpu0, n);
+  // Outside the timed run and its CPU: the same files decided one after another, to compare.
   const differ = await differFromOneAfterAnother(world.files, files, out);
   const f = first as { t: bigint; cpu: ReturnType<typeof liveCpuSeconds> } | null;
   const l = last as { t: bigint; cpu: ReturnType<typeof liveCpuSeconds>; rows: number } | null;
@@ -221,7 +223,7 @@ async function endToEnd(n: number) {
     rows: out.trim().split('\n').length,
     seconds: s,
     perSecond: Number((n / s).toFixed(1)),
-    cpuPerBill: cpuPerBill(cpu0, n),
+    cpuPerBill: cpu,
     note: 'includes DynamoDB Local start-up and master import',
     // Bills decided side by side must end exactly as one after another, in the order given.
     outcomesDiffer: differ,
