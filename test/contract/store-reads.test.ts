@@ -100,7 +100,7 @@ describe('store reads (DynamoDB Local)', () => {
     const other: BillRecord = { ...generatedBill(9), bill_id: 'b-other-dictionary' };
     const foreign = deflateSync(Buffer.from(JSON.stringify(other)), { dictionary: Buffer.from('{"bill_id":"","state":""}') });
     await doc.send(new PutCommand({ TableName: tableName, Item: { ...billItem(other), detail: foreign } }));
-    await expect(store.getBill(other.bill_id)).rejects.toThrow(/unknown dictionary/);
+    await expect(store.getBill(other.bill_id)).rejects.toThrow(/BILL#b-other-dictionary: the bill record was written with an unknown dictionary/);
     client.destroy();
   });
 });

@@ -987,17 +987,18 @@ const DICTIONARY = Buffer.from(RECORD_DICTIONARY, 'utf8');
 /** The dictionary's Adler-32 as a zlib header carries it (bytes 2–5 of a record written with it). */
 export const RECORD_DICTIONARY_ID = deflateSync(Buffer.alloc(0), { dictionary: DICTIONARY }).readUInt32BE(2);
 
-function decompressRecord(detail: Uint8Array): Buffer {
+/** The record's JSON; `what` names the item in an error. */
+function decompressRecord(detail: Uint8Array, what: string): Buffer {
   // zlib: CMF 0x78 (deflate, 32 KiB window) and FLG with FDICT; the header's 16 bits a multiple of 31.
   const zlibHeader = detail.length > 6 && detail[0] === 0x78 && (detail[1]! & 0x20) !== 0 && ((detail[0] << 8) | detail[1]!) % 31 === 0;
   if (!zlibHeader) return brotliDecompressSync(detail);
   const id = Buffer.from(detail.buffer, detail.byteOffset, detail.byteLength).readUInt32BE(2);
-  if (id !== RECORD_DICTIONARY_ID) throw new Error(`bill record written with an unknown dictionary (Adler-32 ${id.toString(16)})`);
+  if (id !== RECORD_DICTIONARY_ID) throw new Error(`${what}: the bill record was written with an unknown dictionary (Adler-32 ${id.toString(16)})`);
   return inflateSync(detail, { dictionary: DICTIONARY });
 }
 
 export function billFromItem(item: Item): BillRecord {
-  const record = JSON.parse(decompressRecord(item.detail as Uint8Array).toString('utf8')) as BillRecord;
+  const record = JSON.parse(decompressRecord(item.detail as Uint8Array, String(item[T.partitionKey])).toString('utf8')) as BillRecord;
   return { ...record, state: item.state as BillState, version: item.version as number };
 }
 
