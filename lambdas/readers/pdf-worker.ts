@@ -51,7 +51,7 @@ class IdentityMatrix {
 
 type PdfDocument = Awaited<ReturnType<typeof import('pdfjs-dist/legacy/build/pdf.mjs').getDocument>['promise']>;
 
-/** The document, opened once for every job of this worker (the bytes of the first job). */
+/** The document the jobs are about (the bytes of the last `open`). */
 let opened: Promise<PdfDocument> | undefined;
 
 async function open(bytes: Uint8Array): Promise<PdfDocument> {
@@ -99,22 +99,41 @@ async function run(job: Omit<PdfJob, 'bytes'>): Promise<PdfJobResult> {
   }
 }
 
+/** What the main thread sends: a document to open (its bytes) with a first job, a further job on it, or its release. */
+export type PdfWorkerMessage =
+  | { readonly open: Uint8Array; readonly kind: PdfJob['kind']; readonly maxPages: number }
+  | { readonly kind: PdfJob['kind']; readonly maxPages: number }
+  | { readonly release: true };
+
 /**
- * The first job comes with the bytes (`workerData`); further jobs on the same document come as
- * messages (`{ kind, maxPages }`), each answered in turn. The main thread ends the worker.
+ * Messages are handled in turn. `open` closes the previous document (a worker that finished one
+ * PDF well may be given the next: `pdfjs.ts` keeps a few idle), then answers the job; a job alone
+ * is answered on the open document; `release` closes it without an answer. The main thread ends
+ * the worker.
  */
-if (!isMainThread && parentPort && (workerData as { bmPdfJob?: PdfJob } | null)?.bmPdfJob) {
+if (!isMainThread && parentPort && (workerData as { bmPdfWorker?: boolean } | null)?.bmPdfWorker) {
   const port = parentPort;
+  let queue: Promise<unknown> = Promise.resolve();
+  const close = async () => {
+    const previous = opened;
+    opened = undefined;
+    if (previous) await previous.then((doc) => doc.destroy()).catch(() => undefined);
+  };
   const answer = (job: Omit<PdfJob, 'bytes'>) =>
     run(job).then(
       (r) => port.postMessage(r),
       (err: unknown) => port.postMessage({ ok: false, reason: `not a readable PDF: ${err instanceof Error ? err.message : String(err)}` } satisfies PdfJobResult),
     );
-  const first = (workerData as { bmPdfJob: PdfJob }).bmPdfJob;
-  opened = open(first.bytes);
-  opened.catch(() => undefined);
-  let queue = answer(first);
-  port.on('message', (job: Omit<PdfJob, 'bytes'>) => {
-    queue = queue.then(() => answer(job));
+  port.on('message', (m: PdfWorkerMessage) => {
+    queue = queue.then(async () => {
+      if ('release' in m) return close();
+      if ('open' in m) {
+        await close();
+        opened = open(m.open);
+        opened.catch(() => undefined);
+      }
+      if (!opened) return port.postMessage({ ok: false, reason: 'the PDF worker has no document open' } satisfies PdfJobResult);
+      return answer({ kind: m.kind, maxPages: m.maxPages });
+    });
   });
 }

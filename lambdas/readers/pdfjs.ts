@@ -10,13 +10,18 @@
  *    stream buffers live outside the V8 heap, so the heap limit alone does not bound them);
  * 3. the worker posts plain data back (text items, attachment bytes); every failure is a reason.
  *
+ * Starting a worker and loading pdf.js costs about 0.3 CPU-s, more than reading a one-page bill,
+ * so a worker that read a PDF without failing is kept idle for the next one (`PDF_WORKER_POOL`):
+ * it closes the document first, is never given two at once, and is ended after a number of
+ * documents or a while idle. A worker that failed in any way is ended, never reused.
+ *
  * In Lambda the worker is shipped beside the bundle as `pdf-worker.mjs` (lib/bundle.ts); from the
  * sources it is `pdf-worker.ts`, which Node 22 runs with its built-in type stripping.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { PdfJob, PdfJobResult, PdfTextPage } from './pdf-worker.ts';
+import type { PdfJob, PdfJobResult, PdfTextPage, PdfWorkerMessage } from './pdf-worker.ts';
 
 export type { PdfTextItem, PdfTextPage } from './pdf-worker.ts';
 
@@ -58,7 +63,61 @@ function workerUrl(): URL {
 
 const MB = 1024 * 1024;
 
-/** Runs one job in a fresh worker; the worker is always gone when this resolves. */
+/**
+ * The idle workers kept for the next PDF: at most `maxIdle` of them, each ended after `idleMs`
+ * without work or after reading `maxDocuments` PDFs (what pdf.js may keep between documents stays
+ * bounded). Idle workers do not keep the process alive.
+ */
+export const PDF_WORKER_POOL = { maxIdle: 2, idleMs: 30_000, maxDocuments: 50 };
+
+interface PdfWorker {
+  readonly worker: Worker;
+  /** PDFs opened in it. */
+  documents: number;
+  idleTimer?: NodeJS.Timeout;
+}
+
+const idle: PdfWorker[] = [];
+
+/** How many pdf.js workers wait idle for the next PDF. */
+export function idlePdfWorkers(): number {
+  return idle.length;
+}
+
+/** Ends every idle worker now. */
+export function endIdlePdfWorkers(): void {
+  for (const w of idle.splice(0)) {
+    clearTimeout(w.idleTimer);
+    void w.worker.terminate();
+  }
+}
+
+function takeIdle(): PdfWorker | undefined {
+  const w = idle.pop();
+  if (w) {
+    clearTimeout(w.idleTimer);
+    w.worker.ref();
+  }
+  return w;
+}
+
+function keepIdle(w: PdfWorker): void {
+  if (w.documents >= PDF_WORKER_POOL.maxDocuments || idle.length >= PDF_WORKER_POOL.maxIdle) {
+    void w.worker.terminate();
+    return;
+  }
+  w.worker.postMessage({ release: true });
+  w.worker.unref();
+  w.idleTimer = setTimeout(() => {
+    const i = idle.indexOf(w);
+    if (i >= 0) idle.splice(i, 1);
+    void w.worker.terminate();
+  }, PDF_WORKER_POOL.idleMs);
+  w.idleTimer.unref();
+  idle.push(w);
+}
+
+/** Runs one job in a worker of its own (or an idle one); no worker of it is busy when this resolves. */
 export async function runPdfJob(job: PdfJob, timeoutMs = PDF_LIMITS.timeoutMs, limits = PDF_LIMITS): Promise<PdfJobResult> {
   const session = new PdfSession(job.bytes, limits);
   try {
@@ -69,17 +128,20 @@ export async function runPdfJob(job: PdfJob, timeoutMs = PDF_LIMITS.timeoutMs, l
 }
 
 /**
- * The jobs on one PDF (its embedded files, then its text) in one worker: the worker starts and
- * loads pdf.js (about 0.2 CPU-s) and opens the document once, not once a job. Every job keeps
- * its own limits — its wall-clock limit from when it is asked, the memory watchdog, the heap
- * limit — and a job that fails ends the worker: a later job starts a fresh one. `close()` ends
- * the worker; nothing is left running after it.
+ * The jobs on one PDF (its embedded files, then its text) in one worker: the worker opens the
+ * document once, not once a job. Every job keeps its own limits — its wall-clock limit from when
+ * it is asked, the memory watchdog, the heap limit — and a job that fails ends the worker: a later
+ * job starts a fresh one. `close()` gives a worker whose every job succeeded back to the idle
+ * workers (with the default limits) or ends it; nothing of this session runs after it.
  */
 export class PdfSession {
-  private worker: Worker | null = null;
+  private worker: PdfWorker | null = null;
   private busy: Promise<unknown> = Promise.resolve();
-  /** Workers this session has started (one, unless a job failed). */
+  private running = 0;
+  /** Workers this session has started (one, unless a job failed or an idle one was taken). */
   workersStarted = 0;
+  /** Idle workers this session has taken instead of starting one. */
+  workersReused = 0;
 
   constructor(
     private readonly bytes: Uint8Array,
@@ -88,7 +150,8 @@ export class PdfSession {
 
   /** One job on this session's PDF (`job.bytes` must be the session's). Never throws, never hangs. */
   run(job: PdfJob, timeoutMs = this.limits.timeoutMs): Promise<PdfJobResult> {
-    const r = this.busy.then(() => this.runNow(job, timeoutMs));
+    this.running++;
+    const r = this.busy.then(() => this.runNow(job, timeoutMs)).finally(() => this.running--);
     this.busy = r;
     return r;
   }
@@ -96,7 +159,10 @@ export class PdfSession {
   close(): void {
     const w = this.worker;
     this.worker = null;
-    void w?.terminate();
+    if (!w) return;
+    // Only an idle worker with the default limits is kept; one still busy (an abandoned job) is ended.
+    if (this.running === 0 && this.limits === PDF_LIMITS) keepIdle(w);
+    else void w.worker.terminate();
   }
 
   private runNow(job: PdfJob, timeoutMs: number): Promise<PdfJobResult> {
@@ -112,28 +178,42 @@ export class PdfSession {
     return new Promise<PdfJobResult>((resolve) => {
       let settled = false;
       const startRss = process.memoryUsage.rss();
-      let worker: Worker;
-      if (this.worker) {
-        worker = this.worker;
-        worker.postMessage({ kind: job.kind, maxPages: job.maxPages });
+      let held = this.worker;
+      if (held) {
+        held.worker.postMessage({ kind: job.kind, maxPages: job.maxPages } satisfies PdfWorkerMessage);
       } else {
-        try {
-          worker = new Worker(url, {
-            // A copy: pdf.js takes ownership of (detaches) what it is given.
-            workerData: { bmPdfJob: { ...job, bytes: new Uint8Array(job.bytes) } },
-            resourceLimits: { maxOldGenerationSizeMb: limits.heapMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
-            stdout: true,
-            stderr: true,
-          });
-        } catch (err) {
-          resolve({ ok: false, reason: `the PDF reader could not start (${err instanceof Error ? err.message : String(err)})` });
-          return;
+        held = (limits === PDF_LIMITS ? takeIdle() : undefined) ?? null;
+        if (held) this.workersReused++;
+        else {
+          try {
+            const started = new Worker(url, {
+              workerData: { bmPdfWorker: true },
+              resourceLimits: { maxOldGenerationSizeMb: limits.heapMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
+              stdout: true,
+              stderr: true,
+            });
+            // Between jobs nothing is listening for its errors: one then must not throw here.
+            started.on('error', () => undefined);
+            const w: PdfWorker = { worker: started, documents: 0 };
+            // An idle worker that dies is no longer idle.
+            started.once('exit', () => {
+              const i = idle.indexOf(w);
+              if (i >= 0) idle.splice(i, 1);
+            });
+            held = w;
+            this.workersStarted++;
+          } catch (err) {
+            resolve({ ok: false, reason: `the PDF reader could not start (${err instanceof Error ? err.message : String(err)})` });
+            return;
+          }
         }
-        // Between jobs nothing is listening for its errors: one then must not throw here.
-        worker.on('error', () => undefined);
-        this.worker = worker;
-        this.workersStarted++;
+        // A copy, handed over: pdf.js takes ownership of (detaches) what it is given.
+        const copy = new Uint8Array(job.bytes);
+        held.worker.postMessage({ open: copy, kind: job.kind, maxPages: job.maxPages } satisfies PdfWorkerMessage, [copy.buffer]);
+        held.documents++;
+        this.worker = held;
       }
+      const worker = held.worker;
       const finish = (r: PdfJobResult, failed: boolean) => {
         if (settled) return;
         settled = true;
@@ -145,7 +225,7 @@ export class PdfSession {
         resolve(r);
         // A worker that failed (timed out, out of memory, stopped) is not asked again.
         if (failed || !r.ok) {
-          if (this.worker === worker) this.worker = null;
+          if (this.worker?.worker === worker) this.worker = null;
           void worker.terminate();
         }
       };
