@@ -117,6 +117,20 @@ function keepIdle(w: PdfWorker): void {
   idle.push(w);
 }
 
+/**
+ * One PDF job parses at a time in this process. The memory watchdog measures the process's
+ * resident memory, so with two PDFs parsed at once each would be charged the other's growth, and a
+ * legitimate PDF could be stopped as a bomb because another was large. Reading a PDF in a warm
+ * worker takes tens of milliseconds; a hostile one holds the others back for its wall-clock limit
+ * at most.
+ */
+let parsing: Promise<unknown> = Promise.resolve();
+function oneAtATime<T>(job: () => Promise<T>): Promise<T> {
+  const r = parsing.then(job);
+  parsing = r.catch(() => undefined);
+  return r;
+}
+
 /** Runs one job in a worker of its own (or an idle one); no worker of it is busy when this resolves. */
 export async function runPdfJob(job: PdfJob, timeoutMs = PDF_LIMITS.timeoutMs, limits = PDF_LIMITS): Promise<PdfJobResult> {
   const session = new PdfSession(job.bytes, limits);
@@ -148,10 +162,13 @@ export class PdfSession {
     private readonly limits = PDF_LIMITS,
   ) {}
 
-  /** One job on this session's PDF (`job.bytes` must be the session's). Never throws, never hangs. */
+  /**
+   * One job on this session's PDF (`job.bytes` must be the session's). Never throws, never hangs.
+   * Its limits count from when it starts parsing, after the jobs of other PDFs ahead of it.
+   */
   run(job: PdfJob, timeoutMs = this.limits.timeoutMs): Promise<PdfJobResult> {
     this.running++;
-    const r = this.busy.then(() => this.runNow(job, timeoutMs)).finally(() => this.running--);
+    const r = this.busy.then(() => oneAtATime(() => this.runNow(job, timeoutMs))).finally(() => this.running--);
     this.busy = r;
     return r;
   }

@@ -117,6 +117,18 @@ describe('idle pdf.js workers', () => {
     }
   }, 60_000);
 
+  it('two PDFs read at once are parsed one after the other, so that each is charged its own memory', async () => {
+    endIdlePdfWorkers();
+    // A long document and a one-page one, each in a fresh worker: at once, the short one would finish first.
+    const long = await pdfWithText(Array.from({ length: 120 }, (_, p) => Array.from({ length: 60 }, (_, i) => ({ x: 40 + (i % 4) * 130, y: 40 + Math.floor(i / 4) * 45, text: `page ${p} item ${i}` }))));
+    const short = await pdfWithText([[{ x: 50, y: 60, text: 'One page' }]]);
+    const done: string[] = [];
+    const a = runPdfJob({ kind: 'text', bytes: long, maxPages: 200 }, 60_000, { ...PDF_LIMITS }).then((r) => done.push(`long ${r.ok}`));
+    const b = runPdfJob({ kind: 'text', bytes: short, maxPages: 1 }, 60_000, { ...PDF_LIMITS }).then((r) => done.push(`short ${r.ok}`));
+    await Promise.all([a, b]);
+    expect(done).toEqual(['long true', 'short true']);
+  }, 120_000);
+
   it('an idle worker does not keep the process alive', async () => {
     // A process that reads one PDF and then has nothing left to do exits by itself.
     const dir = mkdtempSync(join(tmpdir(), 'bm-pdf-pool-'));
