@@ -991,7 +991,10 @@ function resolveTotals(amounts: ReadonlyMap<AmountField, Found<ParsedAmount>[]>,
     else if (lineTotal && taxes.length === 0 && !conflictIn(totals, lineTotal)) {
       // The lines add up to the total and no tax is printed: the total is right; net and tax are inferred.
       total = { value: lineTotal.value.value, conf: Math.min(0.9, lineTotal.conf + 0.1) };
-      net ??= { value: lineSum.toFixed(), conf: 0.6 };
+      // The amount column says its amounts exclude VAT (`Zeilenbetrag ohne MwSt.`, `Montant HT`) and they add up to
+      // the total printed under a strong label, with no other total and no net label: the page itself states net = total.
+      const statedNet = table!.net && nets.length === 0 && lineTotal.found.some((f) => f.strong) && total.conf >= 0.85;
+      net ??= { value: lineSum.toFixed(), conf: statedNet ? 0.85 : 0.6 };
       tax ??= { value: '0.00', conf: 0.5 };
     }
   }
