@@ -203,7 +203,7 @@ export function readLayout(layout: PdfLayout): LayoutRead {
   const due = resolve(c.dueDate, (v) => v);
   const po = resolve(c.po, (v) => v.toUpperCase());
   if (invoiceNumber) put('invoice_number', invoiceNumber.conf);
-  if (issue) put('issue_date', issue.conf);
+  if (issue) put('issue_date', loneDateLabel(ctx, c, issue, invoiceNumber) ? Math.max(issue.conf, BASE.strong.below) : issue.conf);
   if (due) put('due_date', issue && due.value < issue.value ? Math.min(due.conf, 0.5) : due.conf);
   else if (c.unreadLabels.has('due_date')) put('due_date', 0.3);
   if (po) put('po_reference', po.conf);
@@ -557,6 +557,34 @@ function underInvoiceNumber(ctx: Context, seg: Seg): boolean {
     if (!row || row.page !== seg.cell.page || seg.cell.y - row.y > 2.5 * seg.cell.size) return false;
     return (ctx.segRows[r] ?? []).some((o) => Math.abs(o.x0 - seg.x0) <= 3 && labelsOf(o.text).some((l) => l.field === 'invoice_number' && l.strength === 'strong'));
   });
+}
+
+/**
+ * `Date: 28/11/2022` at the head of an invoice (its title or a strong invoice-number label on the page) is the
+ * invoice's date when it is the only date the page prints outside the line table, apart from dates read as the
+ * due date: a bare `Date` label is weak because another date (a delivery's, an order's, a period's) may be
+ * meant; where there is none, nothing else can be. One label, or several agreeing, value beside it, never a column.
+ */
+function loneDateLabel(ctx: Context, c: Candidates, issue: Resolved<string>, invoiceNumber: Resolved<string> | null): boolean {
+  if (issue.conflict || issue.conf >= DEFAULT_THRESHOLD || issue.found.length !== c.issueDate.length) return false;
+  if (!issue.found.every((f) => (f.how === 'inline' || f.how === 'right') && f.conf >= BASE.weak.right && inTitleArea(ctx, f.at))) return false;
+  const invoice = c.titles.some((t) => t.kind === 'invoice' && !t.weak) || (invoiceNumber !== null && !invoiceNumber.conflict && invoiceNumber.conf >= DEFAULT_THRESHOLD);
+  if (!invoice) return false;
+  const known = new Set([issue.value, ...c.dueDate.map((f) => f.value)]);
+  const tableRows = ctx.table?.rows ?? new Set<number>();
+  return ctx.layout.cells.every((cell) => tableRows.has(cell.row) || datesIn(cell.text, ctx.order).every((d) => known.has(d)));
+}
+
+/** Every date written in a text, wherever it starts (`Lieferung vom 03.05.2024`, `Jan 1, 2022`). */
+function datesIn(text: string, order: DateOrder): string[] {
+  const out: string[] = [];
+  if (!/\d/.test(text)) return out;
+  for (let i = 0; i < text.length; i++) {
+    if (!/[\p{L}\d]/u.test(text[i]!) || (i > 0 && /[\p{L}\d]/u.test(text[i - 1]!))) continue;
+    const d = parseDateAt(text.slice(i), order);
+    if (d) out.push(d.iso);
+  }
+  return out;
 }
 
 const AMOUNT_HEADER = /^(?:montant|amount|betrag|teilzahlung|bedrag|importe|importo|total|summe|paid|paye|payment)$/;

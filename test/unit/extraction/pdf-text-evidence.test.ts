@@ -77,3 +77,56 @@ describe('pdf-text evidence: line amounts stated net that add up to the total', 
     expect(conf(bill, 'total')).toBeLessThan(0.8);
   });
 });
+
+/** A service bill headed `INVOICE`, a bare `Date:` above its number (not under it); `extra` rows are added. */
+function service(extra: Rows = [], title = 'INVOICE'): Item[] {
+  const rows: Rows = [
+    [60, [[50, 'Sample Services Ltd.']]],
+    [72, [[50, '12 High Street, Leeds']]],
+    [120, [[380, 'Date:'], [470, '14/03/2024']]],
+    [134, [[380, 'Invoice No.:'], [470, 'S-2207']]],
+    [160, [[50, 'Bill To:']]],
+    [172, [[50, 'Buyer Example Ltd.']]],
+    [240, [[50, 'Description'], [330, 'Qty'], [400, 'Unit Price'], [490, 'Amount']]],
+    [258, [[50, 'Consulting'], [335, '2'], [405, '100.00'], [495, '200.00']]],
+    [320, [[380, 'Subtotal'], [490, '200.00']]],
+    [334, [[380, 'VAT 20%'], [490, '40.00']]],
+    [348, [[380, 'Total'], [490, '240.00']]],
+    ...extra,
+  ];
+  return rowsToItems(rows).concat(title ? [{ x: 380, y: 90, text: title, size: 20 }] : []);
+}
+
+describe('pdf-text evidence: a bare `Date:` that is the only date on an invoice', () => {
+  it('is the issue date, confidently, and a due date elsewhere does not stand against it', async () => {
+    for (const extra of [[], [[148, [[380, 'Due Date:'], [470, '13/04/2024']]]]] as Rows[]) {
+      const bill = await read(service(extra));
+      expect(bill.issue_date).toBe('2024-03-14');
+      expect(conf(bill, 'issue_date')).toBeGreaterThanOrEqual(0.8);
+    }
+  });
+
+  it('stays doubtful where the page prints another date: a delivery date, a period, a date in a sentence', async () => {
+    for (const extra of [
+      [[148, [[380, 'Delivery date:'], [470, '12/03/2024']]]],
+      [[400, [[50, 'Services rendered from 01/03/2024 to 13/03/2024']]]],
+      [[400, [[50, 'Shipped on 12 March 2024']]]],
+    ] as Rows[]) {
+      const bill = await read(service(extra));
+      expect(bill.issue_date, JSON.stringify(extra)).toBe('2024-03-14');
+      expect(conf(bill, 'issue_date'), JSON.stringify(extra)).toBeLessThan(0.8);
+    }
+  });
+
+  it('stays doubtful on a page that is not headed as an invoice and has no invoice-number label', async () => {
+    const items = service([], '').map((it) => (it.text === 'Invoice No.:' ? { ...it, text: 'Ref.:' } : it));
+    const bill = await read(items);
+    expect(bill.issue_date).toBe('2024-03-14');
+    expect(conf(bill, 'issue_date')).toBeLessThan(0.8);
+  });
+
+  it('stays doubtful where two bare dates disagree', async () => {
+    const bill = await read(service([[200, [[380, 'Date:'], [470, '15/03/2024']]]]));
+    expect(conf(bill, 'issue_date')).toBeLessThan(0.8);
+  });
+});
