@@ -397,6 +397,15 @@ function collectTermsDate(ctx: Context, seg: Seg, c: Candidates): void {
 /** An invoice-number label that names the invoice itself (not a credit note's, not another document's). */
 const INVOICE_WORD = /^(?:invoice|rechnung|facture|factura|factuur|fattura|rechnungs-?(?:nummer|nr)|factuur-?(?:nummer|nr)|(?:n[°ºo]|no|nr|numero)\.?\s*(?:de\s+|di\s+|della\s+)?(?:facture|factura|fattura))\b/;
 
+/** A title that is the document's kind alone (`INVOICE`, `Rechnung`, `Factuur`). */
+const TITLE_WORD = /^(?:invoice|rechnung|facture|factura|factuur|fattura)\s*:?$/;
+
+/** The number of a cell that is a number sign and a number and nothing else (`# 2024-117`, `No. 42`, `Nr. A-7`). */
+function signedNumber(text: string): string | null {
+  const m = /^(?:#|n[°º]\.?|no\.|nr\.)\s*:?\s*(\S+)$/i.exec(text.trim());
+  return m ? parseDocumentNumber(m[1]!) : null;
+}
+
 function collectLabel(ctx: Context, seg: Seg, m: LabelMatch, c: Candidates): void {
   const s = m.strength;
   switch (m.field) {
@@ -405,7 +414,9 @@ function collectLabel(ctx: Context, seg: Seg, m: LabelMatch, c: Candidates): voi
       // `Rechnung Nr. 42`, `FACTURE N° : F20180027` at the top: the label is the document's title as well.
       if (s === 'strong' && INVOICE_WORD.test(fold(seg.text)) && inTitleArea(ctx, seg)) c.titles.push({ kind: 'invoice', seg, weak: false });
       if (!f) return;
-      c.invoiceNumber.push({ value: f.value, conf: BASE[s][f.how], at: seg, how: f.how });
+      // `INVOICE` printed large at the top with `# 2024-117` alone right under it: the title's own number.
+      const titleNumber = s === 'weak' && f.how === 'below' && m.rest === '' && TITLE_WORD.test(fold(seg.text)) && seg.cell.size >= 1.25 * ctx.bodySize && inTitleArea(ctx, seg) && signedNumber(f.at.text) === f.value;
+      c.invoiceNumber.push({ value: f.value, conf: titleNumber ? 0.85 : BASE[s][f.how], at: seg, how: f.how });
       // "Facture n° 562044387 du 02 Juillet 2015", "Nr. 471102 vom 05.03.2018": the issue date follows the number.
       const after = `${f.how === 'inline' ? m.rest : f.at.text} ${rowTextAfter(ctx, f.at)}`;
       const idx = after.indexOf(f.value);

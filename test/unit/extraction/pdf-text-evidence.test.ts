@@ -130,3 +130,37 @@ describe('pdf-text evidence: a bare `Date:` that is the only date on an invoice'
     expect(conf(bill, 'issue_date')).toBeLessThan(0.8);
   });
 });
+
+/** A bill whose only invoice-number evidence is what is printed right under its title. */
+function titled(under: string, titleSize = 24): Item[] {
+  const rows: Rows = [
+    [40, [[50, 'Jo Maker'], [420, 'Date:'], [480, '01/02/2024']]],
+    [150, [[50, 'Bill To:']]],
+    [162, [[50, 'Buyer Example Ltd.']]],
+    [240, [[50, 'Item'], [330, 'Quantity'], [400, 'Rate'], [490, 'Amount']]],
+    [258, [[50, 'Service A'], [335, '12'], [405, '10.00'], [495, '120.00']]],
+    [320, [[380, 'Subtotal:'], [490, '120.00']]],
+    [334, [[380, 'Tax (0%):'], [490, '0.00']]],
+    [348, [[380, 'Total:'], [490, '120.00']]],
+  ];
+  return rowsToItems(rows).concat([
+    { x: 440, y: 70, text: 'INVOICE', size: titleSize },
+    { x: 442, y: 92, text: under, size: 12 },
+  ]);
+}
+
+describe('pdf-text evidence: the number printed alone right under a large invoice title', () => {
+  it('`# INV-2024-117` under `INVOICE` is the invoice number, confidently', async () => {
+    const bill = await read(titled('# INV-2024-117'));
+    expect(bill.invoice_number).toBe('INV-2024-117');
+    expect(conf(bill, 'invoice_number')).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('stays doubtful when the title is body text, or the cell under it is more than a number (`No. 12 Baker Street`)', async () => {
+    const small = await read(titled('# INV-2024-117', 10));
+    expect(small.invoice_number).toBe('INV-2024-117');
+    expect(conf(small, 'invoice_number')).toBeLessThan(0.8);
+    const street = await read(titled('No. 12 Baker Street'));
+    expect(conf(street, 'invoice_number')).toBeLessThan(0.8);
+  });
+});
