@@ -151,7 +151,7 @@ interface Heading {
   readonly seg: Seg;
 }
 
-type NameSource = 'label' | 'payee' | 'seller-section' | 'footer-legal' | 'sender-line' | 'letterhead' | 'legal' | 'party';
+type NameSource = 'label' | 'payee' | 'seller-section' | 'footer-legal' | 'footer-name' | 'sender-line' | 'letterhead' | 'legal' | 'party';
 interface NameCandidate {
   readonly name: string;
   readonly source: NameSource;
@@ -609,7 +609,12 @@ function besideAmountHeader(ctx: Context, seg: Seg): boolean {
 /** A name written after a supplier label or found by its legal form. */
 function collectName(ctx: Context, seg: Seg, c: Candidates): void {
   const name = legalName(seg.text);
-  if (!name || BANK_WORDS.test(name)) return;
+  if (!name) {
+    const footerName = footerNameLine(ctx, seg);
+    if (footerName) c.names.push({ name: footerName, source: 'footer-name', seg, partial: false });
+    return;
+  }
+  if (BANK_WORDS.test(name)) return;
   const page = seg.cell.page;
   const h = ctx.pageHeight(page);
   const inFooter = seg.cell.y > 0.78 * h;
@@ -619,6 +624,25 @@ function collectName(ctx: Context, seg: Seg, c: Candidates): void {
   const letterhead = page === 0 && seg.cell.y < 0.18 * h && seg.cell.size >= 1.25 * ctx.bodySize;
   const source: NameSource = /\bau capital\b|\bcapital social\b|\bstammkapital\b/i.test(seg.text) || inFooter ? 'footer-legal' : senderLine ? 'sender-line' : letterhead ? 'letterhead' : 'legal';
   c.names.push({ name, source, seg, partial: false });
+}
+
+/** Words of a company's legal details (`Siège social`, `SARL au capital de`, `RCS`, `Registergericht`, `KvK`). */
+const LEGAL_DETAILS = /\b(?:siege social|au capital|capital social|rcs|siret|siren|registered office|registered in|company (?:no|number|registration)|handelsregister|registergericht|amtsgericht|hrb|sitz der gesellschaft|kvk|kamer van koophandel|registro mercantil|partita iva|rea)\b/;
+
+/**
+ * A name printed alone on the first line of the footer, right over the company's legal details
+ * (`NETPRESSE` over `Siège social : …` and `Sarl au capital de …`): the issuer's name without its
+ * legal form. Weak on its own (a slogan may stand there too); a second place of the seller's that
+ * names it the same (the account holder, the letterhead) makes it certain.
+ */
+function footerNameLine(ctx: Context, seg: Seg): string | null {
+  const row = ctx.layout.rows[seg.cell.row];
+  const next = ctx.layout.rows[seg.cell.row + 1];
+  if (!row || !next || row.cells.length !== 1 || seg.pos !== 0 || seg.text !== seg.cell.text) return null;
+  if (seg.cell.y <= 0.78 * ctx.pageHeight(seg.cell.page) || next.page !== row.page || next.y - row.y > 2 * row.size) return null;
+  if (/\d/.test(seg.text) || seg.text.split(/\s+/).length > 4 || BANK_WORDS.test(seg.text)) return null;
+  if (!LEGAL_DETAILS.test(fold(next.cells.map((c) => c.text).join(' ')))) return null;
+  return nameOf(seg.text);
 }
 
 /**
@@ -801,8 +825,9 @@ function nameKey(name: string): string {
   return normalizeName(name.replace(/\bpvt\.?\b|\bprivate\b/gi, ' ')) || fold(name);
 }
 
-const STRONG_NAME_SOURCES = new Set<NameSource>(['label', 'payee', 'seller-section', 'footer-legal', 'sender-line', 'letterhead']);
-const NAME_WEIGHT: Readonly<Record<NameSource, number>> = { label: 0.9, payee: 0.7, 'seller-section': 0.85, 'footer-legal': 0.7, 'sender-line': 0.65, letterhead: 0.65, legal: 0.5, party: 0 };
+const STRONG_NAME_SOURCES = new Set<NameSource>(['label', 'payee', 'seller-section', 'footer-legal', 'footer-name', 'sender-line', 'letterhead']);
+// A footer name line weighs under the 0.65 at which another name contradicts: alone it neither decides nor contradicts.
+const NAME_WEIGHT: Readonly<Record<NameSource, number>> = { label: 0.9, payee: 0.7, 'seller-section': 0.85, 'footer-legal': 0.7, 'footer-name': 0.6, 'sender-line': 0.65, letterhead: 0.65, legal: 0.5, party: 0 };
 
 function resolveSupplier(names: readonly NameCandidate[]): (Resolved<string> & { found: readonly Found<string>[] }) | null {
   if (names.length === 0) return null;

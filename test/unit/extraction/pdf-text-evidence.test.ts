@@ -164,3 +164,46 @@ describe('pdf-text evidence: the number printed alone right under a large invoic
     expect(conf(street, 'invoice_number')).toBeLessThan(0.8);
   });
 });
+
+/** A French bill whose seller is named by the account holder and by the first line of the footer. */
+function presse(holder: string, footerFirst: string, extra: Rows = []): Item[] {
+  const rows: Rows = [
+    [120, [[380, 'CLIENT EXEMPLE']]],
+    [132, [[380, '3 rue des Lilas']]],
+    [186, [[240, 'Facture n° 2024001234']]],
+    [198, [[56, 'Date : 28/11/2024']]],
+    [267, [[140, 'Désignation'], [317, 'Nombre'], [393, 'P.U. HT'], [469, 'Montant HT']]],
+    [297, [[54, 'Annonce légale'], [300, '1'], [415, '40,00'], [515, '40,00']]],
+    [373, [[376, 'Total HT :'], [511, '40,00']]],
+    [398, [[376, 'TVA 20% :'], [516, '8,00']]],
+    [423, [[376, 'Total TTC :'], [511, '48,00']]],
+    [522, [[48, 'Virement'], [124, `BANQUE EXEMPLE – Titulaire du compte : ${holder}`]]],
+    [535, [[124, 'IBAN : FR76 3000 6000 0112 3456 7890 189']]],
+    ...extra,
+    [799, [[278, footerFirst]]],
+    [807, [[137, 'Siège social : 16 rue de la Paix - 75002 PARIS']]],
+    [815, [[153, 'Sarl au capital de 10 000€ - RCS Paris B 530 000 000']]],
+  ];
+  return rowsToItems(rows);
+}
+
+describe('pdf-text evidence: the name on the first line of the footer, over the legal details', () => {
+  it('agreeing with the account holder, names the supplier confidently', async () => {
+    const bill = await read(presse('PRESSEXEMPLE', 'PRESSEXEMPLE'));
+    expect(bill.supplier?.name).toBe('PRESSEXEMPLE');
+    expect(conf(bill, 'supplier.name')).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('alone, or against a different account holder, stays doubtful', async () => {
+    const alone = await read(presse('', 'PRESSEXEMPLE'));
+    expect(conf(alone, 'supplier.name')).toBeLessThan(0.8);
+    const other = await read(presse('FACTOR EXEMPLE', 'PRESSEXEMPLE'));
+    expect(conf(other, 'supplier.name')).toBeLessThan(0.8);
+  });
+
+  it('a line over the legal details that is not the name (a slogan) does not contradict the seller named elsewhere', async () => {
+    const bill = await read(presse('PRESSEXEMPLE', 'Merci de votre confiance', [[60, [[56, 'Fournisseur : PRESSEXEMPLE']]]]));
+    expect(bill.supplier?.name).toBe('PRESSEXEMPLE');
+    expect(conf(bill, 'supplier.name')).toBeGreaterThanOrEqual(0.8);
+  });
+});
