@@ -400,6 +400,15 @@ const INVOICE_WORD = /^(?:invoice|rechnung|facture|factura|factuur|fattura|rechn
 /** A title that is the document's kind alone (`INVOICE`, `Rechnung`, `Factuur`). */
 const TITLE_WORD = /^(?:invoice|rechnung|facture|factura|factuur|fattura)\s*:?$/;
 
+/** True when the label's row also carries a strong invoice-date label whose date is printed in the value's row, under it. */
+function datedStrip(ctx: Context, label: Seg, value: Seg): boolean {
+  return (ctx.segRows[label.cell.row] ?? []).some((o) => {
+    if (o === label || !labelsOf(o.text).some((l) => l.field === 'issue_date' && l.strength === 'strong' && l.rest === '')) return false;
+    const d = belowOf(ctx, o, (t) => parseDateCell(t, ctx.order));
+    return d !== null && d.how === 'below' && d.at.cell.row === value.cell.row && !d.value.ambiguous;
+  });
+}
+
 /** The number of a cell that is a number sign and a number and nothing else (`# 2024-117`, `No. 42`, `Nr. A-7`). */
 function signedNumber(text: string): string | null {
   const m = /^(?:#|n[°º]\.?|no\.|nr\.)\s*:?\s*(\S+)$/i.exec(text.trim());
@@ -416,7 +425,10 @@ function collectLabel(ctx: Context, seg: Seg, m: LabelMatch, c: Candidates): voi
       if (!f) return;
       // `INVOICE` printed large at the top with `# 2024-117` alone right under it: the title's own number.
       const titleNumber = s === 'weak' && f.how === 'below' && m.rest === '' && TITLE_WORD.test(fold(seg.text)) && seg.cell.size >= 1.25 * ctx.bodySize && inTitleArea(ctx, seg) && signedNumber(f.at.text) === f.value;
-      c.invoiceNumber.push({ value: f.value, conf: titleNumber ? 0.85 : BASE[s][f.how], at: seg, how: f.how });
+      // `Klant | Order | Factuur datum | Factuur` over one row of values: a bare `Factuur` heading the invoice's own
+      // strip of fields, beside a strong invoice-date label whose date sits in the same row of values.
+      const stripNumber = !titleNumber && s === 'weak' && f.how === 'below' && m.rest === '' && TITLE_WORD.test(fold(seg.text)) && datedStrip(ctx, seg, f.at);
+      c.invoiceNumber.push({ value: f.value, conf: titleNumber || stripNumber ? 0.85 : BASE[s][f.how], at: seg, how: f.how });
       // "Facture n° 562044387 du 02 Juillet 2015", "Nr. 471102 vom 05.03.2018": the issue date follows the number.
       const after = `${f.how === 'inline' ? m.rest : f.at.text} ${rowTextAfter(ctx, f.at)}`;
       const idx = after.indexOf(f.value);

@@ -207,3 +207,46 @@ describe('pdf-text evidence: the name on the first line of the footer, over the 
     expect(conf(bill, 'supplier.name')).toBeGreaterThanOrEqual(0.8);
   });
 });
+
+/** A Dutch bill whose fields are a strip of headers over one row of values. */
+function strip(headers: [number, string][], values: Rows): Item[] {
+  const rows: Rows = [
+    [135, [[80, 'Factuuradres']]],
+    [151, [[80, 'Voorbeeld Klant B.V.']]],
+    [162, [[80, 'Dorpsstraat 1']]],
+    [274, [[44, 'Kopie factuur']]],
+    [288, headers],
+    ...values,
+    [335, [[44, 'Artikel'], [102, 'Omschrijving'], [400, 'Aantal'], [460, 'Prijs'], [525, 'Bedrag']]],
+    [345, [[44, 'E1031'], [102, 'Onderhoudsset'], [410, '1'], [460, '41,31'], [529, '41,31']]],
+    [380, [[411, 'Subtotaal'], [527, '41,31']]],
+    [392, [[411, 'BTW 21%'], [531, '8,68']]],
+    [404, [[411, 'Factuur totaal EUR'], [527, '49,99']]],
+  ];
+  return rowsToItems(rows, 8);
+}
+
+describe('pdf-text evidence: a bare `Factuur` heading the invoice\'s strip of fields', () => {
+  const headers: [number, string][] = [[44, 'Klant'], [144, 'Order'], [315, 'Factuur datum'], [432, 'Factuur'], [500, 'Vervaldatum']];
+
+  it('beside `Factuur datum` whose date is in the same row of values, is the invoice number, confidently', async () => {
+    const bill = await read(strip(headers, [[301, [[44, 'K0303006'], [144, 'O0000444'], [338, '8-9-2022'], [409, 'VF1005193039'], [512, '22-9-2022']]]]));
+    expect(bill.invoice_number).toBe('VF1005193039');
+    expect(conf(bill, 'invoice_number')).toBeGreaterThanOrEqual(0.8);
+    expect(bill.issue_date).toBe('2022-09-08');
+  });
+
+  it('without an invoice-date label in the strip, or over several rows (a list of invoices), stays doubtful', async () => {
+    const noDate = headers.map(([x, t]): [number, string] => [x, t === 'Factuur datum' ? 'Referentie' : t]);
+    const undated = await read(strip(noDate, [[301, [[44, 'K0303006'], [144, 'O0000444'], [338, 'REF-77'], [409, 'VF1005193039'], [512, '22-9-2022']]]]));
+    expect(undated.invoice_number).toBe('VF1005193039');
+    expect(conf(undated, 'invoice_number')).toBeLessThan(0.8);
+    const list = await read(
+      strip(headers, [
+        [301, [[44, 'K0303006'], [144, 'O0000444'], [338, '8-9-2022'], [409, 'VF1005193039'], [512, '22-9-2022']]],
+        [312, [[44, 'K0303006'], [144, 'O0000445'], [338, '9-9-2022'], [409, 'VF1005193040'], [512, '23-9-2022']]],
+      ]),
+    );
+    expect(conf(list, 'invoice_number')).toBeLessThan(0.8);
+  });
+});
