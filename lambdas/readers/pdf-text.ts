@@ -151,7 +151,7 @@ interface Heading {
   readonly seg: Seg;
 }
 
-type NameSource = 'label' | 'payee' | 'seller-section' | 'footer-legal' | 'footer-name' | 'sender-line' | 'letterhead' | 'legal' | 'party';
+type NameSource = 'label' | 'payee' | 'seller-section' | 'registered-block' | 'footer-legal' | 'footer-name' | 'sender-line' | 'letterhead' | 'legal' | 'party';
 interface NameCandidate {
   readonly name: string;
   readonly source: NameSource;
@@ -217,6 +217,7 @@ export function readLayout(layout: PdfLayout): LayoutRead {
     const party = partyOf(ctx, n.seg, partyBands, false);
     if (party === 'buyer' || party === 'other') return [];
     if (party === 'seller') return [{ ...n, source: 'seller-section' }];
+    if (n.source === 'legal' && registeredBlock(ctx, n.seg)) return [{ ...n, source: 'registered-block' }];
     return n.source === 'party' ? [] : [n];
   });
   const supplier = resolveSupplier(names);
@@ -641,6 +642,32 @@ function collectName(ctx: Context, seg: Seg, c: Candidates): void {
 /** Words of a company's legal details (`Siège social`, `SARL au capital de`, `RCS`, `Registergericht`, `KvK`). */
 const LEGAL_DETAILS = /\b(?:siege social|au capital|capital social|rcs|siret|siren|registered office|registered in|company (?:no|number|registration)|handelsregister|registergericht|amtsgericht|hrb|sitz der gesellschaft|kvk|kamer van koophandel|registro mercantil|partita iva|rea)\b/;
 
+/** A company's registration in a register (`KvK Rotterdam 24330087`, `HRB 12345`, `RCS Paris B 530 848 134`). */
+const REGISTRATION = /\b(?:kvk|kamer van koophandel|hrb|hra|handelsregister|registergericht|amtsgericht|rcs|siret|siren|company (?:no|number|registration)|registered in|registro mercantil|rea)\b/;
+
+/**
+ * True when the block under a company name (its lines below, starting where the name starts) carries
+ * the company's registration in a register and its own VAT id or a valid IBAN (`Coolblue B.V.` over
+ * its address, `KvK Rotterdam …`, `BTW NL…`, `IBAN NL…`): the issuer's letterhead block. A buyer's
+ * address block carries no register entry and no bank account.
+ */
+function registeredBlock(ctx: Context, seg: Seg): boolean {
+  const rows = ctx.layout.rows;
+  const texts: string[] = [];
+  let lastY = seg.cell.y;
+  for (let r = seg.cell.row + 1; r < rows.length && r <= seg.cell.row + 12; r++) {
+    const row = rows[r]!;
+    if (row.page !== seg.cell.page || row.y - lastY > 3.5 * Math.max(row.size, seg.cell.size)) break;
+    const inBlock = row.cells.filter((c) => Math.abs(c.x0 - seg.x0) <= seg.cell.size);
+    if (inBlock.length === 0) continue;
+    texts.push(...inBlock.map((c) => c.text));
+    lastY = row.y;
+  }
+  const folded = fold(texts.join(' | '));
+  if (!REGISTRATION.test(folded)) return false;
+  return texts.some((t) => ibansIn(t).some((f) => f.valid && !f.masked) || parseVatId(t.replace(/^(?:btw|vat|tva|iva|ust-?idnr\.?|mwst)[\s.:-]*(?:nr\.?|no\.?|nummer)?[\s.:]*/i, '')) !== null);
+}
+
 /**
  * A name printed alone on the first line of the footer, right over the company's legal details
  * (`NETPRESSE` over `Siège social : …` and `Sarl au capital de …`): the issuer's name without its
@@ -837,9 +864,9 @@ function nameKey(name: string): string {
   return normalizeName(name.replace(/\bpvt\.?\b|\bprivate\b/gi, ' ')) || fold(name);
 }
 
-const STRONG_NAME_SOURCES = new Set<NameSource>(['label', 'payee', 'seller-section', 'footer-legal', 'footer-name', 'sender-line', 'letterhead']);
+const STRONG_NAME_SOURCES = new Set<NameSource>(['label', 'payee', 'seller-section', 'registered-block', 'footer-legal', 'footer-name', 'sender-line', 'letterhead']);
 // A footer name line weighs under the 0.65 at which another name contradicts: alone it neither decides nor contradicts.
-const NAME_WEIGHT: Readonly<Record<NameSource, number>> = { label: 0.9, payee: 0.7, 'seller-section': 0.85, 'footer-legal': 0.7, 'footer-name': 0.6, 'sender-line': 0.65, letterhead: 0.65, legal: 0.5, party: 0 };
+const NAME_WEIGHT: Readonly<Record<NameSource, number>> = { label: 0.9, payee: 0.7, 'seller-section': 0.85, 'registered-block': 0.85, 'footer-legal': 0.7, 'footer-name': 0.6, 'sender-line': 0.65, letterhead: 0.65, legal: 0.5, party: 0 };
 
 function resolveSupplier(names: readonly NameCandidate[]): (Resolved<string> & { found: readonly Found<string>[] }) | null {
   if (names.length === 0) return null;

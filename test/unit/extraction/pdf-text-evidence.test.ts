@@ -250,3 +250,48 @@ describe('pdf-text evidence: a bare `Factuur` heading the invoice\'s strip of fi
     expect(conf(list, 'invoice_number')).toBeLessThan(0.8);
   });
 });
+
+/** A Dutch web shop's bill: the seller's block top right; `block` is what is printed under its name. */
+function shop(block: string[], extra: Rows = []): Item[] {
+  const rows: Rows = [
+    [54, [[445, 'Winkelhuis B.V.']]],
+    ...block.map((t, i): [number, [number, string][]] => [66 + 14 * i, [[445, t]]]),
+    [110, [[45, 'P. Koper']]],
+    [124, [[45, 'Dorpsstraat 32']]],
+    [164, [[45, 'Factuurnummer: 993548900']]],
+    [193, [[45, 'Factuurdatum: 19 april 2024']]],
+    [257, [[45, 'Artikel'], [359, 'Aantal'], [397, 'Prijs'], [520, 'Bedrag']]],
+    [272, [[45, 'Tablet 16 GB'], [381, '1'], [400, '100,00'], [522, '100,00']]],
+    [587, [[426, 'Subtotaal'], [518, '100,00']]],
+    [599, [[426, 'BTW 21%'], [518, '21,00']]],
+    [611, [[426, 'Totaal'], [518, '121,00']]],
+    ...extra,
+  ];
+  return rowsToItems(rows, 8).concat([{ x: 45, y: 70, text: 'FACTUUR', size: 18 }]);
+}
+
+const REGISTERED = ['Weena 664', '3012 CN Rotterdam', 'KvK Rotterdam 24330087', 'BTW NL810433941B01', 'IBAN NL50INGB0683251309'];
+
+describe('pdf-text evidence: a company name over its own register entry and VAT id or bank account', () => {
+  it('names the supplier confidently: the block is the issuer\'s letterhead', async () => {
+    const bill = await read(shop(REGISTERED));
+    expect(bill.supplier?.name).toBe('Winkelhuis B.V.');
+    expect(conf(bill, 'supplier.name')).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('stays doubtful over an address and a VAT id alone (a customer\'s block may carry those)', async () => {
+    const bill = await read(shop(['Weena 664', '3012 CN Rotterdam', 'BTW NL810433941B01']));
+    expect(bill.supplier?.name).toBe('Winkelhuis B.V.');
+    expect(conf(bill, 'supplier.name')).toBeLessThan(0.8);
+  });
+
+  it('stays doubtful when a second company prints a registered block of its own', async () => {
+    const other: Rows = [
+      [450, [[45, 'Bezorgdienst B.V.']]],
+      [462, [[45, 'KvK Utrecht 12345678']]],
+      [474, [[45, 'IBAN NL91ABNA0417164300']]],
+    ];
+    const bill = await read(shop(REGISTERED, other));
+    expect(conf(bill, 'supplier.name')).toBeLessThan(0.8);
+  });
+});
