@@ -352,6 +352,7 @@ function collect(ctx: Context): Candidates {
     for (const seg of segs) {
       const inTable = tableRows.has(seg.cell.row);
       if (!inTable) collectTermsDate(ctx, seg, c);
+      if (!inTable) collectNotedPayee(ctx, seg, c);
       const matches = labelsOf(seg.text);
       if (matches.length === 0) {
         if (!inTable) collectName(ctx, seg, c);
@@ -375,6 +376,20 @@ function collect(ctx: Context): Candidates {
 }
 
 const PARTY_LABELS = new Set<LabelField>(['supplier', 'payee', 'buyer']);
+
+/** A note's heading before its text (`Note : All payment to be made in favour of`, `Hinweis:`). */
+const NOTE_PREFIX = /^(?:please note|note|nb|n\.b\.|hinweis|remarque|nota|opmerking)\s*:\s*/i;
+
+/** `Note : All payment to be made in favour of` over a name: the payee label inside a note names the payee. */
+function collectNotedPayee(ctx: Context, seg: Seg, c: Candidates): void {
+  const m = NOTE_PREFIX.exec(seg.text);
+  if (!m) return;
+  const rest = seg.text.slice(m[0].length);
+  const label = labelsOf(rest)[0];
+  // A phrase (`All payment to be made in favour of`, `Make cheques payable to`) cannot be a company name: the note's colon is its colon.
+  if (!label || label.field !== 'payee' || label.strength !== 'strong' || label.rest !== '' || !/\s/.test(rest.trim())) return;
+  collectLabel(ctx, { ...seg, text: rest }, { ...label, colon: true }, c);
+}
 
 /** Payment terms in a sentence: `Zahlbar innerhalb 30 Tagen netto bis 04.04.2018`, `Please pay by 3 May 2024`. */
 const TERMS = /^(?:zahlbar|bitte (?:uberweisen|zahlen) sie|payable|please pay|payment is due|a payer|te betalen|pagadero|da pagare)\b(.*?)\b(?:netto |net )?(?:bis(?: zum| spatestens)?|by|on or before|before|avant le|voor|antes del|entro il)\s+(?=\d)/;
@@ -635,7 +650,7 @@ function collectName(ctx: Context, seg: Seg, c: Candidates): void {
   const senderLine = seg.pos === 0 && seg.cell.y < 0.4 * h && page === 0 && senderLineParts(ctx, seg.cell) >= 3;
   // A letterhead: the name printed large at the top of the first page.
   const letterhead = page === 0 && seg.cell.y < 0.18 * h && seg.cell.size >= 1.25 * ctx.bodySize;
-  const source: NameSource = /\bau capital\b|\bcapital social\b|\bstammkapital\b/i.test(seg.text) || inFooter ? 'footer-legal' : senderLine ? 'sender-line' : letterhead ? 'letterhead' : 'legal';
+  const source: NameSource = /\bau capital\b|\bcapital social\b|\bstammkapital\b/i.test(seg.text) || inFooter || overLegalDetails(ctx, seg) ? 'footer-legal' : senderLine ? 'sender-line' : letterhead ? 'letterhead' : 'legal';
   c.names.push({ name, source, seg, partial: false });
 }
 
@@ -666,6 +681,14 @@ function registeredBlock(ctx: Context, seg: Seg): boolean {
   const folded = fold(texts.join(' | '));
   if (!REGISTRATION.test(folded)) return false;
   return texts.some((t) => ibansIn(t).some((f) => f.valid && !f.masked) || parseVatId(t.replace(/^(?:btw|vat|tva|iva|ust-?idnr\.?|mwst)[\s.:-]*(?:nr\.?|no\.?|nummer)?[\s.:]*/i, '')) !== null);
+}
+
+/** True when a segment is alone on its row, right over a line of legal details (`Registered Office: …`, `RCS …`). */
+function overLegalDetails(ctx: Context, seg: Seg): boolean {
+  const row = ctx.layout.rows[seg.cell.row];
+  const next = ctx.layout.rows[seg.cell.row + 1];
+  if (!row || !next || row.cells.length !== 1 || seg.text !== seg.cell.text || next.page !== row.page || next.y - row.y > 2.5 * row.size) return false;
+  return LEGAL_DETAILS.test(fold(next.cells.map((c) => c.text).join(' ')));
 }
 
 /**

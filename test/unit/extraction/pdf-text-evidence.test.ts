@@ -295,3 +295,35 @@ describe('pdf-text evidence: a company name over its own register entry and VAT 
     expect(conf(bill, 'supplier.name')).toBeLessThan(0.8);
   });
 });
+
+/** A hotel receipt: the payee in a note, the legal name over the registered office line. */
+function receipt(payee: string, legal: string, note = 'Note : All Payment to be made in favor of'): Item[] {
+  const rows: Rows = [
+    [50, [[120, 'INVOICE']]],
+    [85, [[42, 'Guest Name: Example'], [420, 'Invoice No: HX2087']]],
+    [200, [[55, 'DESCRIPTION'], [448, 'RATE'], [497, 'AMOUNT']]],
+    [237, [[51, 'Room Charges'], [440, '1939.00'], [503, '1939.00']]],
+    [274, [[51, 'Grand Total'], [503, '1939.00']]],
+    [452, [[58, note]]],
+    [463, [[58, payee]]],
+    [641, [[241, legal]]],
+    [661, [[76, 'Registered Office: Level 4, Commercial Complex D-4, Saket, New Delhi - 110017']]],
+  ];
+  return rowsToItems(rows, 8);
+}
+
+describe('pdf-text evidence: the payee named in a note, the legal name over the registered office', () => {
+  it('agreeing (`Pvt. Ltd.` = `Private Limited`), name the supplier confidently', async () => {
+    const bill = await read(receipt('Sample Stays Pvt. Ltd.', 'Sample Stays Private Limited'));
+    expect(bill.supplier?.name).toBe('Sample Stays Private Limited');
+    expect(conf(bill, 'supplier.name')).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('disagreeing, or the note\'s words no payee phrase, stay doubtful', async () => {
+    const other = await read(receipt('Collect Agency Pvt. Ltd.', 'Sample Stays Private Limited'));
+    expect(conf(other, 'supplier.name')).toBeLessThan(0.8);
+    const plain = await read(receipt('Sample Stays Pvt. Ltd.', 'Sample Stays Private Limited', 'Note : Rooms are cleaned daily by'));
+    expect(plain.supplier?.name).toBe('Sample Stays Private Limited');
+    expect(conf(plain, 'supplier.name')).toBeLessThan(0.8);
+  });
+});
