@@ -151,7 +151,7 @@ interface Heading {
   readonly seg: Seg;
 }
 
-type NameSource = 'label' | 'payee' | 'seller-section' | 'footer-legal' | 'sender-line' | 'letterhead' | 'legal' | 'party';
+type NameSource = 'label' | 'payee' | 'seller-section' | 'registered-block' | 'footer-legal' | 'footer-name' | 'sender-line' | 'letterhead' | 'legal' | 'party';
 interface NameCandidate {
   readonly name: string;
   readonly source: NameSource;
@@ -203,7 +203,7 @@ export function readLayout(layout: PdfLayout): LayoutRead {
   const due = resolve(c.dueDate, (v) => v);
   const po = resolve(c.po, (v) => v.toUpperCase());
   if (invoiceNumber) put('invoice_number', invoiceNumber.conf);
-  if (issue) put('issue_date', issue.conf);
+  if (issue) put('issue_date', loneDateLabel(ctx, c, issue, invoiceNumber) ? Math.max(issue.conf, BASE.strong.below) : issue.conf);
   if (due) put('due_date', issue && due.value < issue.value ? Math.min(due.conf, 0.5) : due.conf);
   else if (c.unreadLabels.has('due_date')) put('due_date', 0.3);
   if (po) put('po_reference', po.conf);
@@ -217,6 +217,7 @@ export function readLayout(layout: PdfLayout): LayoutRead {
     const party = partyOf(ctx, n.seg, partyBands, false);
     if (party === 'buyer' || party === 'other') return [];
     if (party === 'seller') return [{ ...n, source: 'seller-section' }];
+    if (n.source === 'legal' && registeredBlock(ctx, n.seg)) return [{ ...n, source: 'registered-block' }];
     return n.source === 'party' ? [] : [n];
   });
   const supplier = resolveSupplier(names);
@@ -351,6 +352,7 @@ function collect(ctx: Context): Candidates {
     for (const seg of segs) {
       const inTable = tableRows.has(seg.cell.row);
       if (!inTable) collectTermsDate(ctx, seg, c);
+      if (!inTable) collectNotedPayee(ctx, seg, c);
       const matches = labelsOf(seg.text);
       if (matches.length === 0) {
         if (!inTable) collectName(ctx, seg, c);
@@ -375,6 +377,20 @@ function collect(ctx: Context): Candidates {
 
 const PARTY_LABELS = new Set<LabelField>(['supplier', 'payee', 'buyer']);
 
+/** A note's heading before its text (`Note : All payment to be made in favour of`, `Hinweis:`). */
+const NOTE_PREFIX = /^(?:please note|note|nb|n\.b\.|hinweis|remarque|nota|opmerking)\s*:\s*/i;
+
+/** `Note : All payment to be made in favour of` over a name: the payee label inside a note names the payee. */
+function collectNotedPayee(ctx: Context, seg: Seg, c: Candidates): void {
+  const m = NOTE_PREFIX.exec(seg.text);
+  if (!m) return;
+  const rest = seg.text.slice(m[0].length);
+  const label = labelsOf(rest)[0];
+  // A phrase (`All payment to be made in favour of`, `Make cheques payable to`) cannot be a company name: the note's colon is its colon.
+  if (!label || label.field !== 'payee' || label.strength !== 'strong' || label.rest !== '' || !/\s/.test(rest.trim())) return;
+  collectLabel(ctx, { ...seg, text: rest }, { ...label, colon: true }, c);
+}
+
 /** Payment terms in a sentence: `Zahlbar innerhalb 30 Tagen netto bis 04.04.2018`, `Please pay by 3 May 2024`. */
 const TERMS = /^(?:zahlbar|bitte (?:uberweisen|zahlen) sie|payable|please pay|payment is due|a payer|te betalen|pagadero|da pagare)\b(.*?)\b(?:netto |net )?(?:bis(?: zum| spatestens)?|by|on or before|before|avant le|voor|antes del|entro il)\s+(?=\d)/;
 /** Words that make a date in the terms a discount's or another deadline, not the due date. */
@@ -397,6 +413,24 @@ function collectTermsDate(ctx: Context, seg: Seg, c: Candidates): void {
 /** An invoice-number label that names the invoice itself (not a credit note's, not another document's). */
 const INVOICE_WORD = /^(?:invoice|rechnung|facture|factura|factuur|fattura|rechnungs-?(?:nummer|nr)|factuur-?(?:nummer|nr)|(?:n[°ºo]|no|nr|numero)\.?\s*(?:de\s+|di\s+|della\s+)?(?:facture|factura|fattura))\b/;
 
+/** A title that is the document's kind alone (`INVOICE`, `Rechnung`, `Factuur`). */
+const TITLE_WORD = /^(?:invoice|rechnung|facture|factura|factuur|fattura)\s*:?$/;
+
+/** True when the label's row also carries a strong invoice-date label whose date is printed in the value's row, under it. */
+function datedStrip(ctx: Context, label: Seg, value: Seg): boolean {
+  return (ctx.segRows[label.cell.row] ?? []).some((o) => {
+    if (o === label || !labelsOf(o.text).some((l) => l.field === 'issue_date' && l.strength === 'strong' && l.rest === '')) return false;
+    const d = belowOf(ctx, o, (t) => parseDateCell(t, ctx.order));
+    return d !== null && d.how === 'below' && d.at.cell.row === value.cell.row && !d.value.ambiguous;
+  });
+}
+
+/** The number of a cell that is a number sign and a number and nothing else (`# 2024-117`, `No. 42`, `Nr. A-7`). */
+function signedNumber(text: string): string | null {
+  const m = /^(?:#|n[°º]\.?|no\.|nr\.)\s*:?\s*(\S+)$/i.exec(text.trim());
+  return m ? parseDocumentNumber(m[1]!) : null;
+}
+
 function collectLabel(ctx: Context, seg: Seg, m: LabelMatch, c: Candidates): void {
   const s = m.strength;
   switch (m.field) {
@@ -405,7 +439,12 @@ function collectLabel(ctx: Context, seg: Seg, m: LabelMatch, c: Candidates): voi
       // `Rechnung Nr. 42`, `FACTURE N° : F20180027` at the top: the label is the document's title as well.
       if (s === 'strong' && INVOICE_WORD.test(fold(seg.text)) && inTitleArea(ctx, seg)) c.titles.push({ kind: 'invoice', seg, weak: false });
       if (!f) return;
-      c.invoiceNumber.push({ value: f.value, conf: BASE[s][f.how], at: seg, how: f.how });
+      // `INVOICE` printed large at the top with `# 2024-117` alone right under it: the title's own number.
+      const titleNumber = s === 'weak' && f.how === 'below' && m.rest === '' && TITLE_WORD.test(fold(seg.text)) && seg.cell.size >= 1.25 * ctx.bodySize && inTitleArea(ctx, seg) && signedNumber(f.at.text) === f.value;
+      // `Klant | Order | Factuur datum | Factuur` over one row of values: a bare `Factuur` heading the invoice's own
+      // strip of fields, beside a strong invoice-date label whose date sits in the same row of values.
+      const stripNumber = !titleNumber && s === 'weak' && f.how === 'below' && m.rest === '' && TITLE_WORD.test(fold(seg.text)) && datedStrip(ctx, seg, f.at);
+      c.invoiceNumber.push({ value: f.value, conf: titleNumber || stripNumber ? 0.85 : BASE[s][f.how], at: seg, how: f.how });
       // "Facture n° 562044387 du 02 Juillet 2015", "Nr. 471102 vom 05.03.2018": the issue date follows the number.
       const after = `${f.how === 'inline' ? m.rest : f.at.text} ${rowTextAfter(ctx, f.at)}`;
       const idx = after.indexOf(f.value);
@@ -559,6 +598,34 @@ function underInvoiceNumber(ctx: Context, seg: Seg): boolean {
   });
 }
 
+/**
+ * `Date: 28/11/2022` at the head of an invoice (its title or a strong invoice-number label on the page) is the
+ * invoice's date when it is the only date the page prints outside the line table, apart from dates read as the
+ * due date: a bare `Date` label is weak because another date (a delivery's, an order's, a period's) may be
+ * meant; where there is none, nothing else can be. One label, or several agreeing, value beside it, never a column.
+ */
+function loneDateLabel(ctx: Context, c: Candidates, issue: Resolved<string>, invoiceNumber: Resolved<string> | null): boolean {
+  if (issue.conflict || issue.conf >= DEFAULT_THRESHOLD || issue.found.length !== c.issueDate.length) return false;
+  if (!issue.found.every((f) => (f.how === 'inline' || f.how === 'right') && f.conf >= BASE.weak.right && inTitleArea(ctx, f.at))) return false;
+  const invoice = c.titles.some((t) => t.kind === 'invoice' && !t.weak) || (invoiceNumber !== null && !invoiceNumber.conflict && invoiceNumber.conf >= DEFAULT_THRESHOLD);
+  if (!invoice) return false;
+  const known = new Set([issue.value, ...c.dueDate.map((f) => f.value)]);
+  const tableRows = ctx.table?.rows ?? new Set<number>();
+  return ctx.layout.cells.every((cell) => tableRows.has(cell.row) || datesIn(cell.text, ctx.order).every((d) => known.has(d)));
+}
+
+/** Every date written in a text, wherever it starts (`Lieferung vom 03.05.2024`, `Jan 1, 2022`). */
+function datesIn(text: string, order: DateOrder): string[] {
+  const out: string[] = [];
+  if (!/\d/.test(text)) return out;
+  for (let i = 0; i < text.length; i++) {
+    if (!/[\p{L}\d]/u.test(text[i]!) || (i > 0 && /[\p{L}\d]/u.test(text[i - 1]!))) continue;
+    const d = parseDateAt(text.slice(i), order);
+    if (d) out.push(d.iso);
+  }
+  return out;
+}
+
 const AMOUNT_HEADER = /^(?:montant|amount|betrag|teilzahlung|bedrag|importe|importo|total|summe|paid|paye|payment)$/;
 
 /** True when a neighbouring cell of the label's row is an amount column's header (`Montant`, `Betrag`). */
@@ -570,7 +637,12 @@ function besideAmountHeader(ctx: Context, seg: Seg): boolean {
 /** A name written after a supplier label or found by its legal form. */
 function collectName(ctx: Context, seg: Seg, c: Candidates): void {
   const name = legalName(seg.text);
-  if (!name || BANK_WORDS.test(name)) return;
+  if (!name) {
+    const footerName = footerNameLine(ctx, seg);
+    if (footerName) c.names.push({ name: footerName, source: 'footer-name', seg, partial: false });
+    return;
+  }
+  if (BANK_WORDS.test(name)) return;
   const page = seg.cell.page;
   const h = ctx.pageHeight(page);
   const inFooter = seg.cell.y > 0.78 * h;
@@ -578,8 +650,61 @@ function collectName(ctx: Context, seg: Seg, c: Candidates): void {
   const senderLine = seg.pos === 0 && seg.cell.y < 0.4 * h && page === 0 && senderLineParts(ctx, seg.cell) >= 3;
   // A letterhead: the name printed large at the top of the first page.
   const letterhead = page === 0 && seg.cell.y < 0.18 * h && seg.cell.size >= 1.25 * ctx.bodySize;
-  const source: NameSource = /\bau capital\b|\bcapital social\b|\bstammkapital\b/i.test(seg.text) || inFooter ? 'footer-legal' : senderLine ? 'sender-line' : letterhead ? 'letterhead' : 'legal';
+  const source: NameSource = /\bau capital\b|\bcapital social\b|\bstammkapital\b/i.test(seg.text) || inFooter || overLegalDetails(ctx, seg) ? 'footer-legal' : senderLine ? 'sender-line' : letterhead ? 'letterhead' : 'legal';
   c.names.push({ name, source, seg, partial: false });
+}
+
+/** Words of a company's legal details (`Siège social`, `SARL au capital de`, `RCS`, `Registergericht`, `KvK`). */
+const LEGAL_DETAILS = /\b(?:siege social|au capital|capital social|rcs|siret|siren|registered office|registered in|company (?:no|number|registration)|handelsregister|registergericht|amtsgericht|hrb|sitz der gesellschaft|kvk|kamer van koophandel|registro mercantil|partita iva|rea)\b/;
+
+/** A company's registration in a register (`KvK Rotterdam 24330087`, `HRB 12345`, `RCS Paris B 530 848 134`). */
+const REGISTRATION = /\b(?:kvk|kamer van koophandel|hrb|hra|handelsregister|registergericht|amtsgericht|rcs|siret|siren|company (?:no|number|registration)|registered in|registro mercantil|rea)\b/;
+
+/**
+ * True when the block under a company name (its lines below, starting where the name starts) carries
+ * the company's registration in a register and its own VAT id or a valid IBAN (`Coolblue B.V.` over
+ * its address, `KvK Rotterdam …`, `BTW NL…`, `IBAN NL…`): the issuer's letterhead block. A buyer's
+ * address block carries no register entry and no bank account.
+ */
+function registeredBlock(ctx: Context, seg: Seg): boolean {
+  const rows = ctx.layout.rows;
+  const texts: string[] = [];
+  let lastY = seg.cell.y;
+  for (let r = seg.cell.row + 1; r < rows.length && r <= seg.cell.row + 12; r++) {
+    const row = rows[r]!;
+    if (row.page !== seg.cell.page || row.y - lastY > 3.5 * Math.max(row.size, seg.cell.size)) break;
+    const inBlock = row.cells.filter((c) => Math.abs(c.x0 - seg.x0) <= seg.cell.size);
+    if (inBlock.length === 0) continue;
+    texts.push(...inBlock.map((c) => c.text));
+    lastY = row.y;
+  }
+  const folded = fold(texts.join(' | '));
+  if (!REGISTRATION.test(folded)) return false;
+  return texts.some((t) => ibansIn(t).some((f) => f.valid && !f.masked) || parseVatId(t.replace(/^(?:btw|vat|tva|iva|ust-?idnr\.?|mwst)[\s.:-]*(?:nr\.?|no\.?|nummer)?[\s.:]*/i, '')) !== null);
+}
+
+/** True when a segment is alone on its row, right over a line of legal details (`Registered Office: …`, `RCS …`). */
+function overLegalDetails(ctx: Context, seg: Seg): boolean {
+  const row = ctx.layout.rows[seg.cell.row];
+  const next = ctx.layout.rows[seg.cell.row + 1];
+  if (!row || !next || row.cells.length !== 1 || seg.text !== seg.cell.text || next.page !== row.page || next.y - row.y > 2.5 * row.size) return false;
+  return LEGAL_DETAILS.test(fold(next.cells.map((c) => c.text).join(' ')));
+}
+
+/**
+ * A name printed alone on the first line of the footer, right over the company's legal details
+ * (`NETPRESSE` over `Siège social : …` and `Sarl au capital de …`): the issuer's name without its
+ * legal form. Weak on its own (a slogan may stand there too); a second place of the seller's that
+ * names it the same (the account holder, the letterhead) makes it certain.
+ */
+function footerNameLine(ctx: Context, seg: Seg): string | null {
+  const row = ctx.layout.rows[seg.cell.row];
+  const next = ctx.layout.rows[seg.cell.row + 1];
+  if (!row || !next || row.cells.length !== 1 || seg.pos !== 0 || seg.text !== seg.cell.text) return null;
+  if (seg.cell.y <= 0.78 * ctx.pageHeight(seg.cell.page) || next.page !== row.page || next.y - row.y > 2 * row.size) return null;
+  if (/\d/.test(seg.text) || seg.text.split(/\s+/).length > 4 || BANK_WORDS.test(seg.text)) return null;
+  if (!LEGAL_DETAILS.test(fold(next.cells.map((c) => c.text).join(' ')))) return null;
+  return nameOf(seg.text);
 }
 
 /**
@@ -762,8 +887,9 @@ function nameKey(name: string): string {
   return normalizeName(name.replace(/\bpvt\.?\b|\bprivate\b/gi, ' ')) || fold(name);
 }
 
-const STRONG_NAME_SOURCES = new Set<NameSource>(['label', 'payee', 'seller-section', 'footer-legal', 'sender-line', 'letterhead']);
-const NAME_WEIGHT: Readonly<Record<NameSource, number>> = { label: 0.9, payee: 0.7, 'seller-section': 0.85, 'footer-legal': 0.7, 'sender-line': 0.65, letterhead: 0.65, legal: 0.5, party: 0 };
+const STRONG_NAME_SOURCES = new Set<NameSource>(['label', 'payee', 'seller-section', 'registered-block', 'footer-legal', 'footer-name', 'sender-line', 'letterhead']);
+// A footer name line weighs under the 0.65 at which another name contradicts: alone it neither decides nor contradicts.
+const NAME_WEIGHT: Readonly<Record<NameSource, number>> = { label: 0.9, payee: 0.7, 'seller-section': 0.85, 'registered-block': 0.85, 'footer-legal': 0.7, 'footer-name': 0.6, 'sender-line': 0.65, letterhead: 0.65, legal: 0.5, party: 0 };
 
 function resolveSupplier(names: readonly NameCandidate[]): (Resolved<string> & { found: readonly Found<string>[] }) | null {
   if (names.length === 0) return null;
@@ -991,7 +1117,10 @@ function resolveTotals(amounts: ReadonlyMap<AmountField, Found<ParsedAmount>[]>,
     else if (lineTotal && taxes.length === 0 && !conflictIn(totals, lineTotal)) {
       // The lines add up to the total and no tax is printed: the total is right; net and tax are inferred.
       total = { value: lineTotal.value.value, conf: Math.min(0.9, lineTotal.conf + 0.1) };
-      net ??= { value: lineSum.toFixed(), conf: 0.6 };
+      // The amount column says its amounts exclude VAT (`Zeilenbetrag ohne MwSt.`, `Montant HT`) and they add up to
+      // the total printed under a strong label, with no other total and no net label: the page itself states net = total.
+      const statedNet = table!.net && nets.length === 0 && lineTotal.found.some((f) => f.strong) && total.conf >= 0.85;
+      net ??= { value: lineSum.toFixed(), conf: statedNet ? 0.85 : 0.6 };
       tax ??= { value: '0.00', conf: 0.5 };
     }
   }

@@ -101,6 +101,21 @@ export interface LineTable {
   readonly incomplete: number;
   /** True when the amount column is a gross amount (`incl. VAT`, `TTC`, `Brutto`). */
   readonly gross: boolean;
+  /** True when the amount column's header says its amounts exclude VAT (`Zeilenbetrag ohne MwSt.`, `Montant HT`, `Amount excl. VAT`). */
+  readonly net: boolean;
+}
+
+/** An amount column's header that states its amounts without VAT. */
+const NET_HEADER = /\b(?:ohne (?:mwst|ust|umsatzsteuer)|exkl|excl|exclusief|excluding|ex vat|ht|hors taxes?|netto|net|sin iva|senza iva|sans tva)\b/;
+
+/** A column's header with the lines stacked under or over it (`Zeilenbetrag` over `Ohne MwSt.`). */
+function amountHeaderText(rows: readonly Row[], i: number, col: Column): string {
+  const row = rows[i]!;
+  const stacked = [i - 2, i - 1, i + 1, i + 2]
+    .map((j) => rows[j])
+    .filter((o): o is Row => o !== undefined && o.page === row.page && Math.abs(o.y - row.y) <= 2.2 * row.size)
+    .flatMap((o) => o.cells.filter((c) => overlaps(col, c) && parseAmount(c.text, null) === null).map((c) => c.text));
+  return [col.header, ...stacked].join(' ');
 }
 
 /** The line table of a document, or null when no header row is found. */
@@ -110,6 +125,7 @@ export function findLineTable(layout: PdfLayout, convention: DecimalConvention):
   let incomplete = 0;
   let columnsSeen: Column[] = [];
   let gross = false;
+  let net = false;
   // A table still open at the foot of a page (no totals row yet): its items may go on at the top of the next page without a repeated header.
   let open: Column[] | null = null;
   for (const page of layout.pages) {
@@ -138,6 +154,7 @@ export function findLineTable(layout: PdfLayout, convention: DecimalConvention):
       columnsSeen = columns;
       for (let h = i; h <= last; h++) tableRows.add(rows[h]!.index);
       if (columns.some((c) => c.role === 'amount' && /incl|inkl|ttc|brutto|gross/.test(fold(c.header)))) gross = true;
+      if (columns.some((c) => c.role === 'amount' && NET_HEADER.test(fold(amountHeaderText(rows, i, c))))) net = true;
       const body = readBody(rows, last + 1, columns, convention, lines.length);
       lines.push(...body.lines);
       incomplete += body.incomplete;
@@ -147,7 +164,7 @@ export function findLineTable(layout: PdfLayout, convention: DecimalConvention):
     }
   }
   if (columnsSeen.length === 0) return null;
-  return { lines, columns: columnsSeen, rows: tableRows, incomplete, gross };
+  return { lines, columns: columnsSeen, rows: tableRows, incomplete, gross, net: net && !gross };
 }
 
 /** A header at row i (with the header rows right above or below merged in), or null. */

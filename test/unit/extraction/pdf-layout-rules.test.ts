@@ -437,7 +437,7 @@ describe('layout rules: titles that are compounds', () => {
 });
 
 describe('layout rules: a bare `Date` right under the invoice number', () => {
-  it('is the invoice date; elsewhere a bare `Date` stays doubtful', () => {
+  it('is the invoice date; elsewhere a bare `Date` stays doubtful where the page prints another date', () => {
     const under = read([
       [40, [[298, 'FACTURE N° :'], [443, 'F20200027']]],
       [55, [[298, 'Date :'], [446, '15/01/2020']]],
@@ -448,6 +448,7 @@ describe('layout rules: a bare `Date` right under the invoice number', () => {
     const apart = read([
       [40, [[298, 'FACTURE N° :'], [443, 'F20200027']]],
       [120, [[40, 'Date :'], [100, '15/01/2020']]],
+      [140, [[40, 'Livraison le 10/01/2020']]],
       [500, [[355, 'TOTAL TTC'], [483, '110,00']]],
     ]);
     expect(c(apart, 'issue_date')).toBeLessThan(0.8);
