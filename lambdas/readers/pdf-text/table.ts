@@ -113,8 +113,11 @@ export interface LineTable {
 /** An amount column's header that states its amounts without VAT. */
 const NET_HEADER = /\b(?:ohne (?:mwst|ust|umsatzsteuer)|exkl|excl|exclusief|excluding|ex vat|ht|hors taxes?|netto|net|sin iva|senza iva|sans tva)\b/;
 
-/** A price or amount column's header that states its amounts with VAT. */
-const GROSS_HEADER = /\b(?:incl|inkl|inclusief|inklusive|including|ttc|brutto|gross)\b/;
+/**
+ * A price or amount column's header that states its amounts with VAT (`Prijs incl. BTW`, `Prix TTC`).
+ * `Brutto` / `Gross` alone are not enough: in a price column they often mean before discount.
+ */
+const GROSS_HEADER = /\b(?:incl|inkl|inclusief|inklusive|including)\.? (?:btw|vat|tax|mwst|ust|tva|iva|gst)\b|\bttc\b/;
 
 const TAX_WORD = String.raw`(?:btw|vat|tax|taxes|gst|mwst|ust|mehrwertsteuer|umsatzsteuer|tva|iva)`;
 /**

@@ -25,6 +25,8 @@ const CONFIDENT = 0.8;
 interface Shop {
   /** The amount column's header. */
   amountHeader?: string;
+  /** The price column's header. */
+  priceHeader?: string;
   /** A note under the table (`Prijzen zijn inclusief BTW`), or none. */
   note?: string;
   /** The rows below the table: totals and tax. */
@@ -36,14 +38,14 @@ interface Shop {
 /**
  * A Dutch web shop's bill: 2 × 12,10 + 1 × 36,30 = 60,50 including 21 % BTW (net 50,00, BTW 10,50).
  */
-function shop({ amountHeader = 'Bedrag', note, totals, items }: Shop = {}): Item[] {
+function shop({ amountHeader = 'Bedrag', priceHeader = 'Prijs', note, totals, items }: Shop = {}): Item[] {
   const rows: Rows = [
     [60, [[50, 'Winkel Voorbeeld B.V. - Kerkstraat 1 - 1011 AB Amsterdam']]],
     [120, [[50, 'J. Jansen']]],
     [132, [[50, 'Dorpsweg 2, 3500 MJ Utrecht']]],
     [200, [[50, 'Factuurnummer:'], [150, 'F-2024-0042']]],
     [212, [[50, 'Factuurdatum:'], [150, '12-03-2024']]],
-    [250, [[50, 'Artikel'], [300, 'Aantal'], [360, 'Prijs'], [420, 'BTW'], [480, amountHeader]]],
+    [250, [[50, 'Artikel'], [300, 'Aantal'], [360, priceHeader], [420, 'BTW'], [480, amountHeader]]],
     ...(items ?? [
       [270, [[50, 'Koffiebonen Espresso 1 kg'], [310, '2'], [360, '12,10'], [420, '21%'], [490, '24,20']]],
       [285, [[50, 'Melkopschuimer Zilver'], [310, '1'], [360, '36,30'], [420, '21%'], [490, '36,30']]],
@@ -78,9 +80,10 @@ describe('pdf-text: lines stated with VAT that add up to the gross total', () =>
     expect(bill.net_total).toBe('50.00');
   });
 
-  it('the same statement in other words and languages: `All prices include VAT`, `Preise inkl. MwSt.`, `Prix TTC`, a `Prijs incl. BTW` column', async () => {
-    for (const s of [{ note: 'All prices include VAT' }, { note: 'Alle Preise inkl. MwSt.' }, { note: 'Les prix sont TTC' }, { amountHeader: 'Prijs incl. BTW' }]) {
-      const bill = await read(shop(s));
+  it('the same statement in other words and languages: `All prices include VAT`, `Preise inkl. MwSt.`, `Les prix sont TTC`, a `Prijs incl. BTW` or `Montant TTC` column, `Prijs` over `incl. BTW`', async () => {
+    const stacked: Item[] = rowsToItems([[260, [[360, 'incl. BTW']]]]);
+    for (const s of [{ note: 'All prices include VAT' }, { note: 'Alle Preise inkl. MwSt.' }, { note: 'Les prix sont TTC' }, { amountHeader: 'Prijs incl. BTW' }, { amountHeader: 'Montant TTC' }, { stacked: true }]) {
+      const bill = await read('stacked' in s ? shop().concat(stacked) : shop(s));
       const label = JSON.stringify(s);
       for (const f of itemFields(0)) expect(conf(bill, f), `${label} ${f}`).toBeGreaterThanOrEqual(CONFIDENT);
       for (const f of amountFields(0)) expect(conf(bill, f), `${label} ${f}`).toBeLessThan(CONFIDENT);
@@ -113,6 +116,13 @@ describe('pdf-text: lines stated with VAT that add up to the gross total', () =>
     const bill = await read(shop());
     expect(bill.lines).toHaveLength(2);
     for (const i of [0, 1]) for (const f of [...itemFields(i), ...amountFields(i)]) expect(conf(bill, f), f).toBeLessThan(CONFIDENT);
+  });
+
+  it('`Gross price` or `Prices exclude VAT` state nothing of the kind: the lines stay doubtful', async () => {
+    for (const s of [{ priceHeader: 'Gross price' }, { note: 'Prices exclude VAT' }, { note: 'Preise zzgl. MwSt.' }]) {
+      const bill = await read(shop(s));
+      for (const f of [...itemFields(0), ...amountFields(0)]) expect(conf(bill, f), `${JSON.stringify(s)} ${f}`).toBeLessThan(CONFIDENT);
+    }
   });
 
   it('prices stated with VAT that do not add up to the total stay doubtful', async () => {
