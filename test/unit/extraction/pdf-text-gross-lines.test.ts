@@ -82,7 +82,7 @@ describe('pdf-text: lines stated with VAT that add up to the gross total', () =>
 
   it('the same statement in other words and languages: `All prices include VAT`, `Preise inkl. MwSt.`, `Les prix sont TTC`, a `Prijs incl. BTW` or `Montant TTC` column, `Prijs` over `incl. BTW`', async () => {
     const stacked: Item[] = rowsToItems([[260, [[360, 'incl. BTW']]]]);
-    for (const s of [{ note: 'All prices include VAT' }, { note: 'Alle Preise inkl. MwSt.' }, { note: 'Les prix sont TTC' }, { amountHeader: 'Prijs incl. BTW' }, { amountHeader: 'Montant TTC' }, { stacked: true }]) {
+    for (const s of [{ note: 'All prices include VAT' }, { note: 'Alle Preise inkl. MwSt.' }, { note: 'Les prix sont TTC' }, { note: 'Precios con IVA incluido' }, { note: 'Prezzi IVA inclusa' }, { amountHeader: 'Prijs incl. BTW' }, { amountHeader: 'Montant TTC' }, { stacked: true }]) {
       const bill = await read('stacked' in s ? shop().concat(stacked) : shop(s));
       const label = JSON.stringify(s);
       for (const f of itemFields(0)) expect(conf(bill, f), `${label} ${f}`).toBeGreaterThanOrEqual(CONFIDENT);
