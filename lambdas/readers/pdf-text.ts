@@ -22,7 +22,7 @@ import { normalizeName } from '../core/normalize.ts';
 import { toCanonical, unreadable, type DraftBill } from './canonical.ts';
 import { sha256Hex } from './hash.ts';
 import { labelsOf, type LabelField, type LabelMatch, type Strength } from './pdf-text/labels.ts';
-import { findLineTable, type LineTable } from './pdf-text/table.ts';
+import { findLineTable, isIncludedPart, type LineTable } from './pdf-text/table.ts';
 import { breakdownOf, taxRowsOf, type TaxRowRead } from './pdf-text/tax-table.ts';
 import {
   currencyCodesIn,
@@ -251,14 +251,17 @@ export function readLayout(layout: PdfLayout): LayoutRead {
     charge_total: null,
   }));
   const linesConf = linesConfidence(table, totals, c.amounts.get('net_total') ?? [], documentAdjustment(c.amounts));
+  const grossItems = grossLinesConfirmed(table, totals, c.amounts.get('total') ?? []);
   for (const [i, l] of (table?.lines ?? []).entries()) {
     const base = l.consistent ? linesConf : Math.min(linesConf, 0.5);
+    // Gross lines confirmed by the gross total: the item (name, quantity, code) is right whatever the tax; its prices are not net.
+    const item = grossItems?.(l) && l.consistent ? Math.max(base, GROSS_ITEM) : base;
     put(`lines[${i}].net_amount`, base);
-    if (l.quantity !== null) put(`lines[${i}].quantity`, l.derived.has('quantity') ? Math.min(base, 0.5) : base);
+    if (l.quantity !== null) put(`lines[${i}].quantity`, l.derived.has('quantity') ? Math.min(item, 0.5) : item);
     if (l.unitPrice !== null) put(`lines[${i}].unit_price`, l.derived.has('unitPrice') ? Math.min(base, 0.5) : base);
     // A description that runs on over more rows may end where the reader cannot tell.
-    if (l.description !== null) put(`lines[${i}].description`, Math.min(base, l.continued ? 0.7 : 0.85));
-    if (l.itemCode !== null) put(`lines[${i}].item_code`, Math.min(base, 0.85));
+    if (l.description !== null) put(`lines[${i}].description`, Math.min(item, l.continued ? 0.7 : 0.85));
+    if (l.itemCode !== null) put(`lines[${i}].item_code`, Math.min(item, 0.85));
   }
 
   // The VAT breakdown where printed, kept only when it adds up to totals read with confidence.
@@ -1113,7 +1116,8 @@ function resolveTotals(amounts: ReadonlyMap<AmountField, Found<ParsedAmount>[]>,
   if (lineSum) {
     const lineNet = nets.find((g) => near(dec(g.value.value), lineSum));
     const lineTotal = totals.find((g) => near(dec(g.value.value), lineSum));
-    if (lineNet && !conflictIn(nets, lineNet)) net = { value: lineNet.value.value, conf: Math.min(0.9, lineNet.conf + 0.05) };
+    // Lines stated with VAT add up to a gross figure: never a confirmation of the net total.
+    if (lineNet && !conflictIn(nets, lineNet) && !table!.grossStated) net = { value: lineNet.value.value, conf: Math.min(0.9, lineNet.conf + 0.05) };
     else if (lineTotal && taxes.length === 0 && !conflictIn(totals, lineTotal)) {
       // The lines add up to the total and no tax is printed: the total is right; net and tax are inferred.
       total = { value: lineTotal.value.value, conf: Math.min(0.9, lineTotal.conf + 0.1) };
@@ -1161,6 +1165,28 @@ function documentAdjustment(amounts: ReadonlyMap<AmountField, Found<ParsedAmount
   const charges = one('charge_total');
   if (allowances === null || charges === null || (allowances.isZero() && charges.isZero())) return null;
   return allowances.sub(charges);
+}
+
+/** Names, quantities and codes of gross lines confirmed by the gross total. */
+const GROSS_ITEM = 0.85;
+
+/**
+ * Lines the page states with VAT (`Prijs incl. BTW`, `Prijzen zijn inclusief BTW`, `Prices include
+ * VAT`) that add up to the total printed under a strong total label, the only total read (a second
+ * total caps it under 0.85): which lines are confirmed, or null. A part already included in the
+ * line above (`Incl. Thuiskopieheffing …`) is left out of the sum, and then not confirmed itself;
+ * where the sum holds only with such parts counted, they are lines of their own. The line amounts
+ * stay gross — they confirm the items, never the net amounts or the net total.
+ */
+function grossLinesConfirmed(table: LineTable | null, totals: Totals, totalsRead: readonly Found<ParsedAmount>[]): ((l: LineTable['lines'][number]) => boolean) | null {
+  if (!table || !table.grossStated || table.lines.length === 0 || table.incomplete > 0 || !totals.total || totals.total.conf < 0.85) return null;
+  const total = dec(totals.total.value);
+  if (!totalsRead.some((f) => f.strong && near(dec(f.value.value), total))) return null;
+  const sumOf = (ls: readonly LineTable['lines'][number][]) => ls.reduce((s, l) => s.add(dec(l.netAmount)), Decimal.ZERO);
+  if (near(sumOf(table.lines), total)) return () => true;
+  const whole = table.lines.filter((l) => !isIncludedPart(l));
+  if (whole.length > 0 && whole.length < table.lines.length && near(sumOf(whole), total)) return (l) => !isIncludedPart(l);
+  return null;
 }
 
 function linesConfidence(table: LineTable | null, totals: Totals, netsRead: readonly Found<ParsedAmount>[], adjustment: Decimal | null = null): number {

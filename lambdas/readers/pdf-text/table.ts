@@ -101,12 +101,54 @@ export interface LineTable {
   readonly incomplete: number;
   /** True when the amount column is a gross amount (`incl. VAT`, `TTC`, `Brutto`). */
   readonly gross: boolean;
+  /**
+   * True when the page says its prices include VAT: the amount column's header (`gross`), a price
+   * column's header (`Prix TTC`), or a note (`Prijzen zijn inclusief BTW`, `Prices include VAT`).
+   */
+  readonly grossStated: boolean;
   /** True when the amount column's header says its amounts exclude VAT (`Zeilenbetrag ohne MwSt.`, `Montant HT`, `Amount excl. VAT`). */
   readonly net: boolean;
 }
 
 /** An amount column's header that states its amounts without VAT. */
 const NET_HEADER = /\b(?:ohne (?:mwst|ust|umsatzsteuer)|exkl|excl|exclusief|excluding|ex vat|ht|hors taxes?|netto|net|sin iva|senza iva|sans tva)\b/;
+
+/**
+ * A price or amount column's header that states its amounts with VAT (`Prijs incl. BTW`, `Prix TTC`).
+ * `Brutto` / `Gross` alone are not enough: in a price column they often mean before discount.
+ */
+const GROSS_HEADER = /\b(?:incl|inkl|inclusief|inklusive|including)\.? (?:btw|vat|tax|mwst|ust|tva|iva|gst)\b|\bttc\b/;
+
+const TAX_WORD = String.raw`(?:btw|vat|tax|taxes|gst|mwst|ust|mehrwertsteuer|umsatzsteuer|tva|iva)`;
+/**
+ * A note saying the prices on the page include VAT, in the reader's languages. Only prices or
+ * amounts as a whole (`Prijzen zijn inclusief BTW`, `All prices include VAT`, `Preise inkl. MwSt.`,
+ * `Prix TTC`, `Precios con IVA incluido`, `Prezzi IVA inclusa`); `Prices exclude VAT` and
+ * `zzgl. MwSt.` do not match.
+ */
+const GROSS_NOTE = new RegExp(
+  [
+    String.raw`\b(?:alle )?(?:prijzen|bedragen)(?: zijn| in euro(?:'s)?)? (?:incl\.?|inclusief) ${TAX_WORD}\b`,
+    String.raw`\b(?:all )?(?:prices|amounts)(?: are| shown| quoted)? (?:include|including|incl\.?|inclusive of)(?: the)? ${TAX_WORD}\b`,
+    String.raw`\b(?:alle )?(?:preise|betrage)(?: sind| verstehen sich)? (?:inkl\.?|inklusive|einschl\.?|einschliesslich)(?: der)?(?: gesetzlichen)?(?: \d+ ?%)? ${TAX_WORD}\b`,
+    String.raw`\b(?:les |tous les )?prix(?: sont| indiques| s'entendent)? (?:ttc|toutes taxes comprises)\b`,
+    String.raw`\b(?:los )?precios(?: son)? (?:con (?:el )?iva incluido|iva incluido|incluyen (?:el )?iva)\b`,
+    String.raw`\b(?:i )?prezzi(?: sono)? (?:iva inclusa|iva compresa|comprensivi di iva)\b`,
+  ].join('|'),
+);
+
+/** True when a line of the page says its prices include VAT. */
+export function statesGrossPrices(layout: PdfLayout): boolean {
+  return layout.pages.some((p) => p.rows.some((r) => GROSS_NOTE.test(fold(r.cells.map((c) => c.text).join(' ')))));
+}
+
+/**
+ * An item row that is a part of the item above it, already included in its price
+ * (`Incl. Thuiskopieheffing: Thuiskopie €3.50`, `dont éco-participation`): not added to the line sum.
+ */
+export function isIncludedPart(line: TableLine): boolean {
+  return line.description !== null && /^(?:incl\.?|inkl\.?|inclusief|inklusive|including|includes|dont)(?:\s|:|$)/.test(fold(line.description));
+}
 
 /** A column's header with the lines stacked under or over it (`Zeilenbetrag` over `Ohne MwSt.`). */
 function amountHeaderText(rows: readonly Row[], i: number, col: Column): string {
@@ -125,6 +167,7 @@ export function findLineTable(layout: PdfLayout, convention: DecimalConvention):
   let incomplete = 0;
   let columnsSeen: Column[] = [];
   let gross = false;
+  let grossHeader = false;
   let net = false;
   // A table still open at the foot of a page (no totals row yet): its items may go on at the top of the next page without a repeated header.
   let open: Column[] | null = null;
@@ -154,6 +197,7 @@ export function findLineTable(layout: PdfLayout, convention: DecimalConvention):
       columnsSeen = columns;
       for (let h = i; h <= last; h++) tableRows.add(rows[h]!.index);
       if (columns.some((c) => c.role === 'amount' && /incl|inkl|ttc|brutto|gross/.test(fold(c.header)))) gross = true;
+      if (columns.some((c) => (c.role === 'amount' || c.role === 'price') && GROSS_HEADER.test(fold(amountHeaderText(rows, i, c))))) grossHeader = true;
       if (columns.some((c) => c.role === 'amount' && NET_HEADER.test(fold(amountHeaderText(rows, i, c))))) net = true;
       const body = readBody(rows, last + 1, columns, convention, lines.length);
       lines.push(...body.lines);
@@ -164,7 +208,8 @@ export function findLineTable(layout: PdfLayout, convention: DecimalConvention):
     }
   }
   if (columnsSeen.length === 0) return null;
-  return { lines, columns: columnsSeen, rows: tableRows, incomplete, gross, net: net && !gross };
+  const grossStated = gross || grossHeader || statesGrossPrices(layout);
+  return { lines, columns: columnsSeen, rows: tableRows, incomplete, gross, grossStated, net: net && !grossStated };
 }
 
 /** A header at row i (with the header rows right above or below merged in), or null. */
