@@ -4,20 +4,13 @@
  * showing the look-alike page that must stay doubtful. Synthetic pages, real text layers (pdf-lib).
  */
 import { describe, expect, it } from 'vitest';
-import type { CanonicalBill } from '../../../lambdas/core/bill.ts';
-import { readDocument } from '../../../lambdas/readers/index.ts';
-import { pdfWithText, rowsToItems } from './support.ts';
+import { confidenceOf, readPage, rowsToItems } from './support.ts';
 
 type Rows = [number, [number, string][]][];
 type Item = ReturnType<typeof rowsToItems>[number];
 
-async function read(items: readonly Item[]): Promise<CanonicalBill> {
-  const [result] = await readDocument({ bytes: await pdfWithText([items]), filename: 'bill.pdf' });
-  if (!result?.bill) throw new Error(JSON.stringify(result?.exceptions));
-  return result.bill;
-}
-
-const conf = (bill: CanonicalBill, field: string) => Number(bill.confidence?.[field] ?? 0);
+const read = readPage;
+const conf = confidenceOf;
 
 /** A hosting bill with no tax printed (a service abroad): the line amounts' header decides what they are. */
 function hosting(amountHeader: [number, string][], extra: Rows = []): Item[] {

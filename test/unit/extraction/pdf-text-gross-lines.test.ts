@@ -6,20 +6,13 @@
  * Each rule beside the look-alike page that must stay doubtful. Synthetic pages, real text layers.
  */
 import { describe, expect, it } from 'vitest';
-import type { CanonicalBill } from '../../../lambdas/core/bill.ts';
-import { readDocument } from '../../../lambdas/readers/index.ts';
-import { pdfWithText, rowsToItems } from './support.ts';
+import { confidenceOf, readPage, rowsToItems } from './support.ts';
 
 type Rows = [number, [number, string][]][];
 type Item = ReturnType<typeof rowsToItems>[number];
 
-async function read(items: readonly Item[]): Promise<CanonicalBill> {
-  const [result] = await readDocument({ bytes: await pdfWithText([items]), filename: 'bill.pdf' });
-  if (!result?.bill) throw new Error(JSON.stringify(result?.exceptions));
-  return result.bill;
-}
-
-const conf = (bill: CanonicalBill, field: string) => Number(bill.confidence?.[field] ?? 0);
+const read = readPage;
+const conf = confidenceOf;
 const CONFIDENT = 0.8;
 
 interface Shop {

@@ -3,9 +3,8 @@
  * when nothing on the page contradicts it. One test per class of mistake found.
  */
 import { describe, expect, it } from 'vitest';
-import type { CanonicalBill } from '../../../lambdas/core/bill.ts';
 import { readDocument } from '../../../lambdas/readers/index.ts';
-import { pdfWithText, rowsToItems } from './support.ts';
+import { confidenceOf, pdfWithText, readPage, rowsToItems } from './support.ts';
 
 type Rows = [number, [number, string][]][];
 
@@ -27,13 +26,8 @@ function invoice(extra: Rows, replace: Record<string, string> = {}) {
   return items.map((it) => (replace[it.text] !== undefined ? { ...it, text: replace[it.text]! } : it));
 }
 
-async function read(items: ReturnType<typeof invoice>): Promise<CanonicalBill> {
-  const [result] = await readDocument({ bytes: await pdfWithText([items]), filename: 'bill.pdf' });
-  if (!result?.bill) throw new Error(JSON.stringify(result?.exceptions));
-  return result.bill;
-}
-
-const conf = (bill: CanonicalBill, field: string) => Number(bill.confidence?.[field] ?? 0);
+const read = readPage;
+const conf = confidenceOf;
 
 describe('pdf-text: currency', () => {
   it('takes the currency stated by label (Rechnungswährung : GBP) over € signs and EUR mentions, confidently', async () => {

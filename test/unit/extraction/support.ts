@@ -4,6 +4,8 @@ import type { ConverseCommand, ConverseCommandInput, ConverseCommandOutput } fro
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { BedrockInvoiceModel } from '../../../lambdas/adapters/aws/bedrock.ts';
 import type { DocumentText, LayoutLine } from '../../../lambdas/core/ports/extractor.ts';
+import type { CanonicalBill } from '../../../lambdas/core/bill.ts';
+import { readDocument } from '../../../lambdas/readers/index.ts';
 
 export function converseFixture(name: string): ConverseCommandOutput[] {
   return JSON.parse(readFileSync(new URL(`../../fixtures/extraction/${name}`, import.meta.url), 'utf8')) as ConverseCommandOutput[];
@@ -64,3 +66,13 @@ export async function pdfWithText(pages: readonly (readonly { x: number; y: numb
 export function rowsToItems(rows: readonly (readonly [number, readonly (readonly [number, string])[]])[], size = 10) {
   return rows.flatMap(([y, cells]) => cells.map(([x, text]) => ({ x, y, text, size })));
 }
+
+/** A one-page PDF of these items read by the product's reader: its one bill (throws with the exceptions otherwise). */
+export async function readPage(items: readonly { x: number; y: number; text: string; size?: number }[]): Promise<CanonicalBill> {
+  const [result] = await readDocument({ bytes: await pdfWithText([items]), filename: 'bill.pdf' });
+  if (!result?.bill) throw new Error(JSON.stringify(result?.exceptions));
+  return result.bill;
+}
+
+/** A field's confidence as a number (0 where the bill carries none). */
+export const confidenceOf = (bill: CanonicalBill, field: string) => Number(bill.confidence?.[field] ?? 0);
