@@ -28,6 +28,7 @@ import {
   currencyCodesIn,
   currencyMarks,
   dateOrderOf,
+  datesIn,
   decimalConvention,
   fold,
   ibansIn,
@@ -617,17 +618,6 @@ function loneDateLabel(ctx: Context, c: Candidates, issue: Resolved<string>, inv
   return ctx.layout.cells.every((cell) => tableRows.has(cell.row) || datesIn(cell.text, ctx.order).every((d) => known.has(d)));
 }
 
-/** Every date written in a text, wherever it starts (`Lieferung vom 03.05.2024`, `Jan 1, 2022`). */
-function datesIn(text: string, order: DateOrder): string[] {
-  const out: string[] = [];
-  if (!/\d/.test(text)) return out;
-  for (let i = 0; i < text.length; i++) {
-    if (!/[\p{L}\d]/u.test(text[i]!) || (i > 0 && /[\p{L}\d]/u.test(text[i - 1]!))) continue;
-    const d = parseDateAt(text.slice(i), order);
-    if (d) out.push(d.iso);
-  }
-  return out;
-}
 
 const AMOUNT_HEADER = /^(?:montant|amount|betrag|teilzahlung|bedrag|importe|importo|total|summe|paid|paye|payment)$/;
 
@@ -657,11 +647,14 @@ function collectName(ctx: Context, seg: Seg, c: Candidates): void {
   c.names.push({ name, source, seg, partial: false });
 }
 
+/** The words of a company's entry in a register (`KvK`, `HRB`, `RCS`, `Company No.`). */
+const REGISTER_WORDS = String.raw`kvk|kamer van koophandel|hrb|handelsregister|registergericht|amtsgericht|rcs|siret|siren|company (?:no|number|registration)|registered in|registro mercantil|rea`;
+
 /** Words of a company's legal details (`Siège social`, `SARL au capital de`, `RCS`, `Registergericht`, `KvK`). */
-const LEGAL_DETAILS = /\b(?:siege social|au capital|capital social|rcs|siret|siren|registered office|registered in|company (?:no|number|registration)|handelsregister|registergericht|amtsgericht|hrb|sitz der gesellschaft|kvk|kamer van koophandel|registro mercantil|partita iva|rea)\b/;
+const LEGAL_DETAILS = new RegExp(String.raw`\b(?:${REGISTER_WORDS}|siege social|au capital|capital social|registered office|sitz der gesellschaft|partita iva)\b`);
 
 /** A company's registration in a register (`KvK Rotterdam 24330087`, `HRB 12345`, `RCS Paris B 530 848 134`). */
-const REGISTRATION = /\b(?:kvk|kamer van koophandel|hrb|hra|handelsregister|registergericht|amtsgericht|rcs|siret|siren|company (?:no|number|registration)|registered in|registro mercantil|rea)\b/;
+const REGISTRATION = new RegExp(String.raw`\b(?:${REGISTER_WORDS}|hra)\b`);
 
 /**
  * True when the block under a company name (its lines below, starting where the name starts) carries

@@ -92,6 +92,12 @@ export function endIdlePdfWorkers(): void {
   }
 }
 
+/** An idle worker that is ended (idle too long, or it died) is no longer idle. */
+function forgetIdle(w: PdfWorker): void {
+  const i = idle.indexOf(w);
+  if (i >= 0) idle.splice(i, 1);
+}
+
 function takeIdle(): PdfWorker | undefined {
   const w = idle.pop();
   if (w) {
@@ -109,8 +115,7 @@ function keepIdle(w: PdfWorker): void {
   w.worker.postMessage({ release: true });
   w.worker.unref();
   w.idleTimer = setTimeout(() => {
-    const i = idle.indexOf(w);
-    if (i >= 0) idle.splice(i, 1);
+    forgetIdle(w);
     void w.worker.terminate();
   }, PDF_WORKER_POOL.idleMs);
   w.idleTimer.unref();
@@ -144,7 +149,7 @@ export async function runPdfJob(job: PdfJob, timeoutMs = PDF_LIMITS.timeoutMs, l
 /**
  * The jobs on one PDF (its embedded files, then its text) in one worker: the worker opens the
  * document once, not once a job. Every job keeps its own limits — its wall-clock limit from when
- * it is asked, the memory watchdog, the heap limit — and a job that fails ends the worker: a later
+ * it starts parsing, the memory watchdog, the heap limit — and a job that fails ends the worker: a later
  * job starts a fresh one. `close()` gives a worker whose every job succeeded back to the idle
  * workers (with the default limits) or ends it; nothing of this session runs after it.
  */
@@ -212,11 +217,7 @@ export class PdfSession {
             // Between jobs nothing is listening for its errors: one then must not throw here.
             started.on('error', () => undefined);
             const w: PdfWorker = { worker: started, documents: 0 };
-            // An idle worker that dies is no longer idle.
-            started.once('exit', () => {
-              const i = idle.indexOf(w);
-              if (i >= 0) idle.splice(i, 1);
-            });
+            started.once('exit', () => forgetIdle(w));
             held = w;
             this.workersStarted++;
           } catch (err) {

@@ -294,6 +294,18 @@ export function parseDateAt(text: string, order: DateOrder): ParsedDate | null {
   return null;
 }
 
+/** Every date written in a text, wherever it starts (`Lieferung vom 03.05.2024`, `Jan 1, 2022`). */
+export function datesIn(text: string, order: DateOrder): string[] {
+  const out: string[] = [];
+  if (!/\d/.test(text)) return out;
+  for (let i = 0; i < text.length; i++) {
+    if (!/[\p{L}\d]/u.test(text[i]!) || (i > 0 && /[\p{L}\d]/u.test(text[i - 1]!))) continue;
+    const d = parseDateAt(text.slice(i), order);
+    if (d) out.push(d.iso);
+  }
+  return out;
+}
+
 /** A cell that is a date (and at most a little noise around it). */
 export function parseDateCell(text: string, order: DateOrder): ParsedDate | null {
   const d = parseDateAt(text, order);
