@@ -70,6 +70,36 @@ describe('durable local intake', () => {
     expect(await readdir(join(h, 'journal'))).toEqual([]);
   });
 
+  it('an entry whose removal a power cut undid (its outcome recorded) is found already processed at start: nothing decided twice', async () => {
+    const h = await home();
+    const table = `t-${randomUUID()}`;
+    const documents = new FolderDocumentStore(join(h, 'documents'));
+    const journal = new Journal(join(h, 'journal'));
+    await journal.open();
+    const f = '01-acme-office.xml';
+    const at = Date.parse('2026-03-02T09:00:00Z');
+    const submission = { id: `drop:${f}`, document_key: `drop/${f}`, name: f, submitter: null, received_at: new Date(at).toISOString() };
+    await documents.put(`drop/${f}`, readFileSync(bill(f)));
+    const entry = await journal.append(submission, 'drop', at);
+    const { store, client } = await openLocalStore(inject('dynamoEndpoint'), table);
+    await store.importMaster(await loadMasterFolder(join(DEMO, 'master')));
+
+    const first = await start(h, table);
+    await first.idle();
+    expect(first.events.some((e) => e.kind === 'outcome' && e.outcome.kind === 'processed')).toBe(true);
+    expect(await readdir(join(h, 'journal'))).toEqual([]);
+    await first.stop();
+
+    // The removal was not flushed, and the power went: the entry is back as it was written.
+    await journal.append(submission, 'drop', at, entry.name);
+    const second = await start(h, table);
+    await second.idle();
+    expect(second.events.filter((e) => e.kind === 'outcome').map((e) => e.kind === 'outcome' && e.outcome.kind)).toEqual(['already_processed']);
+    expect((await store.listBills()).map((b) => b.state)).toEqual(['ready_for_payment']);
+    expect(await readdir(join(h, 'journal'))).toEqual([]);
+    client.destroy();
+  });
+
   it('a crash during a decision does not make the document "received before": the claimed execution runs again', async () => {
     const h = await home();
     const table = `t-${randomUUID()}`;

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, open, rename, rm, unlink } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** Test hook: throw this error code from the next writes (a simulated full disk). */
@@ -90,17 +90,6 @@ export async function atomicWrite(path: string, bytes: Uint8Array | string, opti
     await rm(tmp, { force: true }).catch(() => undefined);
     throw err;
   }
-}
-
-/** Removes a file durably (absent is fine). */
-export async function durableRemove(path: string): Promise<void> {
-  try {
-    await unlink(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
-  }
-  await fsyncDir(dirname(path));
 }
 
 /** `mkdir -p`, with every folder it created flushed into its parent. */

@@ -96,6 +96,14 @@ const WATCHDOG = [
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 export const LOCAL_REGION = 'local-1';
 
+/**
+ * The SQLite file DynamoDB Local keeps under `-dbPath` for a client: named by its access key and
+ * region (without `-sharedDb`), so the stack's fixed credentials always open the same one.
+ */
+export function databaseFileName(): string {
+  return `${LOCAL_CREDENTIALS.accessKeyId}_${LOCAL_REGION}.db`;
+}
+
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
@@ -162,6 +170,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const args = [
     `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
     '-Dbm.host=127.0.0.1',
+    // The file DynamoDB Local opens under -dbPath, put in write-ahead-log mode first (the launcher says why).
+    ...(options.dbPath ? [`-Dbm.dbFile=${join(options.dbPath, databaseFileName())}`] : []),
     '-cp',
     classpath,
     'LoopbackDynamoDbLocal',

@@ -8,11 +8,11 @@
  * One JSON file per document, `<arrival time>-<sequence>.json`, written with `durableWrite`
  * (fsync of the file and of the folder); completing it removes the file.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod';
 import { submissionSchema, type Submission } from '../../core/submission-schema.ts';
-import { durableRemove, durableWrite, mkdirDurable } from './durable-file.ts';
+import { durableWrite, mkdirDurable } from './durable-file.ts';
 
 export const journalEntrySchema = z.object({
   submission: submissionSchema,
@@ -48,9 +48,15 @@ export class Journal {
     return { name, submission, via };
   }
 
-  /** The outcome is recorded: the entry goes. */
+  /**
+   * The outcome is recorded: the entry goes. The removal is not flushed to the disk (one folder
+   * fsync less a document): an entry that a power cut brings back has its outcome recorded, and
+   * processing it again at start finds its execution finished (already processed, nothing decided twice).
+   */
   async complete(entry: Pick<JournalEntry, 'name'>): Promise<void> {
-    await durableRemove(join(this.dir, entry.name));
+    await unlink(join(this.dir, entry.name)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
   }
 
   /**

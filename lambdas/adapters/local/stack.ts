@@ -300,13 +300,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const journal = new Journal(dirs.journal);
     await journal.open();
     const inFlight = new Set<string>();
+    const completing = new Set<Promise<QueueOutcome>>();
     let retryTimer: NodeJS.Timeout | null = null;
     let closing = false;
 
     function run(entry: JournalEntry): Promise<QueueOutcome> {
       inFlight.add(entry.name);
       via.set(entry.submission.id, [...(via.get(entry.submission.id) ?? []), entry.via]);
-      return queue.submit(entry.submission).then(async (outcome) => {
+      const done = queue.submit(entry.submission).then(async (outcome) => {
         if (outcome.kind === 'error') {
           // Nothing recorded: the entry stays and runs again (soon, or at the next start).
           scheduleRetry();
@@ -316,6 +317,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         inFlight.delete(entry.name);
         return outcome;
       });
+      // Idle means the journal too: an entry is complete once its file is gone.
+      completing.add(done);
+      void done.finally(() => completing.delete(done)).catch(() => undefined);
+      return done;
     }
 
     /** Runs again, in arrival order, every journaled document that is neither done nor running. */
@@ -573,7 +578,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         const { done } = await accept({ ...doc, keyPrefix: doc.via === 'upload' ? 'uploads' : 'submitted' });
         return done;
       },
-      idle: () => queue.idle(),
+      async idle() {
+        await queue.idle();
+        while (completing.size > 0) await Promise.allSettled([...completing]);
+      },
       async hasMasterData() {
         try {
           await store.policy();
