@@ -1,7 +1,12 @@
 /**
- * The worklist's reads on DynamoDB Local over 10,000 bills: every filter, search and sort is a
+ * The worklist's reads on DynamoDB Local over 5,000 bills: every filter, search and sort is a
  * keyed Query (the client is watched: no Scan), and pages chain, forwards and backwards, over
  * every matching bill exactly once.
+ *
+ * 5,000 bills: every state spans pages at every limit used here, one state passes the count cap
+ * and the others do not. Seeding them is most of this file's cost (about 0.4 ms of DynamoDB Local
+ * CPU an item, four items a bill); the 10,000 bills of a real AP team are paged through in the
+ * browser by test/e2e/workspace.test.ts and measured by `BENCH=w npm run bench`.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
@@ -14,9 +19,9 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { APPROVERS, BILL_STATES, generatedBill, seedBills } from '../support/worklist-bills.ts';
 import { master } from '../support/builders.ts';
 
-const N = 10_000;
+const N = 5_000;
 
-describe('the worklist over 10,000 bills', () => {
+describe('the worklist over 5,000 bills', () => {
   let store: DynamoBillStore;
   let client: DynamoDBClient;
   const commands: string[] = [];
@@ -89,8 +94,8 @@ describe('the worklist over 10,000 bills', () => {
     commands.length = 0;
     scanned.length = 0;
     const { forward, pages, backward } = await chain({ limit: 200 }, { back: true });
-    expect(pages).toBe(50);
-    // A Query reads at most the page and one more: never all 10,000 of a state. A page reads each
+    expect(pages).toBe(N / 200);
+    // A Query reads at most the page and one more: never all of a state. A page reads each
     // state's share of it first, and more only of a state whose share all made the page: less than
     // twice what the pages show in all (reading a page from each of the seven states: seven times).
     expect(scanned.length).toBeGreaterThan(0);
