@@ -1,7 +1,8 @@
 /**
  * DynamoDB Local's file under `-dbPath` (`bm start`'s home/db): the launcher puts it in SQLite's
  * write-ahead-log mode, a new file with 4 KB pages; a file of an older version keeps its pages and
- * its items; a committed write survives `kill -9` of the engine.
+ * its items; a committed write survives `kill -9` of the engine; one SQLite library is loaded,
+ * from DynamoDB Local's own folder.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -53,6 +54,13 @@ describe("DynamoDB Local's database file", () => {
       await withTable(first, (doc) => put(doc, 'A'));
       expect(header(file)).toEqual({ pageSize: 4096, writeAheadLog: true });
       expect(existsSync(`${file}-wal`)).toBe(true);
+      // One SQLite library, loaded where DynamoDB Local keeps it: no copy in the temporary folder,
+      // which a killed engine would leave behind.
+      if (process.platform === 'linux') {
+        const sqlite = readFileSync(`/proc/${first.javaPid}/maps`, 'utf8').split('\n').filter((l) => /sqlite4java/.test(l)).map((l) => l.slice(l.indexOf('/')));
+        expect(new Set(sqlite).size).toBe(1);
+        expect(sqlite[0]).toMatch(/DynamoDBLocal_lib\/libsqlite4java-linux-\w+\.so$/);
+      }
     } finally {
       await killHard(first);
     }

@@ -104,6 +104,28 @@ export function databaseFileName(): string {
   return `${LOCAL_CREDENTIALS.accessKeyId}_${LOCAL_REGION}.db`;
 }
 
+/** DynamoDB Local's SQLite library for this platform, as its `DynamoDBLocal_lib` folder names it. */
+const SQLITE_LIBRARY: Record<string, string> = {
+  'linux-x64': 'libsqlite4java-linux-amd64.so',
+  'linux-arm64': 'libsqlite4java-linux-aarch64.so',
+  'darwin-arm64': 'libsqlite4java-osx-aarch64.dylib',
+  'darwin-x64': 'libsqlite4java-osx-x86_64.dylib',
+  'win32-x64': 'sqlite4java-win32-x64.dll',
+};
+
+/**
+ * Has DynamoDB Local load SQLite's native library where it is, from `DynamoDBLocal_lib`. Without
+ * these properties it copies the library out of its jar into the system's temporary folder at
+ * every start (the same bytes, about 0.9 MB) and deletes the copy only when the JVM exits
+ * normally: every engine killed (a crash, `kill -9`, the watchdog) left one behind. On a
+ * platform without a library there, nothing is set and DynamoDB Local does as before.
+ */
+export function sqliteLibraryOptions(libDir: string, platform = `${process.platform}-${process.arch}`): string[] {
+  const name = SQLITE_LIBRARY[platform];
+  if (!name || !existsSync(join(libDir, name))) return [];
+  return [`-Dorg.sqlite.lib.path=${libDir}`, `-Dorg.sqlite.lib.name=${name}`];
+}
+
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
@@ -169,6 +191,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const classpath = [(launcherDir ??= findLauncherDir()), dir, join(dir, 'DynamoDBLocal.jar'), join(dir, 'DynamoDBLocal_lib', '*')].join(delimiter);
   const args = [
     `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
+    ...sqliteLibraryOptions(join(dir, 'DynamoDBLocal_lib')),
     '-Dbm.host=127.0.0.1',
     // The file DynamoDB Local opens under -dbPath, put in write-ahead-log mode first (the launcher says why).
     ...(options.dbPath ? [`-Dbm.dbFile=${join(options.dbPath, databaseFileName())}`] : []),
