@@ -579,9 +579,10 @@ if (only.has('a')) {
  * the machine's other work (the load average) lowers.
  */
 function ceiling(cpu: { nodeMs: number; dynamoDbLocalMs: number } | null | undefined): string {
-  if (!cpu || cpu.nodeMs + cpu.dynamoDbLocalMs <= 0) return '';
+  const ms = cpu ? cpu.nodeMs + cpu.dynamoDbLocalMs : 0;
+  if (ms <= 0) return '';
   const cores = availableParallelism();
-  return ` — CPU-bound: at most ≈ ${Math.floor((cores * 1000) / (cpu.nodeMs + cpu.dynamoDbLocalMs))} bills/s on ${cores} idle cores (${cpu.nodeMs + cpu.dynamoDbLocalMs} CPU-ms a bill)`;
+  return ` — CPU-bound: at most ≈ ${Math.floor((cores * 1000) / ms)} bills/s on ${cores} idle cores (${ms} CPU-ms a bill)`;
 }
 
 if (only.has('b')) {

@@ -120,8 +120,8 @@ const SQLITE_LIBRARY: Record<string, string> = {
  * normally: every engine killed (a crash, `kill -9`, the watchdog) left one behind. On a
  * platform without a library there, nothing is set and DynamoDB Local does as before.
  */
-export function sqliteLibraryOptions(libDir: string, platform = `${process.platform}-${process.arch}`): string[] {
-  const name = SQLITE_LIBRARY[platform];
+function sqliteLibraryOptions(libDir: string): string[] {
+  const name = SQLITE_LIBRARY[`${process.platform}-${process.arch}`];
   if (!name || !existsSync(join(libDir, name))) return [];
   return [`-Dorg.sqlite.lib.path=${libDir}`, `-Dorg.sqlite.lib.name=${name}`];
 }
@@ -188,10 +188,11 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   if (!java) throw new JavaMissingError(`DynamoDB Local (the local database) needs Java, and there is no java on PATH${env.JAVA_HOME ? ` nor in JAVA_HOME (${env.JAVA_HOME})` : ''}: ${INSTALL_JAVA}`);
   const port = options.port ?? (await freePort());
   const dir = jarDir();
-  const classpath = [(launcherDir ??= findLauncherDir()), dir, join(dir, 'DynamoDBLocal.jar'), join(dir, 'DynamoDBLocal_lib', '*')].join(delimiter);
+  const lib = join(dir, 'DynamoDBLocal_lib');
+  const classpath = [(launcherDir ??= findLauncherDir()), dir, join(dir, 'DynamoDBLocal.jar'), join(lib, '*')].join(delimiter);
   const args = [
-    `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
-    ...sqliteLibraryOptions(join(dir, 'DynamoDBLocal_lib')),
+    `-Djava.library.path=${lib}`,
+    ...sqliteLibraryOptions(lib),
     '-Dbm.host=127.0.0.1',
     // The file DynamoDB Local opens under -dbPath, put in write-ahead-log mode first (the launcher says why).
     ...(options.dbPath ? [`-Dbm.dbFile=${join(options.dbPath, databaseFileName())}`] : []),

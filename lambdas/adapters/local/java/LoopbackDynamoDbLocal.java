@@ -14,8 +14,9 @@
  * written twice for each write request. In WAL mode a commit is one append and one fsync of the
  * log (synchronous stays FULL, so a committed write survives a power cut); the mode is kept in
  * the file, so every connection DynamoDB Local opens uses it. This launcher's connection uses the
- * same native SQLite library as DynamoDB Local's and is closed before DynamoDB Local opens its own. Where the file system cannot hold
- * a write-ahead log, the file keeps its rollback journal and DynamoDB Local starts as before.
+ * same native SQLite library as DynamoDB Local's and is closed before DynamoDB Local opens its
+ * own. Where the file system cannot hold a write-ahead log, the file keeps its rollback journal
+ * and DynamoDB Local starts as before.
  *
  * Compiled for Java 17 into LoopbackDynamoDbLocal.class beside this file (the class file is
  * committed: a JRE, without javac, runs it). Rebuild with:
@@ -60,10 +61,11 @@ public final class LoopbackDynamoDbLocal {
    * existing file keeps its page size (changing it would rewrite the whole file).
    */
   static void writeAheadLog(File file) throws Exception {
-    // SQLite's native library loaded DynamoDB Local's way (its own copy, extracted from its jar),
-    // before the first connection: sqlite4java would otherwise load the copy on java.library.path,
-    // and DynamoDB Local then a second one, each with its own SQLite: the JVM crashed at start in
-    // about one start of three, a statement of one library bound by the other.
+    // SQLite's native library loaded DynamoDB Local's way (from org.sqlite.lib.path, which the
+    // stack sets, or else a copy extracted from its jar), before the first connection: sqlite4java
+    // would otherwise load the copy on java.library.path itself, and DynamoDB Local then a second
+    // one, each with its own SQLite: the JVM crashed at start in about one start of three, a
+    // statement of one library bound by the other.
     SQLiteLibraryLoader.initialize();
     boolean fresh = !file.exists() || file.length() == 0;
     SQLiteConnection connection = new SQLiteConnection(file);
