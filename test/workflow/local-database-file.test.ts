@@ -2,9 +2,9 @@
  * DynamoDB Local's file under `-dbPath` (`bm start`'s home/db): the launcher puts it in SQLite's
  * write-ahead-log mode, a new file with 4 KB pages; a file of an older version keeps its pages and
  * its items; a committed write survives `kill -9` of the engine; one SQLite library is loaded,
- * from DynamoDB Local's own folder.
+ * from DynamoDB Local's own folder; a file that is not a database is refused by name, untouched.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,6 +70,19 @@ describe("DynamoDB Local's database file", () => {
     } finally {
       await second.stop();
     }
+  }, 120_000);
+
+  it('that is not an SQLite database is refused in one line naming it, and left as it was', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bm-dbfile-'));
+    dirs.push(dir);
+    const file = join(dir, databaseFileName());
+    const bytes = 'not a database, whatever the name says\n'.repeat(200);
+    writeFileSync(file, bytes);
+    const started = startDynamoDbLocal({ dbPath: dir });
+    await expect(started).rejects.toThrow(`bm: the local database file ${file} cannot be opened`);
+    await expect(started).rejects.toThrow(/not a database/);
+    await expect(started).rejects.not.toThrow(/\tat com\.almworks|INFO: \[sqlite\]/);
+    expect(readFileSync(file, 'utf8')).toBe(bytes);
   }, 120_000);
 
   it('of an older version (rollback journal, 1 KB pages) keeps its pages and its rows, and is put in write-ahead-log mode', async () => {

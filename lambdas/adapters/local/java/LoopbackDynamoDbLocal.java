@@ -23,9 +23,12 @@
  *   javac --release 17 -cp 'DynamoDBLocal.jar:DynamoDBLocal_lib/*' -d . LoopbackDynamoDbLocal.java
  */
 import com.almworks.sqlite4java.SQLiteConnection;
+import com.almworks.sqlite4java.SQLiteException;
 import com.almworks.sqlite4java.SQLiteStatement;
 import java.io.File;
 import java.lang.reflect.Field;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -34,12 +37,27 @@ import software.amazon.dynamodb.services.local.shared.access.sqlite.SQLiteLibrar
 import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
 
 public final class LoopbackDynamoDbLocal {
+  /**
+   * sqlite4java's notes (each connection opened and closed, at INFO) are not the user's business.
+   * Held here: java.util.logging keeps loggers only weakly, and a collected one forgets its level.
+   */
+  private static final Logger SQLITE_LOG = Logger.getLogger("com.almworks.sqlite4java");
+
   private LoopbackDynamoDbLocal() {}
 
   public static void main(String[] args) throws Exception {
     String host = System.getProperty("bm.host", "127.0.0.1");
     String dbFile = System.getProperty("bm.dbFile");
-    if (dbFile != null) writeAheadLog(new File(dbFile));
+    if (dbFile != null) {
+      SQLITE_LOG.setLevel(Level.WARNING);
+      try {
+        writeAheadLog(new File(dbFile));
+      } catch (SQLiteException e) {
+        // One line naming the file, not a stack trace; the file is left as it is.
+        System.err.println("bm: the local database file " + dbFile + " cannot be opened: " + e.getMessage());
+        System.exit(2);
+      }
+    }
     DynamoDBProxyServer proxy = ServerRunner.createServerFromCommandLineArgs(args);
     Field field = DynamoDBProxyServer.class.getDeclaredField("server");
     field.setAccessible(true);
