@@ -1,7 +1,7 @@
 /**
  * The local stack's DynamoDB client sends DynamoDB Local the access key and region it reads, not
- * a SigV4 signature it never checks: what it writes is in the same database a signing client
- * sees, and the other way round.
+ * a SigV4 signature it never checks, nor the SDK's telemetry headers: what it writes is in the
+ * same database a signing client sees, and the other way round.
  */
 import { randomUUID } from 'node:crypto';
 import { DescribeTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
@@ -33,6 +33,9 @@ describe('the local DynamoDB client', () => {
     expect((await client.send(new GetItemCommand({ TableName: tableName, Key: key('from-signed'), ConsistentRead: true }))).Item?.v).toEqual({ S: 'b' });
     expect(sent).toHaveLength(2);
     for (const h of sent) {
+      // Nor the SDK's telemetry headers, which DynamoDB Local would only parse.
+      for (const telemetry of ['user-agent', 'x-amz-user-agent', 'amz-sdk-invocation-id', 'amz-sdk-request']) expect(h).not.toHaveProperty(telemetry);
+      expect(h['x-amz-target']).toMatch(/^DynamoDB_20120810\./);
       expect(h.authorization).toBe(`AWS4-HMAC-SHA256 Credential=${LOCAL_CREDENTIALS.accessKeyId}/20260101/${LOCAL_REGION}/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`);
     }
     signing.destroy();
