@@ -36,7 +36,8 @@ describe('the local DynamoDB client', () => {
       // Nor the SDK's telemetry headers, which DynamoDB Local would only parse.
       for (const telemetry of ['user-agent', 'x-amz-user-agent', 'amz-sdk-invocation-id', 'amz-sdk-request']) expect(h).not.toHaveProperty(telemetry);
       expect(h['x-amz-target']).toMatch(/^DynamoDB_20120810\./);
-      expect(h.authorization).toBe(`AWS4-HMAC-SHA256 Credential=${LOCAL_CREDENTIALS.accessKeyId}/20260101/${LOCAL_REGION}/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`);
+      expect(h.authorization).toBe(`AWS4-HMAC-SHA256 Credential=${LOCAL_CREDENTIALS.accessKeyId}/20260101/${LOCAL_REGION}/dynamodb/aws4_request`);
+      expect(h).not.toHaveProperty('x-amz-date');
     }
     signing.destroy();
     client.destroy();

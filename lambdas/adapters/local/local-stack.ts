@@ -25,7 +25,11 @@ export function localClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, signer: LOCAL_SIGNER });
 }
 
-const LOCAL_AUTHORIZATION = `AWS4-HMAC-SHA256 Credential=${LOCAL_CREDENTIALS.accessKeyId}/20260101/${LOCAL_REGION}/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`;
+/**
+ * The credential scope alone: DynamoDB Local takes the access key id and region from it (they
+ * name its database file) and needs nothing else of the header.
+ */
+const LOCAL_AUTHORIZATION = `AWS4-HMAC-SHA256 Credential=${LOCAL_CREDENTIALS.accessKeyId}/20260101/${LOCAL_REGION}/dynamodb/aws4_request`;
 
 /**
  * Headers the SDK adds for AWS's own telemetry (its version and platform, an id per invocation,
@@ -34,12 +38,11 @@ const LOCAL_AUTHORIZATION = `AWS4-HMAC-SHA256 Credential=${LOCAL_CREDENTIALS.acc
  */
 const TELEMETRY_HEADERS = ['user-agent', 'x-amz-user-agent', 'amz-sdk-invocation-id', 'amz-sdk-request'];
 
-/** The header DynamoDB Local reads, without the signature it does not check. */
+/** The header DynamoDB Local reads, without the signature (nor its date) it does not check. */
 const LOCAL_SIGNER = {
   sign: async <R extends { headers: Record<string, string> }>(request: R): Promise<R> => {
     for (const h of TELEMETRY_HEADERS) delete request.headers[h];
     request.headers.authorization = LOCAL_AUTHORIZATION;
-    request.headers['x-amz-date'] = '20260101T000000Z';
     return request;
   },
 };
