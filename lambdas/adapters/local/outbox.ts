@@ -4,7 +4,7 @@
  * opens them; the local web page lists and renders them.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { durableWrite } from './durable-file.ts';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
@@ -54,7 +54,6 @@ export class OutboxMailer implements Mailer {
     })
       .compile()
       .build();
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
     // Sortable by time, then by order of sending within one millisecond.
     const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace('.', '');
     const slug = (email.tag ?? 'email').replace(/[^A-Za-z0-9-]/g, '-').slice(0, 40);
