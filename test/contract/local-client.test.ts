@@ -32,6 +32,8 @@ describe('the local DynamoDB client', () => {
     expect((await signing.send(new GetItemCommand({ TableName: tableName, Key: key('from-local'), ConsistentRead: true }))).Item?.v).toEqual({ S: 'a' });
     expect((await client.send(new GetItemCommand({ TableName: tableName, Key: key('from-signed'), ConsistentRead: true }))).Item?.v).toEqual({ S: 'b' });
     expect(sent).toHaveLength(2);
+    // The SDK's steps that do nothing locally (a logger's filter, the user agent, the Lambda trace header) are not run.
+    expect(client.middlewareStack.identify().join('\n')).not.toMatch(/loggerMiddleware|getUserAgentMiddleware|recursionDetectionMiddleware/);
     for (const h of sent) {
       // Nor the SDK's telemetry headers, which DynamoDB Local would only parse.
       for (const telemetry of ['user-agent', 'x-amz-user-agent', 'amz-sdk-invocation-id', 'amz-sdk-request']) expect(h).not.toHaveProperty(telemetry);
