@@ -2,7 +2,8 @@
  * DynamoDB Local's file under `-dbPath` (`bm start`'s home/db): the launcher puts it in SQLite's
  * write-ahead-log mode, a new file with 4 KB pages; a file of an older version keeps its pages and
  * its items; a committed write survives `kill -9` of the engine; one SQLite library is loaded,
- * from DynamoDB Local's own folder; a file that is not a database is refused by name, untouched.
+ * from DynamoDB Local's own folder; a file that is not a database is refused by name, untouched;
+ * and the launcher has nothing it could not turn on to report (`notes()`).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -52,6 +53,8 @@ describe("DynamoDB Local's database file", () => {
     const first = await startDynamoDbLocal({ dbPath: dir });
     try {
       await withTable(first, (doc) => put(doc, 'A'));
+      // The launcher turned everything on with this DynamoDB Local (the log, schemas parsed once): nothing to tell.
+      expect(first.notes()).toEqual([]);
       expect(header(file)).toEqual({ pageSize: 4096, writeAheadLog: true });
       expect(existsSync(`${file}-wal`)).toBe(true);
       // One SQLite library, loaded where DynamoDB Local keeps it: no copy in the temporary folder,

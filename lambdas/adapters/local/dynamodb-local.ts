@@ -19,6 +19,12 @@ export interface DynamoDbLocal {
   readonly javaPid: number | null;
   /** Resolves when the engine has exited, by itself or by `stop()`, with its exit code. */
   readonly exited: Promise<number>;
+  /**
+   * What the launcher said it could not do, one line each (`bm: …` on the engine's error output,
+   * without the prefix): a database file kept in journal mode, table schemas parsed per item.
+   * The engine runs either way; only slower.
+   */
+  notes(): string[];
   stop(): Promise<void>;
 }
 
@@ -271,6 +277,11 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       return javaPid;
     },
     exited: exitedP,
+    notes: () =>
+      stderr
+        .split('\n')
+        .filter((line) => line.startsWith('bm: '))
+        .map((line) => line.slice(4).trim()),
     async stop() {
       if (exited !== null) return;
       await new Promise<void>((resolve) => {

@@ -241,6 +241,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           onDatabaseUp();
         },
         onProblem: (message) => emit({ kind: 'problem', message }),
+        onNotice: (message) => emit({ kind: 'notice', message }),
       });
       supervised = db;
       store = db.store;

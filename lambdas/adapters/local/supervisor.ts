@@ -29,6 +29,8 @@ export interface SupervisorOptions {
   readonly onDown: (reason: string) => void;
   readonly onUp: (restarts: number) => void;
   readonly onProblem?: (message: string) => void;
+  /** What the engine's launcher could not turn on (`DynamoDbLocal.notes`), told once at start. */
+  readonly onNotice?: (message: string) => void;
   /** @default 1000 */
   readonly healthIntervalMs?: number;
   /** Failed checks in a row that count as dead (a paused or hung engine). @default 3 */
@@ -81,6 +83,7 @@ export async function startSupervisedDatabase(options: SupervisorOptions): Promi
   const port = await freePort();
   const tableName = 'bills';
   let engine: DynamoDbLocal = await startDynamoDbLocal({ port, ...(options.dbPath ? { dbPath: options.dbPath } : {}) });
+  for (const note of engine.notes()) options.onNotice?.(note);
   if (options.dbPath) await writeLock(options.dbPath, engine.javaPid);
   const { store, client } = await openLocalStore(engine.endpoint, tableName);
   const probe = new DynamoDBClient({ endpoint: engine.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1, requestHandler: { requestTimeout: 2000, connectionTimeout: 1000 } });
