@@ -46,20 +46,22 @@ export async function fsyncDir(dir: string): Promise<void> {
 }
 
 /**
- * Creates the temporary file `tmp` in `dir`, creating `dir` first only when it is missing: the
- * folder is there for all but the first write, and a `mkdir -p` before every write was a system
- * call (or, durable, two) per file for nothing.
+ * Creates the temporary file `tmp` in `dir`, making `dir` (with `makeDir`) only when it is missing:
+ * the folder is there for all but the first write, and a `mkdir -p` before every write was a
+ * system call (or, durable, two) per file for nothing.
  */
-async function createTemp(dir: string, tmp: string, mode: number, durable: boolean): Promise<FileHandle> {
+async function createTemp(dir: string, tmp: string, mode: number, makeDir: (dir: string) => Promise<unknown>): Promise<FileHandle> {
   try {
     return await open(tmp, 'wx', mode);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  if (durable) await mkdirDurable(dir);
-  else await mkdir(dir, { recursive: true, mode: 0o700 });
+  await makeDir(dir);
   return await open(tmp, 'wx', mode);
 }
+
+/** `mkdir -p`, private to the user. */
+const mkdirPrivate = (dir: string) => mkdir(dir, { recursive: true, mode: 0o700 });
 
 /** Writes `bytes` to `path` durably (temporary file, fsync, rename, fsync of the folder). */
 export async function durableWrite(path: string, bytes: Uint8Array | string, options: { mode?: number } = {}): Promise<void> {
@@ -67,7 +69,7 @@ export async function durableWrite(path: string, bytes: Uint8Array | string, opt
   const tmp = join(dir, `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     failIfInjected(tmp);
-    const h = await createTemp(dir, tmp, options.mode ?? 0o600, true);
+    const h = await createTemp(dir, tmp, options.mode ?? 0o600, mkdirDurable);
     try {
       await h.writeFile(bytes);
       await h.sync();
@@ -93,7 +95,7 @@ export async function atomicWrite(path: string, bytes: Uint8Array | string, opti
   const tmp = join(dir, `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     failIfInjected(tmp);
-    const h = await createTemp(dir, tmp, options.mode ?? 0o600, false);
+    const h = await createTemp(dir, tmp, options.mode ?? 0o600, mkdirPrivate);
     try {
       await h.writeFile(bytes);
     } finally {
@@ -108,7 +110,7 @@ export async function atomicWrite(path: string, bytes: Uint8Array | string, opti
 
 /** `mkdir -p`, with every folder it created flushed into its parent. */
 export async function mkdirDurable(dir: string): Promise<void> {
-  const first = await mkdir(dir, { recursive: true, mode: 0o700 });
+  const first = await mkdirPrivate(dir);
   if (first === undefined) return;
   // Flush each created folder's parent, from the first created one down.
   for (let d = dir; d.length >= first.length; d = dirname(d)) {
