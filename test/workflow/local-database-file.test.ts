@@ -3,14 +3,15 @@
  * write-ahead-log mode, a new file with 4 KB pages; a file of an older version keeps its pages and
  * its items; a committed write survives `kill -9` of the engine; one SQLite library is loaded,
  * from DynamoDB Local's own folder; a file that is not a database is refused by name, untouched;
- * and the launcher has nothing it could not turn on to report (`notes()`).
+ * SQLite's statement journals are kept in memory, never in a temporary file; and the launcher has
+ * nothing it could not turn on to report (`notes()`).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { databaseFileName, startDynamoDbLocal, type DynamoDbLocal } from '../../lambdas/adapters/local/dynamodb-local.ts';
 import { openLocalStore } from '../../lambdas/adapters/local/local-stack.ts';
@@ -50,11 +51,22 @@ describe("DynamoDB Local's database file", () => {
     const dir = await mkdtemp(join(tmpdir(), 'bm-dbfile-'));
     dirs.push(dir);
     const file = join(dir, databaseFileName());
-    const first = await startDynamoDbLocal({ dbPath: dir });
+    // Where SQLite would create its temporary files (statement journals among them).
+    const temporary = await mkdtemp(join(tmpdir(), 'bm-dbtemp-'));
+    dirs.push(temporary);
+    const before = statSync(temporary, { bigint: true }).mtimeNs;
+    const first = await startDynamoDbLocal({ dbPath: dir, env: { ...process.env, SQLITE_TMPDIR: temporary } });
     try {
-      await withTable(first, (doc) => put(doc, 'A'));
-      // The launcher turned everything on with this DynamoDB Local (the log, schemas parsed once): nothing to tell.
+      await withTable(first, async (doc) => {
+        await put(doc, 'A');
+        // Writes inside DynamoDB Local's transactions, each of which SQLite journals per statement.
+        await doc.send(new TransactWriteCommand({ TransactItems: ['T1', 'T2', 'T3'].map((pk) => ({ Put: { TableName: 'bills', Item: { pk, sk: 'X', data: 'x'.repeat(6000) } } })) }));
+        await put(doc, 'A');
+      });
+      // The launcher turned everything on with this DynamoDB Local (the log, schemas parsed once,
+      // statement journals in memory): nothing to tell, and no temporary file was ever created.
       expect(first.notes()).toEqual([]);
+      expect(statSync(temporary, { bigint: true }).mtimeNs).toBe(before);
       expect(header(file)).toEqual({ pageSize: 4096, writeAheadLog: true });
       expect(existsSync(`${file}-wal`)).toBe(true);
       // One SQLite library, loaded where DynamoDB Local keeps it: no copy in the temporary folder,

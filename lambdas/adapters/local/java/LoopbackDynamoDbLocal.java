@@ -19,7 +19,10 @@
  * and DynamoDB Local starts as before.
  *
  * It also has DynamoDB Local parse each table's schema once per version instead of once per item
- * (TableSchemas below): that parse was about a quarter of DynamoDB Local's CPU.
+ * (TableSchemas below): that parse was about a quarter of DynamoDB Local's CPU. And it has each
+ * SQLite connection DynamoDB Local opens keep its statement journals in memory (StatementJournals
+ * below) instead of in a temporary file created, written page by page and deleted for every
+ * write request.
  *
  * Compiled for Java 17 into LoopbackDynamoDbLocal.class (and its nested classes) beside this file (the class file is
  * committed: a JRE, without javac, runs it). Rebuild with:
@@ -38,6 +41,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.eclipse.jetty.server.Connector;
@@ -49,7 +53,13 @@ import software.amazon.dynamodb.services.local.shared.access.sqlite.SQLiteDBAcce
 import software.amazon.dynamodb.services.local.shared.access.sqlite.SQLiteLibraryLoader;
 import software.amazon.dynamodb.services.local.shared.access.sqlite.TableSchemaInfo;
 import software.amazon.dynamodb.services.local.shared.mapper.DynamoDbObjectMapper;
+import com.almworks.sqlite4java.SQLiteJob;
+import com.almworks.sqlite4java.SQLiteQueue;
+import software.amazon.dynamodb.services.local.server.AbstractLocalDynamoDBServerHandler;
 import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
+import software.amazon.dynamodb.services.local.server.LocalDynamoDBRequestHandler;
+import software.amazon.dynamodb.services.local.shared.access.AmazonDynamoDBLocal;
+import software.amazon.dynamodb.services.local.shared.access.LocalDBClient;
 
 public final class LoopbackDynamoDbLocal {
   /**
@@ -75,6 +85,7 @@ public final class LoopbackDynamoDbLocal {
     }
     TableSchemas.install();
     DynamoDBProxyServer proxy = ServerRunner.createServerFromCommandLineArgs(args);
+    StatementJournals.install(proxy);
     Field field = DynamoDBProxyServer.class.getDeclaredField("server");
     field.setAccessible(true);
     Server server = (Server) field.get(proxy);
@@ -240,6 +251,94 @@ public final class LoopbackDynamoDbLocal {
         return copy;
       }
       return value;
+    }
+  }
+
+  /**
+   * SQLite writes a statement journal (the pages a statement changes, as they were, so that the
+   * statement alone can be undone) for every write inside DynamoDB Local's transactions. The
+   * SQLite DynamoDB Local bundles (3.8) keeps it in a temporary file unless the connection's
+   * temp_store is MEMORY: a file created in /var/tmp, unlinked, written 4 KB at a time (about 20
+   * pages per write request under the local workflow) and closed, per request; more system calls
+   * than the database file and its log together. With temp_store=MEMORY the journal is a few
+   * buffers that SQLite frees at the statement's end. It is never part of what survives a crash
+   * (it exists only while one statement runs; the write-ahead log holds the commits), so nothing
+   * about durability changes.
+   *
+   * DynamoDB Local opens one SQLite connection per database file, when the first request for
+   * that file (access key and region) comes in, and keeps it. temp_store belongs to a connection,
+   * so this puts its own map in place of the request handler's map of per-file clients, and runs
+   * the pragma on each client's connection as it is added. If this version is not built as
+   * expected (a field, its type), or the pragma fails, the journals stay in files, as before, and
+   * one line on stderr says so. A connection sqlite4java reopens after an error (it may) keeps its
+   * journals in files again: only slower.
+   */
+  static final class StatementJournals extends ConcurrentHashMap<String, AmazonDynamoDBLocal> {
+    private static final long serialVersionUID = 1L;
+    private final transient Field dbAccess;
+    private final transient Field queue;
+
+    private StatementJournals(Field dbAccess, Field queue) {
+      this.dbAccess = dbAccess;
+      this.queue = queue;
+    }
+
+    static void install(DynamoDBProxyServer proxy) {
+      try {
+        Object serverHandler = field(DynamoDBProxyServer.class, "serverHandler", AbstractLocalDynamoDBServerHandler.class).get(proxy);
+        Object primary = field(AbstractLocalDynamoDBServerHandler.class, "primaryHandler", null).get(serverHandler);
+        if (!(primary instanceof LocalDynamoDBRequestHandler)) throw new IllegalStateException("the request handler is " + primary);
+        Field clients = field(LocalDynamoDBRequestHandler.class, "dbRequestHandlers", Map.class);
+        StatementJournals map = new StatementJournals(field(LocalDBClient.class, "dbAccess", null), field(SQLiteDBAccess.class, "queue", SQLiteQueue.class));
+        @SuppressWarnings("unchecked")
+        Map<String, AmazonDynamoDBLocal> before = (Map<String, AmazonDynamoDBLocal>) clients.get(primary);
+        if (!before.isEmpty()) throw new IllegalStateException("a database is open already");
+        // Before the server starts: no request has read the field yet.
+        clients.set(primary, map);
+        if (clients.get(primary) != map) throw new IllegalStateException("dbRequestHandlers was not replaced");
+      } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+        note(e);
+      }
+    }
+
+    private static Field field(Class<?> holder, String name, Class<?> type) throws NoSuchFieldException {
+      Field f = holder.getDeclaredField(name);
+      if (type != null && f.getType() != type) throw new NoSuchFieldException(holder.getSimpleName() + "." + name + " is " + f.getType().getName());
+      f.setAccessible(true);
+      return f;
+    }
+
+    private static void note(Throwable e) {
+      System.err.println("bm: DynamoDB Local keeps its statement journals in temporary files (" + e + ")");
+    }
+
+    @Override
+    public AmazonDynamoDBLocal put(String key, AmazonDynamoDBLocal client) {
+      try {
+        Object access = client instanceof LocalDBClient ? dbAccess.get(client) : null;
+        if (access instanceof SQLiteDBAccess) {
+          SQLiteJob<Object> job = new SQLiteJob<Object>() {
+            @Override
+            protected Object job(SQLiteConnection connection) throws SQLiteException {
+              connection.exec("PRAGMA temp_store=MEMORY");
+              SQLiteStatement read = connection.prepare("PRAGMA temp_store");
+              try {
+                // 2: MEMORY. SQLite ignores a pragma it cannot apply; this says so.
+                if (!read.step() || read.columnInt(0) != 2) throw new IllegalStateException("temp_store stays " + (read.hasRow() ? read.columnInt(0) : "unknown"));
+              } finally {
+                read.dispose();
+              }
+              return null;
+            }
+          };
+          ((SQLiteQueue) queue.get(access)).execute(job).complete();
+          // sqlite4java keeps a job's failure with the job.
+          if (job.getError() != null) note(job.getError());
+        }
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        note(e);
+      }
+      return super.put(key, client);
     }
   }
 }
