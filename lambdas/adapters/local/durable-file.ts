@@ -5,9 +5,10 @@
  * reboot. A failed write (ENOSPC) leaves no partial file behind and throws.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { closeSync, existsSync, fsync, openSync, renameSync, writeFile, writeFileSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 
 /** Test hook: throw this error code from the next writes (a simulated full disk). */
 let injected: { code: string; remaining: number } | null = null;
@@ -32,16 +33,30 @@ function failIfInjected(tmp: string): void {
   }
 }
 
+/**
+ * How the writes below spend the event loop. Every call of `fs/promises` is a trip through libuv's
+ * thread pool: on a busy machine each trip is a thread woken and a turn of the loop waited for, and
+ * a durable write made eight of them (open, write, fsync, close, rename, and the folder's open,
+ * fsync, close). The calls that return at once (open, close, rename, and the write of a small file,
+ * which only copies it into the kernel's page cache) are made directly; only the two fsyncs, which
+ * wait for the disk, and the write of a large file (up to SES's 40 MB) go to the pool and leave the
+ * loop free.
+ */
+const WRITE_DIRECTLY_UP_TO = 256 * 1024;
+
+const fsyncInPool = promisify(fsync);
+const writeInPool = promisify(writeFile);
+
 /** Flushes a folder's entries (a new, renamed or removed file) to the disk. */
 export async function fsyncDir(dir: string): Promise<void> {
-  const h = await open(dir, 'r');
+  const fd = openSync(dir, 'r');
   try {
-    await h.sync();
+    await fsyncInPool(fd);
   } catch (err) {
     // Some file systems cannot fsync a folder (EINVAL, EISDIR on a few platforms): nothing more to do there.
     if (!['EINVAL', 'EISDIR', 'EPERM'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
   } finally {
-    await h.close();
+    closeSync(fd);
   }
 }
 
@@ -50,14 +65,21 @@ export async function fsyncDir(dir: string): Promise<void> {
  * the folder is there for all but the first write, and a `mkdir -p` before every write was a
  * system call (or, durable, two) per file for nothing.
  */
-async function createTemp(dir: string, tmp: string, mode: number, makeDir: (dir: string) => Promise<unknown>): Promise<FileHandle> {
+async function createTemp(dir: string, tmp: string, mode: number, makeDir: (dir: string) => Promise<unknown>): Promise<number> {
   try {
-    return await open(tmp, 'wx', mode);
+    return openSync(tmp, 'wx', mode);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   await makeDir(dir);
-  return await open(tmp, 'wx', mode);
+  return openSync(tmp, 'wx', mode);
+}
+
+/** Writes the whole of `bytes` at the file's start: directly when small, in the pool when large. */
+async function writeWhole(fd: number, bytes: Uint8Array | string): Promise<void> {
+  const size = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.byteLength;
+  if (size <= WRITE_DIRECTLY_UP_TO) writeFileSync(fd, bytes);
+  else await writeInPool(fd, bytes);
 }
 
 /** `mkdir -p`, private to the user. */
@@ -69,14 +91,14 @@ export async function durableWrite(path: string, bytes: Uint8Array | string, opt
   const tmp = join(dir, `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     failIfInjected(tmp);
-    const h = await createTemp(dir, tmp, options.mode ?? 0o600, mkdirDurable);
+    const fd = await createTemp(dir, tmp, options.mode ?? 0o600, mkdirDurable);
     try {
-      await h.writeFile(bytes);
-      await h.sync();
+      await writeWhole(fd, bytes);
+      await fsyncInPool(fd);
     } finally {
-      await h.close();
+      closeSync(fd);
     }
-    await rename(tmp, path);
+    renameSync(tmp, path);
     await fsyncDir(dir);
   } catch (err) {
     await rm(tmp, { force: true }).catch(() => undefined);
@@ -95,13 +117,13 @@ export async function atomicWrite(path: string, bytes: Uint8Array | string, opti
   const tmp = join(dir, `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     failIfInjected(tmp);
-    const h = await createTemp(dir, tmp, options.mode ?? 0o600, mkdirPrivate);
+    const fd = await createTemp(dir, tmp, options.mode ?? 0o600, mkdirPrivate);
     try {
-      await h.writeFile(bytes);
+      await writeWhole(fd, bytes);
     } finally {
-      await h.close();
+      closeSync(fd);
     }
-    await rename(tmp, path);
+    renameSync(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true }).catch(() => undefined);
     throw err;

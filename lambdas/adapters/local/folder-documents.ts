@@ -1,4 +1,5 @@
 /** DocumentStore on a local folder: the laptop's stand-in for the S3 document bucket. */
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, normalize, sep } from 'node:path';
 import { atomicWrite, durableWrite } from './durable-file.ts';
@@ -16,6 +17,8 @@ export interface FolderDocumentStoreOptions {
 
 /** The local stack's choice: a document's parts are made again by the execution a crash cuts short; the rest is kept durably. */
 export const durableExceptParts = (key: string): boolean => !key.startsWith('parts/');
+
+const READ_DIRECTLY_UP_TO = 256 * 1024;
 
 export class FolderDocumentStore implements DocumentStore {
   constructor(
@@ -37,8 +40,17 @@ export class FolderDocumentStore implements DocumentStore {
   }
 
   async get(key: string): Promise<Uint8Array | null> {
+    const path = this.path(key);
     try {
-      return new Uint8Array(await readFile(this.path(key)));
+      // A small document is read at once (a few system calls that only copy from the page
+      // cache); a large one in libuv's pool, leaving the event loop free (see durable-file.ts).
+      const fd = openSync(path, 'r');
+      try {
+        if (fstatSync(fd).size <= READ_DIRECTLY_UP_TO) return new Uint8Array(readFileSync(fd));
+      } finally {
+        closeSync(fd);
+      }
+      return new Uint8Array(await readFile(path));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
