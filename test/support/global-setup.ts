@@ -5,16 +5,16 @@
  * the first and stopped with the last.
  */
 import type { TestProject } from 'vitest/node';
-import { JAVA_OPTIONS, startDynamoDbLocal, type DynamoDbLocal } from '../../lambdas/adapters/local/dynamodb-local.ts';
+import { C1_ONLY, JAVA_OPTIONS, startDynamoDbLocal, type DynamoDbLocal } from '../../lambdas/adapters/local/dynamodb-local.ts';
 
 /**
  * The JVM's options for the run's engine: the local stack's defaults (`JAVA_OPTIONS`) without the
- * C1-only flag. The local stack starts its engine on a laptop's spare core and serves one user;
+ * C1-only flags (`C1_ONLY`). The local stack starts its engine on a laptop's spare core and serves one user;
  * the test run's engine serves every file for minutes, where the optimizing compiler (C2) pays
  * for itself: about 40 % less CPU per request once warm (10,000 bills seeded: 10–11 s of Java CPU
  * instead of 17–20 s), for about 1 s more at start.
  */
-const TEST_JAVA_OPTIONS = JAVA_OPTIONS.replace(/\s*-XX:TieredStopAtLevel=1\b/, '').trim();
+const TEST_JAVA_OPTIONS = JAVA_OPTIONS.replace(C1_ONLY, '').trim();
 
 const SHARED = Symbol.for('bill-matcher.test.dynamodb-local');
 type Shared = { engine: Promise<DynamoDbLocal>; users: number };

@@ -73,10 +73,20 @@ export function findJava(env: NodeJS.ProcessEnv = process.env): string | null {
 }
 
 /**
- * The JVM's options: the C1 compiler only and the serial collector — the engine starts in
- * seconds, not tens of seconds, on a laptop's spare core, and a local stack's load is one user's.
+ * The C1 compiler only, and compiling a method after 20 calls (or 150 calls and loop turns, or
+ * 2,000 loop turns) rather than C1's defaults of 200 / 2,000 / 60,000, which assume a second
+ * compiler profiling before it: a new engine's first hundreds of requests otherwise run largely
+ * in the interpreter. Measured with bench/jvm.ts: Java CPU over a new engine's first 200
+ * executions 13.1–16.8 ms each against 15.1–20.1 (6 of 7 runs alternated), the same once warm
+ * (docs/benchmarks.md#b8).
  */
-export const JAVA_OPTIONS = '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto';
+export const C1_ONLY = '-XX:TieredStopAtLevel=1 -XX:Tier3InvocationThreshold=20 -XX:Tier3MinInvocationThreshold=10 -XX:Tier3CompileThreshold=150 -XX:Tier3BackEdgeThreshold=2000';
+
+/**
+ * The JVM's options: C1 only (above) and the serial collector — the engine starts in seconds,
+ * not tens of seconds, on a laptop's spare core, and a local stack's load is one user's.
+ */
+export const JAVA_OPTIONS = `${C1_ONLY} -XX:+UseSerialGC -Xshare:auto`;
 
 /**
  * Java runs under a small shell watchdog that holds a pipe from this process on its standard
