@@ -630,7 +630,7 @@ if (only.has('b')) {
 if (only.has('c')) {
   const c = await capacityByOutcome(300);
   results.capacityByOutcome = c;
-  console.log('(c) DynamoDB capacity units per bill, by outcome (write = billed transactional units from item sizes) — target ≤ 12 write units straight-through:');
+  console.log('(c) DynamoDB capacity units per bill, by outcome (write = billed transactional units from item sizes; 12 straight-through before the v2 claims and the worklist search items, 24 at most since: docs/data-model.md):');
   for (const [k, v] of Object.entries(c)) console.log(`    ${k.padEnd(38)} ${String(v.bills).padStart(4)} bills  read ${String(v.readUnitsPerBill).padStart(5)}  write ${String(v.writeUnitsPerBill).padStart(5)}  (max ${v.maxWriteUnits})`);
 }
 if (only.has('d')) {
