@@ -34,7 +34,7 @@ function failIfInjected(tmp: string): void {
 }
 
 /**
- * How the writes below spend the event loop. Every call of `fs/promises` is a trip through libuv's
+ * How the writes below (and `FolderDocumentStore`'s reads) spend the event loop. Every call of `fs/promises` is a trip through libuv's
  * thread pool: on a busy machine each trip is a thread woken and a turn of the loop waited for, and
  * a durable write made eight of them (open, write, fsync, close, rename, and the folder's open,
  * fsync, close). The calls that return at once (open, close, rename, and the write of a small file,
@@ -42,7 +42,7 @@ function failIfInjected(tmp: string): void {
  * wait for the disk, and the write of a large file (up to SES's 40 MB) go to the pool and leave the
  * loop free.
  */
-const WRITE_DIRECTLY_UP_TO = 256 * 1024;
+export const DIRECT_IO_UP_TO = 256 * 1024;
 
 const fsyncInPool = promisify(fsync);
 const writeInPool = promisify(writeFile);
@@ -78,7 +78,7 @@ async function createTemp(dir: string, tmp: string, mode: number, makeDir: (dir:
 /** Writes the whole of `bytes` at the file's start: directly when small, in the pool when large. */
 async function writeWhole(fd: number, bytes: Uint8Array | string): Promise<void> {
   const size = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.byteLength;
-  if (size <= WRITE_DIRECTLY_UP_TO) writeFileSync(fd, bytes);
+  if (size <= DIRECT_IO_UP_TO) writeFileSync(fd, bytes);
   else await writeInPool(fd, bytes);
 }
 

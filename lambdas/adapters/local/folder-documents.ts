@@ -2,7 +2,7 @@
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, normalize, sep } from 'node:path';
-import { atomicWrite, durableWrite } from './durable-file.ts';
+import { atomicWrite, DIRECT_IO_UP_TO, durableWrite } from './durable-file.ts';
 import type { DocumentStore } from '../../core/ports/documents.ts';
 
 export interface FolderDocumentStoreOptions {
@@ -17,8 +17,6 @@ export interface FolderDocumentStoreOptions {
 
 /** The local stack's choice: a document's parts are made again by the execution a crash cuts short; the rest is kept durably. */
 export const durableExceptParts = (key: string): boolean => !key.startsWith('parts/');
-
-const READ_DIRECTLY_UP_TO = 256 * 1024;
 
 export class FolderDocumentStore implements DocumentStore {
   constructor(
@@ -46,7 +44,7 @@ export class FolderDocumentStore implements DocumentStore {
       // cache); a large one in libuv's pool, leaving the event loop free (see durable-file.ts).
       const fd = openSync(path, 'r');
       try {
-        if (fstatSync(fd).size <= READ_DIRECTLY_UP_TO) return new Uint8Array(readFileSync(fd));
+        if (fstatSync(fd).size <= DIRECT_IO_UP_TO) return new Uint8Array(readFileSync(fd));
       } finally {
         closeSync(fd);
       }
