@@ -34,13 +34,13 @@ function failIfInjected(tmp: string): void {
 }
 
 /**
- * How the writes below (and `FolderDocumentStore`'s reads) spend the event loop. Every call of `fs/promises` is a trip through libuv's
- * thread pool: on a busy machine each trip is a thread woken and a turn of the loop waited for, and
- * a durable write made eight of them (open, write, fsync, close, rename, and the folder's open,
- * fsync, close). The calls that return at once (open, close, rename, and the write of a small file,
- * which only copies it into the kernel's page cache) are made directly; only the two fsyncs, which
- * wait for the disk, and the write of a large file (up to SES's 40 MB) go to the pool and leave the
- * loop free.
+ * How the writes below (and `FolderDocumentStore`'s reads) spend the event loop. Every call of
+ * `fs/promises` is a trip through libuv's thread pool: on a busy machine each trip is a thread
+ * woken and a turn of the loop waited for, and a durable write made eight of them (open, write,
+ * fsync, close, rename, and the folder's open, fsync, close). The calls that return at once (open,
+ * close, rename, and the write of a small file, which only copies it into the kernel's page cache)
+ * are made directly; only the two fsyncs, which wait for the disk, and the write of a large file
+ * (up to SES's 40 MB) go to the pool and leave the loop free.
  */
 export const DIRECT_IO_UP_TO = 256 * 1024;
 
@@ -60,50 +60,59 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/**
- * Creates the temporary file `tmp` in `dir`, making `dir` (with `makeDir`) only when it is missing:
- * the folder is there for all but the first write, and a `mkdir -p` before every write was a
- * system call (or, durable, two) per file for nothing.
- */
-async function createTemp(dir: string, tmp: string, mode: number, makeDir: (dir: string) => Promise<unknown>): Promise<number> {
-  try {
-    return openSync(tmp, 'wx', mode);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  await makeDir(dir);
-  return openSync(tmp, 'wx', mode);
-}
-
-/** Writes the whole of `bytes` at the file's start: directly when small, in the pool when large. */
-async function writeWhole(fd: number, bytes: Uint8Array | string): Promise<void> {
-  const size = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.byteLength;
-  if (size <= DIRECT_IO_UP_TO) writeFileSync(fd, bytes);
-  else await writeInPool(fd, bytes);
-}
-
 /** `mkdir -p`, private to the user. */
 const mkdirPrivate = (dir: string) => mkdir(dir, { recursive: true, mode: 0o700 });
 
-/** Writes `bytes` to `path` durably (temporary file, fsync, rename, fsync of the folder). */
-export async function durableWrite(path: string, bytes: Uint8Array | string, options: { mode?: number } = {}): Promise<void> {
+/** How a write treats the disk: how it makes a missing folder, and what it waits for after writing. */
+interface Flushing {
+  readonly makeDir: (dir: string) => Promise<unknown>;
+  /** Before the rename: the file's bytes on the disk (or nothing). */
+  readonly file?: (fd: number) => Promise<void>;
+  /** After the rename: the folder's entry on the disk (or nothing). */
+  readonly folder?: (dir: string) => Promise<void>;
+}
+
+const DURABLE: Flushing = { makeDir: mkdirDurable, file: fsyncInPool, folder: fsyncDir };
+const ATOMIC: Flushing = { makeDir: mkdirPrivate };
+
+/**
+ * Writes `bytes` aside in the same folder and renames the file into place: whole or not at all.
+ * The folder is made (with `makeDir`) only when the first open finds it missing: it is there for
+ * all but the first write, and a `mkdir -p` before every write was a system call (or, durable,
+ * two) per file for nothing. A small file is written directly, a large one in the pool.
+ */
+async function writeAside(path: string, bytes: Uint8Array | string, mode: number, flushing: Flushing): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     failIfInjected(tmp);
-    const fd = await createTemp(dir, tmp, options.mode ?? 0o600, mkdirDurable);
+    let fd: number;
     try {
-      await writeWhole(fd, bytes);
-      await fsyncInPool(fd);
+      fd = openSync(tmp, 'wx', mode);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await flushing.makeDir(dir);
+      fd = openSync(tmp, 'wx', mode);
+    }
+    try {
+      const size = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.byteLength;
+      if (size <= DIRECT_IO_UP_TO) writeFileSync(fd, bytes);
+      else await writeInPool(fd, bytes);
+      await flushing.file?.(fd);
     } finally {
       closeSync(fd);
     }
     renameSync(tmp, path);
-    await fsyncDir(dir);
+    await flushing.folder?.(dir);
   } catch (err) {
     await rm(tmp, { force: true }).catch(() => undefined);
     throw err;
   }
+}
+
+/** Writes `bytes` to `path` durably (temporary file, fsync, rename, fsync of the folder). */
+export function durableWrite(path: string, bytes: Uint8Array | string, options: { mode?: number } = {}): Promise<void> {
+  return writeAside(path, bytes, options.mode ?? 0o600, DURABLE);
 }
 
 /**
@@ -112,22 +121,8 @@ export async function durableWrite(path: string, bytes: Uint8Array | string, opt
  * execution that is run again; a one-shot `bm run`'s scratch folder). Survives the process being
  * killed (the page cache is the kernel's), not a power cut.
  */
-export async function atomicWrite(path: string, bytes: Uint8Array | string, options: { mode?: number } = {}): Promise<void> {
-  const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    failIfInjected(tmp);
-    const fd = await createTemp(dir, tmp, options.mode ?? 0o600, mkdirPrivate);
-    try {
-      await writeWhole(fd, bytes);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw err;
-  }
+export function atomicWrite(path: string, bytes: Uint8Array | string, options: { mode?: number } = {}): Promise<void> {
+  return writeAside(path, bytes, options.mode ?? 0o600, ATOMIC);
 }
 
 /** `mkdir -p`, with every folder it created flushed into its parent. */

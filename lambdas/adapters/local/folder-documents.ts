@@ -1,7 +1,7 @@
 /** DocumentStore on a local folder: the laptop's stand-in for the S3 document bucket. */
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readFile, readFileSync } from 'node:fs';
 import { join, normalize, sep } from 'node:path';
+import { promisify } from 'node:util';
 import { atomicWrite, DIRECT_IO_UP_TO, durableWrite } from './durable-file.ts';
 import type { DocumentStore } from '../../core/ports/documents.ts';
 
@@ -17,6 +17,8 @@ export interface FolderDocumentStoreOptions {
 
 /** The local stack's choice: a document's parts are made again by the execution a crash cuts short; the rest is kept durably. */
 export const durableExceptParts = (key: string): boolean => !key.startsWith('parts/');
+
+const readInPool = promisify(readFile);
 
 export class FolderDocumentStore implements DocumentStore {
   constructor(
@@ -44,11 +46,10 @@ export class FolderDocumentStore implements DocumentStore {
       // cache); a large one in libuv's pool, leaving the event loop free (see durable-file.ts).
       const fd = openSync(path, 'r');
       try {
-        if (fstatSync(fd).size <= DIRECT_IO_UP_TO) return new Uint8Array(readFileSync(fd));
+        return new Uint8Array(fstatSync(fd).size <= DIRECT_IO_UP_TO ? readFileSync(fd) : await readInPool(fd));
       } finally {
         closeSync(fd);
       }
-      return new Uint8Array(await readFile(path));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
