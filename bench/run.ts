@@ -132,9 +132,9 @@ function cpuSeconds(): { node: number; children: number } | null {
  * under its watchdog), read from /proc: the CPU of an interval while Java runs, start-up left out.
  * Linux only (null elsewhere).
  */
-function liveCpuSeconds(): { node: number; java: number } | null {
+function liveCpuSeconds(): { node: number; nodeMain: number; java: number } | null {
   const tick = 100; // USER_HZ
-  const stat = (pid: number | 'self') => {
+  const stat = (pid: number | string) => {
     const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / tick };
   };
@@ -143,7 +143,8 @@ function liveCpuSeconds(): { node: number; java: number } | null {
     if (!descendants || descendants.some((pid) => !existsSync(`/proc/${pid}`))) descendants = findDescendants();
     let java = 0;
     for (const pid of descendants) java += stat(pid).cpu;
-    return { node: stat('self').cpu, java };
+    // Node's main thread alone: the one thread the workflow, the intake and the SDK share.
+    return { node: stat('self').cpu, nodeMain: stat(`self/task/${process.pid}`).cpu, java };
   } catch {
     descendants = null;
     return null;
@@ -178,7 +179,7 @@ function findDescendants(): number[] {
 /** CPU-ms per bill between two `liveCpuSeconds` readings. */
 function liveCpuPerBill(a: ReturnType<typeof liveCpuSeconds>, b: ReturnType<typeof liveCpuSeconds>, n: number) {
   if (!a || !b || n <= 0) return null;
-  return { nodeMs: Math.round(((b.node - a.node) * 1000) / n), dynamoDbLocalMs: Math.round(((b.java - a.java) * 1000) / n) };
+  return { nodeMs: Math.round(((b.node - a.node) * 1000) / n), nodeMainThreadMs: Math.round(((b.nodeMain - a.nodeMain) * 1000) / n), dynamoDbLocalMs: Math.round(((b.java - a.java) * 1000) / n) };
 }
 
 function cpuPerBill(before: ReturnType<typeof cpuSeconds>, n: number) {
@@ -270,76 +271,84 @@ function outcomeOf(state: string, exceptions: readonly { readonly code: string }
  * fsync'd), timed from the first byte sent (the sending mail server's first message; the first
  * file moved into the folder) to the last outcome recorded. The sending process's own start
  * (Node and nodemailer loading, about 0.2 s) and the staging of the files are not the stack's
- * time. Also: the rate over the second half of the outcomes, once the engines are warm.
+ * time. Also: the rate over the second half of the outcomes, once every bill is handed over.
+ *
+ * `warm` (BENCH_INTAKE_WARM, 0 by default: a new stack) sends that many other bills of the same
+ * world the same way first, their rate reported apart, and times the N after them: how a stack
+ * that has been taking bills compares with a new one (docs/benchmarks.md#b9: the same).
  */
-async function stackIntake(n: number, via: 'smtp' | 'drop') {
-  const world = generateWorld(n, 20, via === 'smtp' ? 13 : 17);
+async function stackIntake(n: number, via: 'smtp' | 'drop', warm: number) {
+  const total = warm + n;
+  const world = generateWorld(total, 20, via === 'smtp' ? 13 : 17);
   const home = mkdtempSync(join(tmpdir(), `bm-bench-${via}-`));
   let outcomes = 0;
-  const byKind: Record<string, number> = {};
-  let allDone!: () => void;
-  const done = new Promise<void>((r) => (allDone = r));
-  let half = 0;
+  let byKind: Record<string, number> = {};
+  let watch = { half: Infinity, halfAt: 0, last: Infinity, done: () => {} };
   const onEvent = (e: StackEvent) => {
     if (e.kind !== 'outcome') return;
     byKind[e.outcome.kind] = (byKind[e.outcome.kind] ?? 0) + 1;
     if (e.outcome.kind === 'already_processed') return;
-    if (++outcomes === Math.floor(n / 2)) half = performance.now();
-    if (outcomes === n) allDone();
+    if (++outcomes === watch.half) watch.halfAt = performance.now();
+    if (outcomes === watch.last) watch.done();
   };
   const cpu0 = cpuSeconds();
   let senderCpu = 0;
-  let senderSendingCpu = 0;
   const stack = await startLocalStack({ home, persistent: true, now: () => NOW, dropIntervalMs: 100, onEvent });
-  let result;
-  try {
-    await stack.store.importMaster({ ...parseMasterData(world.files), imported_at: new Date(NOW).toISOString() });
-    const staging = join(home, 'staging');
+  const fileName = (i: number) => `${String(i).padStart(5, '0')}.bill.json`;
+
+  /** Bills `from` to `from + count` through the way in, timed from the first byte sent to their last outcome. */
+  const batch = async (from: number, count: number) => {
+    const staging = join(home, `staging-${from}`);
     if (via === 'drop') {
       mkdirSync(staging);
-      for (let i = 0; i < n; i++) writeFileSync(join(staging, `${String(i).padStart(5, '0')}.bill.json`), JSON.stringify(world.bills[i]));
+      for (let i = from; i < from + count; i++) writeFileSync(join(staging, fileName(i)), JSON.stringify(world.bills[i]));
     }
+    byKind = {};
+    const done = new Promise<void>((resolve) => (watch = { half: from + Math.floor(count / 2), halfAt: 0, last: from + count, done: resolve }));
     const live0 = liveCpuSeconds();
     let t0 = performance.now();
+    let senderSendingCpu = 0;
     if (via === 'smtp') {
-      const sender = await deliverFromAnotherProcess(home, stack.smtp.host, stack.smtp.port, stack.billsAddress, world.bills.slice(0, n));
-      senderCpu = sender.cpuSeconds;
+      const sender = await deliverFromAnotherProcess(home, stack.smtp.host, stack.smtp.port, stack.billsAddress, world.bills.slice(from, from + count), from);
+      senderCpu += sender.cpuSeconds;
       senderSendingCpu = sender.sendingCpuSeconds;
       // Both clocks are the wall clock: the sender's first message, on this process's timeline.
       t0 = sender.firstSentAt - performance.timeOrigin;
     } else {
       // Moved in whole (a rename), as a copy tool that writes elsewhere first would.
-      for (let i = 0; i < n; i++) await rename(join(staging, `${String(i).padStart(5, '0')}.bill.json`), join(home, 'drop', `${String(i).padStart(5, '0')}.bill.json`));
+      for (let i = from; i < from + count; i++) await rename(join(staging, fileName(i)), join(home, 'drop', fileName(i)));
     }
     const sent = performance.now();
-    await Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error(`${via}: only ${outcomes} of ${n} outcomes in 600 s`)), 600_000).unref())]);
+    await Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error(`${via}: only ${outcomes - from} of ${count} outcomes in 600 s`)), 600_000).unref())]);
     const end = performance.now();
     const s = (end - t0) / 1000;
-    // The CPU of the timed interval alone (the stack's start-up and the import left out).
-    const timedCpuPerBill = liveCpuPerBill(live0, liveCpuSeconds(), n);
-    result = {
-      via,
-      bills: n,
+    return {
+      bills: count,
       seconds: s,
       handedOverSeconds: Number(((sent - t0) / 1000).toFixed(2)),
-      perSecond: Number((n / s).toFixed(1)),
-      secondHalfPerSecond: Number(((n - Math.floor(n / 2)) / ((end - half) / 1000)).toFixed(1)),
+      perSecond: Number((count / s).toFixed(1)),
+      secondHalfPerSecond: Number(((count - Math.floor(count / 2)) / ((end - watch.halfAt) / 1000)).toFixed(1)),
       outcomes: byKind,
-      timedCpuPerBill,
+      // The CPU of the timed interval alone (the stack's start-up and the import left out).
+      timedCpuPerBill: liveCpuPerBill(live0, liveCpuSeconds(), count),
+      // What sending took of the machine's CPU during the timed interval (composing was before it).
+      ...(via === 'smtp' ? { senderCpuMsPerBill: Number(((senderSendingCpu * 1000) / count).toFixed(1)) } : {}),
     };
+  };
+
+  let result;
+  try {
+    await stack.store.importMaster({ ...parseMasterData(world.files), imported_at: new Date(NOW).toISOString() });
+    const afterStart = warm > 0 ? await batch(0, warm) : null;
+    result = { via, ...(await batch(warm, n)), ...(afterStart ? { afterStart: { bills: afterStart.bills, perSecond: afterStart.perSecond, seconds: Number(afterStart.seconds.toFixed(2)) } } : {}) };
   } finally {
     await stack.stop();
     await rm(home, { recursive: true, force: true });
   }
-  const all = cpuPerBill(cpu0, n);
+  const all = cpuPerBill(cpu0, total);
   // The sending process is a child too: its CPU is the mail server's, not the stack's.
-  const senderMs = Math.round((senderCpu * 1000) / n);
-  return {
-    ...result,
-    cpuPerBill: all && { ...all, dynamoDbLocalMs: all.dynamoDbLocalMs - senderMs },
-    // What sending took of the machine's CPU during the timed interval (composing was before it).
-    ...(via === 'smtp' ? { senderCpuMsPerBill: Number(((senderSendingCpu * 1000) / n).toFixed(1)) } : {}),
-  };
+  const senderMs = Math.round((senderCpu * 1000) / total);
+  return { ...result, cpuPerBill: all && { ...all, dynamoDbLocalMs: all.dynamoDbLocalMs - senderMs } };
 }
 
 /**
@@ -350,7 +359,7 @@ async function stackIntake(n: number, via: 'smtp' | 'drop') {
  * accepted, with the CPU seconds the sending process used in all and while sending, and the
  * wall-clock time (ms since the epoch) at which it began sending the first message.
  */
-async function deliverFromAnotherProcess(home: string, host: string, port: number, to: string, bills: readonly unknown[]): Promise<{ cpuSeconds: number; sendingCpuSeconds: number; firstSentAt: number }> {
+async function deliverFromAnotherProcess(home: string, host: string, port: number, to: string, bills: readonly unknown[], first = 0): Promise<{ cpuSeconds: number; sendingCpuSeconds: number; firstSentAt: number }> {
   const file = join(home, 'outgoing.json');
   writeFileSync(file, JSON.stringify(bills));
   const require = createRequire(import.meta.url);
@@ -358,10 +367,10 @@ async function deliverFromAnotherProcess(home: string, host: string, port: numbe
     `const { default: nodemailer } = await import(${JSON.stringify(pathToFileURL(require.resolve('nodemailer')).href)});`,
     `const { default: MailComposer } = await import(${JSON.stringify(pathToFileURL(require.resolve('nodemailer/lib/mail-composer/index.js')).href)});`,
     "const { readFileSync } = await import('node:fs');",
-    'const [host, port, to, file] = process.argv.slice(1);',
+    'const [host, port, to, file, first] = process.argv.slice(1);',
     "const bills = JSON.parse(readFileSync(file, 'utf8'));",
     "const from = 'ap-sender@example.com';",
-    "const queued = await Promise.all(bills.map((bill, i) => new MailComposer({ from, to, subject: `Bill ${i}`, text: 'Please find our invoice attached.', messageId: `<bench-${i}@example.com>`, attachments: [{ filename: `${i}.bill.json`, content: JSON.stringify(bill) }] }).compile().build()));",
+    "const queued = await Promise.all(bills.map((bill, i) => new MailComposer({ from, to, subject: `Bill ${i + Number(first)}`, text: 'Please find our invoice attached.', messageId: `<bench-${i + Number(first)}@example.com>`, attachments: [{ filename: `${i + Number(first)}.bill.json`, content: JSON.stringify(bill) }] }).compile().build()));",
     'const transport = nodemailer.createTransport({ host, port: Number(port), secure: false, ignoreTLS: true, pool: true, maxConnections: 1, maxMessages: Infinity });',
     'const before = process.cpuUsage();',
     'const firstSentAt = performance.timeOrigin + performance.now();',
@@ -370,7 +379,7 @@ async function deliverFromAnotherProcess(home: string, host: string, port: numbe
     'const u = process.cpuUsage();',
     'console.log(JSON.stringify({ cpuSeconds: (u.user + u.system) / 1e6, sendingCpuSeconds: (u.user + u.system - before.user - before.system) / 1e6, firstSentAt }));',
   ].join('\n');
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script, host, String(port), to, file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script, host, String(port), to, file, String(first)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -634,10 +643,11 @@ if (only.has('b')) {
   }
   const intake = [];
   for (const via of (['smtp', 'drop'] as const).filter((w) => ways.includes(w))) {
-    const r = await stackIntake(Number(process.env.BENCH_INTAKE_BILLS ?? 200), via);
+    const r = await stackIntake(Number(process.env.BENCH_INTAKE_BILLS ?? 200), via, Number(process.env.BENCH_INTAKE_WARM ?? 0));
     intake.push({ ...r, loadAverage: loadavg()[0] });
-    console.log(`(b) local stack, ${via === 'smtp' ? 'SMTP inbox (one email a bill, one connection)' : 'drop folder (one file a bill, all at once)'}: ${r.perSecond} bills/s (${r.bills} bills in ${r.seconds.toFixed(1)} s from the first byte sent, handed over in ${r.handedOverSeconds} s; second half of the outcomes ${r.secondHalfPerSecond} bills/s; ${JSON.stringify(r.outcomes)}; CPU-ms per bill ${JSON.stringify(r.cpuPerBill)}, of the timed interval alone ${JSON.stringify(r.timedCpuPerBill)}${r.senderCpuMsPerBill === undefined ? '' : `; the sending mail server, another process, ${r.senderCpuMsPerBill} while sending`}; load average ${(loadavg()[0] ?? 0).toFixed(1)})`);
+    console.log(`(b) local stack, ${via === 'smtp' ? 'SMTP inbox (one email a bill, one connection)' : 'drop folder (one file a bill, all at once)'}: ${r.perSecond} bills/s (${r.bills} bills${r.afterStart ? ` after ${r.afterStart.bills} others` : ' on a new stack'} in ${r.seconds.toFixed(1)} s from the first byte sent, handed over in ${r.handedOverSeconds} s; second half of the outcomes ${r.secondHalfPerSecond} bills/s; ${JSON.stringify(r.outcomes)}; CPU-ms per bill ${JSON.stringify(r.cpuPerBill)}, of the timed interval alone ${JSON.stringify(r.timedCpuPerBill)}${r.senderCpuMsPerBill === undefined ? '' : `; the sending mail server, another process, ${r.senderCpuMsPerBill} while sending`}; load average ${(loadavg()[0] ?? 0).toFixed(1)})`);
     if (r.timedCpuPerBill) console.log(`   ${ceiling(r.timedCpuPerBill)}`);
+    if (r.afterStart) console.log(`    the first ${r.afterStart.bills} after the stack's start: ${r.afterStart.perSecond} bills/s (${r.afterStart.seconds} s from the first byte sent)`);
   }
   results.stackIntake = intake;
 }

@@ -34,10 +34,15 @@ export interface BillRef {
 
 const WAITING = new Set(['awaiting_approval', 'flagged', 'blocked']);
 
+/** Every key a submission's parts are stored under (both stages) starts with this. */
+export function partsRoot(submission: Pick<Submission, 'id' | 'received_at'>): string {
+  const h = createHash('sha256').update(`${submission.id}\n${submission.received_at}`).digest('hex').slice(0, 40);
+  return `parts/${h}/`;
+}
+
 /** The prefix a submission's parts are stored under: the same for a retried or redriven execution. */
 export function partsPrefix(submission: Pick<Submission, 'id' | 'received_at'>, stage: 'read' | 'extracted'): string {
-  const h = createHash('sha256').update(`${submission.id}\n${submission.received_at}`).digest('hex').slice(0, 40);
-  return `parts/${h}/${stage}`;
+  return `${partsRoot(submission)}${stage}`;
 }
 
 const partKey = (prefix: string, n: number) => `${prefix}/${n}.json`;

@@ -14,6 +14,8 @@ import { FolderDocumentStore } from '../../lambdas/adapters/local/folder-documen
 import { ExecutionAlreadyExists, LocalWorkflow, type ExecutionResult } from '../../lambdas/adapters/local/local-workflow.ts';
 import { loadMasterFolder } from '../../lambdas/adapters/local/master-folder.ts';
 import { MemoryOutbox } from '../../lambdas/adapters/local/memory-outbox.ts';
+import { OutboxMailer, OutboxReader } from '../../lambdas/adapters/local/outbox.ts';
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { makeHandler as makeReadDocument } from '../../lambdas/read-document/handler.ts';
 import type { BillStore, DecisionCommit } from '../../lambdas/core/ports/store.ts';
 import { bill, consultingDay, master } from '../support/builders.ts';
@@ -120,5 +122,51 @@ describe('executions in flight', () => {
     expect(commits.slice(2)).toEqual(['Q-2']);
     // As one after the other: the second holds its 10 too, until an approver decides (a rejection gives them back).
     expect((await store.billedQuantities('PO-7001')).value.get('1')?.toString()).toBe('20');
+  }, 120_000);
+
+  it('the receipts go to the outbox in the order the executions started, though the later one is ready to tell first', async () => {
+    const plain = await freshStore();
+    await plain.importMaster(await loadMasterFolder(join(DEMO, 'master')));
+    // The first document's bill, once decided, is read back (by NotifyPeople) only after the
+    // second document's receipt is composed (the same vendor's, needing no approver): that one is ready to tell first.
+    let pensComposed!: () => void;
+    const pensReady = new Promise<void>((r) => (pensComposed = r));
+    const store = Object.assign(Object.create(plain) as typeof plain, {
+      async getBill(id: string) {
+        const b = await (plain as BillStore).getBill.call(plain, id);
+        if (b?.invoice_number === 'INV-A-2026-0311') await Promise.race([pensReady, new Promise((r) => setTimeout(r, 30_000).unref())]);
+        return b;
+      },
+    });
+    const outboxDir = join(dir, 'outbox');
+    const mailer = new OutboxMailer(outboxDir, { now: () => NOW });
+    const composed: string[] = [];
+    const compose = mailer.compose.bind(mailer);
+    mailer.compose = async (e) => {
+      const c = await compose(e);
+      composed.push(e.subject);
+      if (e.subject.startsWith('Received: Pens')) pensComposed();
+      return c;
+    };
+    const local = new LocalWorkflow({ store, documents, now: () => NOW, approvals: { mailer, secret: new Uint8Array(32), baseUrl: 'http://127.0.0.1:9' } });
+    const email = async (subject: string, file: string) =>
+      new Uint8Array(
+        await new MailComposer({ from: 'accounts@supplier.example', to: 'bills@localhost', subject, text: 'Our invoice is attached.', attachments: [{ filename: file, content: readFileSync(join(DEMO, 'bills', file)) }] })
+          .compile()
+          .build(),
+      );
+    await documents.put('uploads/mail-acme', await email('Acme invoice', '01-acme-office.xml'));
+    await documents.put('uploads/mail-pens', await email('Pens invoice', '09-acme-pens.cii.xml'));
+    const mail = (id: string, name: string) => ({ ...submission(id), name, submitter: 'accounts@supplier.example', sender_check: 'off' as const });
+    await Promise.all([local.run(mail('mail-acme', 'Acme invoice')), local.run(mail('mail-pens', 'Pens invoice'))]);
+    local.abortAll();
+
+    const acme = 'Received: Acme invoice — 1 bill read';
+    const pens = 'Received: Pens invoice — 1 bill read';
+    // The second receipt was composed while the first bill was still being read back…
+    expect(composed.filter((s) => s.startsWith('Received:'))).toEqual([pens, acme]);
+    // …and written only after the first receipt.
+    const receipts = (await new OutboxReader(outboxDir).list()).filter((m) => m.tag === 'receipt').reverse();
+    expect(receipts.map((m) => m.subject)).toEqual([acme, pens]);
   }, 120_000);
 });

@@ -13,12 +13,14 @@ import type { BillStore } from '../../core/ports/store.ts';
 import { billIdFor, type Submission } from '../../core/submission.ts';
 import { makeHandler as makeDecideBill } from '../../decide-bill/handler.ts';
 import { DecisionOrder, type DecisionPlace } from './decision-order.ts';
-import type { PartsRef } from '../../core/parts.ts';
+import { partsRoot, type PartsRef } from '../../core/parts.ts';
+import { PartsInMemory } from './parts-in-memory.ts';
 import { makeHandler as makeExtract } from '../../extract/handler.ts';
 import { makeHandler as makeReadDocument } from '../../read-document/handler.ts';
 import { makeHandler as makeRecordFailure } from '../../record-failure/handler.ts';
 import { makeHandler as makeApprovalDesk } from '../../approval-desk/handler.ts';
 import type { Mailer } from '../../core/ports/mailer.ts';
+import { sendingWhen } from './sending-order.ts';
 import { executionName } from '../../shared/intake.ts';
 
 /** Where the state machine definitions live (one file each, used by the cloud and the local stack). */
@@ -175,7 +177,10 @@ export class LocalWorkflow {
   private readonly handlers: Record<WorkflowFunction, Handler>;
   /** DecideBill's own code: it decides ahead and records the bill in the execution's turn. */
   private readonly decideBill: ReturnType<typeof makeDecideBill>;
-  private readonly notify: Handler;
+  /** The document store, with the parts of running executions held in memory (see parts-in-memory.ts). */
+  private readonly parts: PartsInMemory;
+  /** NotifyPeople's own code (whatever a test put in its place), its emails sent once `ready` resolves. */
+  private readonly notifyWhen: (ready: Promise<void>) => Handler;
   /** Approval tasks waiting for their token, as Step Functions keeps them. */
   private readonly waiting = new Map<string, { resolve: (output: unknown) => void; reject: (err: Error) => void }>();
   private readonly running = new Set<{ abort: () => void }>();
@@ -196,17 +201,18 @@ export class LocalWorkflow {
   private readonly inProcess = new Map<string, Promise<unknown>>();
 
   constructor(private readonly deps: LocalWorkflowDeps) {
+    this.parts = new PartsInMemory(deps.documents);
     const arns: Record<string, string> = Object.fromEntries(
       Object.entries(WORKFLOW_FUNCTIONS).map(([k, fn]) => [k, `arn:aws:lambda:local-1:000000000000:function:bm-${fn}`]),
     );
     arns[APPROVAL_MACHINE_PLACEHOLDER] = 'arn:aws:states:local-1:000000000000:stateMachine:bm-approve-bill';
     this.machine = validatedMachine(workflowDefinition(arns));
     this.approvalMachine = validatedMachine(workflowDefinition(arns, APPROVAL_DEFINITION));
-    const decideDeps = { store: deps.store, now: deps.now, documents: deps.documents };
-    this.notify = makeApprovalDesk({ ...decideDeps, ...deps.approvals });
+    const decideDeps = { store: deps.store, now: deps.now, documents: this.parts };
+    this.notifyWhen = (ready) => makeApprovalDesk({ ...decideDeps, ...deps.approvals, mailer: sendingWhen(deps.approvals.mailer, ready) });
     this.handlers = {
-      'read-document': makeReadDocument({ documents: deps.documents, store: deps.store }),
-      extract: makeExtract(null, { documents: deps.documents }),
+      'read-document': makeReadDocument({ documents: this.parts, store: deps.store }),
+      extract: makeExtract(null, { documents: this.parts }),
       'decide-bill': (this.decideBill = makeDecideBill({ ...decideDeps, onDecided: (row, submissionId) => this.decidedRows.get(submissionId)?.set(row.bill_id, row) })),
       'record-failure': makeRecordFailure(decideDeps),
       'approval-desk': makeApprovalDesk({ ...decideDeps, ...deps.approvals }),
@@ -277,9 +283,11 @@ export class LocalWorkflow {
    */
   private takeTurns(): Turns {
     let release!: () => void;
-    const notified = new Promise<void>((r) => (release = r));
+    const told = new Promise<void>((r) => (release = r));
     const notify = { ready: this.lastNotified, release };
-    this.lastNotified = notified;
+    // The next execution's turn comes once this one has told people and every earlier one has:
+    // an execution that ends without telling anyone (it failed) does not let a later one overtake.
+    this.lastNotified = Promise.all([this.lastNotified, told]).then(() => undefined);
     return { decide: this.decisions.take(), notify };
   }
 
@@ -345,6 +353,9 @@ export class LocalWorkflow {
           // people for its turn to tell (every bill of the document is decided by then).
           if (state === 'NotifyPeople') {
             turn.decide.release();
+            // Told ahead: the bills are read and the emails composed at once; each email is sent
+            // in the execution's turn to tell, so that they still go out in the executions' order.
+            if (!this.deps.override?.[fn]) return (await this.notifyWhen(turn.notify.ready)(input)) as never;
             await turn.notify.ready;
           } else if (state === 'DecideBill' && !this.deps.override?.[fn]) {
             // Decided ahead, on what the table holds now; recorded in turn (decided again on a conflict).
@@ -356,7 +367,7 @@ export class LocalWorkflow {
             };
             return billRecorded(await this.decideBill(input, { turn: turnFor }));
           } else if (!READING_STATES.has(state)) await turn.decide.ready(null);
-          const out = await (state === 'NotifyPeople' && !this.deps.override?.[fn] ? this.notify(input) : this.handlers[fn](input));
+          const out = await this.handlers[fn](input);
           if (READING_STATES.has(state)) billsToRecord = (out as Partial<PartsRef> | null)?.parts?.length ?? null;
           return (state === 'DecideBill' || state === 'RecordBillFailure' ? billRecorded(out) : out) as never;
         },
@@ -391,6 +402,8 @@ export class LocalWorkflow {
     );
     this.running.delete(execution);
     await collecting;
+    // Its parts are read by no one else: a later run of the same document reads it again.
+    this.parts.release(partsRoot(submission));
     turn.decide.release();
     // Each approval execution has sent its request (or waits out quiet hours) before this returns,
     // and before the next execution tells anyone.

@@ -9,7 +9,8 @@ import { durableWrite } from './durable-file.ts';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
-import type { Mailer, OutgoingEmail } from '../../core/ports/mailer.ts';
+import type { OutgoingEmail } from '../../core/ports/mailer.ts';
+import type { ComposedEmail, ComposingMailer } from './sending-order.ts';
 import { mimeAttachments } from '../../shared/mime.ts';
 
 /** Header names that carry what the email is about (the port's `tag` and `billId`). */
@@ -26,7 +27,7 @@ export interface OutboxOptions {
 }
 
 /** A Mailer that writes each email as an `.eml` file (written aside, then renamed: never half a file). */
-export class OutboxMailer implements Mailer {
+export class OutboxMailer implements ComposingMailer {
   private seq = 0;
 
   constructor(
@@ -35,7 +36,10 @@ export class OutboxMailer implements Mailer {
   ) {}
 
   async send(email: OutgoingEmail): Promise<{ messageId: string }> {
-    const now = this.options.now?.() ?? Date.now();
+    return this.deliver(await this.compose(email));
+  }
+
+  async compose(email: OutgoingEmail): Promise<ComposedEmail> {
     const id = randomUUID();
     const messageId = `<${id}@bill-matcher.local>`;
     const headers: Record<string, string> = {};
@@ -48,20 +52,28 @@ export class OutboxMailer implements Mailer {
       text: email.text,
       ...(email.html ? { html: email.html } : {}),
       ...(email.attachments?.length ? { attachments: mimeAttachments(email) } : {}),
-      date: new Date(now),
+      date: new Date(this.now()),
       messageId,
       headers,
     })
       .compile()
       .build();
-    // Sortable by time, then by order of sending within one millisecond.
-    const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace('.', '');
-    const slug = (email.tag ?? 'email').replace(/[^A-Za-z0-9-]/g, '-').slice(0, 40);
-    const name = `${stamp}-${String(++this.seq).padStart(4, '0')}-${slug}-${id.slice(0, 8)}.eml`;
+    return { messageId, raw, tag: email.tag ?? null, id };
+  }
+
+  async deliver(composed: ComposedEmail): Promise<{ messageId: string }> {
+    // Named when sent: sortable by time, then by order of sending within one millisecond.
+    const stamp = new Date(this.now()).toISOString().replace(/[-:]/g, '').replace('.', '');
+    const slug = (composed.tag ?? 'email').replace(/[^A-Za-z0-9-]/g, '-').slice(0, 40);
+    const name = `${stamp}-${String(++this.seq).padStart(4, '0')}-${slug}-${composed.id.slice(0, 8)}.eml`;
     // On the disk before the send counts: an approval request is never lost to a crash.
     // Readable by the user only: the emails carry signed approval links.
-    await durableWrite(join(this.dir, name), raw, { mode: 0o600 });
-    return { messageId };
+    await durableWrite(join(this.dir, name), composed.raw, { mode: 0o600 });
+    return { messageId: composed.messageId };
+  }
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
   }
 }
 
