@@ -275,7 +275,7 @@ function outcomeOf(state: string, exceptions: readonly { readonly code: string }
  *
  * `warm` (BENCH_INTAKE_WARM, 0 by default: a new stack) sends that many other bills of the same
  * world the same way first, their rate reported apart, and times the N after them: how a stack
- * that has been taking bills compares with a new one (docs/benchmarks.md#b9: the same).
+ * that has been taking bills compares with a new one (docs/benchmarks.md#b9).
  */
 async function stackIntake(n: number, via: 'smtp' | 'drop', warm: number) {
   const total = warm + n;
