@@ -73,7 +73,9 @@ describe('an email sent in its turn', () => {
   const email = (subject: string): OutgoingEmail => ({ to: ['ap@example.com'], subject, text: `${subject}: body`, tag: 'receipt' });
 
   it('is composed at once and written to the outbox only when its turn comes, in the order of the turns', async () => {
-    const outbox = new OutboxMailer(dir);
+    // A second passes at every reading of the clock: the later email's Date header is the earlier one.
+    let clock = Date.parse('2026-03-03T09:00:00Z');
+    const outbox = new OutboxMailer(dir, { now: () => (clock += 1000) });
     const compose = outbox.compose.bind(outbox);
     let composed = 0;
     const bothComposed = new Promise<void>((done) => {
@@ -103,7 +105,11 @@ describe('an email sent in its turn', () => {
     const names = (await readdir(dir)).sort();
     expect(names).toHaveLength(2);
     const reader = new OutboxReader(dir);
-    expect((await Promise.all(names.map((n) => reader.read(n)))).map((m) => m?.subject)).toEqual(['earlier', 'later']);
+    const sent = await Promise.all(names.map((n) => reader.read(n)));
+    expect(sent.map((m) => m?.subject)).toEqual(['earlier', 'later']);
+    // Composed in the other order, so dated in the other order; the outbox lists them as sent, newest first.
+    expect(sent[0]!.date! > sent[1]!.date!).toBe(true);
+    expect((await reader.list()).map((m) => m.subject)).toEqual(['later', 'earlier']);
   });
 
   it('through a mailer that does not compose apart, is sent whole in its turn', async () => {

@@ -98,6 +98,16 @@ export interface OutboxMessage extends OutboxEntry {
   readonly attachments: readonly { readonly filename: string; readonly contentType: string; readonly size: number }[];
 }
 
+/**
+ * When an email reached the outbox: the time in the name `OutboxMailer` gave it when it wrote the
+ * file (an email is composed before its turn to be sent, so its Date header can be a little
+ * earlier than a later-composed one's), else its Date header (a file put there by hand).
+ */
+function sentAt(entry: OutboxEntry): string {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-/.exec(entry.file);
+  return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z` : (entry.date ?? '');
+}
+
 /** Reads the outbox folder for the web page. */
 export class OutboxReader {
   constructor(readonly dir: string) {}
@@ -116,7 +126,7 @@ export class OutboxReader {
       const m = await this.read(file);
       if (m) out.push({ file: m.file, date: m.date, to: m.to, subject: m.subject, tag: m.tag, billId: m.billId, bytes: m.bytes });
     }
-    return out.sort((a, b) => (b.date ?? '').localeCompare(a.date ?? '') || b.file.localeCompare(a.file));
+    return out.sort((a, b) => sentAt(b).localeCompare(sentAt(a)) || b.file.localeCompare(a.file));
   }
 
   /** The email in `file`, or null when there is none by that name (names never leave the folder). */
