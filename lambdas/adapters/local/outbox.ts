@@ -26,6 +26,20 @@ export interface OutboxOptions {
   readonly now?: () => number;
 }
 
+/** The time at the head of an outbox file's name: `20260303T090000123Z` (ISO 8601, basic format). */
+const fileStamp = (ms: number): string => new Date(ms).toISOString().replace(/[-:]/g, '').replace('.', '');
+const FILE_STAMP = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-/;
+
+/**
+ * When an email reached the outbox: the time `OutboxMailer` put in its file's name when it wrote
+ * it (an email is composed before its turn to be sent, so its Date header can be a little earlier
+ * than a later-composed one's), else its Date header (a file put there by hand).
+ */
+function sentAt(entry: { readonly file: string; readonly date: string | null }): string {
+  const m = FILE_STAMP.exec(entry.file);
+  return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z` : (entry.date ?? '');
+}
+
 /** A Mailer that writes each email as an `.eml` file (written aside, then renamed: never half a file). */
 export class OutboxMailer implements ComposingMailer {
   private seq = 0;
@@ -63,7 +77,7 @@ export class OutboxMailer implements ComposingMailer {
 
   async deliver(composed: ComposedEmail): Promise<{ messageId: string }> {
     // Named when sent: sortable by time, then by order of sending within one millisecond.
-    const stamp = new Date(this.now()).toISOString().replace(/[-:]/g, '').replace('.', '');
+    const stamp = fileStamp(this.now());
     const slug = (composed.tag ?? 'email').replace(/[^A-Za-z0-9-]/g, '-').slice(0, 40);
     const name = `${stamp}-${String(++this.seq).padStart(4, '0')}-${slug}-${composed.id.slice(0, 8)}.eml`;
     // On the disk before the send counts: an approval request is never lost to a crash.
@@ -96,16 +110,6 @@ export interface OutboxMessage extends OutboxEntry {
   /** The HTML part as sent: show it only in a sandbox. */
   readonly html: string | null;
   readonly attachments: readonly { readonly filename: string; readonly contentType: string; readonly size: number }[];
-}
-
-/**
- * When an email reached the outbox: the time in the name `OutboxMailer` gave it when it wrote the
- * file (an email is composed before its turn to be sent, so its Date header can be a little
- * earlier than a later-composed one's), else its Date header (a file put there by hand).
- */
-function sentAt(entry: OutboxEntry): string {
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-/.exec(entry.file);
-  return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z` : (entry.date ?? '');
 }
 
 /** Reads the outbox folder for the web page. */
